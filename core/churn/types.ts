@@ -1,0 +1,26 @@
+/**
+ * Shared churn types. The churn model sees only the part of a profile that the tagger's fold keeps, so a score
+ * computed offline from a CSV and one computed by the Lambda from a stored profile agree exactly.
+ */
+import type { Profile } from '../profile/types.js';
+
+/** The profile fields churn features are computed from (and nothing else). */
+export type ChurnProfile = Pick<Profile, 'firstSeenAt' | 'lastSeenAt' | 'days' | 'orders' | 'counters'>;
+
+export type ChurnBand = 'LOW' | 'MEDIUM' | 'HIGH';
+
+/** What the scorer returns for one profile. */
+export interface ChurnScore {
+  /** Probability of no purchase within the model's horizon after `asOf`. */
+  probability: number;
+  band: ChurnBand;
+  /** The (at most three) strongest feature contributions, in words. */
+  reasons: string[];
+  modelVersion: string;
+}
+
+/** Event names and bucket keys the fold writes and the features read. */
+export const ORDER_EVENT = 'order_completed';
+export const REFUND_EVENT = 'order_refunded';
+
+export const DAY_MS = 86_400_000;

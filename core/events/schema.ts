@@ -1,0 +1,140 @@
+import { z } from 'zod';
+
+/**
+ * The ingest contract (DESIGN.md "Core contracts"): a Segment-spec envelope, with typed properties for the
+ * well-known events and generic validation for custom ones. Unknown envelope fields are rejected so typos
+ * (`userid`, `timeStamp`) fail loudly instead of silently losing data.
+ */
+
+/** Largest serialized event accepted, in bytes. */
+export const MAX_EVENT_BYTES = 32 * 1024;
+/** Most events in one request. */
+export const MAX_EVENTS_PER_REQUEST = 500;
+/** Largest request body accepted, in bytes (Kinesis PutRecords takes at most 5 MiB). */
+export const MAX_REQUEST_BYTES = 4 * 1024 * 1024;
+/** How far past the time the server received it an event's timestamp may lie (clock skew allowance). */
+export const MAX_FUTURE_SKEW_MS = 24 * 3600 * 1000;
+/** Event times before this are taken as bad clocks (epoch-zero defaults and the like). */
+export const MIN_EVENT_TIME = Date.UTC(2000, 0, 1);
+
+const id = z.string().trim().min(1).max(256);
+const snakeCase = z
+  .string()
+  .max(64)
+  .regex(/^[a-z][a-z0-9]*(_[a-z0-9]+)*$/, 'event names are snake_case, for example order_completed');
+const money = z.number().finite().nonnegative();
+const json = z.record(z.string(), z.unknown());
+
+/** An ISO 8601 timestamp with a date, a time and a zone, for example `2011-09-09T10:00:00Z`. */
+export const isoTimestamp = z
+  .string()
+  .regex(
+    /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/,
+    'timestamp must be ISO 8601 with a zone, for example 2011-09-09T10:00:00Z',
+  )
+  .refine((s) => !Number.isNaN(Date.parse(s)), 'timestamp is not a real date')
+  .refine((s) => Date.parse(s) >= MIN_EVENT_TIME, 'timestamp is before 2000-01-01');
+
+const product = z.looseObject({
+  productId: z.string().max(256).optional(),
+  sku: z.string().max(256).optional(),
+  name: z.string().max(1024).optional(),
+  category: z.string().max(256).optional(),
+  price: z.number().finite().optional(),
+  quantity: z.number().finite().optional(),
+});
+
+const productEvent = z.looseObject({
+  productId: z.string().max(256).optional(),
+  category: z.string().max(256).optional(),
+  price: money.optional(),
+});
+
+/** Typed properties of the well-known events; custom events only need a JSON object. */
+export const WELL_KNOWN_PROPERTIES = {
+  product_viewed: productEvent,
+  product_added_to_cart: productEvent,
+  product_favorited: productEvent,
+  checkout_started: z.looseObject({ revenue: money.optional(), currency: z.string().length(3).optional() }),
+  order_completed: z.looseObject({
+    orderId: id,
+    revenue: money,
+    currency: z.string().length(3).optional(),
+    discount: money.optional(),
+    coupon: z.string().max(256).optional(),
+    products: z.array(product).max(500).optional(),
+  }),
+  order_refunded: z.looseObject({ orderId: id, revenue: money.optional(), currency: z.string().length(3).optional() }),
+  payment_failed: z.looseObject({ orderId: z.string().max(256).optional(), reason: z.string().max(1024).optional() }),
+  login: json,
+  app_opened: json,
+  coupon_issued: z.looseObject({ couponId: z.string().max(256).optional() }),
+  coupon_redeemed: z.looseObject({ couponId: z.string().max(256).optional(), orderId: z.string().max(256).optional() }),
+  message_received: z.looseObject({ text: z.string().min(1).max(4000) }),
+  share: json,
+} as const;
+
+export type WellKnownEvent = keyof typeof WELL_KNOWN_PROPERTIES;
+
+const context = z.looseObject({
+  channel: z.string().max(64).optional(),
+  country: z.string().max(64).optional(),
+  locale: z.string().max(35).optional(),
+  device: z.looseObject({ id: z.string().max(256).optional() }).optional(),
+  wechat: z.looseObject({ openid: z.string().max(256).optional(), unionid: z.string().max(256).optional() }).optional(),
+});
+
+const envelope = z.strictObject({
+  type: z.enum(['track', 'identify', 'alias']),
+  event: snakeCase.optional(),
+  eventId: z.string().trim().min(1).max(128).optional(),
+  userId: id.optional(),
+  anonymousId: id.optional(),
+  previousId: id.optional(),
+  timestamp: isoTimestamp,
+  properties: json.optional(),
+  traits: json.optional(),
+  context: context.optional(),
+});
+
+/**
+ * One event as the ingest API accepts it. Cross-field rules (a track needs `event`, an alias needs `previousId`,
+ * every event needs a user) and the typed properties of well-known events are checked here too.
+ */
+export const eventSchema = envelope.superRefine((e, ctx) => {
+  if (!e.userId && !e.anonymousId) {
+    ctx.addIssue({ code: 'custom', path: ['userId'], message: 'an event needs userId or anonymousId' });
+  }
+  if (e.type === 'track' && !e.event) {
+    ctx.addIssue({ code: 'custom', path: ['event'], message: 'a track event needs an event name' });
+  }
+  if (e.type !== 'track' && e.event) {
+    ctx.addIssue({ code: 'custom', path: ['event'], message: `an ${e.type} event has no event name` });
+  }
+  if (e.type === 'alias' && (!e.previousId || !e.userId)) {
+    ctx.addIssue({ code: 'custom', path: ['previousId'], message: 'an alias needs previousId and userId' });
+  }
+  if (e.type === 'track' && e.event && e.event in WELL_KNOWN_PROPERTIES) {
+    const schema = WELL_KNOWN_PROPERTIES[e.event as WellKnownEvent];
+    const parsed = schema.safeParse(e.properties ?? {});
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues) {
+        ctx.addIssue({ code: 'custom', path: ['properties', ...issue.path.map(String)], message: issue.message });
+      }
+    }
+  }
+});
+
+export type IngestEvent = z.infer<typeof envelope> & { eventId?: string };
+
+/** An event as it travels on the `events` stream: the validated event plus what ingest knows about its arrival. */
+export const streamRecordSchema = z.strictObject({
+  v: z.literal(1),
+  receivedAt: z.string(),
+  /** The API key (by name) that sent it. */
+  source: z.string(),
+  event: envelope.extend({ eventId: z.string().min(1).max(128) }),
+});
+
+export type StreamRecord = z.infer<typeof streamRecordSchema>;
+export type StoredEvent = StreamRecord['event'];

@@ -1,0 +1,154 @@
+import { createHash } from 'node:crypto';
+import type { z } from 'zod';
+import {
+  eventSchema,
+  MAX_EVENT_BYTES,
+  MAX_EVENTS_PER_REQUEST,
+  MAX_FUTURE_SKEW_MS,
+  type StoredEvent,
+} from './schema.js';
+
+/** Why one item of a request was not accepted. */
+export interface Rejection {
+  /** Position in the request's `events` array; -1 for the request as a whole. */
+  index: number;
+  code: RejectionCode;
+  message: string;
+}
+
+export type RejectionCode =
+  | 'MALFORMED_JSON'
+  | 'BAD_REQUEST'
+  | 'TOO_MANY_EVENTS'
+  | 'EVENT_TOO_LARGE'
+  | 'INVALID_EVENT'
+  | 'BAD_TIMESTAMP'
+  | 'MISSING_USER'
+  | 'UNKNOWN_FIELD'
+  | 'STREAM_UNAVAILABLE';
+
+export interface ValidatedBatch {
+  /** Valid events with their request index, `eventId` filled in. */
+  valid: Array<{ index: number; event: StoredEvent }>;
+  rejected: Rejection[];
+}
+
+/**
+ * Derives the dedup key of an event sent without `eventId`: a hash of everything that identifies it, so a client
+ * that resends the same event gets the same id.
+ *
+ * @example
+ * deriveEventId({ type: 'track', event: 'login', userId: 'u1', timestamp: '2011-09-09T10:00:00Z' }) // 'd-5c0e…'
+ */
+export function deriveEventId(event: Omit<StoredEvent, 'eventId'>): string {
+  const canonical = JSON.stringify([
+    event.type,
+    event.event ?? null,
+    event.userId ?? null,
+    event.anonymousId ?? null,
+    event.previousId ?? null,
+    new Date(event.timestamp).toISOString(),
+    sortKeys(event.properties ?? {}),
+    sortKeys(event.traits ?? {}),
+  ]);
+  return `d-${createHash('sha256').update(canonical).digest('hex').slice(0, 32)}`;
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.keys(value)
+        .sort()
+        .map((k) => [k, sortKeys((value as Record<string, unknown>)[k])]),
+    );
+  }
+  return value;
+}
+
+function classify(issues: z.core.$ZodIssue[]): RejectionCode {
+  const first = issues[0];
+  if (!first) return 'INVALID_EVENT';
+  if (first.code === 'unrecognized_keys') return 'UNKNOWN_FIELD';
+  if (first.path[0] === 'timestamp') return 'BAD_TIMESTAMP';
+  if (first.path[0] === 'userId' && first.message.includes('userId or anonymousId')) return 'MISSING_USER';
+  return 'INVALID_EVENT';
+}
+
+function describe(issues: z.core.$ZodIssue[]): string {
+  return issues
+    .slice(0, 5)
+    .map((i) => {
+      const where = i.path.length ? i.path.join('.') : 'event';
+      if (i.code === 'unrecognized_keys') return `unknown field(s): ${i.keys.join(', ')}`;
+      return `${where}: ${i.message}`;
+    })
+    .join('; ');
+}
+
+/**
+ * Validates one event. The wall-clock `receivedAt` is used only to reject timestamps from the far future;
+ * everything downstream runs on the event's own time.
+ */
+export function validateEvent(
+  raw: unknown,
+  index: number,
+  receivedAt: number,
+): { ok: true; event: StoredEvent } | { ok: false; rejection: Rejection } {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    return { ok: false, rejection: { index, code: 'INVALID_EVENT', message: 'an event must be a JSON object' } };
+  }
+  const bytes = Buffer.byteLength(JSON.stringify(raw));
+  if (bytes > MAX_EVENT_BYTES) {
+    return {
+      ok: false,
+      rejection: { index, code: 'EVENT_TOO_LARGE', message: `event is ${bytes} bytes; the limit is ${MAX_EVENT_BYTES}` },
+    };
+  }
+  const parsed = eventSchema.safeParse(raw);
+  if (!parsed.success) {
+    return { ok: false, rejection: { index, code: classify(parsed.error.issues), message: describe(parsed.error.issues) } };
+  }
+  const e = parsed.data;
+  if (Date.parse(e.timestamp) > receivedAt + MAX_FUTURE_SKEW_MS) {
+    return {
+      ok: false,
+      rejection: { index, code: 'BAD_TIMESTAMP', message: 'timestamp is more than 24 hours in the future' },
+    };
+  }
+  // Store one canonical form of the time so string comparisons order events correctly.
+  const normalised = { ...e, timestamp: new Date(e.timestamp).toISOString() };
+  return { ok: true, event: { ...normalised, eventId: e.eventId ?? deriveEventId(normalised) } };
+}
+
+/**
+ * Validates a parsed request body `{ "events": [...] }` item by item: invalid items are rejected with a reason
+ * while the valid ones go on. Items past {@link MAX_EVENTS_PER_REQUEST} are rejected, not the whole request.
+ *
+ * @example
+ * const { valid, rejected } = validateBatch(JSON.parse(body), Date.now());
+ */
+export function validateBatch(body: unknown, receivedAt: number): ValidatedBatch {
+  if (body === null || typeof body !== 'object' || Array.isArray(body) || !('events' in body)) {
+    return { valid: [], rejected: [{ index: -1, code: 'BAD_REQUEST', message: 'body must be {"events": [...]}' }] };
+  }
+  const events = (body as { events: unknown }).events;
+  if (!Array.isArray(events)) {
+    return { valid: [], rejected: [{ index: -1, code: 'BAD_REQUEST', message: '"events" must be an array' }] };
+  }
+  const result: ValidatedBatch = { valid: [], rejected: [] };
+  events.forEach((raw, index) => {
+    if (index >= MAX_EVENTS_PER_REQUEST) {
+      result.rejected.push({
+        index,
+        code: 'TOO_MANY_EVENTS',
+        message: `a request carries at most ${MAX_EVENTS_PER_REQUEST} events; resend this one in another request`,
+      });
+      return;
+    }
+    const checked = validateEvent(raw, index, receivedAt);
+    if (checked.ok) result.valid.push({ index, event: checked.event });
+    else result.rejected.push(checked.rejection);
+  });
+  return result;
+}

@@ -1,0 +1,83 @@
+import { createHash } from 'node:crypto';
+import type { StoredEvent } from '../events/schema.js';
+import type { IdentityKind } from '../profile/types.js';
+
+/** Placeholder values clients send when they know nothing; linking on them would merge strangers. */
+export const BLOCKED_VALUES = new Set(['', '0', '-1', 'null', 'undefined', 'none', 'unknown', 'n/a', 'na', 'anonymous', 'guest', 'test', '00000000-0000-0000-0000-000000000000']);
+
+/** How many identities of one kind a profile may hold before further links are refused (and audited). */
+export const IDENTITY_LIMITS: Record<IdentityKind, number> = {
+  USER_ID: 5,
+  ANONYMOUS_ID: 50,
+  DEVICE_ID: 20,
+  EMAIL: 5,
+  PHONE: 5,
+  WECHAT_OPENID: 10,
+  WECHAT_UNIONID: 2,
+};
+
+/** Kinds whose values are personal data: stored and keyed only as SHA-256 of the normalised value. */
+const HASHED: ReadonlySet<IdentityKind> = new Set(['EMAIL', 'PHONE']);
+
+export interface IdentityRef {
+  kind: IdentityKind;
+  value: string;
+}
+
+const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+
+/**
+ * Normalises an identity value as clients send it, or returns null for blocked or unusable values.
+ * Emails are trimmed and lower-cased, phones reduced to `+` and digits; both are then hashed.
+ *
+ * @example
+ * normaliseIdentity('EMAIL', ' Ann@Example.com ') // { kind: 'EMAIL', value: sha256('ann@example.com') }
+ */
+export function normaliseIdentity(kind: IdentityKind, raw: unknown): IdentityRef | null {
+  if (typeof raw !== 'string' && typeof raw !== 'number') return null;
+  let value = String(raw).trim();
+  if (BLOCKED_VALUES.has(value.toLowerCase())) return null;
+  if (kind === 'EMAIL') {
+    value = value.toLowerCase();
+    if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(value)) return null;
+  } else if (kind === 'PHONE') {
+    const digits = value.replace(/[^\d]/g, '');
+    if (digits.length < 6 || /^0+$/.test(digits)) return null;
+    value = (value.startsWith('+') ? '+' : '') + digits;
+  }
+  return { kind, value: HASHED.has(kind) ? sha256(value) : value };
+}
+
+/** The identity table key: `<KIND>#<value>`, where the value is already hashed for personal kinds. */
+export function identityKey(ref: IdentityRef): string {
+  return `${ref.kind}#${ref.value}`;
+}
+
+/**
+ * Every identity an event carries: user and anonymous ids, the device id, email and phone traits, and WeChat
+ * ids from the context.
+ */
+export function identitiesOf(event: StoredEvent): IdentityRef[] {
+  const ctx = event.context ?? {};
+  const traits = event.traits ?? {};
+  const candidates: Array<[IdentityKind, unknown]> = [
+    ['USER_ID', event.userId],
+    ['ANONYMOUS_ID', event.anonymousId],
+    ['DEVICE_ID', ctx.device?.id],
+    ['EMAIL', traits.email],
+    ['PHONE', traits.phone],
+    ['WECHAT_OPENID', ctx.wechat?.openid],
+    ['WECHAT_UNIONID', ctx.wechat?.unionid],
+  ];
+  const out: IdentityRef[] = [];
+  for (const [kind, raw] of candidates) {
+    const ref = normaliseIdentity(kind, raw);
+    if (ref) out.push(ref);
+  }
+  return out;
+}
+
+/** The profile id of a visitor known only by an anonymous id. */
+export function anonymousProfileId(anonymousId: string): string {
+  return `anon:${anonymousId}`;
+}

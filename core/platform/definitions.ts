@@ -1,0 +1,208 @@
+/**
+ * The one declaration of opsgraph's tables, streams and functions.
+ *
+ * Both the CDK stack (`infra/`) and the embedded local runtime (`local/`) read this file, so the two runtimes
+ * cannot drift apart (DESIGN.md, principle 4). Names are logical; {@link physicalName} adds the stage prefix.
+ */
+
+/** A DynamoDB key attribute. */
+export interface KeyAttribute {
+  name: string;
+  type: 'S' | 'N';
+}
+
+/** A DynamoDB table as both runtimes create it. */
+export interface TableDefinition {
+  /** Logical name; the physical name is `opsgraph-<stage>-<name>`. */
+  name: string;
+  partitionKey: KeyAttribute;
+  sortKey?: KeyAttribute;
+  /** Environment variable through which handlers receive the physical table name. */
+  envVar: string;
+  /** Attribute that DynamoDB expires items by, when the table uses TTL. */
+  timeToLiveAttribute?: string;
+}
+
+/** A Kinesis data stream as both runtimes create it. */
+export interface StreamDefinition {
+  name: string;
+  envVar: string;
+  /** Shard count for the local runtime; production streams run in on-demand mode. */
+  localShards: number;
+}
+
+/** Lambda's Kinesis event source mapping settings, honoured by AWS and by the local poller alike. */
+export interface StreamSourceSettings {
+  stream: StreamName;
+  batchSize: number;
+  /** Seconds Lambda waits to fill a batch (MaximumBatchingWindowInSeconds). */
+  maxBatchingWindowSeconds: number;
+  /** Retries after the first attempt before the batch goes to the on-failure destination. */
+  retryAttempts: number;
+  bisectBatchOnError: boolean;
+  /** Records older than this go straight to the on-failure destination. */
+  maxRecordAgeSeconds: number;
+  /** Poll from the oldest record when the mapping is new. */
+  startingPosition: 'TRIM_HORIZON' | 'LATEST';
+}
+
+/** A scheduled invocation (EventBridge on AWS, a timer locally). */
+export interface ScheduleSettings {
+  /** Period in minutes between runs. */
+  everyMinutes: number;
+}
+
+/** One Lambda function: where its handler lives, what it reads from the environment and what triggers it. */
+export interface FunctionDefinition {
+  name: string;
+  /** Path of the handler module from the repository root; it exports `handler`. */
+  entry: string;
+  /** Environment variables the handler reads; each must be supplied by both runtimes (checked by a test). */
+  environment: readonly string[];
+  memoryMb: number;
+  timeoutSeconds: number;
+  tables: readonly TableName[];
+  /** Streams the function writes to. */
+  writesStreams: readonly StreamName[];
+  /** Streams that trigger the function through an event source mapping. */
+  source?: StreamSourceSettings;
+  schedule?: ScheduleSettings;
+  /** Served over HTTP: the route(s) API Gateway (or the local server) sends here. */
+  routes?: readonly string[];
+}
+
+export const TABLES = {
+  profiles: { name: 'profiles', partitionKey: { name: 'userId', type: 'S' }, envVar: 'PROFILES_TABLE' },
+  identities: { name: 'identities', partitionKey: { name: 'id', type: 'S' }, envVar: 'IDENTITIES_TABLE' },
+  memberships: {
+    name: 'memberships',
+    partitionKey: { name: 'key', type: 'S' },
+    sortKey: { name: 'userId', type: 'S' },
+    envVar: 'MEMBERSHIPS_TABLE',
+  },
+  rules: {
+    name: 'rules',
+    partitionKey: { name: 'kind', type: 'S' },
+    sortKey: { name: 'id', type: 'S' },
+    envVar: 'RULES_TABLE',
+  },
+  audit: {
+    name: 'audit',
+    partitionKey: { name: 'subject', type: 'S' },
+    sortKey: { name: 'at', type: 'S' },
+    envVar: 'AUDIT_TABLE',
+  },
+  campaigns: { name: 'campaigns', partitionKey: { name: 'id', type: 'S' }, envVar: 'CAMPAIGNS_TABLE' },
+  apiKeys: { name: 'apikeys', partitionKey: { name: 'keyHash', type: 'S' }, envVar: 'API_KEYS_TABLE' },
+  jobs: { name: 'jobs', partitionKey: { name: 'job', type: 'S' }, envVar: 'JOBS_TABLE' },
+} as const satisfies Record<string, TableDefinition>;
+
+export type TableName = keyof typeof TABLES;
+
+export const STREAMS = {
+  events: { name: 'events', envVar: 'EVENTS_STREAM', localShards: 2 },
+  changes: { name: 'changes', envVar: 'CHANGES_STREAM', localShards: 1 },
+} as const satisfies Record<string, StreamDefinition>;
+
+export type StreamName = keyof typeof STREAMS;
+
+/** Environment variables that are not table or stream names. */
+export const ENV = {
+  stage: 'OPSGRAPH_STAGE',
+  /** Seconds a running handler caches tag rules and segments before reloading them. */
+  rulesTtl: 'RULES_TTL_SECONDS',
+} as const;
+
+const tableEnv = (...names: TableName[]) => names.map((n) => TABLES[n].envVar);
+const streamEnv = (...names: StreamName[]) => names.map((n) => STREAMS[n].envVar);
+
+const PROFILE_ENGINE_TABLES = ['profiles', 'identities', 'memberships', 'rules', 'audit'] as const satisfies TableName[];
+
+export const FUNCTIONS = {
+  ingest: {
+    name: 'ingest',
+    entry: 'lambdas/ingest/handler.ts',
+    environment: [ENV.stage, ...tableEnv('apiKeys'), ...streamEnv('events')],
+    memoryMb: 512,
+    timeoutSeconds: 10,
+    tables: ['apiKeys'],
+    writesStreams: ['events'],
+    routes: ['POST /v1/events'],
+  },
+  graphql: {
+    name: 'graphql',
+    entry: 'lambdas/graphql/handler.ts',
+    environment: [
+      ENV.stage,
+      ...tableEnv('profiles', 'identities', 'memberships', 'rules', 'audit', 'campaigns', 'apiKeys'),
+    ],
+    memoryMb: 1024,
+    timeoutSeconds: 15,
+    tables: ['profiles', 'identities', 'memberships', 'rules', 'audit', 'campaigns', 'apiKeys'],
+    writesStreams: [],
+    routes: ['POST /graphql', 'GET /graphql'],
+  },
+  tagger: {
+    name: 'tagger',
+    entry: 'lambdas/tagger/handler.ts',
+    environment: [ENV.stage, ENV.rulesTtl, ...tableEnv(...PROFILE_ENGINE_TABLES), ...streamEnv('changes')],
+    memoryMb: 1024,
+    timeoutSeconds: 60,
+    tables: PROFILE_ENGINE_TABLES,
+    writesStreams: ['changes'],
+    source: {
+      stream: 'events',
+      batchSize: 500,
+      maxBatchingWindowSeconds: 0,
+      retryAttempts: 3,
+      bisectBatchOnError: true,
+      maxRecordAgeSeconds: 86_400,
+      startingPosition: 'TRIM_HORIZON',
+    },
+  },
+  sweeper: {
+    name: 'sweeper',
+    entry: 'lambdas/sweeper/handler.ts',
+    environment: [
+      ENV.stage,
+      ENV.rulesTtl,
+      ...tableEnv(...PROFILE_ENGINE_TABLES, 'jobs'),
+      ...streamEnv('changes'),
+    ],
+    memoryMb: 1024,
+    timeoutSeconds: 900,
+    tables: [...PROFILE_ENGINE_TABLES, 'jobs'],
+    writesStreams: ['changes'],
+    schedule: { everyMinutes: 60 },
+  },
+} as const satisfies Record<string, FunctionDefinition>;
+
+export type FunctionName = keyof typeof FUNCTIONS;
+
+/** The physical name of a table or stream in a stage: `opsgraph-dev-profiles`. */
+export function physicalName(stage: string, logical: string): string {
+  return `opsgraph-${stage}-${logical}`;
+}
+
+/**
+ * Every environment variable a function needs, with its value for a stage.
+ * Both runtimes call this; the CDK stack substitutes its own table and stream names.
+ *
+ * @example
+ * environmentFor(FUNCTIONS.tagger, 'local') // { OPSGRAPH_STAGE: 'local', PROFILES_TABLE: 'opsgraph-local-profiles', … }
+ */
+export function environmentFor(fn: FunctionDefinition, stage: string): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const name of fn.environment) {
+    if (name === ENV.stage) env[name] = stage;
+    else if (name === ENV.rulesTtl) env[name] = '30';
+    else {
+      const table = Object.values(TABLES).find((t) => t.envVar === name);
+      const stream = Object.values(STREAMS).find((s) => s.envVar === name);
+      const logical = table?.name ?? stream?.name;
+      if (!logical) throw new Error(`no definition supplies environment variable ${name}`);
+      env[name] = physicalName(stage, logical);
+    }
+  }
+  return env;
+}

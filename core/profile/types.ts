@@ -1,0 +1,131 @@
+/**
+ * The profile document the tagger folds events into and every reader (subgraphs, churn scorer, sweeper) reads.
+ *
+ * Everything time-dependent is kept as raw event-time facts (daily buckets, first/last timestamps), never as
+ * "days since" numbers: derived figures such as rolling windows and recency are computed at an explicit `asOf`
+ * (see `stats.ts`), so a profile read a month later answers correctly without a new event.
+ */
+
+/** Per-day activity: event name → count, plus money sums under the `$`-prefixed keys below. */
+export type DayBucket = Record<string, number>;
+
+/** Money sums kept in a day bucket next to event counts. */
+export const REVENUE_KEY = '$revenue';
+export const REFUND_KEY = '$refunded';
+/** Orders that used a discount or coupon. */
+export const DISCOUNTED_KEY = '$discounted';
+/** `message_received` events the sentiment lexicon found negative. */
+export const NEGATIVE_MESSAGE_KEY = '$negative_message';
+
+/** Days of daily buckets a profile keeps, counted back from its latest bucket. */
+export const DAY_RETENTION = 400;
+
+export type IdentityKind =
+  | 'USER_ID'
+  | 'ANONYMOUS_ID'
+  | 'DEVICE_ID'
+  | 'EMAIL'
+  | 'PHONE'
+  | 'WECHAT_OPENID'
+  | 'WECHAT_UNIONID';
+
+export interface Identity {
+  kind: IdentityKind;
+  /** Normalised value; for EMAIL and PHONE a SHA-256 hex digest, never the raw value. */
+  value: string;
+  firstSeenAt: string;
+}
+
+export interface TagState {
+  /** Event time at which the tag was first applied. */
+  since: string;
+  /** `rule:<id>` for rule-based tags, `churn` for the churn scorer's tag. */
+  source: string;
+  ruleVersion: number;
+}
+
+export interface SegmentState {
+  since: string;
+}
+
+/** What `User.events` lists: a bounded ring of the most recent events, newest last. */
+export interface EventSummary {
+  eventId: string;
+  type: 'track' | 'identify' | 'alias';
+  event: string | null;
+  timestamp: string;
+  channel: string | null;
+  properties: Record<string, unknown>;
+}
+
+export interface OrderTotals {
+  count: number;
+  revenue: number;
+  refunds: number;
+  refunded: number;
+  firstAt: string | null;
+  lastAt: string | null;
+}
+
+export interface Interest {
+  /** Decayed score as of `at`; decay to a later time with `decayedInterest`. */
+  score: number;
+  at: string;
+}
+
+export interface Profile {
+  userId: string;
+  identities: Identity[];
+  traits: Record<string, unknown>;
+  /** Event time each trait was last set at, so a late `identify` does not overwrite a newer value. */
+  traitsAt: Record<string, string>;
+  firstSeenAt: string | null;
+  lastSeenAt: string | null;
+  /** Lifetime count per event name (`identify` and `alias` included) and per `$`-key of the day buckets. */
+  counters: Record<string, number>;
+  /** Latest event time per event name, for rules such as "added to cart with no order since". */
+  lastAt: Record<string, string>;
+  /** `YYYY-MM-DD` (UTC, event time) → bucket; older than {@link DAY_RETENTION} days are pruned. */
+  days: Record<string, DayBucket>;
+  orders: OrderTotals;
+  interests: Record<string, Interest>;
+  lastChannel: string | null;
+  lastCountry: string | null;
+  lastLocale: string | null;
+  /** Timestamp of the event that set lastChannel/lastCountry, so late events do not overwrite newer ones. */
+  lastContextAt: string | null;
+  consent: Record<string, boolean>;
+  tags: Record<string, TagState>;
+  segments: Record<string, SegmentState>;
+  recent: EventSummary[];
+  /** Redelivery guards: recent event ids and the highest applied sequence number per shard. */
+  dedup: { ids: string[]; shards: Record<string, string> };
+  /** Profile ids merged into this one (identify/alias). */
+  mergedFrom: string[];
+}
+
+export function emptyProfile(userId: string): Profile {
+  return {
+    userId,
+    identities: [],
+    traits: {},
+    traitsAt: {},
+    firstSeenAt: null,
+    lastSeenAt: null,
+    counters: {},
+    lastAt: {},
+    days: {},
+    orders: { count: 0, revenue: 0, refunds: 0, refunded: 0, firstAt: null, lastAt: null },
+    interests: {},
+    lastChannel: null,
+    lastCountry: null,
+    lastLocale: null,
+    lastContextAt: null,
+    consent: {},
+    tags: {},
+    segments: {},
+    recent: [],
+    dedup: { ids: [], shards: {} },
+    mergedFrom: [],
+  };
+}

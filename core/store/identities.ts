@@ -1,0 +1,50 @@
+import { BatchGetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { dynamo } from '../aws/clients.js';
+import type { IdentityKind } from '../profile/types.js';
+
+/** One row of the identities table: which profile an identity belongs to. */
+export interface IdentityLink {
+  /** `<KIND>#<value>` (see identityKey). */
+  id: string;
+  kind: IdentityKind;
+  userId: string;
+  linkedAt: string;
+}
+
+/** Looks up many identity keys at once; absent keys are absent from the map. */
+export async function getIdentityLinks(table: string, ids: string[]): Promise<Map<string, IdentityLink>> {
+  const found = new Map<string, IdentityLink>();
+  const unique = [...new Set(ids)];
+  for (let i = 0; i < unique.length; i += 100) {
+    let keys: Array<Record<string, unknown>> | undefined = unique.slice(i, i + 100).map((id) => ({ id }));
+    while (keys && keys.length > 0) {
+      const res = await dynamo().send(new BatchGetCommand({ RequestItems: { [table]: { Keys: keys } } }));
+      for (const item of res.Responses?.[table] ?? []) found.set(String(item.id), item as IdentityLink);
+      keys = res.UnprocessedKeys?.[table]?.Keys as typeof keys;
+    }
+  }
+  return found;
+}
+
+/**
+ * Points an identity at a profile. Re-pointing is allowed only from `previousUserId` (a merge); a link that
+ * already points elsewhere is left as it is and `false` comes back, so two writers cannot steal an identity.
+ */
+export async function putIdentityLink(table: string, link: IdentityLink, previousUserId?: string): Promise<boolean> {
+  try {
+    await dynamo().send(
+      new PutCommand({
+        TableName: table,
+        Item: link,
+        ConditionExpression: previousUserId
+          ? 'attribute_not_exists(id) OR userId = :mine OR userId = :previous'
+          : 'attribute_not_exists(id) OR userId = :mine',
+        ExpressionAttributeValues: { ':mine': link.userId, ...(previousUserId ? { ':previous': previousUserId } : {}) },
+      }),
+    );
+    return true;
+  } catch (err) {
+    if ((err as Error).name === 'ConditionalCheckFailedException') return false;
+    throw err;
+  }
+}

@@ -1,0 +1,130 @@
+import { BatchGetCommand, DeleteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
+import { dynamo } from '../aws/clients.js';
+import type { Profile } from '../profile/types.js';
+
+/** The churn scorer's output, kept in its own attribute so the tagger's writes never overwrite it. */
+export const churnSchema = z.object({
+  probability: z.number(),
+  band: z.enum(['LOW', 'MEDIUM', 'HIGH']),
+  reasons: z.array(z.string()),
+  modelVersion: z.string(),
+  scoredAt: z.string(),
+});
+export type ChurnScore = z.infer<typeof churnSchema>;
+
+/** A profile as stored: the document (JSON, one attribute), its optimistic-lock version and the churn score. */
+export interface StoredProfile {
+  profile: Profile;
+  /** 0 for a profile that does not exist yet. */
+  version: number;
+  churn: ChurnScore | null;
+}
+
+const itemSchema = z.object({
+  userId: z.string(),
+  version: z.number(),
+  doc: z.string(),
+  churn: churnSchema.optional(),
+});
+
+/** Parses a stored item; the document was written by this code, so only its envelope is checked here. */
+export function fromItem(item: unknown): StoredProfile {
+  const parsed = itemSchema.parse(item);
+  return { profile: JSON.parse(parsed.doc) as Profile, version: parsed.version, churn: parsed.churn ?? null };
+}
+
+/**
+ * Reads many profiles with BatchGetItem (100 keys a call), retrying unprocessed keys.
+ *
+ * @example
+ * const found = await getProfiles(table, ['u1', 'u2']); // Map of the ones that exist
+ */
+export async function getProfiles(table: string, userIds: string[]): Promise<Map<string, StoredProfile>> {
+  const found = new Map<string, StoredProfile>();
+  const unique = [...new Set(userIds)];
+  for (let i = 0; i < unique.length; i += 100) {
+    let keys: Array<Record<string, unknown>> | undefined = unique.slice(i, i + 100).map((userId) => ({ userId }));
+    for (let attempt = 0; keys && keys.length > 0; attempt++) {
+      if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 20 * 2 ** attempt)));
+      const res = await dynamo().send(new BatchGetCommand({ RequestItems: { [table]: { Keys: keys } } }));
+      for (const item of res.Responses?.[table] ?? []) {
+        const stored = fromItem(item);
+        found.set(stored.profile.userId, stored);
+      }
+      keys = res.UnprocessedKeys?.[table]?.Keys as typeof keys;
+    }
+  }
+  return found;
+}
+
+/** Thrown when another writer changed the profile since it was read; the caller retries the records. */
+export class ProfileConflictError extends Error {
+  constructor(readonly userId: string) {
+    super(`profile ${userId} changed concurrently`);
+    this.name = 'ProfileConflictError';
+  }
+}
+
+/**
+ * Writes a profile document if its version is still `expectedVersion` (0: it must not exist), leaving the churn
+ * attribute alone. This is the one write per user per batch.
+ */
+export async function saveProfile(table: string, profile: Profile, expectedVersion: number): Promise<number> {
+  const next = expectedVersion + 1;
+  try {
+    await dynamo().send(
+      new UpdateCommand({
+        TableName: table,
+        Key: { userId: profile.userId },
+        UpdateExpression: 'SET #doc = :doc, #version = :next',
+        ConditionExpression: expectedVersion === 0 ? 'attribute_not_exists(#version)' : '#version = :expected',
+        ExpressionAttributeNames: { '#doc': 'doc', '#version': 'version' },
+        ExpressionAttributeValues: {
+          ':doc': JSON.stringify(profile),
+          ':next': next,
+          ...(expectedVersion === 0 ? {} : { ':expected': expectedVersion }),
+        },
+      }),
+    );
+  } catch (err) {
+    if ((err as Error).name === 'ConditionalCheckFailedException') throw new ProfileConflictError(profile.userId);
+    throw err;
+  }
+  return next;
+}
+
+/** Deletes a profile that was merged into another, if it is still at the version that was merged. */
+export async function deleteProfile(table: string, userId: string, expectedVersion: number): Promise<void> {
+  try {
+    await dynamo().send(
+      new DeleteCommand({
+        TableName: table,
+        Key: { userId },
+        ConditionExpression: '#version = :v',
+        ExpressionAttributeNames: { '#version': 'version' },
+        ExpressionAttributeValues: { ':v': expectedVersion },
+      }),
+    );
+  } catch (err) {
+    if ((err as Error).name !== 'ConditionalCheckFailedException') throw err;
+    throw new ProfileConflictError(userId);
+  }
+}
+
+/** Sets the churn score of an existing profile (no-op when the profile was deleted meanwhile). */
+export async function saveChurn(table: string, userId: string, churn: ChurnScore): Promise<void> {
+  try {
+    await dynamo().send(
+      new UpdateCommand({
+        TableName: table,
+        Key: { userId },
+        UpdateExpression: 'SET churn = :c',
+        ConditionExpression: 'attribute_exists(userId)',
+        ExpressionAttributeValues: { ':c': churn },
+      }),
+    );
+  } catch (err) {
+    if ((err as Error).name !== 'ConditionalCheckFailedException') throw err;
+  }
+}

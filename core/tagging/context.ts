@@ -1,0 +1,73 @@
+import { compile, type CompiledRule, type RuleFunction } from '../rules/index.js';
+import { decayedInterest } from '../profile/fold.js';
+import { computeStats } from '../profile/stats.js';
+import { windowSum } from '../profile/stats.js';
+import type { StoredEvent } from '../events/schema.js';
+import type { Profile } from '../profile/types.js';
+
+/** Variables a rule or segment expression may read. */
+export const RULE_VARIABLES = ['stats', 'traits', 'counters', 'tags', 'segments', 'consent', 'event', 'item', 'key'] as const;
+
+/** The profile and time the rule functions answer for; set by {@link withScope} around each evaluation. */
+let scope: { profile: Profile; asOf: string } | null = null;
+
+const HOUR_MS = 3_600_000;
+const since = (unit: number) => (ts: unknown) => {
+  if (!scope || typeof ts !== 'string' || Number.isNaN(Date.parse(ts))) return null;
+  return (Date.parse(scope.asOf) - Date.parse(ts)) / unit;
+};
+const optionalDays = (days: unknown) => (typeof days === 'number' && days > 0 ? days : undefined);
+
+/**
+ * Functions available to rules. They read the profile in scope at the evaluation's `asOf`, so windows move
+ * with event time, never with the wall clock.
+ */
+export const RULE_FUNCTIONS: Record<string, RuleFunction> = {
+  /** count("order_completed", 30): events (or `$`-keys) in the last N days; lifetime without N. */
+  count: (key, days) => (scope && typeof key === 'string' ? windowSum(scope.profile, key, scope.asOf, optionalDays(days)) : null),
+  /** sum("$revenue", 90): same as count, for money keys. */
+  sum: (key, days) => (scope && typeof key === 'string' ? windowSum(scope.profile, key, scope.asOf, optionalDays(days)) : null),
+  /** last("product_added_to_cart"): the latest time of an event, or null. */
+  last: (name) => (scope && typeof name === 'string' ? (scope.profile.lastAt[name] ?? null) : null),
+  days_since: since(24 * HOUR_MS),
+  hours_since: since(HOUR_MS),
+  /** interest("garden"): the category's decayed score at asOf. */
+  interest: (category) => {
+    const i = scope && typeof category === 'string' ? scope.profile.interests[category.toLowerCase()] : undefined;
+    return i && scope ? decayedInterest(i, scope.asOf) : 0;
+  },
+};
+
+/**
+ * Compiles an expression for tag rules and segments, with the rule functions and variables.
+ * Throws `RuleSyntaxError` for bad input; callers at the API boundary use `checkExpression`.
+ */
+export function compileExpression(source: string): CompiledRule {
+  return compile(source, { functions: RULE_FUNCTIONS, variables: RULE_VARIABLES });
+}
+
+/** The variables an expression sees for one profile at `asOf`. */
+export function ruleContext(profile: Profile, asOf: string, event: StoredEvent | null): Record<string, unknown> {
+  return {
+    stats: computeStats(profile, asOf),
+    traits: profile.traits,
+    counters: profile.counters,
+    tags: Object.fromEntries(Object.keys(profile.tags).map((t) => [t, true])),
+    segments: Object.fromEntries(Object.keys(profile.segments).map((s) => [s, true])),
+    consent: profile.consent,
+    event,
+    item: null,
+    key: null,
+  };
+}
+
+/** Runs `fn` with the rule functions answering for `profile` at `asOf`. */
+export function withScope<T>(profile: Profile, asOf: string, fn: () => T): T {
+  const previous = scope;
+  scope = { profile, asOf };
+  try {
+    return fn();
+  } finally {
+    scope = previous;
+  }
+}

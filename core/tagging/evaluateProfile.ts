@@ -1,0 +1,119 @@
+import { matches, type CompiledRule } from '../rules/index.js';
+import { decayedInterest } from '../profile/fold.js';
+import type { StoredEvent } from '../events/schema.js';
+import type { Profile } from '../profile/types.js';
+import { compileExpression, ruleContext, withScope } from './context.js';
+import type { ProfileChange, Segment, TagRule } from './types.js';
+
+const DAY_MS = 86_400_000;
+/** Tag source prefix of rule-based tags; tags from other sources (the churn scorer) are left alone. */
+export const RULE_SOURCE = 'rule:';
+
+export interface CompiledRuleSet {
+  rules: Array<{ rule: TagRule; compiled: CompiledRule; latched: boolean }>;
+  segments: Array<{ segment: Segment; compiled: CompiledRule }>;
+  /** Rules or segments whose stored expression no longer compiles (kept out, reported to the caller). */
+  invalid: Array<{ id: string; error: string }>;
+}
+
+/** Whether an expression reads the current event (then its tag latches for `ttlDays`). */
+function readsEvent(source: string): boolean {
+  return /\bevent\b/.test(source.replace(/"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'/g, ''));
+}
+
+/**
+ * Compiles stored rules and segments once per load; handlers reuse the result for every profile.
+ *
+ * @example
+ * const set = compileRuleSet(await rulesStore.tagRules(), await rulesStore.segments());
+ */
+export function compileRuleSet(rules: TagRule[], segments: Segment[]): CompiledRuleSet {
+  const set: CompiledRuleSet = { rules: [], segments: [], invalid: [] };
+  for (const rule of rules) {
+    if (!rule.enabled) continue;
+    try {
+      set.rules.push({ rule, compiled: compileExpression(rule.expression), latched: readsEvent(rule.expression) });
+    } catch (err) {
+      set.invalid.push({ id: rule.id, error: (err as Error).message });
+    }
+  }
+  for (const segment of segments) {
+    try {
+      set.segments.push({ segment, compiled: compileExpression(segment.expression) });
+    } catch (err) {
+      set.invalid.push({ id: segment.id, error: (err as Error).message });
+    }
+  }
+  return set;
+}
+
+/**
+ * Re-evaluates every tag rule and then every segment on a profile at `asOf`, updating its `tags` and
+ * `segments` in place, and returns what changed. `event` is the newest event of the batch, or null when a
+ * scheduled sweep re-evaluates time-based conditions.
+ *
+ * @example
+ * const changes = evaluateProfile(profile, set, profile.lastSeenAt!, lastEvent);
+ */
+export function evaluateProfile(
+  profile: Profile,
+  set: CompiledRuleSet,
+  asOf: string,
+  event: StoredEvent | null,
+): ProfileChange[] {
+  return withScope(profile, asOf, () => {
+    const changes: ProfileChange[] = [];
+    const ctx = ruleContext(profile, asOf, event);
+    const wanted = new Map<string, TagRule>();
+    for (const { rule, compiled, latched } of set.rules) {
+      if (rule.forEach === 'interests') {
+        for (const [key, interest] of Object.entries(profile.interests)) {
+          if (matches(compiled, { ...ctx, item: decayedInterest(interest, asOf), key })) {
+            wanted.set(rule.tag.replaceAll('{key}', key), rule);
+          }
+        }
+        continue;
+      }
+      const held = profile.tags[rule.tag];
+      const stillLatched =
+        latched && held?.source === RULE_SOURCE + rule.id && Date.parse(asOf) - Date.parse(held.since) < (rule.ttlDays ?? 30) * DAY_MS;
+      if (matches(compiled, ctx) || stillLatched) wanted.set(rule.tag, rule);
+    }
+    for (const [name, state] of Object.entries(profile.tags)) {
+      if (state.source.startsWith(RULE_SOURCE) && !wanted.has(name)) {
+        delete profile.tags[name];
+        changes.push({ kind: 'tag_removed', userId: profile.userId, subject: name, at: asOf });
+      }
+    }
+    for (const [name, rule] of wanted) {
+      const held = profile.tags[name];
+      if (!held) {
+        profile.tags[name] = { since: asOf, source: RULE_SOURCE + rule.id, ruleVersion: rule.version };
+        changes.push({ kind: 'tag_added', userId: profile.userId, subject: name, at: asOf });
+      } else if (held.source === RULE_SOURCE + rule.id) {
+        held.ruleVersion = rule.version;
+      }
+    }
+    // Segments see the tags just decided.
+    ctx.tags = Object.fromEntries(Object.keys(profile.tags).map((t) => [t, true]));
+    const live = new Set<string>();
+    for (const { segment, compiled } of set.segments) {
+      live.add(segment.id);
+      const inside = matches(compiled, ctx);
+      if (inside && !profile.segments[segment.id]) {
+        profile.segments[segment.id] = { since: asOf };
+        changes.push({ kind: 'segment_entered', userId: profile.userId, subject: segment.id, at: asOf });
+      } else if (!inside && profile.segments[segment.id]) {
+        delete profile.segments[segment.id];
+        changes.push({ kind: 'segment_exited', userId: profile.userId, subject: segment.id, at: asOf });
+      }
+    }
+    for (const id of Object.keys(profile.segments)) {
+      if (!live.has(id)) {
+        delete profile.segments[id];
+        changes.push({ kind: 'segment_exited', userId: profile.userId, subject: id, at: asOf });
+      }
+    }
+    return changes;
+  });
+}

@@ -1,0 +1,265 @@
+import type { KinesisStreamRecord } from 'aws-lambda';
+import { streamRecordSchema, type StoredEvent } from '../events/schema.js';
+import { anonymousProfileId, IDENTITY_LIMITS, identitiesOf, identityKey, type IdentityRef } from '../identity/identities.js';
+import { putRecordsWithRetry } from '../ingest/putRecords.js';
+import { foldEvent, type RecordPosition } from '../profile/fold.js';
+import { mergeProfiles } from '../profile/merge.js';
+import { emptyProfile, type Profile } from '../profile/types.js';
+import { writeAudit } from '../store/audit.js';
+import { getIdentityLinks, putIdentityLink, type IdentityLink } from '../store/identities.js';
+import { applyMemberships, membershipKey, type MembershipDelta } from '../store/memberships.js';
+import { deleteProfile, getProfiles, saveProfile, type StoredProfile } from '../store/profiles.js';
+import { evaluateProfile, type CompiledRuleSet } from './evaluateProfile.js';
+import type { ProfileChange } from './types.js';
+
+/** Where the batch processor reads and writes. */
+export interface ProfileEngineTables {
+  profiles: string;
+  identities: string;
+  memberships: string;
+  audit: string;
+  changesStream: string;
+}
+
+interface Decoded {
+  record: KinesisStreamRecord;
+  event: StoredEvent;
+  position: RecordPosition;
+}
+
+interface Group {
+  userId: string;
+  items: Decoded[];
+  /** Profile ids to merge into this one, with the event that linked them. */
+  merges: Array<{ from: string; event: StoredEvent }>;
+  /** Identity links to write (new or re-pointed by a merge). */
+  links: Array<{ ref: IdentityRef; previousUserId?: string; at: string }>;
+}
+
+export interface BatchResult {
+  /** Sequence numbers of records that failed; Lambda retries from the earliest. */
+  failed: string[];
+  /** Profiles written in this batch (one write each at most). */
+  profilesWritten: number;
+  changes: ProfileChange[];
+}
+
+const shardOf = (eventSourceArn: string, eventId: string) => eventId.split(':')[0] ?? eventSourceArn;
+
+function decode(record: KinesisStreamRecord): Decoded | null {
+  try {
+    const parsed = streamRecordSchema.safeParse(JSON.parse(Buffer.from(record.kinesis.data, 'base64').toString('utf8')));
+    if (!parsed.success) return null;
+    return {
+      record,
+      event: parsed.data.event,
+      position: { shardId: shardOf(record.eventSourceARN, record.eventID), sequenceNumber: record.kinesis.sequenceNumber },
+    };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Routes each event to its canonical profile, following identity links already stored and those the batch
+ * itself creates (identify links an anonymous visitor to a user; alias links a previous id).
+ */
+async function route(decoded: Decoded[], identitiesTable: string): Promise<Map<string, Group>> {
+  const lookups: string[] = [];
+  for (const { event } of decoded) {
+    if (event.userId) lookups.push(identityKey({ kind: 'USER_ID', value: event.userId }));
+    if (event.anonymousId) lookups.push(identityKey({ kind: 'ANONYMOUS_ID', value: event.anonymousId }));
+    if (event.previousId) {
+      lookups.push(identityKey({ kind: 'USER_ID', value: event.previousId }));
+      lookups.push(identityKey({ kind: 'ANONYMOUS_ID', value: event.previousId }));
+    }
+  }
+  const links = new Map<string, string>();
+  for (const [id, link] of await getIdentityLinks(identitiesTable, lookups)) links.set(id, link.userId);
+
+  const groups = new Map<string, Group>();
+  const groupOf = (userId: string) => {
+    let g = groups.get(userId);
+    if (!g) groups.set(userId, (g = { userId, items: [], merges: [], links: [] }));
+    return g;
+  };
+  const resolveUser = (userId: string) => links.get(identityKey({ kind: 'USER_ID', value: userId })) ?? userId;
+  const resolveAnon = (a: string) => links.get(identityKey({ kind: 'ANONYMOUS_ID', value: a })) ?? anonymousProfileId(a);
+
+  for (const item of decoded) {
+    const e = item.event;
+    const target = e.userId ? resolveUser(e.userId) : resolveAnon(e.anonymousId!);
+    const group = groupOf(target);
+    group.items.push(item);
+    if (e.userId && e.anonymousId) {
+      const anonKey = identityKey({ kind: 'ANONYMOUS_ID', value: e.anonymousId });
+      const current = resolveAnon(e.anonymousId);
+      if (current !== target) {
+        // Merging two known users because they shared a browser would be wrong: only anonymous profiles fold in.
+        if (current === anonymousProfileId(e.anonymousId)) group.merges.push({ from: current, event: e });
+        group.links.push({ ref: { kind: 'ANONYMOUS_ID', value: e.anonymousId }, previousUserId: current, at: e.timestamp });
+        links.set(anonKey, target);
+      }
+    }
+    if (e.type === 'alias' && e.previousId) {
+      const previous = links.get(identityKey({ kind: 'USER_ID', value: e.previousId })) ??
+        links.get(identityKey({ kind: 'ANONYMOUS_ID', value: e.previousId })) ?? e.previousId;
+      if (previous !== target) {
+        group.merges.push({ from: previous, event: e });
+        group.links.push({ ref: { kind: 'USER_ID', value: e.previousId }, previousUserId: previous, at: e.timestamp });
+        links.set(identityKey({ kind: 'USER_ID', value: e.previousId }), target);
+      }
+    }
+  }
+  return groups;
+}
+
+/** Adds an event's identities to the profile within the per-kind limits; returns the ones refused. */
+function attachIdentities(profile: Profile, event: StoredEvent, group: Group): IdentityRef[] {
+  const refused: IdentityRef[] = [];
+  for (const ref of identitiesOf(event)) {
+    if (profile.identities.some((i) => i.kind === ref.kind && i.value === ref.value)) continue;
+    if (profile.identities.filter((i) => i.kind === ref.kind).length >= IDENTITY_LIMITS[ref.kind]) {
+      refused.push(ref);
+      continue;
+    }
+    profile.identities.push({ ...ref, firstSeenAt: event.timestamp });
+    if (!group.links.some((l) => l.ref.kind === ref.kind && l.ref.value === ref.value)) {
+      group.links.push({ ref, at: event.timestamp });
+    }
+  }
+  return refused;
+}
+
+function membershipDeltas(changes: ProfileChange[]): MembershipDelta[] {
+  return changes.flatMap((c): MembershipDelta[] => {
+    switch (c.kind) {
+      case 'tag_added':
+        return [{ key: membershipKey.tag(c.subject), userId: c.userId, member: true, since: c.at }];
+      case 'tag_removed':
+        return [{ key: membershipKey.tag(c.subject), userId: c.userId, member: false }];
+      case 'segment_entered':
+        return [{ key: membershipKey.segment(c.subject), userId: c.userId, member: true, since: c.at }];
+      case 'segment_exited':
+        return [{ key: membershipKey.segment(c.subject), userId: c.userId, member: false }];
+      default:
+        return [];
+    }
+  });
+}
+
+/** Publishes profile changes to the `changes` stream; throws if any record could not be stored. */
+export async function publishChanges(stream: string, changes: ProfileChange[]): Promise<void> {
+  if (changes.length === 0) return;
+  const { failed } = await putRecordsWithRetry(
+    stream,
+    changes.map((c) => ({ PartitionKey: c.userId, Data: Buffer.from(JSON.stringify(c)) })),
+  );
+  if (failed.length) throw new Error(`changes stream refused ${failed.length} records (${failed[0]!.code})`);
+}
+
+/**
+ * Membership rows, the changes stream and the audit log are written before the profile: if the profile write
+ * then fails, the retry recomputes the same (idempotent) side effects; if they were written after, a failure
+ * between the two would lose them, because the retried records would then be skipped as already applied.
+ */
+async function commitGroup(
+  tables: ProfileEngineTables,
+  group: Group,
+  stored: Map<string, StoredProfile>,
+  rules: CompiledRuleSet,
+): Promise<{ written: boolean; changes: ProfileChange[] }> {
+  const existing = stored.get(group.userId);
+  const profile = existing?.profile ?? emptyProfile(group.userId);
+  const merged: StoredProfile[] = [];
+  const audits: Array<{ action: string; at: string; detail: Record<string, unknown> }> = [];
+  for (const m of group.merges) {
+    const source = stored.get(m.from);
+    if (!source || m.from === group.userId) continue;
+    mergeProfiles(profile, source.profile);
+    merged.push(source);
+    audits.push({ action: 'merge', at: m.event.timestamp, detail: { from: m.from, eventId: m.event.eventId, type: m.event.type } });
+  }
+  let applied = 0;
+  let latest: StoredEvent | null = null;
+  for (const item of group.items) {
+    const refused = attachIdentities(profile, item.event, group);
+    for (const ref of refused) {
+      audits.push({ action: 'identity_refused', at: item.event.timestamp, detail: { kind: ref.kind, reason: 'limit per identity kind reached' } });
+    }
+    if (foldEvent(profile, item.event, item.position)) {
+      applied++;
+      if (!latest || item.event.timestamp >= latest.timestamp) latest = item.event;
+    }
+  }
+  if (applied === 0 && merged.length === 0) return { written: false, changes: [] };
+
+  const asOf = profile.lastSeenAt ?? latest?.timestamp ?? new Date(0).toISOString();
+  const changes = evaluateProfile(profile, rules, asOf, latest);
+  for (const source of merged) {
+    changes.push({ kind: 'profile_merged', userId: profile.userId, subject: source.profile.userId, at: asOf });
+    // The merged profile's memberships move to the surviving profile (re-added above by evaluation).
+    for (const t of Object.keys(source.profile.tags)) changes.push({ kind: 'tag_removed', userId: source.profile.userId, subject: t, at: asOf });
+    for (const s of Object.keys(source.profile.segments)) changes.push({ kind: 'segment_exited', userId: source.profile.userId, subject: s, at: asOf });
+  }
+
+  for (const link of group.links) {
+    const ok = await putIdentityLink(
+      tables.identities,
+      { id: identityKey(link.ref), kind: link.ref.kind, userId: profile.userId, linkedAt: link.at } satisfies IdentityLink,
+      link.previousUserId,
+    );
+    if (!ok) audits.push({ action: 'identity_conflict', at: link.at, detail: { kind: link.ref.kind, reason: 'identity belongs to another profile' } });
+  }
+  await applyMemberships(tables.memberships, membershipDeltas(changes));
+  await publishChanges(tables.changesStream, changes);
+  for (const [i, a] of audits.entries()) {
+    await writeAudit(tables.audit, { subject: `profile#${profile.userId}`, at: `${a.at}#${a.action}#${i}`, action: a.action, detail: a.detail });
+  }
+  await saveProfile(tables.profiles, profile, existing?.version ?? 0);
+  for (const source of merged) await deleteProfile(tables.profiles, source.profile.userId, source.version);
+  return { written: true, changes };
+}
+
+/**
+ * The tagger's work for one Kinesis batch: decode, resolve identities, fold each user's events, evaluate tag
+ * rules and segments, and write each touched profile once. A record that cannot be decoded, or whose profile
+ * failed to commit, is reported as failed; everything else is kept.
+ *
+ * @example
+ * const { failed } = await processBatch(event.Records, tables, await ruleCache.get());
+ */
+export async function processBatch(
+  records: KinesisStreamRecord[],
+  tables: ProfileEngineTables,
+  rules: CompiledRuleSet,
+): Promise<BatchResult> {
+  const failed: string[] = [];
+  const decoded: Decoded[] = [];
+  for (const record of records) {
+    const d = decode(record);
+    if (d) decoded.push(d);
+    else failed.push(record.kinesis.sequenceNumber);
+  }
+  const result: BatchResult = { failed, profilesWritten: 0, changes: [] };
+  if (decoded.length === 0) return result;
+
+  const groups = await route(decoded, tables.identities);
+  const ids = [...groups.values()].flatMap((g) => [g.userId, ...g.merges.map((m) => m.from)]);
+  const stored = await getProfiles(tables.profiles, ids);
+
+  const outcomes = await Promise.allSettled(
+    [...groups.values()].map(async (group) => ({ group, ...(await commitGroup(tables, group, stored, rules)) })),
+  );
+  outcomes.forEach((outcome, i) => {
+    const group = [...groups.values()][i]!;
+    if (outcome.status === 'fulfilled') {
+      if (outcome.value.written) result.profilesWritten++;
+      result.changes.push(...outcome.value.changes);
+    } else {
+      console.error(JSON.stringify({ level: 'ERROR', message: 'profile commit failed', userId: group.userId, error: String(outcome.reason) }));
+      failed.push(...group.items.map((it) => it.record.kinesis.sequenceNumber));
+    }
+  });
+  return result;
+}

@@ -1,0 +1,226 @@
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Duration, Validations } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as eventsTargets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kinesis from 'aws-cdk-lib/aws-kinesis';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as eventSources from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { environmentFor, physicalName, type FunctionDefinition } from '../../core/platform/definitions.js';
+import type { StageSettings } from '../stages.js';
+import { logRetention, removalPolicy, type DataStores } from './data-stores.js';
+
+/** The repository root: entries in `FUNCTIONS` are relative to it. */
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/** The newest Node.js runtime this aws-cdk-lib offers (DESIGN.md conventions). */
+export const NODE_RUNTIME = lambda.Runtime.NODEJS_24_X;
+
+/** Item-level DynamoDB actions a function gets on each of its tables, and nothing account-wide. */
+const TABLE_DATA_ACTIONS = [
+  'dynamodb:BatchGetItem',
+  'dynamodb:BatchWriteItem',
+  'dynamodb:ConditionCheckItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:DescribeTable',
+  'dynamodb:GetItem',
+  'dynamodb:PutItem',
+  'dynamodb:Query',
+  'dynamodb:Scan',
+  'dynamodb:UpdateItem',
+];
+
+/**
+ * ESM bundles run on Lambda as `.mjs`; CommonJS dependencies bundled into them still call `require` for Node
+ * built-ins, which ESM scope lacks. The banner provides it.
+ */
+const ESM_REQUIRE_BANNER =
+  "import { createRequire as __opsgraphCreateRequire } from 'node:module';" +
+  'const require = __opsgraphCreateRequire(import.meta.url);';
+
+/** esbuild loaders for non-code files that handlers import; the contract test bundles with the same ones. */
+export const BUNDLE_LOADERS: Record<string, 'text'> = { '.graphql': 'text', '.gql': 'text' };
+
+/** Properties of {@link OpsgraphFunction}. */
+export interface OpsgraphFunctionProps {
+  /** The function as `FUNCTIONS` declares it. */
+  readonly definition: FunctionDefinition;
+  readonly stage: StageSettings;
+  /** Tables and streams the definition refers to. */
+  readonly stores: DataStores;
+}
+
+/**
+ * One Lambda function from a `FUNCTIONS` entry, with everything the definition implies:
+ *
+ * - its handler bundled by esbuild (minified, source maps, ESM) on the newest Node.js runtime;
+ * - the environment of `environmentFor(definition, stage)`, with table and stream names taken from the CDK
+ *   resources themselves;
+ * - its own role: read/write on its `tables`, write on its `writesStreams`, read on its `source` stream, logs to its
+ *   own log group, and X-Ray — no AWS managed policies;
+ * - for a `source`: a Kinesis event source mapping with partial batch responses and an encrypted SQS on-failure
+ *   queue (plus an alarm on its depth when the stage asks for one);
+ * - for a `schedule`: an EventBridge rule.
+ *
+ * HTTP `routes` are wired by {@link OpsgraphHttpApi}, which needs the whole set of functions.
+ *
+ * @example
+ * new OpsgraphFunction(stack, 'Fn-tagger', { definition: FUNCTIONS.tagger, stage: STAGES.dev, stores });
+ */
+export class OpsgraphFunction extends Construct {
+  public readonly definition: FunctionDefinition;
+  public readonly function: nodejs.NodejsFunction;
+  public readonly role: iam.Role;
+  public readonly logGroup: logs.LogGroup;
+  /** The on-failure destination of the event source mapping, when the function has a `source`. */
+  public readonly failedRecords?: sqs.Queue;
+
+  constructor(scope: Construct, id: string, props: OpsgraphFunctionProps) {
+    super(scope, id);
+    const { definition: def, stage, stores } = props;
+    this.definition = def;
+    const functionName = physicalName(stage.name, def.name);
+    const removal = removalPolicy(stage);
+
+    this.logGroup = new logs.LogGroup(this, 'Logs', {
+      logGroupName: `/aws/lambda/${functionName}`,
+      retention: logRetention(stage),
+      removalPolicy: removal,
+    });
+
+    // An own role instead of the default one, which carries the AWS managed AWSLambdaBasicExecutionRole
+    // (AwsSolutions-IAM4) with logs:* rights on every log group of the account.
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `opsgraph ${stage.name}: execution role of the ${def.name} function`,
+    });
+    this.logGroup.grantWrite(this.role);
+
+    this.function = new nodejs.NodejsFunction(this, 'Function', {
+      functionName,
+      description: `opsgraph ${stage.name}: ${def.name} (${def.entry})`,
+      entry: path.join(REPO_ROOT, def.entry),
+      handler: 'handler',
+      projectRoot: REPO_ROOT,
+      depsLockFilePath: path.join(REPO_ROOT, 'package-lock.json'),
+      runtime: NODE_RUNTIME,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: def.memoryMb,
+      timeout: Duration.seconds(def.timeoutSeconds),
+      role: this.role,
+      logGroup: this.logGroup,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      tracing: lambda.Tracing.ACTIVE,
+      environment: this.environment(def, stage, stores),
+      bundling: {
+        minify: true,
+        sourceMap: true,
+        sourcesContent: false,
+        target: 'node24',
+        format: nodejs.OutputFormat.ESM,
+        mainFields: ['module', 'main'],
+        banner: ESM_REQUIRE_BANNER,
+        // SDL files imported as text (the gateway loads the composed supergraph statically).
+        loader: BUNDLE_LOADERS,
+        // The lockfile pins the SDK that the tests ran against; ship that one, not the runtime's.
+        bundleAwsSDK: true,
+        logLevel: nodejs.LogLevel.ERROR,
+      },
+    });
+
+    // X-Ray's PutTraceSegments and PutTelemetryRecords have no resource-level permissions, so `tracing: ACTIVE`
+    // must grant them on "*". Nothing else in this role uses a wildcard (test/infra/stack.test.ts checks).
+    Validations.of(this.role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'Only the X-Ray statement that tracing: ACTIVE adds uses Resource "*": xray:PutTraceSegments and ' +
+        'xray:PutTelemetryRecords do not support resource-level permissions. Table, stream, queue and log ' +
+        'grants are scoped to their ARNs.',
+    });
+
+    for (const name of new Set(def.tables)) this.grantTable(stores.tables[name]);
+    for (const name of new Set(def.writesStreams)) stores.streams[name].grantWrite(this.role);
+
+    if (def.source) this.failedRecords = this.addStreamSource(def, stage, stores.streams[def.source.stream]);
+    if (def.schedule) {
+      new events.Rule(this, 'Schedule', {
+        ruleName: `${functionName}-schedule`,
+        description: `opsgraph ${stage.name}: runs ${def.name} every ${def.schedule.everyMinutes} minutes`,
+        schedule: events.Schedule.rate(Duration.minutes(def.schedule.everyMinutes)),
+        targets: [new eventsTargets.LambdaFunction(this.function, { retryAttempts: 2 })],
+      });
+    }
+  }
+
+  /** `environmentFor`'s values, with the names of tables and streams replaced by the CDK resources' own. */
+  private environment(def: FunctionDefinition, stage: StageSettings, stores: DataStores): Record<string, string> {
+    const env = environmentFor(def, stage.name);
+    for (const name of Object.keys(env)) {
+      const resource = stores.resourceForEnvVar(name);
+      if (resource) env[name] = 'tableName' in resource ? resource.tableName : resource.streamName;
+    }
+    return {
+      ...env,
+      NODE_OPTIONS: '--enable-source-maps',
+      POWERTOOLS_SERVICE_NAME: `opsgraph-${def.name}`,
+    };
+  }
+
+  private grantTable(table: dynamodb.Table): void {
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: TABLE_DATA_ACTIONS, resources: [table.tableArn] }),
+    );
+  }
+
+  private addStreamSource(def: FunctionDefinition, stage: StageSettings, stream: kinesis.Stream): sqs.Queue {
+    const source = def.source!;
+    const queue = new sqs.Queue(this, 'FailedRecords', {
+      queueName: `${physicalName(stage.name, def.name)}-failed-records`,
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(stage.failedRecordRetentionDays),
+      removalPolicy: removalPolicy(stage),
+    });
+    Validations.of(queue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason:
+        `This queue is itself the dead-letter store: the on-failure destination of the ${def.name} Kinesis ` +
+        'event source mapping. Its messages (shard id and sequence-number ranges of failed batches) are read ' +
+        'by the inspect/replay tooling, not by a consumer that could fail and needs a further DLQ.',
+    });
+
+    this.function.addEventSource(
+      new eventSources.KinesisEventSource(stream, {
+        startingPosition:
+          source.startingPosition === 'LATEST' ? lambda.StartingPosition.LATEST : lambda.StartingPosition.TRIM_HORIZON,
+        batchSize: source.batchSize,
+        maxBatchingWindow: Duration.seconds(source.maxBatchingWindowSeconds),
+        retryAttempts: source.retryAttempts,
+        bisectBatchOnError: source.bisectBatchOnError,
+        maxRecordAge: Duration.seconds(source.maxRecordAgeSeconds),
+        reportBatchItemFailures: true,
+        onFailure: new eventSources.SqsDlq(queue),
+      }),
+    );
+
+    if (stage.failedRecordAlarmThreshold !== undefined) {
+      new cloudwatch.Alarm(this, 'FailedRecordsAlarm', {
+        alarmName: `${physicalName(stage.name, def.name)}-failed-records`,
+        alarmDescription: `Records of ${source.stream} that ${def.name} failed to process after every retry; inspect and replay them.`,
+        metric: queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5) }),
+        threshold: stage.failedRecordAlarmThreshold,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+    }
+    return queue;
+  }
+}

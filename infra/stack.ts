@@ -1,0 +1,91 @@
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { App, Stack, Tags, Validations, type AppProps, type StackProps } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import type { Construct } from 'constructs';
+import { FUNCTIONS, type FunctionDefinition } from '../core/platform/definitions.js';
+import { DataStores } from './constructs/data-stores.js';
+import { OpsgraphHttpApi } from './constructs/http-api.js';
+import { OpsgraphFunction, REPO_ROOT } from './constructs/opsgraph-function.js';
+import { stageSettings, type StageSettings } from './stages.js';
+
+/** Properties of {@link OpsgraphStack}. */
+export interface OpsgraphStackProps extends StackProps {
+  readonly stage: StageSettings;
+  /**
+   * The functions to deploy.
+   *
+   * @default every entry of `FUNCTIONS`
+   */
+  readonly functions?: readonly FunctionDefinition[];
+}
+
+/**
+ * One stage of opsgraph: every table, stream and function of `core/platform/definitions.ts`, and the HTTP API.
+ * Nothing here names a particular table, stream or function: a new `FUNCTIONS` entry deploys with its triggers,
+ * grants and routes without a change to `infra/` (DESIGN.md principle 4).
+ *
+ * The stack is environment-agnostic (no account, region or lookups), so it synthesizes offline.
+ *
+ * @example
+ * new OpsgraphStack(app, 'opsgraph-dev', { stage: STAGES.dev });
+ */
+export class OpsgraphStack extends Stack {
+  public readonly stores: DataStores;
+  public readonly functions: readonly OpsgraphFunction[];
+  public readonly http: OpsgraphHttpApi;
+
+  constructor(scope: Construct, id: string, props: OpsgraphStackProps) {
+    super(scope, id, {
+      description: `opsgraph (${props.stage.name}): real-time customer profiles, tags, segments and GraphQL`,
+      ...props,
+    });
+    const { stage } = props;
+    Tags.of(this).add('project', 'opsgraph');
+    Tags.of(this).add('stage', stage.name);
+
+    this.stores = new DataStores(this, 'Data', { stage });
+    this.functions = (props.functions ?? Object.values(FUNCTIONS)).map(
+      (definition) => new OpsgraphFunction(this, `Fn-${definition.name}`, { definition, stage, stores: this.stores }),
+    );
+    this.http = new OpsgraphHttpApi(this, 'Http', { stage, functions: this.functions });
+  }
+}
+
+/** The stack name of a stage. */
+export function stackName(stage: StageSettings): string {
+  return `opsgraph-${stage.name}`;
+}
+
+/**
+ * The CDK app for one stage, with cdk-nag's AwsSolutions checks registered: `infra/app.ts` and the tests both
+ * build it here, so tests check exactly what `cdk synth` produces.
+ *
+ * @param stageName the value of `-c stage=…`; an unknown or missing stage throws a clear error.
+ * @example
+ * const { app, stack } = createOpsgraphApp('dev');
+ * app.synth();
+ */
+export function createOpsgraphApp(
+  stageName: unknown,
+  appProps?: AppProps,
+  stackProps?: Partial<OpsgraphStackProps>,
+): { app: App; stack: OpsgraphStack } {
+  const app = new App(appProps);
+  const stage = stageSettings(stageName ?? app.node.tryGetContext('stage'));
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  const stack = new OpsgraphStack(app, stackName(stage), { ...stackProps, stage });
+  return { app, stack };
+}
+
+/**
+ * `cdk.json`: the feature flags (`context`) and output directory the CDK CLI gives the app. Tests and the
+ * CLI-less synth pass them to {@link createOpsgraphApp} so they build exactly what `cdk synth` builds.
+ */
+export function readCdkJson(): { context: Record<string, unknown>; output: string } {
+  const json = JSON.parse(readFileSync(path.join(REPO_ROOT, 'cdk.json'), 'utf8')) as {
+    context?: Record<string, unknown>;
+    output?: string;
+  };
+  return { context: json.context ?? {}, output: path.resolve(REPO_ROOT, json.output ?? 'cdk.out') };
+}

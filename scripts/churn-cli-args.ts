@@ -1,0 +1,124 @@
+/**
+ * Command-line flags shared by churn-train and churn-eval: where the transactions are and how to read them.
+ * With no `--csv`, the UCI Online Retail file and its columns are the defaults.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { dirname, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { ONLINE_RETAIL_COLUMNS, parseRowFilter, readOrders, type Order, type TransactionCsvOptions, type TransactionReadStats } from '../core/data/transactions.js';
+import { HYPERPARAMETERS } from '../core/churn/train/recipe.js';
+import { cutoffAsOf, defaultCutoff } from '../core/churn/train/protocol.js';
+
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+export const DEFAULT_CSV = resolve(REPO_ROOT, '../shared/data/online_retail.csv.gz');
+
+export const DATA_USAGE = `Data flags (defaults: the UCI Online Retail file at ../shared/data/online_retail.csv.gz):
+  --csv PATH              transactions CSV, gzip when it ends in .gz
+  --user-col C            customer id column (rows with an empty value are skipped)
+  --time-col C            timestamp column (naive times are UTC)
+  --order-col C           order id column: rows are grouped into orders; ids starting with C are cancellations
+  --amount-col C          money per row, or
+  --qty-col C --price-col C   quantity and unit price per row
+  --country-col C         keep this column on each order
+  --where COL=V|COL!=V    keep only matching rows (repeatable)
+  --cutoff YYYY-MM-DD     evaluation cutoff T (end of that UTC day); default: last data day − horizon − 1
+  --horizon-days N        churn horizon (default ${HYPERPARAMETERS.horizonDays})`;
+
+const DATA_OPTIONS = {
+  csv: { type: 'string' },
+  'user-col': { type: 'string' },
+  'time-col': { type: 'string' },
+  'order-col': { type: 'string' },
+  'amount-col': { type: 'string' },
+  'qty-col': { type: 'string' },
+  'price-col': { type: 'string' },
+  'country-col': { type: 'string' },
+  where: { type: 'string', multiple: true },
+  cutoff: { type: 'string' },
+  'horizon-days': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+export interface ChurnData {
+  csv: TransactionCsvOptions;
+  orders: Order[];
+  stats: TransactionReadStats;
+  /** Path as recorded in artifacts: relative to the repository root. */
+  dataFile: string;
+  dataSha256: string;
+  cutoff: string;
+  asOf: number;
+  horizonDays: number;
+}
+
+/**
+ * Parses argv with the data flags plus the command's own `extra` options.
+ *
+ * @example
+ * ```ts
+ * const { values } = parseChurnArgs(process.argv.slice(2), { out: { type: 'string' } });
+ * ```
+ */
+export function parseChurnArgs<E extends Record<string, { type: 'string' | 'boolean'; multiple?: boolean }>>(argv: string[], extra: E) {
+  return parseArgs({ args: argv, options: { ...DATA_OPTIONS, ...extra }, strict: true, allowPositionals: false });
+}
+
+/** The transaction-reading options the flags describe. */
+export function csvOptionsFromFlags(v: Record<string, unknown>): TransactionCsvOptions {
+  const str = (k: string) => (typeof v[k] === 'string' ? (v[k] as string) : undefined);
+  const where = Array.isArray(v.where) ? (v.where as string[]).map(parseRowFilter) : undefined;
+  const csv = str('csv');
+  if (csv === undefined) {
+    return { path: DEFAULT_CSV, ...ONLINE_RETAIL_COLUMNS, where };
+  }
+  const userCol = str('user-col');
+  const timeCol = str('time-col');
+  if (!userCol || !timeCol) throw new Error('--csv needs --user-col and --time-col');
+  if (!str('amount-col') && !(str('qty-col') && str('price-col'))) throw new Error('--csv needs --amount-col, or --qty-col and --price-col');
+  return {
+    path: resolve(csv), userCol, timeCol, orderCol: str('order-col'), amountCol: str('amount-col'),
+    qtyCol: str('qty-col'), priceCol: str('price-col'), countryCol: str('country-col'), where,
+  };
+}
+
+/** sha256 of a file's bytes (the compressed bytes for .gz), streamed. */
+export async function fileSha256(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+/**
+ * Reads the data the flags describe and resolves cutoff and horizon, logging progress to stderr.
+ *
+ * @example
+ * ```ts
+ * const data = await loadChurnData(values);
+ * ```
+ */
+export async function loadChurnData(v: Record<string, unknown>, log: (m: string) => void): Promise<ChurnData> {
+  const csv = csvOptionsFromFlags(v);
+  log(`reading ${csv.path}`);
+  const [{ orders, stats }, dataSha256] = await Promise.all([
+    readOrders({ ...csv, onProgress: (n) => log(`  ${n.toLocaleString('en')} rows`) }),
+    fileSha256(csv.path),
+  ]);
+  log(`  ${stats.rows} rows → ${stats.orders} orders, ${stats.refunds} refunds; skipped ${stats.skippedNoUser} without user, ${stats.skippedFiltered} filtered, ${stats.rejected} rejected`);
+  for (const ex of stats.rejectedExamples) log(`  rejected: ${ex}`);
+  if (stats.lastAt === null) throw new Error('no orders in the data');
+  const horizonDays = typeof v['horizon-days'] === 'string' ? Number(v['horizon-days']) : HYPERPARAMETERS.horizonDays;
+  if (!Number.isInteger(horizonDays) || horizonDays <= 0) throw new Error('--horizon-days must be a positive integer');
+  const cutoff = typeof v.cutoff === 'string' ? v.cutoff : defaultCutoff(stats.lastAt, horizonDays);
+  const rel = relative(REPO_ROOT, csv.path);
+  return { csv, orders, stats, dataFile: rel, dataSha256, cutoff, asOf: cutoffAsOf(cutoff), horizonDays };
+}
+
+/** Progress logger to stderr with elapsed seconds. */
+export function stderrLogger(quiet = false): (m: string) => void {
+  const t0 = Date.now();
+  return (m) => {
+    if (!quiet) process.stderr.write(`[${((Date.now() - t0) / 1000).toFixed(1)}s] ${m}\n`);
+  };
+}

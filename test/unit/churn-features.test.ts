@@ -1,0 +1,118 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { emptyChurnProfile, foldOrder } from '../../core/churn/activity.js';
+import { bgnbdPAlive, bgnbdPNoPurchase, lnGamma } from '../../core/churn/bgnbd.js';
+import { dayNumber } from '../../core/churn/days.js';
+import { extractFeatures, F, FEATURE_COUNT } from '../../core/churn/features.js';
+import { cutoffAsOf } from '../../core/churn/train/protocol.js';
+import type { Order } from '../../core/data/transactions.js';
+
+const DAY = 86_400_000;
+const at = (iso: string) => Date.parse(iso);
+const order = (iso: string, amount: number, refund = false): Order => ({ userId: 'u', orderId: iso, at: at(iso), amount, refund });
+const bgnbd = { r: 0.6, alpha: 40, a: 0.2, b: 3 };
+const ctx = { horizonDays: 90, bgnbd };
+
+function handProfile() {
+  const p = emptyChurnProfile();
+  for (const o of [
+    order('2011-06-01T10:00:00Z', 100),
+    order('2011-07-01T10:00:00Z', 50),
+    order('2011-08-10T10:00:00Z', 30),
+    order('2011-08-10T15:00:00Z', 20),
+    order('2011-08-20T10:00:00Z', 10, true),
+  ]) foldOrder(p, o);
+  return p;
+}
+
+test('foldOrder mirrors the tagger fold: buckets, totals, counters, first/last seen', () => {
+  const p = handProfile();
+  assert.deepEqual(p.days['2011-08-10'], { order_completed: 2, $revenue: 50 });
+  assert.deepEqual(p.days['2011-08-20'], { order_refunded: 1, $refunded: 10 });
+  assert.deepEqual(p.orders, { count: 4, revenue: 200, refunds: 1, refunded: 10, firstAt: '2011-06-01T10:00:00.000Z', lastAt: '2011-08-10T15:00:00.000Z' });
+  assert.deepEqual(p.counters, { order_completed: 4, order_refunded: 1 });
+  assert.equal(p.firstSeenAt, '2011-06-01T10:00:00.000Z');
+  assert.equal(p.lastSeenAt, '2011-08-20T10:00:00.000Z');
+});
+
+test('foldOrder prunes day buckets 400 or more days older than the newest', () => {
+  const p = emptyChurnProfile();
+  foldOrder(p, order('2010-01-01T00:00:00Z', 1));
+  foldOrder(p, order('2010-08-01T00:00:00Z', 1));
+  foldOrder(p, order('2011-02-05T00:00:00Z', 1)); // 400 days after 2010-01-01
+  assert.deepEqual(Object.keys(p.days).sort(), ['2010-08-01', '2011-02-05']);
+  assert.equal(p.orders.count, 3); // lifetime totals are kept
+});
+
+test('features of a hand-made profile match hand-computed values', () => {
+  const asOf = cutoffAsOf('2011-09-09');
+  const x = extractFeatures(handProfile(), asOf, ctx);
+  assert.ok(x);
+  const recency = (asOf - at('2011-08-10T15:00:00Z')) / DAY;
+  const tenure = (asOf - at('2011-06-01T10:00:00Z')) / DAY;
+  const tx = (at('2011-08-10T15:00:00Z') - at('2011-06-01T10:00:00Z')) / DAY;
+  const expected: Record<string, number> = {
+    recency_days: recency,
+    tenure_days: tenure,
+    log_orders: Math.log1p(4),
+    log_revenue: Math.log1p(200),
+    log_avg_order_value: Math.log1p(50),
+    order_days_30: 0, // 2011-08-10 is exactly 30 days old: outside the last 30 days
+    order_days_90: 2,
+    order_days_180: 3,
+    order_days_365: 3,
+    log_revenue_90: Math.log1p(100),
+    log_revenue_365: Math.log1p(200),
+    trend_90: Math.log(3 / 2),
+    gap_mean_days: 35, // gaps 30 and 40 days
+    gap_std_days: Math.sqrt(50),
+    overdue_ratio: recency / 35,
+    refund_rate: 0.25,
+    refunded_share: 10 / 210,
+    days_since_last_seen: (asOf - at('2011-08-20T10:00:00Z')) / DAY,
+    orders_per_order_day: 4 / 3,
+    order_days_per_30d: 90 / tenure,
+    bgnbd_p_alive: bgnbdPAlive(bgnbd, 2, tx, tenure),
+    bgnbd_p_no_purchase: bgnbdPNoPurchase(bgnbd, 2, tx, tenure, 90),
+    last_gap_days: 40,
+    days_since_prev_order: 70,
+    recency_z: (recency - 35) / Math.sqrt(50),
+    active_months_ratio: 3 / 4,
+    log_revenue_per_30d: Math.log1p(6000 / tenure),
+  };
+  assert.equal(Object.keys(expected).length, FEATURE_COUNT);
+  for (const [name, value] of Object.entries(expected)) {
+    const got = x[F[name as keyof typeof F]];
+    assert.ok(Math.abs(got - value) < 1e-9, `${name}: got ${got}, expected ${value}`);
+  }
+  assert.ok(Math.abs(recency - 30.375) < 1e-6);
+});
+
+test('features ignore day buckets after asOf and profiles without orders', () => {
+  const asOf = cutoffAsOf('2011-09-09');
+  const p = handProfile();
+  const before = extractFeatures(p, asOf, ctx, new Float64Array(FEATURE_COUNT));
+  p.days['2011-09-20'] = { order_completed: 3, $revenue: 999 };
+  assert.deepEqual(extractFeatures(p, asOf, ctx, new Float64Array(FEATURE_COUNT)), before);
+  assert.equal(extractFeatures(emptyChurnProfile(), asOf, ctx), null);
+});
+
+test('a one-time buyer gets the tenure as gap and an overdue ratio of 1', () => {
+  const p = emptyChurnProfile();
+  foldOrder(p, order('2011-08-01T00:00:00Z', 10));
+  const x = extractFeatures(p, '2011-08-31T00:00:00Z', ctx);
+  assert.ok(x);
+  assert.equal(x[F.gap_mean_days], 30);
+  assert.equal(x[F.overdue_ratio], 1);
+  assert.equal(x[F.bgnbd_p_alive], 1);
+});
+
+test('day numbers and BG/NBD helpers', () => {
+  assert.equal(dayNumber('1970-01-02'), 1);
+  assert.equal(dayNumber('2011-09-09'), Date.UTC(2011, 8, 9) / DAY);
+  assert.ok(Number.isNaN(dayNumber('2011-9-9')));
+  assert.ok(Math.abs(Math.exp(lnGamma(5)) - 24) < 1e-9);
+  assert.ok(Math.abs(lnGamma(0.5) - Math.log(Math.sqrt(Math.PI))) < 1e-12);
+  // More days without a purchase since the last one → less likely alive.
+  assert.ok(bgnbdPAlive(bgnbd, 3, 50, 60) > bgnbdPAlive(bgnbd, 3, 50, 200));
+});

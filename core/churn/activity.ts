@@ -34,8 +34,9 @@ function maxIso(a: string | null, b: string): string {
 
 /**
  * Applies one order (a purchase or a refund) to a profile in place, mirroring the tagger's fold:
- * day bucket counts and money, lifetime order totals, counters, first/last seen, and pruning of day buckets
- * {@link DAY_RETENTION} or more days older than the newest bucket.
+ * day bucket counts and money, lifetime order totals, counters (event names and `$`-money keys alike), first/last
+ * seen, and pruning of day buckets more than {@link DAY_RETENTION} days older than the newest bucket
+ * (see core/profile/fold.ts).
  *
  * @example
  * ```ts
@@ -47,30 +48,38 @@ function maxIso(a: string | null, b: string): string {
 export function foldOrder(profile: ChurnProfile, order: Order): void {
   const iso = new Date(order.at).toISOString();
   const key = dayKey(order.at);
-  const bucket = (profile.days[key] ??= {});
-  if (order.refund) {
-    bucket[REFUND_EVENT] = (bucket[REFUND_EVENT] ?? 0) + 1;
-    bucket[REFUND_KEY] = (bucket[REFUND_KEY] ?? 0) + order.amount;
-    profile.orders.refunds += 1;
-    profile.orders.refunded += order.amount;
-    profile.counters[REFUND_EVENT] = (profile.counters[REFUND_EVENT] ?? 0) + 1;
-  } else {
-    bucket[ORDER_EVENT] = (bucket[ORDER_EVENT] ?? 0) + 1;
-    bucket[REVENUE_KEY] = (bucket[REVENUE_KEY] ?? 0) + order.amount;
-    profile.orders.count += 1;
-    profile.orders.revenue += order.amount;
-    profile.orders.firstAt = minIso(profile.orders.firstAt, iso);
-    profile.orders.lastAt = maxIso(profile.orders.lastAt, iso);
-    profile.counters[ORDER_EVENT] = (profile.counters[ORDER_EVENT] ?? 0) + 1;
-  }
   profile.firstSeenAt = minIso(profile.firstSeenAt, iso);
   profile.lastSeenAt = maxIso(profile.lastSeenAt, iso);
+  if (order.refund) {
+    bump(profile, key, REFUND_EVENT, 1);
+    bump(profile, key, REFUND_KEY, order.amount);
+    profile.orders.refunds += 1;
+    profile.orders.refunded = round(profile.orders.refunded + order.amount);
+  } else {
+    bump(profile, key, ORDER_EVENT, 1);
+    bump(profile, key, REVENUE_KEY, order.amount);
+    const o = profile.orders;
+    o.count += 1;
+    o.revenue = round(o.revenue + order.amount);
+    o.firstAt = minIso(o.firstAt, iso);
+    o.lastAt = maxIso(o.lastAt, iso);
+  }
   pruneDays(profile);
 }
 
+/** Money and counts are rounded to 1e-6 as the tagger's fold does, so sums agree to the last digit. */
+const round = (n: number) => Math.round(n * 1e6) / 1e6;
+
+/** Adds to a day bucket key and to the lifetime counter of the same key (the fold counts `$revenue` too). */
+function bump(profile: ChurnProfile, day: string, key: string, by: number): void {
+  const bucket = (profile.days[day] ??= {});
+  bucket[key] = round((bucket[key] ?? 0) + by);
+  profile.counters[key] = round((profile.counters[key] ?? 0) + by);
+}
+
 /**
- * Drops day buckets {@link DAY_RETENTION} or more days older than the newest bucket (the profile keeps
- * `DAY_RETENTION` days counted back from its latest bucket).
+ * Drops day buckets more than {@link DAY_RETENTION} days older than the newest bucket, as the tagger's fold does
+ * (it keeps every day from newest − DAY_RETENTION on).
  */
 export function pruneDays(profile: ChurnProfile): void {
   let latest = -Infinity;
@@ -79,7 +88,7 @@ export function pruneDays(profile: ChurnProfile): void {
     if (n > latest) latest = n;
   }
   for (const k in profile.days) {
-    if (latest - dayNumber(k) >= DAY_RETENTION) delete profile.days[k];
+    if (latest - dayNumber(k) > DAY_RETENTION) delete profile.days[k];
   }
 }
 

@@ -67,11 +67,10 @@ function sortKeys(value: unknown): unknown {
 }
 
 function classify(issues: z.core.$ZodIssue[]): RejectionCode {
-  const first = issues[0];
-  if (!first) return 'INVALID_EVENT';
-  if (first.code === 'unrecognized_keys') return 'UNKNOWN_FIELD';
-  if (first.path[0] === 'timestamp') return 'BAD_TIMESTAMP';
-  if (first.path[0] === 'userId' && first.message.includes('userId or anonymousId')) return 'MISSING_USER';
+  // The most specific cause wins when an event has several problems.
+  if (issues.some((i) => i.code === 'unrecognized_keys')) return 'UNKNOWN_FIELD';
+  if (issues.some((i) => i.path[0] === 'userId' && i.message.includes('userId or anonymousId'))) return 'MISSING_USER';
+  if (issues.some((i) => i.path[0] === 'timestamp')) return 'BAD_TIMESTAMP';
   return 'INVALID_EVENT';
 }
 

@@ -131,7 +131,7 @@ function attachIdentities(profile: Profile, event: StoredEvent, group: Group): I
   return refused;
 }
 
-function membershipDeltas(changes: ProfileChange[]): MembershipDelta[] {
+export function membershipDeltasOf(changes: ProfileChange[]): MembershipDelta[] {
   return changes.flatMap((c): MembershipDelta[] => {
     switch (c.kind) {
       case 'tag_added':
@@ -211,7 +211,7 @@ async function commitGroup(
     );
     if (!ok) audits.push({ action: 'identity_conflict', at: link.at, detail: { kind: link.ref.kind, reason: 'identity belongs to another profile' } });
   }
-  await applyMemberships(tables.memberships, membershipDeltas(changes));
+  await applyMemberships(tables.memberships, membershipDeltasOf(changes));
   await publishChanges(tables.changesStream, changes);
   for (const [i, a] of audits.entries()) {
     await writeAudit(tables.audit, { subject: `profile#${profile.userId}`, at: `${a.at}#${a.action}#${i}`, action: a.action, detail: a.detail });

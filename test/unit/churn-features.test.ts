@@ -30,17 +30,17 @@ test('foldOrder mirrors the tagger fold: buckets, totals, counters, first/last s
   assert.deepEqual(p.days['2011-08-10'], { order_completed: 2, $revenue: 50 });
   assert.deepEqual(p.days['2011-08-20'], { order_refunded: 1, $refunded: 10 });
   assert.deepEqual(p.orders, { count: 4, revenue: 200, refunds: 1, refunded: 10, firstAt: '2011-06-01T10:00:00.000Z', lastAt: '2011-08-10T15:00:00.000Z' });
-  assert.deepEqual(p.counters, { order_completed: 4, order_refunded: 1 });
+  assert.deepEqual(p.counters, { order_completed: 4, $revenue: 200, order_refunded: 1, $refunded: 10 });
   assert.equal(p.firstSeenAt, '2011-06-01T10:00:00.000Z');
   assert.equal(p.lastSeenAt, '2011-08-20T10:00:00.000Z');
 });
 
-test('foldOrder prunes day buckets 400 or more days older than the newest', () => {
+test('foldOrder prunes day buckets more than 400 days older than the newest', () => {
   const p = emptyChurnProfile();
   foldOrder(p, order('2010-01-01T00:00:00Z', 1));
-  foldOrder(p, order('2010-08-01T00:00:00Z', 1));
-  foldOrder(p, order('2011-02-05T00:00:00Z', 1)); // 400 days after 2010-01-01
-  assert.deepEqual(Object.keys(p.days).sort(), ['2010-08-01', '2011-02-05']);
+  foldOrder(p, order('2010-01-02T00:00:00Z', 1));
+  foldOrder(p, order('2011-02-06T00:00:00Z', 1)); // 401 days after 2010-01-01, 400 after 2010-01-02
+  assert.deepEqual(Object.keys(p.days).sort(), ['2010-01-02', '2011-02-06']);
   assert.equal(p.orders.count, 3); // lifetime totals are kept
 });
 

@@ -1,0 +1,227 @@
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand, type _Record } from '@aws-sdk/client-kinesis';
+import type { KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
+import { kinesis } from '../core/aws/clients.js';
+import type { StreamSourceSettings } from '../core/platform/definitions.js';
+import type { DeadLetterStore } from './deadLetters.js';
+
+export type KinesisHandler = (event: KinesisStreamEvent) => Promise<KinesisStreamBatchResponse | void>;
+
+export interface EventSourceMappingOptions {
+  functionName: string;
+  streamName: string;
+  settings: StreamSourceSettings;
+  handler: KinesisHandler;
+  deadLetters: DeadLetterStore;
+  /** Folder for per-shard checkpoints, so a restart resumes where it stopped. */
+  checkpointDir: string;
+  /** Pause between polls of an empty shard. Lambda polls each shard about once a second; locally faster. */
+  idlePollMs?: number;
+  /** Pause before a retry of a failed batch. */
+  retryDelayMs?: number;
+  region?: string;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Plays Lambda's Kinesis event source mapping for one function: one poller per shard, batches of at most
+ * `batchSize` gathered for up to the batching window, the `batchItemFailures` partial response (retry from the
+ * earliest failed record), bounded retries, bisect on error, maximum record age, and an on-failure destination.
+ *
+ * What it does when retries run out: with `bisectBatchOnError` the failing batch is split in two and each half
+ * gets its own retries, down to single records; a record that still fails goes to the dead-letter store (the
+ * AWS on-failure record shape) and the shard moves on, so one poison record never blocks the records behind it.
+ */
+export class EventSourceMapping {
+  private running = false;
+  private readonly loops: Promise<void>[] = [];
+  private readonly inFlight = new Set<string>();
+  /** Batches handed to the function so far (for tests and benchmarks). */
+  invocations = 0;
+
+  constructor(private readonly options: EventSourceMappingOptions) {}
+
+  private get arn(): string {
+    return `arn:aws:kinesis:${this.options.region ?? 'us-east-1'}:000000000000:stream/${this.options.streamName}`;
+  }
+
+  async start(): Promise<void> {
+    this.running = true;
+    await mkdir(this.options.checkpointDir, { recursive: true });
+    const shards = await kinesis().send(new ListShardsCommand({ StreamName: this.options.streamName }));
+    for (const shard of shards.Shards ?? []) this.loops.push(this.pollShard(shard.ShardId!));
+  }
+
+  /** Stops polling after the batch in progress finishes. */
+  async stop(): Promise<void> {
+    this.running = false;
+    await Promise.allSettled(this.loops);
+  }
+
+  /** True when no batch is being processed (used by tests to wait for quiescence). */
+  get idle(): boolean {
+    return this.inFlight.size === 0;
+  }
+
+  private checkpointFile(shardId: string): string {
+    return join(this.options.checkpointDir, `${this.options.functionName}.${shardId}.json`);
+  }
+
+  private async readCheckpoint(shardId: string): Promise<string | undefined> {
+    try {
+      const parsed: unknown = JSON.parse(await readFile(this.checkpointFile(shardId), 'utf8'));
+      return typeof (parsed as { sequenceNumber?: unknown }).sequenceNumber === 'string'
+        ? (parsed as { sequenceNumber: string }).sequenceNumber
+        : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private async iterator(shardId: string): Promise<string> {
+    const checkpoint = await this.readCheckpoint(shardId);
+    const res = await kinesis().send(
+      new GetShardIteratorCommand({
+        StreamName: this.options.streamName,
+        ShardId: shardId,
+        ...(checkpoint
+          ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', StartingSequenceNumber: checkpoint }
+          : { ShardIteratorType: this.options.settings.startingPosition }),
+      }),
+    );
+    return res.ShardIterator!;
+  }
+
+  private async pollShard(shardId: string): Promise<void> {
+    const { settings } = this.options;
+    let iterator: string | undefined;
+    let buffer: _Record[] = [];
+    let firstBufferedAt = 0;
+    while (this.running) {
+      try {
+        iterator ??= await this.iterator(shardId);
+        const res = await kinesis().send(
+          new GetRecordsCommand({ ShardIterator: iterator, Limit: settings.batchSize - buffer.length }),
+        );
+        iterator = res.NextShardIterator;
+        const records = res.Records ?? [];
+        if (records.length && buffer.length === 0) firstBufferedAt = Date.now();
+        buffer.push(...records);
+        const windowOver = Date.now() - firstBufferedAt >= settings.maxBatchingWindowSeconds * 1000;
+        if (buffer.length >= settings.batchSize || (buffer.length > 0 && windowOver)) {
+          const batch = buffer;
+          buffer = [];
+          this.inFlight.add(shardId);
+          try {
+            await this.deliver(shardId, batch);
+            await writeFile(this.checkpointFile(shardId), JSON.stringify({ sequenceNumber: batch[batch.length - 1]!.SequenceNumber }));
+          } finally {
+            this.inFlight.delete(shardId);
+          }
+        } else if (records.length === 0) {
+          await sleep(buffer.length ? 10 : (this.options.idlePollMs ?? 50));
+        }
+        if (!iterator) break; // the shard was closed
+      } catch (err) {
+        if (!this.running) break;
+        console.error(`[esm ${this.options.functionName}/${shardId}] poll failed: ${(err as Error).message}`);
+        iterator = undefined;
+        buffer = [];
+        await sleep(500);
+      }
+    }
+  }
+
+  private toEvent(shardId: string, records: _Record[]): KinesisStreamEvent {
+    return {
+      Records: records.map(
+        (r): KinesisStreamRecord => ({
+          kinesis: {
+            kinesisSchemaVersion: '1.0',
+            partitionKey: r.PartitionKey!,
+            sequenceNumber: r.SequenceNumber!,
+            data: Buffer.from(r.Data!).toString('base64'),
+            approximateArrivalTimestamp: (r.ApproximateArrivalTimestamp?.getTime() ?? Date.now()) / 1000,
+          },
+          eventSource: 'aws:kinesis',
+          eventVersion: '1.0',
+          eventID: `${shardId}:${r.SequenceNumber}`,
+          eventName: 'aws:kinesis:record',
+          invokeIdentityArn: `arn:aws:iam::000000000000:role/${this.options.functionName}`,
+          awsRegion: this.options.region ?? 'us-east-1',
+          eventSourceARN: this.arn,
+        }),
+      ),
+    };
+  }
+
+  /** Hands one batch to the function until every record succeeded or went to the dead-letter store. */
+  private async deliver(shardId: string, batch: _Record[]): Promise<void> {
+    const { settings } = this.options;
+    const pending: _Record[][] = [batch];
+    while (pending.length > 0) {
+      let records = pending.shift()!;
+      let attempts = 0;
+      while (records.length > 0) {
+        const tooOld = records.filter((r) => Date.now() - (r.ApproximateArrivalTimestamp?.getTime() ?? Date.now()) > settings.maxRecordAgeSeconds * 1000);
+        if (tooOld.length) {
+          await this.deadLetter(shardId, tooOld, 'RecordAgeExceeded', attempts, 'record older than MaximumRecordAgeInSeconds');
+          records = records.filter((r) => !tooOld.includes(r));
+          if (!records.length) break;
+        }
+        attempts++;
+        this.invocations++;
+        let error: string | null = null;
+        try {
+          const response = await this.options.handler(this.toEvent(shardId, records));
+          const failures = response?.batchItemFailures ?? [];
+          if (failures.length === 0) break;
+          // Lambda resumes from the earliest reported record; an unknown or empty identifier fails the whole batch.
+          const ids = new Set(failures.map((f) => f.itemIdentifier));
+          const index = records.findIndex((r) => ids.has(r.SequenceNumber!));
+          records = index >= 0 ? records.slice(index) : records;
+          error = 'PartialBatchFailure';
+        } catch (err) {
+          error = (err as Error).message || 'FunctionError';
+        }
+        if (attempts > settings.retryAttempts) {
+          if (settings.bisectBatchOnError && records.length > 1) {
+            const mid = Math.ceil(records.length / 2);
+            pending.unshift(records.slice(0, mid), records.slice(mid));
+          } else {
+            await this.deadLetter(shardId, records, 'RetryAttemptsExhausted', attempts, error);
+          }
+          break;
+        }
+        await sleep((this.options.retryDelayMs ?? 100) * attempts);
+      }
+    }
+  }
+
+  private async deadLetter(shardId: string, records: _Record[], condition: string, attempts: number, error: string): Promise<void> {
+    const first = records[0]!;
+    const last = records[records.length - 1]!;
+    await this.options.deadLetters.put({
+      requestContext: {
+        requestId: `${shardId}:${first.SequenceNumber}`,
+        functionArn: `arn:aws:lambda:${this.options.region ?? 'us-east-1'}:000000000000:function:${this.options.functionName}`,
+        condition,
+        approximateInvokeCount: attempts,
+      },
+      responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: error },
+      version: '1.0',
+      timestamp: new Date().toISOString(),
+      KinesisBatchInfo: {
+        shardId,
+        startSequenceNumber: first.SequenceNumber!,
+        endSequenceNumber: last.SequenceNumber!,
+        approximateArrivalOfFirstRecord: first.ApproximateArrivalTimestamp?.toISOString() ?? '',
+        approximateArrivalOfLastRecord: last.ApproximateArrivalTimestamp?.toISOString() ?? '',
+        batchSize: records.length,
+        streamArn: this.arn,
+      },
+    });
+  }
+}

@@ -1,0 +1,166 @@
+import { randomUUID } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import type { Server } from 'node:http';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { ScheduledEvent } from 'aws-lambda';
+import { generateKey, putApiKey } from '../core/auth/apiKeys.js';
+import { resetClients } from '../core/aws/clients.js';
+import { FUNCTIONS, physicalName, STREAMS, type FunctionDefinition, type FunctionName } from '../core/platform/definitions.js';
+import { DeadLetterStore } from './deadLetters.js';
+import { allLocalEnvironment, LOCAL_STAGE } from './environment.js';
+import { EventSourceMapping, type KinesisHandler } from './eventSourceMapping.js';
+import { startHttpServer, type HttpHandler } from './httpServer.js';
+import { provision } from './provision.js';
+import { startStorage, type EmbeddedStorage } from './storage.js';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+export interface LocalStackOptions {
+  /** HTTP port for ingest and GraphQL; 0 picks a free one. */
+  port: number;
+  dataDir: string;
+  /** The admin API key; generated and kept in the data dir when absent. */
+  apiKey?: string;
+  /** Listen address; loopback unless told otherwise. */
+  host?: string;
+  /** Run scheduled functions on their timers (off in tests, which invoke them directly). */
+  schedules?: boolean;
+  /** Poller tuning for tests: pause between empty polls and before retries. */
+  idlePollMs?: number;
+  retryDelayMs?: number;
+}
+
+export interface LocalStack {
+  url: string;
+  graphqlUrl: string;
+  ingestUrl: string;
+  apiKey: string;
+  mappings: Map<FunctionName, EventSourceMapping>;
+  deadLetters: Map<FunctionName, DeadLetterStore>;
+  /** Invokes a scheduled function now, as EventBridge would at `time`. */
+  runScheduled(name: FunctionName, time?: Date): Promise<unknown>;
+  close(): Promise<void>;
+}
+
+async function adminKey(dataDir: string, given: string | undefined): Promise<string> {
+  if (given) return given;
+  const file = join(dataDir, 'admin-key');
+  try {
+    return (await readFile(file, 'utf8')).trim();
+  } catch {
+    const key = generateKey();
+    await writeFile(file, key + '\n', { mode: 0o600 });
+    return key;
+  }
+}
+
+async function loadHandler<T>(fn: FunctionDefinition): Promise<T> {
+  const mod = (await import(pathToFileURL(join(ROOT, fn.entry)).href)) as { handler: T };
+  return mod.handler;
+}
+
+function scheduledEvent(name: string, time: Date): ScheduledEvent {
+  return {
+    version: '0',
+    id: randomUUID(),
+    'detail-type': 'Scheduled Event',
+    source: 'aws.events',
+    account: '000000000000',
+    time: time.toISOString(),
+    region: process.env.AWS_REGION ?? 'us-east-1',
+    resources: [`arn:aws:events:local:000000000000:rule/${name}`],
+    detail: {},
+  };
+}
+
+/**
+ * Starts the whole stack on one machine: dynalite and kinesalite, the tables and streams from the shared
+ * definitions, every handler with its routes, event source mappings and schedules, and one HTTP port.
+ *
+ * @example
+ * const stack = await startLocalStack({ port: 4000, dataDir: './.data' });
+ */
+export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
+  const dataDir = resolve(options.dataDir);
+  await mkdir(dataDir, { recursive: true });
+  const storage: EmbeddedStorage = await startStorage(dataDir);
+
+  // The SDK reads these itself; handlers stay unaware that they run locally.
+  Object.assign(process.env, allLocalEnvironment(), {
+    AWS_ENDPOINT_URL_DYNAMODB: storage.dynamoEndpoint,
+    AWS_ENDPOINT_URL_KINESIS: storage.kinesisEndpoint,
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    AWS_SESSION_TOKEN: 'local',
+    POWERTOOLS_DEV: 'true',
+  });
+  resetClients();
+  await provision(LOCAL_STAGE);
+
+  const apiKey = await adminKey(dataDir, options.apiKey);
+  await putApiKey(process.env.API_KEYS_TABLE!, apiKey, { name: 'admin', scopes: ['admin'], rateLimit: 100_000 });
+
+  const routes = new Map<string, HttpHandler>();
+  const mappings = new Map<FunctionName, EventSourceMapping>();
+  const deadLetters = new Map<FunctionName, DeadLetterStore>();
+  const scheduled = new Map<FunctionName, (e: ScheduledEvent) => Promise<unknown>>();
+  const timers: NodeJS.Timeout[] = [];
+
+  for (const [name, fn] of Object.entries(FUNCTIONS) as Array<[FunctionName, FunctionDefinition]>) {
+    if (fn.routes) {
+      const handler = await loadHandler<HttpHandler>(fn);
+      for (const route of fn.routes) routes.set(route, handler);
+    }
+    if (fn.source) {
+      const store = new DeadLetterStore(join(dataDir, 'dead-letters', `${name}.jsonl`));
+      deadLetters.set(name, store);
+      const mapping = new EventSourceMapping({
+        functionName: name,
+        streamName: physicalName(LOCAL_STAGE, STREAMS[fn.source.stream].name),
+        settings: fn.source,
+        handler: await loadHandler<KinesisHandler>(fn),
+        deadLetters: store,
+        checkpointDir: join(dataDir, 'checkpoints'),
+        idlePollMs: options.idlePollMs,
+        retryDelayMs: options.retryDelayMs,
+      });
+      mappings.set(name, mapping);
+    }
+    if (fn.schedule) {
+      const handler = await loadHandler<(e: ScheduledEvent) => Promise<unknown>>(fn);
+      scheduled.set(name, handler);
+      if (options.schedules) {
+        const run = () =>
+          handler(scheduledEvent(name, new Date())).catch((err) => console.error(`[schedule ${name}] failed:`, err));
+        timers.push(setInterval(run, fn.schedule.everyMinutes * 60_000));
+      }
+    }
+  }
+  for (const mapping of mappings.values()) await mapping.start();
+
+  const { server, port } = await startHttpServer(routes, options.port, options.host);
+  const url = `http://${options.host && options.host !== '0.0.0.0' ? options.host : '127.0.0.1'}:${port}`;
+
+  return {
+    url,
+    graphqlUrl: `${url}/graphql`,
+    ingestUrl: `${url}/v1/events`,
+    apiKey,
+    mappings,
+    deadLetters,
+    async runScheduled(name, time = new Date()) {
+      const handler = scheduled.get(name);
+      if (!handler) throw new Error(`${name} has no schedule`);
+      return handler(scheduledEvent(name, time));
+    },
+    async close() {
+      for (const t of timers) clearInterval(t);
+      await new Promise<void>((r) => (server as Server).close(() => r()));
+      await Promise.all([...mappings.values()].map((m) => m.stop()));
+      resetClients();
+      await storage.close();
+    },
+  };
+}

@@ -1,0 +1,57 @@
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  ResourceInUseException,
+  UpdateTimeToLiveCommand,
+} from '@aws-sdk/client-dynamodb';
+import { CreateStreamCommand, DescribeStreamSummaryCommand, ResourceInUseException as StreamInUse } from '@aws-sdk/client-kinesis';
+import { dynamo, kinesis } from '../core/aws/clients.js';
+import { physicalName, STREAMS, TABLES, type TableDefinition } from '../core/platform/definitions.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function createTable(stage: string, table: TableDefinition): Promise<void> {
+  const client = dynamo() as unknown as DynamoDBClient;
+  const name = physicalName(stage, table.name);
+  const keys = [table.partitionKey, ...(table.sortKey ? [table.sortKey] : [])];
+  try {
+    await client.send(
+      new CreateTableCommand({
+        TableName: name,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: keys.map((k) => ({ AttributeName: k.name, AttributeType: k.type })),
+        KeySchema: keys.map((k, i) => ({ AttributeName: k.name, KeyType: i === 0 ? 'HASH' : 'RANGE' })),
+      }),
+    );
+  } catch (err) {
+    if (!(err instanceof ResourceInUseException)) throw err;
+  }
+  while ((await client.send(new DescribeTableCommand({ TableName: name }))).Table?.TableStatus !== 'ACTIVE') await sleep(20);
+  if (table.timeToLiveAttribute) {
+    await client
+      .send(new UpdateTimeToLiveCommand({ TableName: name, TimeToLiveSpecification: { AttributeName: table.timeToLiveAttribute, Enabled: true } }))
+      .catch(() => undefined); // dynalite accepts but does not expire; TTL matters only on AWS
+  }
+}
+
+async function createStream(stage: string, logical: string, shards: number): Promise<void> {
+  const name = physicalName(stage, logical);
+  try {
+    await kinesis().send(new CreateStreamCommand({ StreamName: name, ShardCount: shards }));
+  } catch (err) {
+    if (!(err instanceof StreamInUse)) throw err;
+  }
+  while ((await kinesis().send(new DescribeStreamSummaryCommand({ StreamName: name }))).StreamDescriptionSummary?.StreamStatus !== 'ACTIVE') {
+    await sleep(20);
+  }
+}
+
+/**
+ * Creates every table and stream of {@link TABLES} and {@link STREAMS} in the embedded servers, the same
+ * definitions the CDK stack deploys. Idempotent: existing ones are kept with their data.
+ */
+export async function provision(stage: string): Promise<void> {
+  await Promise.all(Object.values(TABLES).map((t) => createTable(stage, t)));
+  await Promise.all(Object.values(STREAMS).map((s) => createStream(stage, s.name, s.localShards)));
+}

@@ -3,7 +3,7 @@ import { ApolloServer, HeaderMap, type HTTPGraphQLResponse } from '@apollo/serve
 import { SUPERGRAPH_SDL } from '../schema/sdl.generated.js';
 import type { RequestContext } from '../subgraphs/context.js';
 import { buildSubgraphSchemas } from '../subgraphs/schemas.js';
-import { queryLimits } from './limits.js';
+import { queryLimitsPlugin } from './limits.js';
 
 /**
  * The federated gateway with the three subgraphs in the same process: the supergraph is loaded statically (no
@@ -22,7 +22,7 @@ export async function startGateway(): Promise<ApolloServer<RequestContext>> {
   });
   const server = new ApolloServer<RequestContext>({
     gateway,
-    validationRules: [queryLimits],
+    plugins: [queryLimitsPlugin],
     introspection: true,
     includeStacktraceInErrorResponses: false,
     csrfPrevention: false,

@@ -173,7 +173,7 @@ export class EventSourceMapping {
         }
         attempts++;
         this.invocations++;
-        let error: string | null = null;
+        let error: string;
         try {
           const response = await this.options.handler(this.toEvent(shardId, records));
           const failures = response?.batchItemFailures ?? [];

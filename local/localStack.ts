@@ -29,6 +29,8 @@ export interface LocalStackOptions {
   /** Poller tuning for tests: pause between empty polls and before retries. */
   idlePollMs?: number;
   retryDelayMs?: number;
+  /** Seconds handlers cache tag rules (default from the definitions: 30). */
+  rulesTtlSeconds?: number;
 }
 
 export interface LocalStack {
@@ -95,6 +97,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     AWS_SECRET_ACCESS_KEY: 'local',
     AWS_SESSION_TOKEN: 'local',
     POWERTOOLS_DEV: 'true',
+    ...(options.rulesTtlSeconds !== undefined ? { RULES_TTL_SECONDS: String(options.rulesTtlSeconds) } : {}),
   });
   resetClients();
   await provision(LOCAL_STAGE);

@@ -116,3 +116,28 @@ test('day numbers and BG/NBD helpers', () => {
   // More days without a purchase since the last one → less likely alive.
   assert.ok(bgnbdPAlive(bgnbd, 3, 50, 60) > bgnbdPAlive(bgnbd, 3, 50, 200));
 });
+
+test('foldOrder gives the same churn fields as the tagger fold of the equivalent events', async () => {
+  const { foldEvent } = await import('../../core/profile/fold.js');
+  const { emptyProfile } = await import('../../core/profile/types.js');
+  const orders = [
+    order('2010-01-01T09:00:00Z', 12.345),
+    order('2011-06-01T10:00:00Z', 100.1),
+    order('2011-08-10T10:00:00Z', 30.2),
+    order('2011-08-10T15:00:00Z', 20.3),
+    order('2011-08-20T10:00:00Z', 10.05, true),
+    order('2011-02-06T12:00:00Z', 7), // out of order
+  ];
+  const mine = emptyChurnProfile();
+  const real = emptyProfile('u');
+  orders.forEach((o, i) => {
+    foldOrder(mine, o);
+    const event = {
+      type: 'track', event: o.refund ? 'order_refunded' : 'order_completed', eventId: `e${i}`, userId: 'u',
+      timestamp: new Date(o.at).toISOString(), properties: { orderId: o.orderId, revenue: o.amount },
+    };
+    foldEvent(real, event as Parameters<typeof foldEvent>[1]);
+  });
+  const pick = (p: typeof mine) => ({ firstSeenAt: p.firstSeenAt, lastSeenAt: p.lastSeenAt, days: p.days, orders: p.orders, counters: p.counters });
+  assert.deepEqual(pick(mine), pick(real));
+});

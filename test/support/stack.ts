@@ -1,0 +1,55 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../local/localStack.js';
+
+/** A local stack on ephemeral ports with its own temporary data dir, removed on close. */
+export async function startTestStack(options: Partial<LocalStackOptions> = {}): Promise<LocalStack & { dataDir: string }> {
+  const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'opsgraph-test-')));
+  const stack = await startLocalStack({ port: 0, dataDir, idlePollMs: 20, retryDelayMs: 5, rulesTtlSeconds: 1, ...options });
+  return {
+    ...stack,
+    dataDir,
+    async close() {
+      await stack.close();
+      if (!options.dataDir) await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Polls `probe` until it returns a truthy value or the deadline passes (then throws with the last value). */
+export async function waitFor<T>(probe: () => Promise<T>, what: string, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T | undefined;
+  while (Date.now() < deadline) {
+    last = await probe();
+    if (last) return last;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last value: ${JSON.stringify(last)}`);
+}
+
+export async function postJson(url: string, body: unknown, apiKey?: string): Promise<{ status: number; json: any }> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(apiKey ? { 'x-api-key': apiKey } : {}) },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = await res.text();
+  let json: any = null;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = text;
+  }
+  return { status: res.status, json };
+}
+
+/** A GraphQL call through the gateway; returns the whole response body. */
+export async function gql(stack: LocalStack, query: string, variables: Record<string, unknown> = {}, apiKey = stack.apiKey) {
+  return postJson(stack.graphqlUrl, { query, variables }, apiKey);
+}
+
+export function track(userId: string, event: string, timestamp: string, properties: Record<string, unknown> = {}, extra: Record<string, unknown> = {}) {
+  return { type: 'track', event, userId, timestamp, properties, ...extra };
+}

@@ -1,0 +1,147 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { listAudit } from '../../core/store/audit.js';
+import { gql, postJson, startTestStack, track, waitFor } from '../support/stack.js';
+
+type Stack = Awaited<ReturnType<typeof startTestStack>>;
+let stack: Stack;
+
+before(async () => {
+  stack = await startTestStack();
+});
+after(async () => {
+  await stack.close();
+});
+
+const send = async (...events: unknown[]) => {
+  const res = await postJson(stack.ingestUrl, { events }, stack.apiKey);
+  assert.equal(res.status, 200, JSON.stringify(res.json));
+  assert.deepEqual(res.json.rejected, []);
+};
+
+const userQuery = `query($id: ID!) { user(id: $id) { id identities { kind value } traits stats { orders revenue } tags { name source ruleVersion } segments { id } mergedFrom } }`;
+const user = async (id: string) => (await gql(stack, userQuery, { id })).json.data?.user;
+
+describe('identity resolution', () => {
+  it('merges an anonymous visitor into the user on identify, without double counting', async () => {
+    await send(
+      { type: 'track', event: 'product_viewed', anonymousId: 'a-77', timestamp: '2026-11-01T10:00:00Z', properties: { category: 'Lamps' } },
+      { type: 'track', event: 'order_completed', anonymousId: 'a-77', timestamp: '2026-11-01T10:05:00Z', properties: { orderId: 'g1', revenue: 40 } },
+    );
+    await waitFor(async () => (await user('anon:a-77'))?.stats.orders === 1, 'anonymous profile');
+    await send(
+      { type: 'identify', userId: 'known-1', anonymousId: 'a-77', timestamp: '2026-11-01T10:10:00Z', traits: { email: 'Ann@Example.com', plan: 'pro' } },
+      track('known-1', 'order_completed', '2026-11-02T09:00:00Z', { orderId: 'k1', revenue: 60 }),
+    );
+    const merged = await waitFor(async () => {
+      const u = await user('known-1');
+      return u?.stats.orders === 2 ? u : null;
+    }, 'merged profile');
+    assert.equal(merged.stats.revenue, 100);
+    assert.deepEqual(merged.mergedFrom, ['anon:a-77']);
+    assert.equal(merged.traits.plan, 'pro');
+    assert.equal(merged.traits.email, undefined, 'raw email never stored as a trait');
+    const email = merged.identities.find((i: { kind: string }) => i.kind === 'EMAIL');
+    assert.match(email.value, /^[0-9a-f]{64}$/);
+    assert.equal(await user('anon:a-77'), null, 'the anonymous profile is gone');
+    // Later anonymous events land on the known user.
+    await send({ type: 'track', event: 'login', anonymousId: 'a-77', timestamp: '2026-11-03T09:00:00Z' });
+    const byEmail = await waitFor(async () => {
+      const r = await gql(stack, '{ userByIdentity(kind: EMAIL, value: " ann@example.COM ") { id stats { orders } } }');
+      return r.json.data?.userByIdentity?.id === 'known-1' ? r.json.data.userByIdentity : null;
+    }, 'userByIdentity');
+    assert.equal(byEmail.stats.orders, 2);
+    const anonLookup = await gql(stack, '{ userByIdentity(kind: ANONYMOUS_ID, value: "a-77") { id } }');
+    assert.equal(anonLookup.json.data.userByIdentity.id, 'known-1');
+    const audit = await listAudit(process.env.AUDIT_TABLE!, 'profile#known-1');
+    assert.ok(audit.some((a) => a.action === 'merge' && a.detail.from === 'anon:a-77'), 'merge audited');
+  });
+
+  it('merges on alias and ignores blocked identity values', async () => {
+    await send(track('old-id', 'order_completed', '2026-11-01T10:00:00Z', { orderId: 'x1', revenue: 5 }));
+    await waitFor(async () => (await user('old-id'))?.stats.orders === 1, 'old profile');
+    await send({ type: 'alias', userId: 'new-id', previousId: 'old-id', timestamp: '2026-11-02T10:00:00Z' });
+    const merged = await waitFor(async () => {
+      const u = await user('new-id');
+      return u?.stats.orders === 1 ? u : null;
+    }, 'aliased profile');
+    assert.deepEqual(merged.mergedFrom, ['old-id']);
+    const lookup = await gql(stack, '{ userByIdentity(kind: USER_ID, value: "old-id") { id } }');
+    assert.equal(lookup.json.data.userByIdentity.id, 'new-id');
+    const blocked = await gql(stack, '{ userByIdentity(kind: EMAIL, value: "unknown") { id } }');
+    assert.equal(blocked.json.data.userByIdentity, null);
+  });
+});
+
+describe('tag rules and segments as data', () => {
+  it('applies a new rule without a restart, records its version, and previews before saving', async () => {
+    await send(track('r1', 'share', '2026-11-05T10:00:00Z'), track('r1', 'share', '2026-11-05T11:00:00Z'));
+    await waitFor(async () => (await user('r1'))?.stats !== undefined, 'r1');
+    const preview = await gql(stack, 'mutation { previewTagRule(expression: "count(\\"share\\") >= 2") { evaluated matched sample } }');
+    assert.ok(preview.json.data.previewTagRule.matched >= 1);
+    assert.ok(preview.json.data.previewTagRule.sample.includes('r1'));
+    const bad = await gql(stack, 'mutation { createTagRule(input: { tag: "x_bad", expression: "count(\\"share\\" >= " }) { id } }');
+    assert.equal(bad.json.errors[0].extensions.code, 'BAD_USER_INPUT');
+    assert.equal(typeof bad.json.errors[0].extensions.position, 'number');
+    const created = await gql(
+      stack,
+      'mutation { createTagRule(input: { tag: "sharer", description: "Shares a lot", expression: "count(\\"share\\") >= 3" }) { id version } }',
+    );
+    assert.deepEqual(created.json.data.createTagRule, { id: 'sharer', version: 1 });
+    // Running handlers reload rules after RULES_TTL_SECONDS (1 s in tests, 30 s by default).
+    await new Promise((r) => setTimeout(r, 1100));
+    await send(track('r1', 'share', '2026-11-05T12:00:00Z'));
+    const tagged = await waitFor(async () => {
+      const u = await user('r1');
+      return u?.tags.find((t: { name: string }) => t.name === 'sharer');
+    }, 'sharer tag', 20_000);
+    assert.deepEqual(tagged, { name: 'sharer', source: 'rule:sharer', ruleVersion: 1 });
+    const stale = await gql(stack, 'mutation { updateTagRule(id: "sharer", expectedVersion: 7, input: { tag: "sharer", expression: "true" }) { id } }');
+    assert.equal(stale.json.errors[0].extensions.code, 'CONFLICT');
+    const members = await gql(stack, '{ users(filter: { tag: "sharer" }) { totalCount edges { node { id } } } }');
+    assert.equal(members.json.data.users.totalCount, 1);
+    assert.equal((await gql(stack, 'mutation { deleteTagRule(id: "sharer") }')).json.data.deleteTagRule, true);
+  });
+
+  it('keeps segment membership exact and pages members with cursors', async () => {
+    const seg = await gql(
+      stack,
+      'mutation { createSegment(input: { id: "big_spenders", name: "Big spenders", expression: "stats.revenue >= 100" }) { id version } }',
+    );
+    assert.equal(seg.json.data.createSegment.id, 'big_spenders');
+    const preview = await gql(stack, 'mutation { previewSegment(expression: "stats.revenue >= 100") { evaluated matched } }');
+    assert.ok(preview.json.data.previewSegment.evaluated > 0);
+    const events = ['s1', 's2', 's3', 's4', 's5'].map((u, i) => track(u, 'order_completed', '2026-11-06T10:00:00Z', { orderId: `${u}-o`, revenue: 100 + i }));
+    // Let the tagger pick up the new segment (rule TTL is 1 s in tests) before sending.
+    await new Promise((r) => setTimeout(r, 1100));
+    await send(...events);
+    const size = await waitFor(async () => {
+      const r = await gql(stack, '{ segment(id: "big_spenders") { size } }');
+      return r.json.data?.segment?.size >= 5 ? r.json.data.segment.size : null;
+    }, 'segment size');
+    const ids: string[] = [];
+    let after: string | null = null;
+    for (;;) {
+      const r: { json: any } = await gql(stack, 'query($after: String) { segment(id: "big_spenders") { members(first: 2, after: $after) { edges { node { id } } pageInfo { hasNextPage endCursor } } } }', { after });
+      const page = r.json.data.segment.members;
+      ids.push(...page.edges.map((e: { node: { id: string } }) => e.node.id));
+      if (!page.pageInfo.hasNextPage) break;
+      after = page.pageInfo.endCursor;
+    }
+    assert.equal(ids.length, size);
+    assert.equal(new Set(ids).size, ids.length);
+    for (const u of ['s1', 's2', 's3', 's4', 's5']) assert.ok(ids.includes(u));
+  });
+
+  it('re-evaluates time-based tags on schedule (dormant after 30 days of silence)', async () => {
+    await send(track('sleepy', 'login', '2026-09-01T10:00:00Z'));
+    const before = await waitFor(async () => (await user('sleepy'))?.tags, 'sleepy');
+    assert.ok(!before.some((t: { name: string }) => t.name === 'dormant'));
+    await stack.runScheduled('sweeper', new Date('2026-10-15T00:00:00Z'));
+    const afterSweep = await user('sleepy');
+    assert.ok(afterSweep.tags.some((t: { name: string }) => t.name === 'dormant'));
+    assert.ok(!afterSweep.tags.some((t: { name: string }) => t.name === 'new_user'));
+    const dormant = await gql(stack, '{ users(filter: { tag: "dormant" }) { edges { node { id } } } }');
+    assert.ok(dormant.json.data.users.edges.some((e: { node: { id: string } }) => e.node.id === 'sleepy'));
+  });
+});

@@ -12,7 +12,7 @@ import { allLocalEnvironment, LOCAL_STAGE } from './environment.js';
 import { EventSourceMapping, type KinesisHandler } from './eventSourceMapping.js';
 import { startHttpServer, type HttpHandler } from './httpServer.js';
 import { provision } from './provision.js';
-import { startStorage, type EmbeddedStorage } from './storage.js';
+import { startStorageProcess, type EmbeddedStorage } from './storage.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -86,7 +86,7 @@ function scheduledEvent(name: string, time: Date): ScheduledEvent {
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const dataDir = resolve(options.dataDir);
   await mkdir(dataDir, { recursive: true });
-  const storage: EmbeddedStorage = await startStorage(dataDir);
+  const storage: EmbeddedStorage = await startStorageProcess(dataDir);
 
   // The SDK reads these itself; handlers stay unaware that they run locally.
   Object.assign(process.env, allLocalEnvironment(), {

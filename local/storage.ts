@@ -48,3 +48,30 @@ export async function startStorage(dataDir: string, ports: { dynamo?: number; ki
     },
   };
 }
+
+/**
+ * Starts the storage servers in a child process (see storageProcess.ts) and resolves with their endpoints.
+ *
+ * @example
+ * const storage = await startStorageProcess('./.data');
+ */
+export async function startStorageProcess(dataDir: string): Promise<EmbeddedStorage> {
+  const { fork } = await import('node:child_process');
+  const child = fork(new URL('./storageProcess.ts', import.meta.url).pathname, [dataDir], {
+    execArgv: ['--import', 'tsx', '--no-warnings'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const endpoints = await new Promise<{ dynamoEndpoint: string; kinesisEndpoint: string }>((resolve, reject) => {
+    child.once('message', (m) => resolve(m as { dynamoEndpoint: string; kinesisEndpoint: string }));
+    child.once('exit', (code) => reject(new Error(`storage process exited with code ${code}`)));
+  });
+  return {
+    ...endpoints,
+    async close() {
+      if (child.exitCode !== null) return;
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      child.send('close');
+      await exited;
+    },
+  };
+}

@@ -97,7 +97,7 @@ export async function loadModelFile(path: string): Promise<ChurnModel> {
   try {
     json = JSON.parse(await readFile(path, 'utf8'));
   } catch (err) {
-    throw new Error(`churn model ${path}: ${(err as Error).message}`);
+    throw new Error(`churn model ${path}: ${(err as Error).message}`, { cause: err });
   }
   return loadModel(json);
 }

@@ -5,7 +5,7 @@ import { putRecordsWithRetry } from '../ingest/putRecords.js';
 import { foldEvent, type RecordPosition } from '../profile/fold.js';
 import { mergeProfiles } from '../profile/merge.js';
 import { emptyProfile, type Profile } from '../profile/types.js';
-import { writeAudit } from '../store/audit.js';
+import { writeAudit, type AuditEntry } from '../store/audit.js';
 import { getIdentityLinks, putIdentityLink, type IdentityLink } from '../store/identities.js';
 import { applyMemberships, membershipKey, type MembershipDelta } from '../store/memberships.js';
 import { deleteProfile, getProfiles, saveProfile, type StoredProfile } from '../store/profiles.js';
@@ -124,6 +124,8 @@ function attachIdentities(profile: Profile, event: StoredEvent, group: Group): I
       continue;
     }
     profile.identities.push({ ...ref, firstSeenAt: event.timestamp });
+    // A user id is its own profile id until an alias moves it; that needs no identity row.
+    if (ref.kind === 'USER_ID' && ref.value === profile.userId) continue;
     if (!group.links.some((l) => l.ref.kind === ref.kind && l.ref.value === ref.value)) {
       group.links.push({ ref, at: event.timestamp });
     }
@@ -158,41 +160,43 @@ export async function publishChanges(stream: string, changes: ProfileChange[]): 
   if (failed.length) throw new Error(`changes stream refused ${failed.length} records (${failed[0]!.code})`);
 }
 
-/**
- * Membership rows, the changes stream and the audit log are written before the profile: if the profile write
- * then fails, the retry recomputes the same (idempotent) side effects; if they were written after, a failure
- * between the two would lose them, because the retried records would then be skipped as already applied.
- */
-async function commitGroup(
-  tables: ProfileEngineTables,
-  group: Group,
-  stored: Map<string, StoredProfile>,
-  rules: CompiledRuleSet,
-): Promise<{ written: boolean; changes: ProfileChange[] }> {
+/** What folding one group produced, before anything is written. */
+interface PreparedGroup {
+  group: Group;
+  profile: Profile;
+  expectedVersion: number;
+  merged: StoredProfile[];
+  changes: ProfileChange[];
+  audits: AuditEntry[];
+}
+
+/** Folds one user's events (and merges) into its profile and evaluates rules; pure apart from the clock-free inputs. */
+function prepareGroup(group: Group, stored: Map<string, StoredProfile>, rules: CompiledRuleSet): PreparedGroup | null {
   const existing = stored.get(group.userId);
   const profile = existing?.profile ?? emptyProfile(group.userId);
   const merged: StoredProfile[] = [];
-  const audits: Array<{ action: string; at: string; detail: Record<string, unknown> }> = [];
+  const audits: AuditEntry[] = [];
+  const audit = (action: string, at: string, detail: Record<string, unknown>) =>
+    audits.push({ subject: `profile#${profile.userId}`, at: `${at}#${action}#${audits.length}`, action, detail });
   for (const m of group.merges) {
     const source = stored.get(m.from);
     if (!source || m.from === group.userId) continue;
     mergeProfiles(profile, source.profile);
     merged.push(source);
-    audits.push({ action: 'merge', at: m.event.timestamp, detail: { from: m.from, eventId: m.event.eventId, type: m.event.type } });
+    audit('merge', m.event.timestamp, { from: m.from, eventId: m.event.eventId, type: m.event.type });
   }
   let applied = 0;
   let latest: StoredEvent | null = null;
   for (const item of group.items) {
-    const refused = attachIdentities(profile, item.event, group);
-    for (const ref of refused) {
-      audits.push({ action: 'identity_refused', at: item.event.timestamp, detail: { kind: ref.kind, reason: 'limit per identity kind reached' } });
+    for (const ref of attachIdentities(profile, item.event, group)) {
+      audit('identity_refused', item.event.timestamp, { kind: ref.kind, reason: 'limit per identity kind reached' });
     }
     if (foldEvent(profile, item.event, item.position)) {
       applied++;
       if (!latest || item.event.timestamp >= latest.timestamp) latest = item.event;
     }
   }
-  if (applied === 0 && merged.length === 0) return { written: false, changes: [] };
+  if (applied === 0 && merged.length === 0) return null;
 
   const asOf = profile.lastSeenAt ?? latest?.timestamp ?? new Date(0).toISOString();
   const changes = evaluateProfile(profile, rules, asOf, latest);
@@ -202,23 +206,45 @@ async function commitGroup(
     for (const t of Object.keys(source.profile.tags)) changes.push({ kind: 'tag_removed', userId: source.profile.userId, subject: t, at: asOf });
     for (const s of Object.keys(source.profile.segments)) changes.push({ kind: 'segment_exited', userId: source.profile.userId, subject: s, at: asOf });
   }
+  return { group, profile, expectedVersion: existing?.version ?? 0, merged, changes, audits };
+}
 
-  for (const link of group.links) {
-    const ok = await putIdentityLink(
-      tables.identities,
-      { id: identityKey(link.ref), kind: link.ref.kind, userId: profile.userId, linkedAt: link.at } satisfies IdentityLink,
-      link.previousUserId,
-    );
-    if (!ok) audits.push({ action: 'identity_conflict', at: link.at, detail: { kind: link.ref.kind, reason: 'identity belongs to another profile' } });
-  }
+/**
+ * Writes what the batch prepared. Side effects (identity links, membership rows, the changes stream, the audit
+ * log) go first, batched across users; each profile is written last, once. If a profile write then fails, the
+ * retry recomputes the same idempotent side effects; written after it, they would be lost on a failure in
+ * between, because the retried records would be skipped as already applied.
+ */
+async function commit(tables: ProfileEngineTables, prepared: PreparedGroup[]): Promise<PromiseSettledResult<void>[]> {
+  await Promise.all(
+    prepared.flatMap((p) =>
+      p.group.links.map(async (link) => {
+        const ok = await putIdentityLink(
+          tables.identities,
+          { id: identityKey(link.ref), kind: link.ref.kind, userId: p.profile.userId, linkedAt: link.at } satisfies IdentityLink,
+          link.previousUserId,
+        );
+        if (!ok) {
+          p.audits.push({
+            subject: `profile#${p.profile.userId}`,
+            at: `${link.at}#identity_conflict#${p.audits.length}`,
+            action: 'identity_conflict',
+            detail: { kind: link.ref.kind, reason: 'identity belongs to another profile' },
+          });
+        }
+      }),
+    ),
+  );
+  const changes = prepared.flatMap((p) => p.changes);
   await applyMemberships(tables.memberships, membershipDeltasOf(changes));
   await publishChanges(tables.changesStream, changes);
-  for (const [i, a] of audits.entries()) {
-    await writeAudit(tables.audit, { subject: `profile#${profile.userId}`, at: `${a.at}#${a.action}#${i}`, action: a.action, detail: a.detail });
-  }
-  await saveProfile(tables.profiles, profile, existing?.version ?? 0);
-  for (const source of merged) await deleteProfile(tables.profiles, source.profile.userId, source.version);
-  return { written: true, changes };
+  await Promise.all(prepared.flatMap((p) => p.audits.map((a) => writeAudit(tables.audit, a))));
+  return Promise.allSettled(
+    prepared.map(async (p) => {
+      await saveProfile(tables.profiles, p.profile, p.expectedVersion);
+      for (const source of p.merged) await deleteProfile(tables.profiles, source.profile.userId, source.version);
+    }),
+  );
 }
 
 /**
@@ -244,21 +270,18 @@ export async function processBatch(
   const result: BatchResult = { failed, profilesWritten: 0, changes: [] };
   if (decoded.length === 0) return result;
 
-  const groups = await route(decoded, tables.identities);
-  const ids = [...groups.values()].flatMap((g) => [g.userId, ...g.merges.map((m) => m.from)]);
-  const stored = await getProfiles(tables.profiles, ids);
-
-  const outcomes = await Promise.allSettled(
-    [...groups.values()].map(async (group) => ({ group, ...(await commitGroup(tables, group, stored, rules)) })),
-  );
+  const groups = [...(await route(decoded, tables.identities)).values()];
+  const stored = await getProfiles(tables.profiles, groups.flatMap((g) => [g.userId, ...g.merges.map((m) => m.from)]));
+  const prepared = groups.map((g) => prepareGroup(g, stored, rules)).filter((p): p is PreparedGroup => p !== null);
+  const outcomes = await commit(tables, prepared);
   outcomes.forEach((outcome, i) => {
-    const group = [...groups.values()][i]!;
+    const p = prepared[i]!;
     if (outcome.status === 'fulfilled') {
-      if (outcome.value.written) result.profilesWritten++;
-      result.changes.push(...outcome.value.changes);
+      result.profilesWritten++;
+      result.changes.push(...p.changes);
     } else {
-      console.error(JSON.stringify({ level: 'ERROR', message: 'profile commit failed', userId: group.userId, error: String(outcome.reason) }));
-      failed.push(...group.items.map((it) => it.record.kinesis.sequenceNumber));
+      console.error(JSON.stringify({ level: 'ERROR', message: 'profile commit failed', userId: p.profile.userId, error: String(outcome.reason) }));
+      failed.push(...p.group.items.map((it) => it.record.kinesis.sequenceNumber));
     }
   });
   return result;

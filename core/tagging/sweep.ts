@@ -1,7 +1,6 @@
-import { GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { dynamo } from '../aws/clients.js';
+import { checkpointedScan } from '../store/checkpointedScan.js';
 import { applyMemberships } from '../store/memberships.js';
-import { fromItem, ProfileConflictError, saveProfile } from '../store/profiles.js';
+import { fromItem, ProfileConflictError, saveProfile, type StoredProfile } from '../store/profiles.js';
 import { evaluateProfile, type CompiledRuleSet } from './evaluateProfile.js';
 import { membershipDeltasOf, publishChanges, type ProfileEngineTables } from './processBatch.js';
 
@@ -30,43 +29,38 @@ export interface SweepResult {
  */
 export async function sweepProfiles(tables: ProfileEngineTables, rules: CompiledRuleSet, options: SweepOptions): Promise<SweepResult> {
   const result: SweepResult = { scanned: 0, changed: 0 };
-  await Promise.all(
-    Array.from({ length: options.totalSegments }, (_, segment) => sweepSegment(tables, rules, options, segment, result)),
+  await checkpointedScan(
+    {
+      table: tables.profiles,
+      jobsTable: options.jobsTable,
+      job: `sweep#${options.runId}`,
+      totalSegments: options.totalSegments,
+      checkpointAttributes: { asOf: options.asOf },
+    },
+    async (items) => {
+      for (const item of items) await sweepOne(tables, rules, options.asOf, fromItem(item), result);
+    },
   );
   return result;
 }
 
-async function sweepSegment(
+async function sweepOne(
   tables: ProfileEngineTables,
   rules: CompiledRuleSet,
-  options: SweepOptions,
-  segment: number,
+  asOf: string,
+  stored: StoredProfile,
   result: SweepResult,
 ): Promise<void> {
-  const job = `sweep#${options.runId}#${segment}`;
-  const saved = (await dynamo().send(new GetCommand({ TableName: options.jobsTable, Key: { job } }))).Item;
-  if (saved?.done) return;
-  let start = saved?.lastKey as Record<string, unknown> | undefined;
-  do {
-    const page = await dynamo().send(
-      new ScanCommand({ TableName: tables.profiles, Segment: segment, TotalSegments: options.totalSegments, ExclusiveStartKey: start, Limit: 200 }),
-    );
-    for (const item of page.Items ?? []) {
-      const stored = fromItem(item);
-      result.scanned++;
-      const changes = evaluateProfile(stored.profile, rules, options.asOf, null);
-      if (changes.length === 0) continue;
-      await applyMemberships(tables.memberships, membershipDeltasOf(changes));
-      await publishChanges(tables.changesStream, changes);
-      try {
-        await saveProfile(tables.profiles, stored.profile, stored.version);
-        result.changed++;
-      } catch (err) {
-        // The tagger wrote this profile meanwhile and evaluated it itself; nothing is lost by skipping it.
-        if (!(err instanceof ProfileConflictError)) throw err;
-      }
-    }
-    start = page.LastEvaluatedKey;
-    await dynamo().send(new PutCommand({ TableName: options.jobsTable, Item: { job, lastKey: start, done: !start, asOf: options.asOf } }));
-  } while (start);
+  result.scanned++;
+  const changes = evaluateProfile(stored.profile, rules, asOf, null);
+  if (changes.length === 0) return;
+  await applyMemberships(tables.memberships, membershipDeltasOf(changes));
+  await publishChanges(tables.changesStream, changes);
+  try {
+    await saveProfile(tables.profiles, stored.profile, stored.version);
+    result.changed++;
+  } catch (err) {
+    // The tagger wrote this profile meanwhile and evaluated it itself; nothing is lost by skipping it.
+    if (!(err instanceof ProfileConflictError)) throw err;
+  }
 }

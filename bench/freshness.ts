@@ -1,0 +1,92 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startLocalStack } from '../local/localStack.js';
+import { arg, percentile, report } from './support.js';
+
+/**
+ * Freshness of the local stack: the time from an ingest request being accepted (its 200 response) until the
+ * event is visible through GraphQL, with its tag. Events go one per request at a steady rate, each to its own
+ * user; a watcher polls GraphQL for pending users (batched with aliases) every few milliseconds.
+ *
+ *   npm run bench                                  # 1,000 events at 200/s
+ *   npm run bench -- --events 12000 --rate 200     # 200 events/s sustained for 60 s
+ */
+const events = arg('events', 1000);
+const rate = arg('rate', 200);
+
+const dataDir = await mkdtemp(join(tmpdir(), 'opsgraph-bench-'));
+const stack = await startLocalStack({ port: 0, dataDir, schedules: false });
+const headers = { 'content-type': 'application/json', 'x-api-key': stack.apiKey };
+const run = Date.now().toString(36);
+
+const acceptedAt = new Map<string, number>();
+const latencies: number[] = [];
+let sent = 0;
+
+async function send(i: number): Promise<void> {
+  const userId = `fresh-${run}-${i}`;
+  const body = JSON.stringify({
+    events: [
+      {
+        type: 'track',
+        event: 'order_completed',
+        userId,
+        timestamp: new Date(Date.UTC(2026, 10, 1) + i * 1000).toISOString(),
+        properties: { orderId: `o-${i}`, revenue: 1500 },
+      },
+    ],
+  });
+  const res = await fetch(stack.ingestUrl, { method: 'POST', headers, body });
+  const json = (await res.json()) as { accepted: number };
+  if (res.status !== 200 || json.accepted !== 1) throw new Error(`ingest failed: ${res.status} ${JSON.stringify(json)}`);
+  acceptedAt.set(userId, performance.now());
+}
+
+async function watch(): Promise<void> {
+  while (latencies.length < events) {
+    const pending = [...acceptedAt.keys()].slice(0, 50);
+    if (pending.length === 0) {
+      await new Promise((r) => setTimeout(r, 5));
+      continue;
+    }
+    const query = `{ ${pending.map((id, i) => `u${i}: user(id: "${id}") { tags { name } }`).join(' ')} }`;
+    const res = await fetch(stack.graphqlUrl, { method: 'POST', headers, body: JSON.stringify({ query }) });
+    const seenAt = performance.now();
+    const data = ((await res.json()) as { data: Record<string, { tags: Array<{ name: string }> } | null> }).data;
+    pending.forEach((id, i) => {
+      if (data[`u${i}`]?.tags.some((t) => t.name === 'high_value')) {
+        latencies.push(seenAt - acceptedAt.get(id)!);
+        acceptedAt.delete(id);
+      }
+    });
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+const started = performance.now();
+const watcher = watch();
+const inFlight: Promise<void>[] = [];
+for (let i = 0; i < events; i++) {
+  const due = started + (i * 1000) / rate;
+  const wait = due - performance.now();
+  if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+  inFlight.push(send(i).then(() => void sent++));
+}
+await Promise.all(inFlight);
+const sendSeconds = (performance.now() - started) / 1000;
+await watcher;
+latencies.sort((a, b) => a - b);
+report({
+  bench: 'freshness_ingest_to_graphql',
+  events,
+  target_rate_per_s: rate,
+  achieved_rate_per_s: Math.round((sent / sendSeconds) * 10) / 10,
+  p50_ms: Math.round(percentile(latencies, 50)),
+  p90_ms: Math.round(percentile(latencies, 90)),
+  p99_ms: Math.round(percentile(latencies, 99)),
+  max_ms: Math.round(latencies.at(-1)!),
+  tagger_batches: stack.mappings.get('tagger')?.invocations,
+});
+await stack.close();
+await rm(dataDir, { recursive: true, force: true });

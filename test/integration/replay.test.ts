@@ -1,0 +1,152 @@
+import assert from 'node:assert/strict';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import {
+  DEFAULT_CSV,
+  planReplay,
+  readCheckpoint,
+  runReplay,
+  sendPlan,
+  type Checkpoint,
+  type ReplayPlan,
+} from '../../scripts/replay-lib.js';
+import { compareWithGraphql, computeExpected, sampleIds, type ExpectedProfiles } from '../support/onlineRetailExpected.js';
+import { gql, startTestStack } from '../support/stack.js';
+
+// UCI Online Retail (Chen, Sain & Guo 2012, doi:10.24432/C5BW33), CC BY 4.0.
+const SLICE = { start: 0, end: 150 };
+const GUESTS = 5;
+
+type Stack = Awaited<ReturnType<typeof startTestStack>>;
+let stack: Stack;
+let expected: ExpectedProfiles;
+let plan: ReplayPlan;
+let checkpointPath: string;
+
+before(async () => {
+  [stack, expected, plan] = await Promise.all([
+    startTestStack(),
+    computeExpected(DEFAULT_CSV),
+    planReplay({ csvPath: DEFAULT_CSV, slice: SLICE, guests: GUESTS }),
+  ]);
+  checkpointPath = join(stack.dataDir, 'replay.checkpoint.json');
+});
+after(async () => {
+  await stack?.close();
+});
+
+describe('Online Retail replay through POST /v1/events', () => {
+  it('plans the first customers by id, their identify, orders and refunds, and a few guests', () => {
+    assert.deepEqual(plan.customers, expected.customerIds.slice(SLICE.start, SLICE.end));
+    assert.equal(plan.guests.length, GUESTS);
+    const ids = new Set(plan.customers);
+    let orders = 0;
+    let refunds = 0;
+    for (const id of ids) {
+      orders += expected.customers.get(id)!.orders;
+      refunds += expected.customers.get(id)!.refunds;
+    }
+    for (const g of plan.guests) {
+      orders += expected.guests.get(`anon:${g}`)!.orders;
+      refunds += expected.guests.get(`anon:${g}`)!.refunds;
+    }
+    assert.equal(plan.stats.identifies, ids.size);
+    assert.equal(plan.stats.orders, orders);
+    assert.equal(plan.stats.refunds, refunds);
+    assert.equal(plan.events.length, ids.size + orders + refunds);
+    // Event-time order, which the replay promises.
+    const times = plan.events.map((e) => Date.parse((JSON.parse(e) as { timestamp: string }).timestamp));
+    assert.ok(times.every((t, i) => i === 0 || times[i - 1]! <= t), 'events are sorted by time');
+  });
+
+  it('stops after an interruption with a checkpoint, and a rerun resumes from it', async () => {
+    const controller = new AbortController();
+    const first = await sendPlan(plan, {
+      url: stack.url,
+      apiKey: stack.apiKey,
+      concurrency: 1,
+      checkpointPath,
+      progress: false,
+      signal: controller.signal,
+      onBatch: () => controller.abort(), // Ctrl-C right after the first acknowledged batch
+    });
+    assert.equal(first.interrupted, true);
+    assert.ok(first.position > 0 && first.position < plan.events.length, `stopped part-way (at ${first.position})`);
+    assert.equal(first.sent, first.position);
+    const saved = await readCheckpoint(checkpointPath, plan.fingerprint);
+    assert.equal(saved?.sent, first.position);
+    assert.equal(await readCheckpoint(checkpointPath, 'another-plan'), null, 'a checkpoint only applies to its own plan');
+
+    // Rewind the checkpoint by a few events, as a crash between sending and saving would: the resumed run sends
+    // them again, and their event ids must make the second copy a no-op.
+    const rewound = Math.max(0, first.position - 10);
+    const checkpoint = JSON.parse(await readFile(checkpointPath, 'utf8')) as Checkpoint;
+    await writeFile(checkpointPath, JSON.stringify({ ...checkpoint, sent: rewound }));
+
+    const { summary } = await runReplay({
+      csvPath: DEFAULT_CSV,
+      slice: SLICE,
+      guests: GUESTS,
+      url: stack.url,
+      apiKey: stack.apiKey,
+      checkpointPath,
+      progress: false,
+      waitTimeoutMs: 40_000,
+    });
+    assert.equal(summary.resumedFrom, rewound);
+    assert.equal(summary.sent, plan.events.length - rewound);
+    assert.equal(summary.accepted, summary.sent);
+    assert.equal(summary.rejected, 0);
+    assert.equal(summary.caught_up, true);
+    assert.equal((await readCheckpoint(checkpointPath, plan.fingerprint))?.sent, plan.events.length);
+    assert.deepEqual(await stack.deadLetters.get('tagger')!.list(), []);
+  });
+
+  it('gives sampled customers the stats computed independently from the CSV', async () => {
+    const ids = sampleIds(plan.customers, 50, 20111209);
+    const { sampled, mismatches } = await compareWithGraphql({ graphqlUrl: stack.graphqlUrl, apiKey: stack.apiKey, expected: expected.customers, ids });
+    assert.equal(sampled, 50);
+    assert.deepEqual(mismatches, []);
+    // The sample includes customers with refunds, so both folds are exercised.
+    assert.ok(ids.some((id) => expected.customers.get(id)!.refunds > 0), 'a sampled customer has refunds');
+  });
+
+  it('keeps the identify country and leaves customers outside the slice alone', async () => {
+    const id = plan.customers[0]!;
+    const r = await gql(stack, `query($id: ID!, $out: ID!) { user(id: $id) { traits identities { kind value } } out: user(id: $out) { id } }`, {
+      id,
+      out: expected.customerIds[SLICE.end]!,
+    });
+    assert.equal(r.status, 200, JSON.stringify(r.json));
+    const identify = JSON.parse(plan.events[plan.eventIds.indexOf(`identify-${id}`)]!) as { traits: { country: string } };
+    assert.equal(r.json.data.user.traits.country, identify.traits.country);
+    assert.deepEqual(r.json.data.user.identities, [{ kind: 'USER_ID', value: id }]);
+    assert.equal(r.json.data.out, null);
+  });
+
+  it('puts a guest invoice on an anonymous profile', async () => {
+    const profileId = `anon:${plan.guests[0]!}`;
+    const r = await gql(
+      stack,
+      `query($id: ID!) { user(id: $id) { id identities { kind value } events(first: 5) { edges { node { eventId event properties } } } } }`,
+      { id: profileId },
+    );
+    assert.equal(r.status, 200, JSON.stringify(r.json));
+    const user = r.json.data.user;
+    assert.equal(user.id, profileId);
+    assert.ok(user.id.startsWith('anon:'));
+    assert.deepEqual(user.identities, [{ kind: 'ANONYMOUS_ID', value: plan.guests[0] }]);
+    const invoiceNo = plan.guests[0]!.slice('guest-'.length);
+    const [edge] = user.events.edges;
+    assert.equal(edge.node.eventId, `invoice-${invoiceNo}`);
+    assert.equal(edge.node.properties.orderId, invoiceNo);
+    const { mismatches } = await compareWithGraphql({
+      graphqlUrl: stack.graphqlUrl,
+      apiKey: stack.apiKey,
+      expected: expected.guests,
+      ids: plan.guests.map((g) => `anon:${g}`),
+    });
+    assert.deepEqual(mismatches, []);
+  });
+});

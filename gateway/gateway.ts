@@ -26,6 +26,8 @@ export async function startGateway(): Promise<ApolloServer<RequestContext>> {
     introspection: true,
     includeStacktraceInErrorResponses: false,
     csrfPrevention: false,
+    // The local runtime and Lambda own process signals; Apollo re-raising SIGINT would stop twice.
+    stopOnTerminationSignals: false,
     formatError: (formatted) => {
       // Internal errors keep their code but not their message: no table names or stack traces leak out.
       const code = formatted.extensions?.code;

@@ -90,13 +90,16 @@ if (values.guests !== undefined) {
 
 const csvPath = resolve(values.csv ?? DEFAULT_CSV);
 const controller = new AbortController();
-let interrupts = 0;
+let firstInterrupt = 0;
 process.on('SIGINT', () => {
-  interrupts++;
-  if (interrupts > 1) {
+  // Apollo Server (the embedded gateway) stops itself on SIGINT and then raises SIGINT again, so one Ctrl-C can
+  // arrive twice within milliseconds: only a second Ctrl-C a moment later means "quit now".
+  if (firstInterrupt && Date.now() - firstInterrupt < 1000) return;
+  if (firstInterrupt) {
     process.stderr.write('\nsecond Ctrl-C: exiting now (the checkpoint holds what was acknowledged)\n');
     process.exit(130);
   }
+  firstInterrupt = Date.now();
   process.stderr.write('\nCtrl-C: finishing the requests in flight, then saving the checkpoint (Ctrl-C again to quit now)\n');
   controller.abort();
 });
@@ -110,7 +113,7 @@ if (values.embedded) {
   if (values.url) fail('give --url or --embedded, not both');
   if (values['data-dir']) dataDir = resolve(values['data-dir']);
   else dataDir = tempDir = await mkdtemp(join(tmpdir(), 'opsgraph-replay-'));
-  stack = await startLocalStack({ port: 0, dataDir, apiKey: values['api-key'] ?? process.env.OPSGRAPH_API_KEY, idlePollMs: 20 });
+  stack = await startLocalStack({ port: 0, dataDir, apiKey: values['api-key'] ?? process.env.OPSGRAPH_API_KEY });
   url = stack.url;
   apiKey = stack.apiKey;
   process.stderr.write(`embedded stack at ${stack.url} (data in ${dataDir})\n`);

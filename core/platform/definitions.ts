@@ -175,6 +175,25 @@ export const FUNCTIONS = {
     writesStreams: ['changes'],
     schedule: { everyMinutes: 60 },
   },
+  churnScorer: {
+    name: 'churnScorer',
+    entry: 'lambdas/churnScorer/handler.ts',
+    environment: [ENV.stage, ...tableEnv('profiles', 'memberships', 'jobs'), ...streamEnv('changes')],
+    memoryMb: 1024,
+    timeoutSeconds: 900,
+    tables: ['profiles', 'memberships', 'jobs'],
+    writesStreams: ['changes'],
+    source: {
+      stream: 'changes',
+      batchSize: 100,
+      maxBatchingWindowSeconds: 1,
+      retryAttempts: 3,
+      bisectBatchOnError: true,
+      maxRecordAgeSeconds: 86_400,
+      startingPosition: 'TRIM_HORIZON',
+    },
+    schedule: { everyMinutes: 1440 },
+  },
 } as const satisfies Record<string, FunctionDefinition>;
 
 export type FunctionName = keyof typeof FUNCTIONS;

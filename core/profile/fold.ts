@@ -52,9 +52,26 @@ function bump(profile: Profile, day: string, key: string, by: number): void {
 export function alreadyApplied(profile: Profile, eventId: string, position?: RecordPosition): boolean {
   if (position) {
     const mark = profile.dedup.shards[position.shardId];
-    if (mark !== undefined && BigInt(position.sequenceNumber) <= BigInt(mark)) return true;
+    if (mark !== undefined && compareSequence(position.sequenceNumber, mark) <= 0) return true;
   }
-  return profile.dedup.ids.includes(eventId);
+  return seenIds(profile).has(eventId);
+}
+
+/** Kinesis sequence numbers are decimal strings of up to 128 bits; compare without BigInt allocation. */
+export function compareSequence(a: string, b: string): number {
+  if (a.length !== b.length) return a.length - b.length;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * The dedup ids as a set, built once per ids array (a batch folds many events into one profile). Keyed by the
+ * array, so a merge that replaces the array gets a fresh set.
+ */
+const idSets = new WeakMap<string[], Set<string>>();
+function seenIds(profile: Profile): Set<string> {
+  let set = idSets.get(profile.dedup.ids);
+  if (!set) idSets.set(profile.dedup.ids, (set = new Set(profile.dedup.ids)));
+  return set;
 }
 
 function addInterest(profile: Profile, category: string, weight: number, at: string): void {
@@ -108,19 +125,34 @@ function foldTraits(profile: Profile, traits: Record<string, unknown>, at: strin
   }
 }
 
+/** Properties kept per recent event; larger ones are replaced by a marker so the item stays under 400 KB. */
+export const MAX_RECENT_PROPERTIES_BYTES = 1024;
+
+/** Keeps the short top-level values of large properties (orderId, revenue, …) and drops nested ones. */
+function shrink(properties: Record<string, unknown>): Record<string, unknown> {
+  const kept: Record<string, unknown> = { truncated: true };
+  for (const [k, v] of Object.entries(properties)) {
+    if (typeof v === 'number' || typeof v === 'boolean' || (typeof v === 'string' && v.length <= 128)) kept[k] = v;
+    else if (Array.isArray(v)) kept[`${k}Count`] = v.length;
+  }
+  return kept;
+}
+
 function summarise(event: StoredEvent): EventSummary {
+  const properties = event.properties ?? {};
+  const size = Buffer.byteLength(JSON.stringify(properties));
   return {
     eventId: event.eventId,
     type: event.type,
     event: event.event ?? null,
     timestamp: event.timestamp,
     channel: event.context?.channel ?? null,
-    properties: event.properties ?? {},
+    properties: size <= MAX_RECENT_PROPERTIES_BYTES ? properties : shrink(properties),
   };
 }
 
 /** Drops day buckets older than the retention, counted back from the newest bucket (event time, not wall time). */
-function pruneDays(profile: Profile): void {
+export function pruneDays(profile: Profile): void {
   const days = Object.keys(profile.days);
   if (days.length === 0) return;
   const newest = days.reduce((a, b) => (b > a ? b : a));
@@ -140,6 +172,7 @@ export function foldEvent(profile: Profile, event: StoredEvent, position?: Recor
   if (alreadyApplied(profile, event.eventId, position)) return false;
   const at = event.timestamp;
   const day = dayOf(at);
+  const newDay = !(day in profile.days);
   const name = event.type === 'track' ? event.event! : event.type;
   const props = event.properties ?? {};
 
@@ -178,18 +211,26 @@ export function foldEvent(profile: Profile, event: StoredEvent, position?: Recor
     if (ctx.locale) profile.lastLocale = ctx.locale;
   }
 
-  profile.recent.push(summarise(event));
-  profile.recent.sort((a, b) => (a.timestamp === b.timestamp ? a.eventId.localeCompare(b.eventId) : a.timestamp < b.timestamp ? -1 : 1));
+  const summary = summarise(event);
+  const last = profile.recent[profile.recent.length - 1];
+  profile.recent.push(summary);
+  // Events mostly arrive in order: only a late one needs the sort.
+  if (last && (last.timestamp > summary.timestamp || (last.timestamp === summary.timestamp && last.eventId > summary.eventId))) {
+    profile.recent.sort((a, b) => (a.timestamp === b.timestamp ? (a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0) : a.timestamp < b.timestamp ? -1 : 1));
+  }
   if (profile.recent.length > RECENT_EVENTS) profile.recent.splice(0, profile.recent.length - RECENT_EVENTS);
 
   profile.dedup.ids.push(event.eventId);
-  if (profile.dedup.ids.length > DEDUP_IDS) profile.dedup.ids.splice(0, profile.dedup.ids.length - DEDUP_IDS);
+  seenIds(profile).add(event.eventId);
+  if (profile.dedup.ids.length > DEDUP_IDS) {
+    for (const dropped of profile.dedup.ids.splice(0, profile.dedup.ids.length - DEDUP_IDS)) seenIds(profile).delete(dropped);
+  }
   if (position) {
     const mark = profile.dedup.shards[position.shardId];
-    if (mark === undefined || BigInt(position.sequenceNumber) > BigInt(mark)) {
+    if (mark === undefined || compareSequence(position.sequenceNumber, mark) > 0) {
       profile.dedup.shards[position.shardId] = position.sequenceNumber;
     }
   }
-  pruneDays(profile);
+  if (newDay) pruneDays(profile);
   return true;
 }

@@ -1,4 +1,4 @@
-import { DEDUP_IDS, RECENT_EVENTS } from './fold.js';
+import { compareSequence, DEDUP_IDS, RECENT_EVENTS } from './fold.js';
 import type { Profile } from './types.js';
 
 const round = (n: number) => Math.round(n * 1e6) / 1e6;
@@ -68,7 +68,7 @@ export function mergeProfiles(target: Profile, source: Profile): void {
   target.dedup.ids = [...new Set([...target.dedup.ids, ...source.dedup.ids])].slice(-DEDUP_IDS);
   for (const [shard, seq] of Object.entries(source.dedup.shards)) {
     const mine = target.dedup.shards[shard];
-    if (mine === undefined || BigInt(seq) > BigInt(mine)) target.dedup.shards[shard] = seq;
+    if (mine === undefined || compareSequence(seq, mine) > 0) target.dedup.shards[shard] = seq;
   }
   target.mergedFrom = [...new Set([...target.mergedFrom, source.userId, ...source.mergedFrom])];
 }

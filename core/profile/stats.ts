@@ -39,8 +39,8 @@ export function windowSum(profile: Profile, key: string, asOf: string, days?: nu
   const last = asOf.slice(0, 10);
   const first = new Date(Date.parse(last) - (Math.min(days, DAY_RETENTION) - 1) * DAY_MS).toISOString().slice(0, 10);
   let sum = 0;
-  for (const [day, bucket] of Object.entries(profile.days)) {
-    if (day >= first && day <= last) sum += bucket[key] ?? 0;
+  for (const day in profile.days) {
+    if (day >= first && day <= last) sum += profile.days[day]![key] ?? 0;
   }
   return sum;
 }

@@ -96,24 +96,21 @@ export async function deleteDefinition(table: string, kind: 'tag' | 'segment', i
  * the operators delete later stay deleted.
  */
 export async function seedStarterRules(table: string, now: string): Promise<boolean> {
-  try {
-    await dynamo().send(
-      new PutCommand({
-        TableName: table,
-        Item: { kind: 'meta', id: 'starter-pack', installedAt: now },
-        ConditionExpression: 'attribute_not_exists(id)',
-      }),
-    );
-  } catch (err) {
-    if ((err as Error).name === 'ConditionalCheckFailedException') return false;
-    throw err;
-  }
+  const marker = await dynamo().send(new QueryCommand({
+    TableName: table,
+    KeyConditionExpression: 'kind = :k AND id = :id',
+    ExpressionAttributeValues: { ':k': 'meta', ':id': 'starter-pack' },
+  }));
+  if ((marker.Items ?? []).length > 0) return false;
+  // Rules first, marker last: a reader that sees the marker sees the whole pack; racing seeders are harmless
+  // because each rule is created only if absent.
   for (const rule of STARTER_RULES) {
     await putDefinition(table, 'tag', { ...rule, enabled: true, version: 1, updatedAt: now }, 0).catch(ignoreExisting);
   }
   for (const segment of STARTER_SEGMENTS) {
     await putDefinition(table, 'segment', { ...segment, version: 1, updatedAt: now }, 0).catch(ignoreExisting);
   }
+  await dynamo().send(new PutCommand({ TableName: table, Item: { kind: 'meta', id: 'starter-pack', installedAt: now } }));
   return true;
 }
 

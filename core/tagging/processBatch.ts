@@ -21,13 +21,13 @@ export interface ProfileEngineTables {
   changesStream: string;
 }
 
-interface Decoded {
+export interface Decoded {
   record: KinesisStreamRecord;
   event: StoredEvent;
   position: RecordPosition;
 }
 
-interface Group {
+export interface Group {
   userId: string;
   items: Decoded[];
   /** Profile ids to merge into this one, with the event that linked them. */
@@ -46,7 +46,8 @@ export interface BatchResult {
 
 const shardOf = (eventSourceArn: string, eventId: string) => eventId.split(':')[0] ?? eventSourceArn;
 
-function decode(record: KinesisStreamRecord): Decoded | null {
+/** Decodes and validates one Kinesis record; null for a record that is not a valid stream record (poison). */
+export function decode(record: KinesisStreamRecord): Decoded | null {
   try {
     const parsed = streamRecordSchema.safeParse(JSON.parse(Buffer.from(record.kinesis.data, 'base64').toString('utf8')));
     if (!parsed.success) return null;
@@ -161,7 +162,7 @@ export async function publishChanges(stream: string, changes: ProfileChange[]): 
 }
 
 /** What folding one group produced, before anything is written. */
-interface PreparedGroup {
+export interface PreparedGroup {
   group: Group;
   profile: Profile;
   expectedVersion: number;
@@ -171,7 +172,7 @@ interface PreparedGroup {
 }
 
 /** Folds one user's events (and merges) into its profile and evaluates rules; pure apart from the clock-free inputs. */
-function prepareGroup(group: Group, stored: Map<string, StoredProfile>, rules: CompiledRuleSet): PreparedGroup | null {
+export function prepareGroup(group: Group, stored: Map<string, StoredProfile>, rules: CompiledRuleSet): PreparedGroup | null {
   const existing = stored.get(group.userId);
   const profile = existing?.profile ?? emptyProfile(group.userId);
   const merged: StoredProfile[] = [];

@@ -8,6 +8,8 @@ import { compileRuleSet, type CompiledRuleSet } from './evaluateProfile.js';
 export class RuleCache {
   private cached: { set: CompiledRuleSet; at: number } | null = null;
   private seeded = false;
+  /** One load at a time: concurrent callers share it instead of racing the seeding. */
+  private loading: Promise<CompiledRuleSet> | null = null;
 
   constructor(
     private readonly table: string,
@@ -17,6 +19,11 @@ export class RuleCache {
   /** The compiled rule set, reloading when older than the TTL. */
   async get(now = Date.now()): Promise<CompiledRuleSet> {
     if (this.cached && now - this.cached.at < this.ttlSeconds * 1000) return this.cached.set;
+    this.loading ??= this.load(now).finally(() => (this.loading = null));
+    return this.loading;
+  }
+
+  private async load(now: number): Promise<CompiledRuleSet> {
     if (!this.seeded) {
       await seedStarterRules(this.table, new Date(now).toISOString());
       this.seeded = true;

@@ -252,7 +252,9 @@ for (const stageName of STAGE_NAMES) {
       for (const def of scheduled) {
         const fnId = logicalIdWhere(resources, 'AWS::Lambda::Function', 'FunctionName', physicalName(stageName, def.name));
         const minutes = def.schedule!.everyMinutes;
-        const rate = minutes % 60 === 0 ? `rate(${minutes / 60} hour${minutes === 60 ? '' : 's'})` : `rate(${minutes} minute${minutes === 1 ? '' : 's'})`;
+        const rate = minutes % 1440 === 0
+          ? `rate(${minutes / 1440} day${minutes === 1440 ? '' : 's'})`
+          : minutes % 60 === 0 ? `rate(${minutes / 60} hour${minutes === 60 ? '' : 's'})` : `rate(${minutes} minute${minutes === 1 ? '' : 's'})`;
         template.hasResourceProperties('AWS::Events::Rule', {
           ScheduleExpression: rate,
           Targets: [Match.objectLike({ Arn: arnOf(fnId) })],

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
@@ -148,5 +150,55 @@ describe('Online Retail replay through POST /v1/events', () => {
       ids: plan.guests.map((g) => `anon:${g}`),
     });
     assert.deepEqual(mismatches, []);
+  });
+});
+
+describe('replay client retries', () => {
+  it('resends on 5xx and 429, resends only STREAM_UNAVAILABLE items, and reports other rejections', async () => {
+    const events = [0, 1, 2, 3].map((i) =>
+      JSON.stringify({ type: 'track', event: 'login', eventId: `e${i}`, userId: `u${i}`, timestamp: '2011-01-01T00:00:00Z' }),
+    );
+    const small: ReplayPlan = {
+      events,
+      profileIds: ['u0', 'u1', 'u2', 'u3'],
+      eventIds: ['e0', 'e1', 'e2', 'e3'],
+      customers: [],
+      guests: [],
+      stats: plan.stats,
+      fingerprint: 'retry-test',
+    };
+    const received: string[][] = [];
+    const answers: Array<(ids: string[]) => [number, Record<string, string>, unknown]> = [
+      () => [503, {}, { message: 'unavailable' }],
+      () => [429, { 'retry-after': '0' }, { accepted: 0, rejected: [{ index: -1, code: 'RATE_LIMITED', message: 'slow down' }] }],
+      () => [200, {}, { accepted: 2, rejected: [
+        { index: 1, code: 'STREAM_UNAVAILABLE', message: 'resend' },
+        { index: 3, code: 'INVALID_EVENT', message: 'bad' },
+      ] }],
+      (ids) => [200, {}, { accepted: ids.length, rejected: [] }],
+    ];
+    const server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        const ids = (JSON.parse(body) as { events: Array<{ eventId: string }> }).events.map((e) => e.eventId);
+        received.push(ids);
+        assert.equal(req.headers['x-api-key'], 'k');
+        const [status, headers, json] = answers[Math.min(received.length, answers.length) - 1]!(ids);
+        res.writeHead(status, { 'content-type': 'application/json', ...headers });
+        res.end(JSON.stringify(json));
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const result = await sendPlan(small, { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, apiKey: 'k', progress: false });
+      assert.deepEqual(received, [['e0', 'e1', 'e2', 'e3'], ['e0', 'e1', 'e2', 'e3'], ['e0', 'e1', 'e2', 'e3'], ['e1']]);
+      assert.equal(result.accepted, 3);
+      assert.deepEqual(result.rejected, [{ eventId: 'e3', code: 'INVALID_EVENT', message: 'bad' }]);
+      assert.equal(result.retries, 3);
+      assert.equal(result.position, 4);
+    } finally {
+      await new Promise<void>((r) => server.close(() => r()));
+    }
   });
 });

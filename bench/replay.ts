@@ -1,0 +1,88 @@
+/**
+ * Replays the whole UCI Online Retail year (Chen, Sain & Guo 2012, doi:10.24432/C5BW33, CC BY 4.0) through
+ * `POST /v1/events` of a fresh embedded stack, waits for the tagger to catch up, then checks the profiles against
+ * figures computed independently from the CSV.
+ *
+ *   npm run bench:replay -- [--csv PATH] [--concurrency 4] [--sample N|all] [--guest-sample N] [--keep]
+ *
+ * Prints one JSON line per figure: `replay_online_retail` (end to end: ingest, Kinesis, tagger, DynamoDB) beside
+ * its ingest-only rate, then `replay_verify`.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { cpus, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { startLocalStack } from '../local/localStack.js';
+import { DEFAULT_CSV, runReplay } from '../scripts/replay-lib.js';
+import { compareWithGraphql, computeExpected, sampleIds } from '../test/support/onlineRetailExpected.js';
+
+const { values } = parseArgs({
+  options: {
+    csv: { type: 'string' },
+    concurrency: { type: 'string' },
+    sample: { type: 'string' },
+    'guest-sample': { type: 'string' },
+    keep: { type: 'boolean', default: false },
+    quiet: { type: 'boolean', default: false },
+  },
+});
+const csvPath = resolve(values.csv ?? DEFAULT_CSV);
+const concurrency = Number(values.concurrency ?? 4);
+const SEED = 20111209;
+
+const dataDir = await mkdtemp(join(tmpdir(), 'opsgraph-bench-replay-'));
+const stack = await startLocalStack({ port: 0, dataDir });
+try {
+  const { summary, plan } = await runReplay({
+    csvPath,
+    url: stack.url,
+    apiKey: stack.apiKey,
+    concurrency,
+    progress: !values.quiet,
+    waitTimeoutMs: 30 * 60_000,
+  });
+  const tagger = stack.mappings.get('tagger');
+  const deadLetters = (await stack.deadLetters.get('tagger')?.list()) ?? [];
+  console.log(
+    JSON.stringify({
+      bench: 'replay_online_retail',
+      events: summary.sent,
+      seconds: summary.seconds,
+      events_per_second: summary.events_per_second,
+      ingest_seconds: summary.send_seconds,
+      ingest_events_per_second: summary.ingest_events_per_second,
+      accepted: summary.accepted,
+      rejected: summary.rejected,
+      retries: summary.retries,
+      tagger_invocations: tagger?.invocations ?? null,
+      dead_letters: deadLetters.length,
+      concurrency,
+      cpus: cpus().length,
+      node: process.version,
+      plan: summary.plan,
+    }),
+  );
+
+  const expected = await computeExpected(csvPath);
+  const customerIds = values.sample === undefined || values.sample === 'all' ? plan.customers : sampleIds(plan.customers, Number(values.sample), SEED);
+  const guestIds = sampleIds(plan.guests.map((g) => `anon:${g}`), Number(values['guest-sample'] ?? 100), SEED);
+  const customers = await compareWithGraphql({ graphqlUrl: stack.graphqlUrl, apiKey: stack.apiKey, expected: expected.customers, ids: customerIds });
+  const guests = await compareWithGraphql({ graphqlUrl: stack.graphqlUrl, apiKey: stack.apiKey, expected: expected.guests, ids: guestIds });
+  const mismatches = [...customers.mismatches, ...guests.mismatches];
+  console.log(
+    JSON.stringify({
+      bench: 'replay_verify',
+      sampled: customers.sampled + guests.sampled,
+      customers: customers.sampled,
+      guests: guests.sampled,
+      mismatches: mismatches.length,
+      profiles_with_mismatches: new Set(mismatches.map((m) => m.id)).size,
+      examples: mismatches.slice(0, 5),
+    }),
+  );
+  process.exitCode = mismatches.length === 0 && deadLetters.length === 0 && summary.rejected === 0 ? 0 : 1;
+} finally {
+  await stack.close();
+  if (values.keep) console.error(`data kept in ${dataDir}`);
+  else await rm(dataDir, { recursive: true, force: true });
+}

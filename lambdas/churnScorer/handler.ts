@@ -1,0 +1,53 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import type { KinesisStreamBatchResponse, KinesisStreamEvent, ScheduledEvent } from 'aws-lambda';
+import { churnModel, rescoreAll, scoreChanges, type ChurnScorerTables, type RescoreResult } from '../../core/churn/scorer.js';
+import { earliestFailure } from '../../core/platform/batchResponse.js';
+import { requireEnv } from '../../core/platform/env.js';
+
+const logger = new Logger({ serviceName: 'churnScorer' });
+const tables: ChurnScorerTables = {
+  profiles: requireEnv('PROFILES_TABLE'),
+  memberships: requireEnv('MEMBERSHIPS_TABLE'),
+  changesStream: requireEnv('CHANGES_STREAM'),
+};
+const jobsTable = requireEnv('JOBS_TABLE');
+// Load and validate the bundled model once per container, at cold start: a bad artifact fails loudly here.
+const model = churnModel();
+
+const isKinesisEvent = (event: unknown): event is KinesisStreamEvent =>
+  Array.isArray((event as KinesisStreamEvent | null)?.Records) &&
+  (event as KinesisStreamEvent).Records.every((r) => r?.kinesis !== undefined);
+
+const isScheduledEvent = (event: unknown): event is ScheduledEvent =>
+  (event as ScheduledEvent | null)?.['detail-type'] === 'Scheduled Event' && typeof (event as ScheduledEvent).time === 'string';
+
+/**
+ * Two triggers, one handler: the `changes` stream (rescore the changed profiles at the changes' event time; partial
+ * batch response from the earliest failed record) and the daily schedule (rescore every profile at the schedule's
+ * time, resumable by the event id).
+ */
+export const handler = async (event: KinesisStreamEvent | ScheduledEvent): Promise<KinesisStreamBatchResponse | RescoreResult> => {
+  if (isKinesisEvent(event)) {
+    const r = await scoreChanges(event.Records, tables, { model });
+    if (r.failedRecords.length) {
+      logger.warn('records failed', { failed: r.failedRecords.length, of: event.Records.length, users: r.failed.slice(0, 10) });
+    }
+    return earliestFailure(event.Records, r.failedRecords);
+  }
+  if (isScheduledEvent(event)) {
+    const r = await rescoreAll(
+      event.time,
+      {
+        model,
+        totalSegments: 4,
+        jobsTable,
+        runId: event.id,
+        onProgress: (p) => logger.debug('rescore progress', p),
+      },
+      tables,
+    );
+    logger.info('daily rescore finished', { ...r, asOf: event.time, runId: event.id, modelVersion: model.version });
+    return r;
+  }
+  throw new Error('churnScorer: unsupported event (expected a Kinesis batch or a Scheduled Event)');
+};

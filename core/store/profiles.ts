@@ -112,6 +112,11 @@ export async function deleteProfile(table: string, userId: string, expectedVersi
   }
 }
 
+/** Tags a stored profile holds outside its document: `churn_risk_high` while the churn band is HIGH. */
+export function externalTagsOf(stored: Pick<StoredProfile, 'churn'> | undefined): string[] {
+  return stored?.churn?.band === 'HIGH' ? ['churn_risk_high'] : [];
+}
+
 /** Sets the churn score of an existing profile (no-op when the profile was deleted meanwhile). */
 export async function saveChurn(table: string, userId: string, churn: ChurnScore): Promise<void> {
   try {

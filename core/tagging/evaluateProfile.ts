@@ -50,7 +50,8 @@ export function compileRuleSet(rules: TagRule[], segments: Segment[]): CompiledR
 /**
  * Re-evaluates every tag rule and then every segment on a profile at `asOf`, updating its `tags` and
  * `segments` in place, and returns what changed. `event` is the newest event of the batch, or null when a
- * scheduled sweep re-evaluates time-based conditions.
+ * scheduled sweep re-evaluates time-based conditions. `externalTags` are tags kept outside the profile document
+ * (the churn scorer's `churn_risk_high`) that segments may still test.
  *
  * @example
  * const changes = evaluateProfile(profile, set, profile.lastSeenAt!, lastEvent);
@@ -60,6 +61,7 @@ export function evaluateProfile(
   set: CompiledRuleSet,
   asOf: string,
   event: StoredEvent | null,
+  externalTags: readonly string[] = [],
 ): ProfileChange[] {
   return withScope(profile, asOf, () => {
     const changes: ProfileChange[] = [];
@@ -95,7 +97,7 @@ export function evaluateProfile(
       }
     }
     // Segments see the tags just decided.
-    ctx.tags = Object.fromEntries(Object.keys(profile.tags).map((t) => [t, true]));
+    ctx.tags = Object.fromEntries([...Object.keys(profile.tags), ...externalTags].map((t) => [t, true]));
     const live = new Set<string>();
     for (const { segment, compiled } of set.segments) {
       live.add(segment.id);

@@ -8,7 +8,7 @@ import { emptyProfile, type Profile } from '../profile/types.js';
 import { writeAudit, type AuditEntry } from '../store/audit.js';
 import { getIdentityLinks, putIdentityLink, type IdentityLink } from '../store/identities.js';
 import { applyMemberships, membershipKey, type MembershipDelta } from '../store/memberships.js';
-import { deleteProfile, getProfiles, saveProfile, type StoredProfile } from '../store/profiles.js';
+import { deleteProfile, externalTagsOf, getProfiles, saveProfile, type StoredProfile } from '../store/profiles.js';
 import { evaluateProfile, type CompiledRuleSet } from './evaluateProfile.js';
 import type { ProfileChange } from './types.js';
 
@@ -200,7 +200,9 @@ export function prepareGroup(group: Group, stored: Map<string, StoredProfile>, r
   if (applied === 0 && merged.length === 0) return null;
 
   const asOf = profile.lastSeenAt ?? latest?.timestamp ?? new Date(0).toISOString();
-  const changes = evaluateProfile(profile, rules, asOf, latest);
+  const changes = evaluateProfile(profile, rules, asOf, latest, externalTagsOf(existing));
+  // Downstream consumers (the churn scorer) rescore on any profile change, not only on tag changes.
+  changes.push({ kind: 'profile_updated', userId: profile.userId, subject: profile.userId, at: asOf });
   for (const source of merged) {
     changes.push({ kind: 'profile_merged', userId: profile.userId, subject: source.profile.userId, at: asOf });
     // The merged profile's memberships move to the surviving profile (re-added above by evaluation).

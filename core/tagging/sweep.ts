@@ -1,6 +1,6 @@
 import { checkpointedScan } from '../store/checkpointedScan.js';
 import { applyMemberships } from '../store/memberships.js';
-import { fromItem, ProfileConflictError, saveProfile, type StoredProfile } from '../store/profiles.js';
+import { externalTagsOf, fromItem, ProfileConflictError, saveProfile, type StoredProfile } from '../store/profiles.js';
 import { evaluateProfile, type CompiledRuleSet } from './evaluateProfile.js';
 import { membershipDeltasOf, publishChanges, type ProfileEngineTables } from './processBatch.js';
 
@@ -52,7 +52,7 @@ async function sweepOne(
   result: SweepResult,
 ): Promise<void> {
   result.scanned++;
-  const changes = evaluateProfile(stored.profile, rules, asOf, null);
+  const changes = evaluateProfile(stored.profile, rules, asOf, null, externalTagsOf(stored));
   if (changes.length === 0) return;
   await applyMemberships(tables.memberships, membershipDeltasOf(changes));
   await publishChanges(tables.changesStream, changes);

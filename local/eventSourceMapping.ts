@@ -1,10 +1,11 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand, type _Record } from '@aws-sdk/client-kinesis';
-import type { KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
+import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
 import { kinesis } from '../core/aws/clients.js';
 import type { StreamSourceSettings } from '../core/platform/definitions.js';
 import type { DeadLetterStore } from './deadLetters.js';
+import { toKinesisEvent } from './kinesisEvent.js';
 
 export type KinesisHandler = (event: KinesisStreamEvent) => Promise<KinesisStreamBatchResponse | void>;
 
@@ -134,29 +135,6 @@ export class EventSourceMapping {
     }
   }
 
-  private toEvent(shardId: string, records: _Record[]): KinesisStreamEvent {
-    return {
-      Records: records.map(
-        (r): KinesisStreamRecord => ({
-          kinesis: {
-            kinesisSchemaVersion: '1.0',
-            partitionKey: r.PartitionKey!,
-            sequenceNumber: r.SequenceNumber!,
-            data: Buffer.from(r.Data!).toString('base64'),
-            approximateArrivalTimestamp: (r.ApproximateArrivalTimestamp?.getTime() ?? Date.now()) / 1000,
-          },
-          eventSource: 'aws:kinesis',
-          eventVersion: '1.0',
-          eventID: `${shardId}:${r.SequenceNumber}`,
-          eventName: 'aws:kinesis:record',
-          invokeIdentityArn: `arn:aws:iam::000000000000:role/${this.options.functionName}`,
-          awsRegion: this.options.region ?? 'us-east-1',
-          eventSourceARN: this.arn,
-        }),
-      ),
-    };
-  }
-
   /** Hands one batch to the function until every record succeeded or went to the dead-letter store. */
   private async deliver(shardId: string, batch: _Record[]): Promise<void> {
     const { settings } = this.options;
@@ -175,7 +153,7 @@ export class EventSourceMapping {
         this.invocations++;
         let error: string;
         try {
-          const response = await this.options.handler(this.toEvent(shardId, records));
+          const response = await this.options.handler(toKinesisEvent(records, { shardId, streamArn: this.arn, functionName: this.options.functionName, region: this.options.region }));
           const failures = response?.batchItemFailures ?? [];
           if (failures.length === 0) break;
           // Lambda resumes from the earliest reported record; an unknown or empty identifier fails the whole batch.

@@ -7,6 +7,7 @@ import { kinesis } from '../core/aws/clients.js';
 import { compareSequence } from '../core/profile/fold.js';
 import { FUNCTIONS, type FunctionName } from '../core/platform/definitions.js';
 import { DeadLetterStore, type OnFailureRecord } from '../local/deadLetters.js';
+import { toKinesisEvent } from '../local/kinesisEvent.js';
 import { startLocalStack } from '../local/localStack.js';
 
 /*
@@ -50,18 +51,7 @@ if (command === 'list') {
     );
     const res = await kinesis().send(new GetRecordsCommand({ ShardIterator: it.ShardIterator, Limit: 10_000 }));
     const records = (res.Records ?? []).filter((r) => compareSequence(r.SequenceNumber!, b.endSequenceNumber) <= 0);
-    const event: KinesisStreamEvent = {
-      Records: records.map((r) => ({
-        kinesis: { kinesisSchemaVersion: '1.0', partitionKey: r.PartitionKey!, sequenceNumber: r.SequenceNumber!, data: Buffer.from(r.Data!).toString('base64'), approximateArrivalTimestamp: (r.ApproximateArrivalTimestamp?.getTime() ?? 0) / 1000 },
-        eventSource: 'aws:kinesis',
-        eventVersion: '1.0',
-        eventID: `${b.shardId}:${r.SequenceNumber}`,
-        eventName: 'aws:kinesis:record',
-        invokeIdentityArn: 'arn:aws:iam::000000000000:role/dlq-replay',
-        awsRegion: 'us-east-1',
-        eventSourceARN: b.streamArn,
-      })),
-    };
+    const event = toKinesisEvent(records, { shardId: b.shardId, streamArn: b.streamArn, functionName: fn });
     try {
       const out = await handler(event);
       const failures = out?.batchItemFailures ?? [];

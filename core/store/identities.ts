@@ -1,6 +1,7 @@
-import { BatchGetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from '../aws/clients.js';
 import type { IdentityKind } from '../profile/types.js';
+import { batchGetAll } from './batchGet.js';
 
 /** One row of the identities table: which profile an identity belongs to. */
 export interface IdentityLink {
@@ -13,17 +14,8 @@ export interface IdentityLink {
 
 /** Looks up many identity keys at once; absent keys are absent from the map. */
 export async function getIdentityLinks(table: string, ids: string[]): Promise<Map<string, IdentityLink>> {
-  const found = new Map<string, IdentityLink>();
-  const unique = [...new Set(ids)];
-  for (let i = 0; i < unique.length; i += 100) {
-    let keys: Array<Record<string, unknown>> | undefined = unique.slice(i, i + 100).map((id) => ({ id }));
-    while (keys && keys.length > 0) {
-      const res = await dynamo().send(new BatchGetCommand({ RequestItems: { [table]: { Keys: keys } } }));
-      for (const item of res.Responses?.[table] ?? []) found.set(String(item.id), item as IdentityLink);
-      keys = res.UnprocessedKeys?.[table]?.Keys as typeof keys;
-    }
-  }
-  return found;
+  const items = await batchGetAll(table, [...new Set(ids)].map((id) => ({ id })));
+  return new Map(items.map((item) => [String(item.id), item as unknown as IdentityLink]));
 }
 
 /**

@@ -1,7 +1,8 @@
-import { BatchGetCommand, DeleteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { dynamo } from '../aws/clients.js';
 import type { Profile } from '../profile/types.js';
+import { batchGetAll } from './batchGet.js';
 
 /** The churn scorer's output, kept in its own attribute so the tagger's writes never overwrite it. */
 export const churnSchema = z.object({
@@ -35,25 +36,16 @@ export function fromItem(item: unknown): StoredProfile {
 }
 
 /**
- * Reads many profiles with BatchGetItem (100 keys a call), retrying unprocessed keys.
+ * Reads many profiles with BatchGetItem.
  *
  * @example
  * const found = await getProfiles(table, ['u1', 'u2']); // Map of the ones that exist
  */
 export async function getProfiles(table: string, userIds: string[]): Promise<Map<string, StoredProfile>> {
   const found = new Map<string, StoredProfile>();
-  const unique = [...new Set(userIds)];
-  for (let i = 0; i < unique.length; i += 100) {
-    let keys: Array<Record<string, unknown>> | undefined = unique.slice(i, i + 100).map((userId) => ({ userId }));
-    for (let attempt = 0; keys && keys.length > 0; attempt++) {
-      if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 20 * 2 ** attempt)));
-      const res = await dynamo().send(new BatchGetCommand({ RequestItems: { [table]: { Keys: keys } } }));
-      for (const item of res.Responses?.[table] ?? []) {
-        const stored = fromItem(item);
-        found.set(stored.profile.userId, stored);
-      }
-      keys = res.UnprocessedKeys?.[table]?.Keys as typeof keys;
-    }
+  for (const item of await batchGetAll(table, [...new Set(userIds)].map((userId) => ({ userId })))) {
+    const stored = fromItem(item);
+    found.set(stored.profile.userId, stored);
   }
   return found;
 }
@@ -115,21 +107,4 @@ export async function deleteProfile(table: string, userId: string, expectedVersi
 /** Tags a stored profile holds outside its document: `churn_risk_high` while the churn band is HIGH. */
 export function externalTagsOf(stored: Pick<StoredProfile, 'churn'> | undefined): string[] {
   return stored?.churn?.band === 'HIGH' ? ['churn_risk_high'] : [];
-}
-
-/** Sets the churn score of an existing profile (no-op when the profile was deleted meanwhile). */
-export async function saveChurn(table: string, userId: string, churn: ChurnScore): Promise<void> {
-  try {
-    await dynamo().send(
-      new UpdateCommand({
-        TableName: table,
-        Key: { userId },
-        UpdateExpression: 'SET churn = :c',
-        ConditionExpression: 'attribute_exists(userId)',
-        ExpressionAttributeValues: { ':c': churn },
-      }),
-    );
-  } catch (err) {
-    if ((err as Error).name !== 'ConditionalCheckFailedException') throw err;
-  }
 }

@@ -45,12 +45,19 @@ export function windowSum(profile: Profile, key: string, asOf: string, days?: nu
   return sum;
 }
 
-/** Days (sorted) on which the profile ordered, up to `asOf`. */
-export function orderDays(profile: Profile, asOf: string): string[] {
-  const last = asOf.slice(0, 10);
-  return Object.keys(profile.days)
-    .filter((d) => d <= last && (profile.days[d]!.order_completed ?? 0) > 0)
-    .sort();
+/** The first and last day (up to `asOf`) on which the profile ordered, and how many such days there are. */
+export function orderDaySpan(profile: Profile, asOf: string): { first: string; last: string; count: number } | null {
+  const until = asOf.slice(0, 10);
+  let first: string | null = null;
+  let last: string | null = null;
+  let count = 0;
+  for (const day in profile.days) {
+    if (day > until || !(profile.days[day]!.order_completed! > 0)) continue;
+    count++;
+    if (first === null || day < first) first = day;
+    if (last === null || day > last) last = day;
+  }
+  return first === null || last === null ? null : { first, last, count };
 }
 
 /**
@@ -62,8 +69,8 @@ export function orderDays(profile: Profile, asOf: string): string[] {
  */
 export function computeStats(profile: Profile, asOf: string): ProfileStats {
   const o = profile.orders;
-  const days = orderDays(profile, asOf);
-  const gaps = days.slice(1).map((d, i) => daysBetween(days[i]!, d));
+  // The mean of consecutive gaps between order days telescopes to (last - first) / (days - 1).
+  const span = orderDaySpan(profile, asOf);
   const recencyFrom = o.lastAt ?? profile.lastSeenAt;
   return {
     firstSeenAt: profile.firstSeenAt,
@@ -76,7 +83,7 @@ export function computeStats(profile: Profile, asOf: string): ProfileStats {
     frequency: windowSum(profile, 'order_completed', asOf, 365),
     monetary: Math.round(windowSum(profile, REVENUE_KEY, asOf, 365) * 100) / 100,
     averageOrderValue: o.count > 0 ? Math.round((o.revenue / o.count) * 100) / 100 : null,
-    interPurchaseDays: gaps.length ? Math.round((gaps.reduce((a, b) => a + b, 0) / gaps.length) * 100) / 100 : null,
+    interPurchaseDays: span && span.count > 1 ? Math.round((daysBetween(span.first, span.last) / (span.count - 1)) * 100) / 100 : null,
     tenureDays: profile.firstSeenAt ? Math.max(0, daysBetween(profile.firstSeenAt, asOf)) : null,
     discountedOrderShare: o.count > 0 ? (profile.counters[DISCOUNTED_KEY] ?? 0) / o.count : null,
     lastChannel: profile.lastChannel,

@@ -69,11 +69,14 @@ export function evaluateProfile(
     const wanted = new Map<string, TagRule>();
     for (const { rule, compiled, latched } of set.rules) {
       if (rule.forEach === 'interests') {
+        // `item` and `key` are set in place rather than spreading the context per entry (a hot path).
         for (const [key, interest] of Object.entries(profile.interests)) {
-          if (matches(compiled, { ...ctx, item: decayedInterest(interest, asOf), key })) {
-            wanted.set(rule.tag.replaceAll('{key}', key), rule);
-          }
+          ctx.item = decayedInterest(interest, asOf);
+          ctx.key = key;
+          if (matches(compiled, ctx)) wanted.set(rule.tag.replaceAll('{key}', key), rule);
         }
+        ctx.item = null;
+        ctx.key = null;
         continue;
       }
       const held = profile.tags[rule.tag];

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
+import { GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand, PutRecordsCommand, type PutRecordsCommandOutput } from '@aws-sdk/client-kinesis';
+import { putRecordsWithRetry } from '../../core/ingest/putRecords.js';
 import type { KinesisStreamRecord } from 'aws-lambda';
 import { dynamo, kinesis } from '../../core/aws/clients.js';
 import type { StreamRecord } from '../../core/events/schema.js';
@@ -169,5 +170,48 @@ describe('exactly-once effects on at-least-once delivery', () => {
     assert.equal(letters[0]!.requestContext.condition, 'RetryAttemptsExhausted');
     assert.equal(letters[0]!.KinesisBatchInfo.batchSize, 1, 'bisect narrows the failure to the poison record');
     assert.equal(letters[0]!.requestContext.approximateInvokeCount, 4, 'first attempt plus three retries');
+  });
+
+  it('retries only the records Kinesis throttled, and stores each once', async () => {
+    const stream = process.env.CHANGES_STREAM!;
+    let calls = 0;
+    // Fault injection on the real client: the first PutRecords stores only its first half and reports the rest
+    // as throttled, as Kinesis does when a shard is over its limit.
+    kinesis().middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName !== 'PutRecordsCommand') return next(args);
+        calls++;
+        if (calls > 1) return next(args);
+        const input = args.input as { Records: unknown[] };
+        const half = Math.floor(input.Records.length / 2);
+        const rest = input.Records.length - half;
+        const result = await next({ ...args, input: { ...input, Records: input.Records.slice(0, half) } });
+        const output = result.output as PutRecordsCommandOutput;
+        output.Records = [
+          ...(output.Records ?? []),
+          ...Array.from({ length: rest }, () => ({ ErrorCode: 'ProvisionedThroughputExceededException', ErrorMessage: 'Rate exceeded' })),
+        ];
+        output.FailedRecordCount = rest;
+        return result;
+      },
+      { step: 'initialize', name: 'throttle-once' },
+    );
+    const marker = `throttle-${Date.now()}`;
+    const entries = Array.from({ length: 10 }, (_, i) => ({ PartitionKey: marker, Data: Buffer.from(`${marker}-${i}`) }));
+    const outcome = await putRecordsWithRetry(stream, entries);
+    kinesis().middlewareStack.remove('throttle-once');
+    assert.equal(calls, 2);
+    assert.deepEqual(outcome.failed, []);
+    assert.deepEqual([...outcome.stored].sort((a, b) => a - b), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    const seen: string[] = [];
+    for (const shard of (await kinesis().send(new ListShardsCommand({ StreamName: stream }))).Shards ?? []) {
+      const it = await kinesis().send(new GetShardIteratorCommand({ StreamName: stream, ShardId: shard.ShardId!, ShardIteratorType: 'TRIM_HORIZON' }));
+      const res = await kinesis().send(new GetRecordsCommand({ ShardIterator: it.ShardIterator!, Limit: 10_000 }));
+      for (const r of res.Records ?? []) {
+        const text = Buffer.from(r.Data!).toString();
+        if (text.startsWith(marker)) seen.push(text);
+      }
+    }
+    assert.deepEqual(seen.sort(), entries.map((e) => e.Data.toString()).sort());
   });
 });

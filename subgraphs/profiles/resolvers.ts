@@ -3,7 +3,7 @@ import { GraphQLError, GraphQLScalarType, Kind, type ValueNode } from 'graphql';
 import { dynamo } from '../../core/aws/clients.js';
 import { normaliseIdentity, identityKey } from '../../core/identity/identities.js';
 import { decayedInterest } from '../../core/profile/fold.js';
-import { computeStats, windowSum } from '../../core/profile/stats.js';
+import { computeStats, windowSum, type ProfileStats } from '../../core/profile/stats.js';
 import type { IdentityKind, Profile } from '../../core/profile/types.js';
 import { check, matches } from '../../core/rules/index.js';
 import { countMembers, listMembers, membershipKey } from '../../core/store/memberships.js';
@@ -19,6 +19,9 @@ import {
 import { compileExpression, RULE_FUNCTIONS, RULE_VARIABLES, ruleContext, withScope } from '../../core/tagging/context.js';
 import type { Segment, TagRule } from '../../core/tagging/types.js';
 import { badInput, decodeCursor, encodeCursor, pageSize, requireScope, type RequestContext } from '../context.js';
+
+/** What `User.stats` resolves to: the derived stats plus what the window and interest fields need. */
+type StatsView = ProfileStats & { profile: Profile; asOf: string };
 
 /** Events reported in `stats.windows`. */
 const KEY_EVENTS = ['order_completed', 'product_viewed', 'product_added_to_cart', 'login', 'app_opened', 'payment_failed'];
@@ -187,10 +190,6 @@ async function allUsersPage(ctx: RequestContext, first: number, after: string | 
   return { edges, totalCount, pageInfo: { hasNextPage: res.LastEvaluatedKey !== undefined, endCursor: edges.at(-1)?.cursor ?? null } };
 }
 
-function segmentView(segment: Segment) {
-  return segment;
-}
-
 export const resolvers = {
   JSON: JSONScalar,
   DateTime: DateTimeScalar,
@@ -231,7 +230,7 @@ export const resolvers = {
     },
     segments: async (_: unknown, __: unknown, ctx: RequestContext) => {
       requireScope(ctx, 'profiles:read');
-      return (await listSegments(ctx.tables.rules)).map(segmentView);
+      return listSegments(ctx.tables.rules);
     },
     tagRules: async (_: unknown, __: unknown, ctx: RequestContext) => {
       requireScope(ctx, 'profiles:read');
@@ -288,7 +287,8 @@ export const resolvers = {
     traits: (u: StoredProfile) => u.profile.traits,
     consent: (u: StoredProfile) => u.profile.consent,
     mergedFrom: (u: StoredProfile) => u.profile.mergedFrom,
-    stats: (u: StoredProfile, _: unknown, ctx: RequestContext) => ({ profile: u.profile, asOf: ctx.now }),
+    // Derived once per user and query; the ProfileStats fields read from it.
+    stats: (u: StoredProfile, _: unknown, ctx: RequestContext): StatsView => ({ ...computeStats(u.profile, ctx.now), profile: u.profile, asOf: ctx.now }),
     tags: (u: StoredProfile) => [
       ...Object.entries(u.profile.tags).map(([name, t]) => ({ name, ...t })),
       ...(u.churn?.band === 'HIGH' ? [{ name: 'churn_risk_high', since: u.churn.scoredAt, source: 'churn', ruleVersion: null }] : []),
@@ -311,21 +311,7 @@ export const resolvers = {
     churn: (u: StoredProfile) => u.churn,
   },
   ProfileStats: {
-    firstSeenAt: (s: { profile: Profile }) => s.profile.firstSeenAt,
-    lastSeenAt: (s: { profile: Profile }) => s.profile.lastSeenAt,
-    orders: (s: { profile: Profile; asOf: string }) => computeStats(s.profile, s.asOf).orders,
-    revenue: (s: { profile: Profile }) => s.profile.orders.revenue,
-    refunds: (s: { profile: Profile }) => s.profile.orders.refunds,
-    refunded: (s: { profile: Profile }) => s.profile.orders.refunded,
-    recencyDays: (s: { profile: Profile; asOf: string }) => computeStats(s.profile, s.asOf).recencyDays,
-    frequency: (s: { profile: Profile; asOf: string }) => computeStats(s.profile, s.asOf).frequency,
-    monetary: (s: { profile: Profile; asOf: string }) => computeStats(s.profile, s.asOf).monetary,
-    averageOrderValue: (s: { profile: Profile; asOf: string }) => computeStats(s.profile, s.asOf).averageOrderValue,
-    interPurchaseDays: (s: { profile: Profile; asOf: string }) => computeStats(s.profile, s.asOf).interPurchaseDays,
-    tenureDays: (s: { profile: Profile; asOf: string }) => computeStats(s.profile, s.asOf).tenureDays,
-    lastChannel: (s: { profile: Profile }) => s.profile.lastChannel,
-    lastCountry: (s: { profile: Profile }) => s.profile.lastCountry,
-    windows: (s: { profile: Profile; asOf: string }) =>
+    windows: (s: StatsView) =>
       KEY_EVENTS.map((event) => ({
         event,
         last7d: windowSum(s.profile, event, s.asOf, 7),
@@ -333,7 +319,7 @@ export const resolvers = {
         last90d: windowSum(s.profile, event, s.asOf, 90),
         total: s.profile.counters[event] ?? 0,
       })),
-    interests: (s: { profile: Profile; asOf: string }) =>
+    interests: (s: StatsView) =>
       Object.entries(s.profile.interests)
         .map(([category, i]) => ({ category, score: Math.round(decayedInterest(i, s.asOf) * 1000) / 1000 }))
         .sort((a, b) => b.score - a.score),

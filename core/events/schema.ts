@@ -32,8 +32,12 @@ export const isoTimestamp = z
     /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/,
     'timestamp must be ISO 8601 with a zone, for example 2011-09-09T10:00:00Z',
   )
-  .refine((s) => !Number.isNaN(Date.parse(s)), 'timestamp is not a real date')
-  .refine((s) => Date.parse(s) >= MIN_EVENT_TIME, 'timestamp is before 2000-01-01');
+  .superRefine((s, ctx) => {
+    // One parse for both checks: the tagger re-validates every stream record, so this is on the hot path.
+    const time = Date.parse(s);
+    if (Number.isNaN(time)) ctx.addIssue({ code: 'custom', message: 'timestamp is not a real date' });
+    else if (time < MIN_EVENT_TIME) ctx.addIssue({ code: 'custom', message: 'timestamp is before 2000-01-01' });
+  });
 
 const product = z.looseObject({
   productId: z.string().max(256).optional(),

@@ -86,9 +86,9 @@ function addInterest(profile: Profile, category: string, weight: number, at: str
   else current.score = round(current.score + weight * Math.exp(LAMBDA * dt));
 }
 
-/** A category interest decayed to `asOf`. */
-export function decayedInterest(interest: { score: number; at: string }, asOf: string): number {
-  const dt = Math.max(0, Date.parse(asOf) - Date.parse(interest.at));
+/** A category interest decayed to `asOf` (an ISO time, or epoch milliseconds when the caller parsed it once). */
+export function decayedInterest(interest: { score: number; at: string }, asOf: string | number): number {
+  const dt = Math.max(0, (typeof asOf === 'number' ? asOf : Date.parse(asOf)) - Date.parse(interest.at));
   return interest.score * Math.exp(-LAMBDA * dt);
 }
 
@@ -153,11 +153,12 @@ function summarise(event: StoredEvent): EventSummary {
 
 /** Drops day buckets older than the retention, counted back from the newest bucket (event time, not wall time). */
 export function pruneDays(profile: Profile): void {
-  const days = Object.keys(profile.days);
-  if (days.length === 0) return;
-  const newest = days.reduce((a, b) => (b > a ? b : a));
-  const oldestKept = new Date(Date.parse(newest) - DAY_RETENTION * DAY_MS).toISOString().slice(0, 10);
-  for (const d of days) if (d < oldestKept) delete profile.days[d];
+  // The newest bucket is always the day of lastSeenAt: every folded event makes a bucket, and only old ones go.
+  if (profile.lastSeenAt === null || profile.firstSeenAt === null) return;
+  // Buckets lie between the first and last seen days: a younger profile has nothing to drop (most of them).
+  if (Date.parse(profile.lastSeenAt) - Date.parse(profile.firstSeenAt) < DAY_RETENTION * DAY_MS) return;
+  const oldestKept = new Date(Date.parse(dayOf(profile.lastSeenAt)) - DAY_RETENTION * DAY_MS).toISOString().slice(0, 10);
+  for (const d in profile.days) if (d < oldestKept) delete profile.days[d];
 }
 
 /**
@@ -218,13 +219,14 @@ export function foldEvent(profile: Profile, event: StoredEvent, position?: Recor
   if (last && (last.timestamp > summary.timestamp || (last.timestamp === summary.timestamp && last.eventId > summary.eventId))) {
     profile.recent.sort((a, b) => (a.timestamp === b.timestamp ? (a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0) : a.timestamp < b.timestamp ? -1 : 1));
   }
-  if (profile.recent.length > RECENT_EVENTS) profile.recent.splice(0, profile.recent.length - RECENT_EVENTS);
+  // shift() rather than splice(): V8 trims the front in place, with no array allocated per event.
+  while (profile.recent.length > RECENT_EVENTS) profile.recent.shift();
 
-  profile.dedup.ids.push(event.eventId);
-  seenIds(profile).add(event.eventId);
-  if (profile.dedup.ids.length > DEDUP_IDS) {
-    for (const dropped of profile.dedup.ids.splice(0, profile.dedup.ids.length - DEDUP_IDS)) seenIds(profile).delete(dropped);
-  }
+  const ids = profile.dedup.ids;
+  const seen = seenIds(profile);
+  ids.push(event.eventId);
+  seen.add(event.eventId);
+  while (ids.length > DEDUP_IDS) seen.delete(ids.shift()!);
   if (position) {
     const mark = profile.dedup.shards[position.shardId];
     if (mark === undefined || compareSequence(position.sequenceNumber, mark) > 0) {

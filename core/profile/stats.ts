@@ -25,7 +25,8 @@ export interface ProfileStats {
   lastCountry: string | null;
 }
 
-const daysBetween = (from: string, to: string) => Math.floor((Date.parse(to) - Date.parse(from)) / DAY_MS);
+const daysBetween = (from: string, to: string | number) =>
+  Math.floor(((typeof to === 'number' ? to : Date.parse(to)) - Date.parse(from)) / DAY_MS);
 
 /**
  * Sum of one bucket key over the `days` days up to and including `asOf`'s day. Without `days` it is the
@@ -35,7 +36,10 @@ const daysBetween = (from: string, to: string) => Math.floor((Date.parse(to) - D
  * windowSum(profile, 'order_completed', asOf, 30) // orders in the last 30 days
  */
 export function windowSum(profile: Profile, key: string, asOf: string, days?: number): number {
-  if (days === undefined) return profile.counters[key] ?? 0;
+  const lifetime = profile.counters[key] ?? 0;
+  // Every bucket key only ever grows by non-negative amounts, so a zero lifetime total means every window is
+  // zero too: rare events (payment_failed, negative messages) cost no bucket scan.
+  if (days === undefined || lifetime === 0) return lifetime;
   const last = asOf.slice(0, 10);
   const first = new Date(Date.parse(last) - (Math.min(days, DAY_RETENTION) - 1) * DAY_MS).toISOString().slice(0, 10);
   let sum = 0;
@@ -61,17 +65,21 @@ export function orderDaySpan(profile: Profile, asOf: string): { first: string; l
 }
 
 /**
- * Derives the stats of a profile at `asOf`. Pure: the same profile and `asOf` always give the same stats, so
- * rolling windows stay right as time passes with no new events.
+ * The stats of a profile at `asOf`, as a view whose day-bucket figures (frequency, monetary, inter-purchase
+ * days) are computed on first read: most rules read only the cheap fields, and evaluation runs on every batch.
+ * Pure: the same profile and `asOf` always give the same stats, so rolling windows stay right as time passes
+ * with no new events.
  *
  * @example
- * computeStats(profile, '2011-12-09T00:00:00Z').recencyDays
+ * statsAt(profile, '2011-12-09T00:00:00Z').recencyDays
  */
-export function computeStats(profile: Profile, asOf: string): ProfileStats {
+export function statsAt(profile: Profile, asOf: string): ProfileStats {
   const o = profile.orders;
-  // The mean of consecutive gaps between order days telescopes to (last - first) / (days - 1).
-  const span = orderDaySpan(profile, asOf);
   const recencyFrom = o.lastAt ?? profile.lastSeenAt;
+  const asOfMs = Date.parse(asOf);
+  let frequency: number | undefined;
+  let monetary: number | undefined;
+  let interPurchaseDays: number | null | undefined;
   return {
     firstSeenAt: profile.firstSeenAt,
     lastSeenAt: profile.lastSeenAt,
@@ -79,14 +87,32 @@ export function computeStats(profile: Profile, asOf: string): ProfileStats {
     revenue: o.revenue,
     refunds: o.refunds,
     refunded: o.refunded,
-    recencyDays: recencyFrom ? Math.max(0, daysBetween(recencyFrom, asOf)) : null,
-    frequency: windowSum(profile, 'order_completed', asOf, 365),
-    monetary: Math.round(windowSum(profile, REVENUE_KEY, asOf, 365) * 100) / 100,
+    recencyDays: recencyFrom ? Math.max(0, daysBetween(recencyFrom, asOfMs)) : null,
+    get frequency() {
+      return (frequency ??= windowSum(profile, 'order_completed', asOf, 365));
+    },
+    get monetary() {
+      return (monetary ??= Math.round(windowSum(profile, REVENUE_KEY, asOf, 365) * 100) / 100);
+    },
     averageOrderValue: o.count > 0 ? Math.round((o.revenue / o.count) * 100) / 100 : null,
-    interPurchaseDays: span && span.count > 1 ? Math.round((daysBetween(span.first, span.last) / (span.count - 1)) * 100) / 100 : null,
-    tenureDays: profile.firstSeenAt ? Math.max(0, daysBetween(profile.firstSeenAt, asOf)) : null,
+    get interPurchaseDays() {
+      if (interPurchaseDays !== undefined) return interPurchaseDays;
+      // The mean of consecutive gaps between order days telescopes to (last - first) / (days - 1).
+      const span = orderDaySpan(profile, asOf);
+      return (interPurchaseDays =
+        span && span.count > 1 ? Math.round((daysBetween(span.first, span.last) / (span.count - 1)) * 100) / 100 : null);
+    },
+    tenureDays: profile.firstSeenAt ? Math.max(0, daysBetween(profile.firstSeenAt, asOfMs)) : null,
     discountedOrderShare: o.count > 0 ? (profile.counters[DISCOUNTED_KEY] ?? 0) / o.count : null,
     lastChannel: profile.lastChannel,
     lastCountry: profile.lastCountry,
   };
 }
+
+/**
+ * The stats of a profile at `asOf` as a plain object, every figure computed.
+ *
+ * @example
+ * computeStats(profile, '2011-12-09T00:00:00Z').recencyDays
+ */
+export const computeStats = (profile: Profile, asOf: string): ProfileStats => ({ ...statsAt(profile, asOf) });

@@ -1,7 +1,6 @@
 import { compile, type CompiledRule, type RuleFunction } from '../rules/index.js';
 import { decayedInterest } from '../profile/fold.js';
-import { computeStats } from '../profile/stats.js';
-import { windowSum } from '../profile/stats.js';
+import { statsAt, windowSum } from '../profile/stats.js';
 import type { StoredEvent } from '../events/schema.js';
 import type { Profile } from '../profile/types.js';
 
@@ -9,12 +8,12 @@ import type { Profile } from '../profile/types.js';
 export const RULE_VARIABLES = ['stats', 'traits', 'counters', 'tags', 'segments', 'consent', 'event', 'item', 'key'] as const;
 
 /** The profile and time the rule functions answer for; set by {@link withScope} around each evaluation. */
-let scope: { profile: Profile; asOf: string } | null = null;
+let scope: { profile: Profile; asOf: string; asOfMs: number } | null = null;
 
 const HOUR_MS = 3_600_000;
 const since = (unit: number) => (ts: unknown) => {
   if (!scope || typeof ts !== 'string' || Number.isNaN(Date.parse(ts))) return null;
-  return (Date.parse(scope.asOf) - Date.parse(ts)) / unit;
+  return (scope.asOfMs - Date.parse(ts)) / unit;
 };
 const optionalDays = (days: unknown) => (typeof days === 'number' && days > 0 ? days : undefined);
 
@@ -34,7 +33,7 @@ export const RULE_FUNCTIONS: Record<string, RuleFunction> = {
   /** interest("garden"): the category's decayed score at asOf. */
   interest: (category) => {
     const i = scope && typeof category === 'string' ? scope.profile.interests[category.toLowerCase()] : undefined;
-    return i && scope ? decayedInterest(i, scope.asOf) : 0;
+    return i && scope ? decayedInterest(i, scope.asOfMs) : 0;
   },
 };
 
@@ -46,14 +45,22 @@ export function compileExpression(source: string): CompiledRule {
   return compile(source, { functions: RULE_FUNCTIONS, variables: RULE_VARIABLES });
 }
 
+/** `{ name: true }` for each key, plus `extra` names: how rules see tags and segments (`tags.high_value`). */
+export function namesOf(held: Record<string, unknown>, extra: readonly string[] = []): Record<string, true> {
+  const names: Record<string, true> = {};
+  for (const name in held) names[name] = true;
+  for (const name of extra) names[name] = true;
+  return names;
+}
+
 /** The variables an expression sees for one profile at `asOf`. */
 export function ruleContext(profile: Profile, asOf: string, event: StoredEvent | null): Record<string, unknown> {
   return {
-    stats: computeStats(profile, asOf),
+    stats: statsAt(profile, asOf),
     traits: profile.traits,
     counters: profile.counters,
-    tags: Object.fromEntries(Object.keys(profile.tags).map((t) => [t, true])),
-    segments: Object.fromEntries(Object.keys(profile.segments).map((s) => [s, true])),
+    tags: namesOf(profile.tags),
+    segments: namesOf(profile.segments),
     consent: profile.consent,
     event,
     item: null,
@@ -64,7 +71,7 @@ export function ruleContext(profile: Profile, asOf: string, event: StoredEvent |
 /** Runs `fn` with the rule functions answering for `profile` at `asOf`. */
 export function withScope<T>(profile: Profile, asOf: string, fn: () => T): T {
   const previous = scope;
-  scope = { profile, asOf };
+  scope = { profile, asOf, asOfMs: Date.parse(asOf) };
   try {
     return fn();
   } finally {

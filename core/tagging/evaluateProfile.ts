@@ -2,7 +2,7 @@ import { matches, type CompiledRule } from '../rules/index.js';
 import { decayedInterest } from '../profile/fold.js';
 import type { StoredEvent } from '../events/schema.js';
 import type { Profile } from '../profile/types.js';
-import { compileExpression, ruleContext, withScope } from './context.js';
+import { compileExpression, namesOf, ruleContext, withScope } from './context.js';
 import type { ProfileChange, Segment, TagRule } from './types.js';
 
 const DAY_MS = 86_400_000;
@@ -67,11 +67,12 @@ export function evaluateProfile(
     const changes: ProfileChange[] = [];
     const ctx = ruleContext(profile, asOf, event);
     const wanted = new Map<string, TagRule>();
+    const asOfMs = Date.parse(asOf);
     for (const { rule, compiled, latched } of set.rules) {
       if (rule.forEach === 'interests') {
         // `item` and `key` are set in place rather than spreading the context per entry (a hot path).
         for (const [key, interest] of Object.entries(profile.interests)) {
-          ctx.item = decayedInterest(interest, asOf);
+          ctx.item = decayedInterest(interest, asOfMs);
           ctx.key = key;
           if (matches(compiled, ctx)) wanted.set(rule.tag.replaceAll('{key}', key), rule);
         }
@@ -81,11 +82,11 @@ export function evaluateProfile(
       }
       const held = profile.tags[rule.tag];
       const stillLatched =
-        latched && held?.source === RULE_SOURCE + rule.id && Date.parse(asOf) - Date.parse(held.since) < (rule.ttlDays ?? 30) * DAY_MS;
+        latched && held?.source === RULE_SOURCE + rule.id && asOfMs - Date.parse(held.since) < (rule.ttlDays ?? 30) * DAY_MS;
       if (matches(compiled, ctx) || stillLatched) wanted.set(rule.tag, rule);
     }
-    for (const [name, state] of Object.entries(profile.tags)) {
-      if (state.source.startsWith(RULE_SOURCE) && !wanted.has(name)) {
+    for (const name in profile.tags) {
+      if (profile.tags[name]!.source.startsWith(RULE_SOURCE) && !wanted.has(name)) {
         delete profile.tags[name];
         changes.push({ kind: 'tag_removed', userId: profile.userId, subject: name, at: asOf });
       }
@@ -100,7 +101,7 @@ export function evaluateProfile(
       }
     }
     // Segments see the tags just decided.
-    ctx.tags = Object.fromEntries([...Object.keys(profile.tags), ...externalTags].map((t) => [t, true]));
+    ctx.tags = namesOf(profile.tags, externalTags);
     const live = new Set<string>();
     for (const { segment, compiled } of set.segments) {
       live.add(segment.id);

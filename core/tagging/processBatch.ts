@@ -44,7 +44,11 @@ export interface BatchResult {
   changes: ProfileChange[];
 }
 
-const shardOf = (eventSourceArn: string, eventId: string) => eventId.split(':')[0] ?? eventSourceArn;
+/** The shard of a record, from its `eventID` (`shardId-000000000000:4959…`). */
+const shardOf = (eventId: string) => {
+  const colon = eventId.indexOf(':');
+  return colon < 0 ? eventId : eventId.slice(0, colon);
+};
 
 /** Decodes and validates one Kinesis record; null for a record that is not a valid stream record (poison). */
 export function decode(record: KinesisStreamRecord): Decoded | null {
@@ -54,7 +58,7 @@ export function decode(record: KinesisStreamRecord): Decoded | null {
     return {
       record,
       event: parsed.data.event,
-      position: { shardId: shardOf(record.eventSourceARN, record.eventID), sequenceNumber: record.kinesis.sequenceNumber },
+      position: { shardId: shardOf(record.eventID), sequenceNumber: record.kinesis.sequenceNumber },
     };
   } catch {
     return null;

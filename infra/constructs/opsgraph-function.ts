@@ -16,6 +16,7 @@ import { Construct } from 'constructs';
 import { environmentFor, physicalName, type FunctionDefinition } from '../../core/platform/definitions.js';
 import type { StageSettings } from '../stages.js';
 import { logRetention, removalPolicy, type DataStores } from './data-stores.js';
+import { BUNDLE_LOADERS, ESM_REQUIRE_BANNER } from '../bundling.js';
 
 /** The repository root: entries in `FUNCTIONS` are relative to it. */
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -37,16 +38,6 @@ const TABLE_DATA_ACTIONS = [
   'dynamodb:UpdateItem',
 ];
 
-/**
- * ESM bundles run on Lambda as `.mjs`; CommonJS dependencies bundled into them still call `require` for Node
- * built-ins, which ESM scope lacks. The banner provides it.
- */
-const ESM_REQUIRE_BANNER =
-  "import { createRequire as __opsgraphCreateRequire } from 'node:module';" +
-  'const require = __opsgraphCreateRequire(import.meta.url);';
-
-/** esbuild loaders for non-code files that handlers import; the contract test bundles with the same ones. */
-export const BUNDLE_LOADERS: Record<string, 'text'> = { '.graphql': 'text', '.gql': 'text' };
 
 /** Properties of {@link OpsgraphFunction}. */
 export interface OpsgraphFunctionProps {

@@ -28,7 +28,8 @@ import {
   type FunctionDefinition,
 } from '../../core/platform/definitions.js';
 import { localEnvironment } from '../../local/environment.js';
-import { BUNDLE_LOADERS, REPO_ROOT } from '../../infra/constructs/opsgraph-function.js';
+import { BUNDLE_LOADERS } from '../../infra/bundling.js';
+import { REPO_ROOT } from '../../infra/constructs/opsgraph-function.js';
 import { createOpsgraphApp, readCdkJson } from '../../infra/stack.js';
 
 /** Set by the Lambda runtime or read by libraries for themselves: never part of the contract. */

@@ -132,13 +132,13 @@ export const eventSchema = envelope.superRefine((e, ctx) => {
 export type IngestEvent = z.infer<typeof envelope> & { eventId?: string };
 
 /** An event as it travels on the `events` stream: the validated event plus what ingest knows about its arrival. */
-export const streamRecordSchema = z.strictObject({
-  v: z.literal(1),
-  receivedAt: z.string(),
+export interface StreamRecord {
+  v: 1;
+  receivedAt: string;
   /** The API key (by name) that sent it. */
-  source: z.string(),
-  event: envelope.extend({ eventId: z.string().min(1).max(128) }),
-});
+  source: string;
+  /** The event as ingest validated and normalised it: canonical ISO timestamp, `eventId` always set. */
+  event: StoredEvent;
+}
 
-export type StreamRecord = z.infer<typeof streamRecordSchema>;
-export type StoredEvent = StreamRecord['event'];
+export type StoredEvent = z.infer<typeof envelope> & { eventId: string };

@@ -197,8 +197,7 @@ function compileExpr(e: Expr, fns: RuleOptions['functions']): Eval {
       const fn = fns[e.callee];
       if (typeof fn !== 'function') throw new TypeError(`function '${e.callee}' is not whitelisted`); // validate() ran first
       const args = e.args.map((a) => compileExpr(a, fns));
-      return (c) => {
-        const values = args.map((a) => a(c));
+      const call = (values: unknown[]) => {
         try {
           const r = fn(...values);
           return r === undefined ? null : r;
@@ -206,6 +205,16 @@ function compileExpr(e: Expr, fns: RuleOptions['functions']): Eval {
           return null;
         }
       };
+      // The common arities skip the per-call array map (rules call count/last/days_since on every evaluation).
+      if (args.length === 1) {
+        const [a] = args as [Eval];
+        return (c) => call([a(c)]);
+      }
+      if (args.length === 2) {
+        const [a, b] = args as [Eval, Eval];
+        return (c) => call([a(c), b(c)]);
+      }
+      return (c) => call(args.map((a) => a(c)));
     }
     case 'unary': {
       const operand = compileExpr(e.operand, fns);

@@ -53,13 +53,21 @@ export function namesOf(held: Record<string, unknown>, extra: readonly string[] 
   return names;
 }
 
-/** The variables an expression sees for one profile at `asOf`. */
-export function ruleContext(profile: Profile, asOf: string, event: StoredEvent | null): Record<string, unknown> {
+/**
+ * The variables an expression sees for one profile at `asOf`. `externalTags` are tags kept outside the profile
+ * document (the churn scorer's `churn_risk_high`) that expressions may still test.
+ */
+export function ruleContext(
+  profile: Profile,
+  asOf: string,
+  event: StoredEvent | null,
+  externalTags: readonly string[] = [],
+): Record<string, unknown> {
   return {
     stats: statsAt(profile, asOf),
     traits: profile.traits,
     counters: profile.counters,
-    tags: namesOf(profile.tags),
+    tags: namesOf(profile.tags, externalTags),
     segments: namesOf(profile.segments),
     consent: profile.consent,
     event,

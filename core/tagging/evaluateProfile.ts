@@ -100,7 +100,7 @@ export function evaluateProfile(
         held.ruleVersion = rule.version;
       }
     }
-    // Segments see the tags just decided.
+    // Segments see the tags just decided, and the tags kept outside the document.
     ctx.tags = namesOf(profile.tags, externalTags);
     const live = new Set<string>();
     for (const { segment, compiled } of set.segments) {

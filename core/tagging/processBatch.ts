@@ -1,5 +1,6 @@
 import type { KinesisStreamRecord } from 'aws-lambda';
-import { streamRecordSchema, type StoredEvent } from '../events/schema.js';
+import type { StoredEvent } from '../events/schema.js';
+import { readStreamRecord } from '../events/streamRecord.js';
 import { anonymousProfileId, IDENTITY_LIMITS, identitiesOf, identityKey, type IdentityRef } from '../identity/identities.js';
 import { putRecordsWithRetry } from '../ingest/putRecords.js';
 import { foldEvent, type RecordPosition } from '../profile/fold.js';
@@ -50,19 +51,11 @@ const shardOf = (eventId: string) => {
   return colon < 0 ? eventId : eventId.slice(0, colon);
 };
 
-/** Decodes and validates one Kinesis record; null for a record that is not a valid stream record (poison). */
+/** Decodes and checks one Kinesis record; null for a record that is not a valid stream record (poison). */
 export function decode(record: KinesisStreamRecord): Decoded | null {
-  try {
-    const parsed = streamRecordSchema.safeParse(JSON.parse(Buffer.from(record.kinesis.data, 'base64').toString('utf8')));
-    if (!parsed.success) return null;
-    return {
-      record,
-      event: parsed.data.event,
-      position: { shardId: shardOf(record.eventID), sequenceNumber: record.kinesis.sequenceNumber },
-    };
-  } catch {
-    return null;
-  }
+  const event = readStreamRecord(record.kinesis.data);
+  if (!event) return null;
+  return { record, event, position: { shardId: shardOf(record.eventID), sequenceNumber: record.kinesis.sequenceNumber } };
 }
 
 /**

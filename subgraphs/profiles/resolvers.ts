@@ -8,7 +8,7 @@ import type { IdentityKind, Profile } from '../../core/profile/types.js';
 import { check, matches } from '../../core/rules/index.js';
 import { countMembers, listMembers, membershipKey } from '../../core/store/memberships.js';
 import { getIdentityLinks } from '../../core/store/identities.js';
-import { fromItem, type StoredProfile } from '../../core/store/profiles.js';
+import { externalTagsOf, fromItem, type StoredProfile } from '../../core/store/profiles.js';
 import {
   deleteDefinition,
   listSegments,
@@ -149,10 +149,11 @@ async function preview(ctx: RequestContext, expression: string, sample: number) 
       new ScanCommand({ TableName: ctx.tables.profiles, Limit: Math.min(500, sample - evaluated), ExclusiveStartKey: start }),
     );
     for (const item of res.Items ?? []) {
-      const { profile } = fromItem(item);
+      const stored = fromItem(item);
+      const { profile } = stored;
       const asOf = profile.lastSeenAt ?? ctx.now;
       evaluated++;
-      if (withScope(profile, asOf, () => matches(compiled, ruleContext(profile, asOf, null)))) {
+      if (withScope(profile, asOf, () => matches(compiled, ruleContext(profile, asOf, null, externalTagsOf(stored))))) {
         matched++;
         if (examples.length < 10) examples.push(profile.userId);
       }

@@ -82,8 +82,12 @@ function addInterest(profile: Profile, category: string, weight: number, at: str
   }
   // Scores are kept relative to the latest signal's time, so adding signals in any order gives the same result.
   const dt = Date.parse(at) - Date.parse(current.at);
-  if (dt >= 0) profile.interests[category] = { score: round(current.score * Math.exp(-LAMBDA * dt) + weight), at };
-  else current.score = round(current.score + weight * Math.exp(LAMBDA * dt));
+  if (dt >= 0) {
+    current.score = round(current.score * Math.exp(-LAMBDA * dt) + weight);
+    current.at = at;
+  } else {
+    current.score = round(current.score + weight * Math.exp(LAMBDA * dt));
+  }
 }
 
 /** A category interest decayed to `asOf` (an ISO time, or epoch milliseconds when the caller parsed it once). */
@@ -92,16 +96,20 @@ export function decayedInterest(interest: { score: number; at: string }, asOf: s
   return interest.score * Math.exp(-LAMBDA * dt);
 }
 
-function categoriesOf(props: Record<string, unknown>): string[] {
-  const out = new Set<string>();
-  if (typeof props.category === 'string' && props.category) out.add(props.category.toLowerCase());
-  if (Array.isArray(props.products)) {
-    for (const p of props.products) {
-      const c = (p as { category?: unknown })?.category;
-      if (typeof c === 'string' && c) out.add(c.toLowerCase());
-    }
+/** Calls `add` once for each distinct category an event's properties name (the event's, and its products'). */
+function forEachCategory(props: Record<string, unknown>, add: (category: string) => void): void {
+  const own = typeof props.category === 'string' && props.category ? props.category.toLowerCase() : null;
+  if (own) add(own);
+  if (!Array.isArray(props.products)) return;
+  const seen: string[] = own ? [own] : [];
+  for (const p of props.products) {
+    const c = (p as { category?: unknown })?.category;
+    if (typeof c !== 'string' || !c) continue;
+    const lower = c.toLowerCase();
+    if (seen.includes(lower)) continue;
+    seen.push(lower);
+    add(lower);
   }
-  return [...out];
 }
 
 function foldTraits(profile: Profile, traits: Record<string, unknown>, at: string): void {
@@ -201,7 +209,7 @@ export function foldEvent(profile: Profile, event: StoredEvent, position?: Recor
   }
 
   const weight = INTEREST_WEIGHTS[name];
-  if (weight) for (const c of categoriesOf(props)) addInterest(profile, c, weight, at);
+  if (weight) forEachCategory(props, (c) => addInterest(profile, c, weight, at));
 
   if (event.traits) foldTraits(profile, event.traits, at);
   const ctx = event.context;

@@ -71,8 +71,8 @@ export function evaluateProfile(
     for (const { rule, compiled, latched } of set.rules) {
       if (rule.forEach === 'interests') {
         // `item` and `key` are set in place rather than spreading the context per entry (a hot path).
-        for (const [key, interest] of Object.entries(profile.interests)) {
-          ctx.item = decayedInterest(interest, asOfMs);
+        for (const key in profile.interests) {
+          ctx.item = decayedInterest(profile.interests[key]!, asOfMs);
           ctx.key = key;
           if (matches(compiled, ctx)) wanted.set(rule.tag.replaceAll('{key}', key), rule);
         }
@@ -85,41 +85,38 @@ export function evaluateProfile(
         latched && held?.source === RULE_SOURCE + rule.id && asOfMs - Date.parse(held.since) < (rule.ttlDays ?? 30) * DAY_MS;
       if (matches(compiled, ctx) || stillLatched) wanted.set(rule.tag, rule);
     }
+    // The tag map is rebuilt rather than edited with `delete`, which would turn it into a slow dictionary object.
+    const tags: Profile['tags'] = {};
     for (const name in profile.tags) {
-      if (profile.tags[name]!.source.startsWith(RULE_SOURCE) && !wanted.has(name)) {
-        delete profile.tags[name];
-        changes.push({ kind: 'tag_removed', userId: profile.userId, subject: name, at: asOf });
-      }
+      const held = profile.tags[name]!;
+      if (!held.source.startsWith(RULE_SOURCE)) tags[name] = held;
+      else if (!wanted.has(name)) changes.push({ kind: 'tag_removed', userId: profile.userId, subject: name, at: asOf });
     }
     for (const [name, rule] of wanted) {
       const held = profile.tags[name];
       if (!held) {
-        profile.tags[name] = { since: asOf, source: RULE_SOURCE + rule.id, ruleVersion: rule.version };
+        tags[name] = { since: asOf, source: RULE_SOURCE + rule.id, ruleVersion: rule.version };
         changes.push({ kind: 'tag_added', userId: profile.userId, subject: name, at: asOf });
-      } else if (held.source === RULE_SOURCE + rule.id) {
-        held.ruleVersion = rule.version;
+        continue;
       }
+      if (held.source === RULE_SOURCE + rule.id) held.ruleVersion = rule.version;
+      tags[name] = held;
     }
+    profile.tags = tags;
     // Segments see the tags just decided, and the tags kept outside the document.
     ctx.tags = namesOf(profile.tags, externalTags);
-    const live = new Set<string>();
+    const segments: Profile['segments'] = {};
     for (const { segment, compiled } of set.segments) {
-      live.add(segment.id);
-      const inside = matches(compiled, ctx);
-      if (inside && !profile.segments[segment.id]) {
-        profile.segments[segment.id] = { since: asOf };
-        changes.push({ kind: 'segment_entered', userId: profile.userId, subject: segment.id, at: asOf });
-      } else if (!inside && profile.segments[segment.id]) {
-        delete profile.segments[segment.id];
-        changes.push({ kind: 'segment_exited', userId: profile.userId, subject: segment.id, at: asOf });
-      }
+      if (!matches(compiled, ctx)) continue;
+      const held = profile.segments[segment.id];
+      segments[segment.id] = held ?? { since: asOf };
+      if (!held) changes.push({ kind: 'segment_entered', userId: profile.userId, subject: segment.id, at: asOf });
     }
-    for (const id of Object.keys(profile.segments)) {
-      if (!live.has(id)) {
-        delete profile.segments[id];
-        changes.push({ kind: 'segment_exited', userId: profile.userId, subject: id, at: asOf });
-      }
+    // Exits: segments that no longer match, and segments that were deleted.
+    for (const id in profile.segments) {
+      if (!segments[id]) changes.push({ kind: 'segment_exited', userId: profile.userId, subject: id, at: asOf });
     }
+    profile.segments = segments;
     return changes;
   });
 }

@@ -22,7 +22,9 @@ import { dynamo } from '../aws/clients.js';
 import { checkpointedScan } from '../store/checkpointedScan.js';
 import { applyMemberships, membershipKey, type MembershipDelta } from '../store/memberships.js';
 import { fromItem, getProfiles, type ChurnScore as StoredChurnScore, type StoredProfile } from '../store/profiles.js';
+import type { CompiledRuleSet } from '../tagging/evaluateProfile.js';
 import { publishChanges } from '../tagging/processBatch.js';
+import { reevaluateStored } from '../tagging/sweep.js';
 import type { ProfileChange } from '../tagging/types.js';
 import { loadModel, score, type ChurnModel } from './model.js';
 import { DAY_MS, type ChurnBand } from './types.js';
@@ -104,6 +106,12 @@ export interface ScoreOptions {
   model?: ChurnModel;
   /** Profiles written concurrently. Default 16. */
   concurrency?: number;
+  /**
+   * The tag rules and segments. When given, a profile whose band crosses into or out of HIGH is re-evaluated at
+   * once, so segments that test `tags.churn_risk_high` (the starter `vip_at_risk`) move with the score rather
+   * than at the user's next event or the next hourly sweep.
+   */
+  rules?: CompiledRuleSet;
 }
 
 /** What {@link scoreProfiles} did. */
@@ -178,7 +186,7 @@ export async function scoreProfiles(
   await forEachLimit(profiles, options.concurrency ?? 16, async (stored) => {
     const userId = stored.profile.userId;
     try {
-      const outcome = await scoreOne(stored, requestedAsOf(userId), tables, model);
+      const outcome = await scoreOne(stored, requestedAsOf(userId), tables, model, options.rules);
       result.changes.push(...outcome.changes);
       switch (outcome.status) {
         case 'written':
@@ -205,7 +213,13 @@ type Outcome = { status: 'written' | 'unchanged' | 'unscored' | 'missing'; chang
 const MAX_ATTEMPTS = 3;
 
 /** Scores one profile and stores what changed; retries on a concurrent churn write (re-reading the profile). */
-async function scoreOne(first: StoredProfile, requested: string, tables: ChurnScorerTables, model: ChurnModel): Promise<Outcome> {
+async function scoreOne(
+  first: StoredProfile,
+  requested: string,
+  tables: ChurnScorerTables,
+  model: ChurnModel,
+  rules: CompiledRuleSet | undefined,
+): Promise<Outcome> {
   const userId = first.profile.userId;
   let stored = first;
   const changes: ProfileChange[] = [];
@@ -233,7 +247,10 @@ async function scoreOne(first: StoredProfile, requested: string, tables: ChurnSc
       await publishChanges(tables.changesStream, [change]);
       changes.push(change);
     }
-    if (await writeChurn(tables.profiles, userId, next, prev)) return { status: 'written', changes };
+    if (await writeChurn(tables.profiles, userId, next, prev)) {
+      if (rules && wasHigh !== isHigh) await reevaluateStored(tables, rules, asOf, { ...stored, churn: next });
+      return { status: 'written', changes };
+    }
 
     // Someone else wrote this user's churn (or the profile is gone) since it was read: read again and redo.
     rowsDirty = rowsDirty || bandChanged;
@@ -476,7 +493,7 @@ export async function rescoreAll(asOf: string, options: RescoreOptions, tables: 
       checkpointAttributes: { asOf: at },
     },
     async (items, segment) => {
-      const r = await scoreProfiles(items.map(fromItem), at, tables, { model, concurrency: options.concurrency });
+      const r = await scoreProfiles(items.map(fromItem), at, tables, { model, concurrency: options.concurrency, rules: options.rules });
       total.scanned += items.length;
       total.scored += r.scored;
       total.written += r.written;

@@ -178,10 +178,11 @@ export const FUNCTIONS = {
   churnScorer: {
     name: 'churnScorer',
     entry: 'lambdas/churnScorer/handler.ts',
-    environment: [ENV.stage, ...tableEnv('profiles', 'memberships', 'jobs'), ...streamEnv('changes')],
+    // The rules table: a band change re-evaluates segments that test the churn_risk_high tag.
+    environment: [ENV.stage, ENV.rulesTtl, ...tableEnv('profiles', 'memberships', 'rules', 'jobs'), ...streamEnv('changes')],
     memoryMb: 1024,
     timeoutSeconds: 900,
-    tables: ['profiles', 'memberships', 'jobs'],
+    tables: ['profiles', 'memberships', 'rules', 'jobs'],
     writesStreams: ['changes'],
     source: {
       stream: 'changes',

@@ -52,15 +52,33 @@ async function sweepOne(
   result: SweepResult,
 ): Promise<void> {
   result.scanned++;
+  if (await reevaluateStored(tables, rules, asOf, stored)) result.changed++;
+}
+
+/**
+ * Re-evaluates tag rules and segments on a stored profile at `asOf` and, when anything changed, writes the
+ * membership rows, the changes and the profile (version-checked). Returns whether the profile was written; a
+ * profile the tagger wrote meanwhile is skipped, because the tagger evaluated it itself with the same inputs.
+ * Used by the hourly sweep and by the churn scorer when a churn band change moves segments.
+ *
+ * @example
+ * await reevaluateStored(tables, await rules.get(), '2027-06-01T00:00:00.000Z', { ...stored, churn: newScore });
+ */
+export async function reevaluateStored(
+  tables: Pick<ProfileEngineTables, 'profiles' | 'memberships' | 'changesStream'>,
+  rules: CompiledRuleSet,
+  asOf: string,
+  stored: StoredProfile,
+): Promise<boolean> {
   const changes = evaluateProfile(stored.profile, rules, asOf, null, externalTagsOf(stored));
-  if (changes.length === 0) return;
+  if (changes.length === 0) return false;
   await applyMemberships(tables.memberships, membershipDeltasOf(changes));
   await publishChanges(tables.changesStream, changes);
   try {
     await saveProfile(tables.profiles, stored.profile, stored.version);
-    result.changed++;
+    return true;
   } catch (err) {
-    // The tagger wrote this profile meanwhile and evaluated it itself; nothing is lost by skipping it.
     if (!(err instanceof ProfileConflictError)) throw err;
+    return false;
   }
 }

@@ -3,6 +3,7 @@ import type { KinesisStreamBatchResponse, KinesisStreamEvent, ScheduledEvent } f
 import { churnModel, rescoreAll, scoreChanges, type ChurnScorerTables, type RescoreResult } from '../../core/churn/scorer.js';
 import { earliestFailure } from '../../core/platform/batchResponse.js';
 import { requireEnv } from '../../core/platform/env.js';
+import { RuleCache } from '../../core/tagging/ruleCache.js';
 
 const logger = new Logger({ serviceName: 'churnScorer' });
 const tables: ChurnScorerTables = {
@@ -11,6 +12,7 @@ const tables: ChurnScorerTables = {
   changesStream: requireEnv('CHANGES_STREAM'),
 };
 const jobsTable = requireEnv('JOBS_TABLE');
+const rules = new RuleCache(requireEnv('RULES_TABLE'), Number(requireEnv('RULES_TTL_SECONDS')));
 // Load and validate the bundled model once per container, at cold start: a bad artifact fails loudly here.
 const model = churnModel();
 
@@ -28,7 +30,7 @@ const isScheduledEvent = (event: unknown): event is ScheduledEvent =>
  */
 export const handler = async (event: KinesisStreamEvent | ScheduledEvent): Promise<KinesisStreamBatchResponse | RescoreResult> => {
   if (isKinesisEvent(event)) {
-    const r = await scoreChanges(event.Records, tables, { model });
+    const r = await scoreChanges(event.Records, tables, { model, rules: await rules.get() });
     if (r.failedRecords.length) {
       logger.warn('records failed', { failed: r.failedRecords.length, of: event.Records.length, users: r.failed.slice(0, 10) });
     }
@@ -39,6 +41,7 @@ export const handler = async (event: KinesisStreamEvent | ScheduledEvent): Promi
       event.time,
       {
         model,
+        rules: await rules.get(),
         totalSegments: 4,
         jobsTable,
         runId: event.id,

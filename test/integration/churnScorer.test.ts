@@ -20,6 +20,7 @@ import {
 } from '../../core/churn/scorer.js';
 import { countMembers, listMembers, membershipKey } from '../../core/store/memberships.js';
 import { getProfiles, type ChurnScore } from '../../core/store/profiles.js';
+import { RuleCache } from '../../core/tagging/ruleCache.js';
 import type { ProfileChange } from '../../core/tagging/types.js';
 import { gql, postJson, startTestStack, track, waitFor } from '../support/stack.js';
 
@@ -372,5 +373,21 @@ describe('churn scorer', () => {
     assert.deepEqual(await bandCounts(), await bandsInProfiles());
     const high = await countMembers(tables.memberships, membershipKey.churn('HIGH'));
     assert.equal(await countMembers(tables.memberships, membershipKey.tag(CHURN_TAG)), high);
+  });
+  it('moves segments with the band at once: a high-value buyer crossing into HIGH joins vip_at_risk', async () => {
+    const far = '2029-01-01T00:00:00.000Z';
+    const before = (await getProfiles(tables.profiles, ['churn-a'])).get('churn-a')!;
+    assert.notEqual(before.churn!.band, 'HIGH');
+    assert.equal(before.profile.segments.vip_at_risk, undefined);
+    const rules = await new RuleCache(process.env.RULES_TABLE!, 60).get();
+    const r = await scoreProfiles(['churn-a'], far, tables, { rules });
+    assert.equal(r.written, 1);
+    // No event and no sweep ran: the scorer itself re-evaluated the profile when the band crossed into HIGH.
+    const after = (await getProfiles(tables.profiles, ['churn-a'])).get('churn-a')!;
+    assert.equal(after.churn!.band, 'HIGH');
+    assert.deepEqual(after.profile.segments.vip_at_risk, { since: far });
+    assert.ok((await listMembers(tables.memberships, membershipKey.segment('vip_at_risk'), 100)).userIds.includes('churn-a'));
+    const user = await gql(stack, '{ user(id: "churn-a") { segments { id } } }');
+    assert.ok(user.json.data.user.segments.some((s: { id: string }) => s.id === 'vip_at_risk'));
   });
 });

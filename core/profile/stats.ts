@@ -25,8 +25,7 @@ export interface ProfileStats {
   lastCountry: string | null;
 }
 
-const daysBetween = (from: string, to: string | number) =>
-  Math.floor(((typeof to === 'number' ? to : Date.parse(to)) - Date.parse(from)) / DAY_MS);
+const daysBetween = (from: string, toMs: number) => Math.floor((toMs - Date.parse(from)) / DAY_MS);
 
 /**
  * Sum of one bucket key over the `days` days up to and including `asOf`'s day. Without `days` it is the
@@ -64,55 +63,62 @@ export function orderDaySpan(profile: Profile, asOf: string): { first: string; l
   return first === null || last === null ? null : { first, last, count };
 }
 
+type StatField = keyof ProfileStats;
+type FieldOf = { [K in StatField]: (profile: Profile, asOf: string, asOfMs: number) => ProfileStats[K] };
+
+const round2 = (n: number) => Math.round(n * 100) / 100;
+
+/** How each stat is derived. One function per field, so a caller can ask for only the fields it reads. */
+const STAT_FIELDS: FieldOf = {
+  firstSeenAt: (p) => p.firstSeenAt,
+  lastSeenAt: (p) => p.lastSeenAt,
+  orders: (p) => p.orders.count,
+  revenue: (p) => p.orders.revenue,
+  refunds: (p) => p.orders.refunds,
+  refunded: (p) => p.orders.refunded,
+  recencyDays: (p, _, asOfMs) => {
+    const from = p.orders.lastAt ?? p.lastSeenAt;
+    return from ? Math.max(0, daysBetween(from, asOfMs)) : null;
+  },
+  frequency: (p, asOf) => windowSum(p, 'order_completed', asOf, 365),
+  monetary: (p, asOf) => round2(windowSum(p, REVENUE_KEY, asOf, 365)),
+  averageOrderValue: (p) => (p.orders.count > 0 ? round2(p.orders.revenue / p.orders.count) : null),
+  interPurchaseDays: (p, asOf) => {
+    // The mean of consecutive gaps between order days telescopes to (last - first) / (days - 1).
+    const span = orderDaySpan(p, asOf);
+    return span && span.count > 1 ? round2(daysBetween(span.first, Date.parse(span.last)) / (span.count - 1)) : null;
+  },
+  tenureDays: (p, _, asOfMs) => (p.firstSeenAt ? Math.max(0, daysBetween(p.firstSeenAt, asOfMs)) : null),
+  discountedOrderShare: (p) => (p.orders.count > 0 ? (p.counters[DISCOUNTED_KEY] ?? 0) / p.orders.count : null),
+  lastChannel: (p) => p.lastChannel,
+  lastCountry: (p) => p.lastCountry,
+};
+
+/** Every stat, in schema order. */
+export const STAT_NAMES = Object.keys(STAT_FIELDS) as StatField[];
+
 /**
- * The stats of a profile at `asOf`, as a view whose day-bucket figures (frequency, monetary, inter-purchase
- * days) are computed on first read: most rules read only the cheap fields, and evaluation runs on every batch.
- * Pure: the same profile and `asOf` always give the same stats, so rolling windows stay right as time passes
- * with no new events.
+ * The named stats of a profile at `asOf` (unknown names are skipped). Rules ask only for the fields they read:
+ * this runs for every profile of every batch, and the window fields scan day buckets.
  *
  * @example
- * statsAt(profile, '2011-12-09T00:00:00Z').recencyDays
+ * statsFields(profile, '2011-12-09T00:00:00Z', ['revenue', 'orders']) // { revenue: 1200, orders: 3 }
  */
-export function statsAt(profile: Profile, asOf: string): ProfileStats {
-  const o = profile.orders;
-  const recencyFrom = o.lastAt ?? profile.lastSeenAt;
+export function statsFields(profile: Profile, asOf: string, fields: Iterable<string>): Partial<ProfileStats> {
   const asOfMs = Date.parse(asOf);
-  let frequency: number | undefined;
-  let monetary: number | undefined;
-  let interPurchaseDays: number | null | undefined;
-  return {
-    firstSeenAt: profile.firstSeenAt,
-    lastSeenAt: profile.lastSeenAt,
-    orders: o.count,
-    revenue: o.revenue,
-    refunds: o.refunds,
-    refunded: o.refunded,
-    recencyDays: recencyFrom ? Math.max(0, daysBetween(recencyFrom, asOfMs)) : null,
-    get frequency() {
-      return (frequency ??= windowSum(profile, 'order_completed', asOf, 365));
-    },
-    get monetary() {
-      return (monetary ??= Math.round(windowSum(profile, REVENUE_KEY, asOf, 365) * 100) / 100);
-    },
-    averageOrderValue: o.count > 0 ? Math.round((o.revenue / o.count) * 100) / 100 : null,
-    get interPurchaseDays() {
-      if (interPurchaseDays !== undefined) return interPurchaseDays;
-      // The mean of consecutive gaps between order days telescopes to (last - first) / (days - 1).
-      const span = orderDaySpan(profile, asOf);
-      return (interPurchaseDays =
-        span && span.count > 1 ? Math.round((daysBetween(span.first, span.last) / (span.count - 1)) * 100) / 100 : null);
-    },
-    tenureDays: profile.firstSeenAt ? Math.max(0, daysBetween(profile.firstSeenAt, asOfMs)) : null,
-    discountedOrderShare: o.count > 0 ? (profile.counters[DISCOUNTED_KEY] ?? 0) / o.count : null,
-    lastChannel: profile.lastChannel,
-    lastCountry: profile.lastCountry,
-  };
+  const out: Record<string, unknown> = {};
+  for (const f of fields) {
+    const derive = STAT_FIELDS[f as StatField] as ((p: Profile, a: string, ms: number) => unknown) | undefined;
+    if (derive) out[f] = derive(profile, asOf, asOfMs);
+  }
+  return out as Partial<ProfileStats>;
 }
 
 /**
- * The stats of a profile at `asOf` as a plain object, every figure computed.
+ * Derives the stats of a profile at `asOf`. Pure: the same profile and `asOf` always give the same stats, so
+ * rolling windows stay right as time passes with no new events.
  *
  * @example
  * computeStats(profile, '2011-12-09T00:00:00Z').recencyDays
  */
-export const computeStats = (profile: Profile, asOf: string): ProfileStats => ({ ...statsAt(profile, asOf) });
+export const computeStats = (profile: Profile, asOf: string): ProfileStats => statsFields(profile, asOf, STAT_NAMES) as ProfileStats;

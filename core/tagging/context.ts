@@ -1,6 +1,6 @@
-import { compile, type CompiledRule, type RuleFunction } from '../rules/index.js';
+import { compile, type CompiledRule, type RuleFunction, type VariableReads } from '../rules/index.js';
 import { decayedInterest } from '../profile/fold.js';
-import { statsAt, windowSum } from '../profile/stats.js';
+import { computeStats, statsFields, windowSum } from '../profile/stats.js';
 import type { StoredEvent } from '../events/schema.js';
 import type { Profile } from '../profile/types.js';
 
@@ -54,21 +54,25 @@ export function namesOf(held: Record<string, unknown>, extra: readonly string[] 
 }
 
 /**
- * The variables an expression sees for one profile at `asOf`. `externalTags` are tags kept outside the profile
- * document (the churn scorer's `churn_risk_high`) that expressions may still test.
+ * The variables expressions see for one profile at `asOf`. Only what `reads` names is derived (`stats` fields,
+ * the `tags` and `segments` name maps): this runs for every profile of every batch. Without `reads`, everything
+ * is. `externalTags` are tags kept outside the profile document (the churn scorer's `churn_risk_high`).
  */
 export function ruleContext(
   profile: Profile,
   asOf: string,
   event: StoredEvent | null,
+  reads?: VariableReads,
   externalTags: readonly string[] = [],
 ): Record<string, unknown> {
+  const wants = (name: string) => !reads || reads.has(name);
+  const stats = reads?.get('stats');
   return {
-    stats: statsAt(profile, asOf),
+    stats: stats === undefined ? (reads ? null : computeStats(profile, asOf)) : stats === 'whole' ? computeStats(profile, asOf) : statsFields(profile, asOf, stats),
     traits: profile.traits,
     counters: profile.counters,
-    tags: namesOf(profile.tags, externalTags),
-    segments: namesOf(profile.segments),
+    tags: wants('tags') ? namesOf(profile.tags, externalTags) : null,
+    segments: wants('segments') ? namesOf(profile.segments) : null,
     consent: profile.consent,
     event,
     item: null,

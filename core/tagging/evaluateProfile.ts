@@ -1,8 +1,8 @@
-import { matches, type CompiledRule } from '../rules/index.js';
+import { matches, variablesRead, type CompiledRule, type VariableReads } from '../rules/index.js';
 import { decayedInterest } from '../profile/fold.js';
 import type { StoredEvent } from '../events/schema.js';
 import type { Profile } from '../profile/types.js';
-import { compileExpression, namesOf, ruleContext, withScope } from './context.js';
+import { compileExpression, ruleContext, withScope } from './context.js';
 import type { ProfileChange, Segment, TagRule } from './types.js';
 
 const DAY_MS = 86_400_000;
@@ -14,11 +14,9 @@ export interface CompiledRuleSet {
   segments: Array<{ segment: Segment; compiled: CompiledRule }>;
   /** Rules or segments whose stored expression no longer compiles (kept out, reported to the caller). */
   invalid: Array<{ id: string; error: string }>;
-}
-
-/** Whether an expression reads the current event (then its tag latches for `ttlDays`). */
-function readsEvent(source: string): boolean {
-  return /\bevent\b/.test(source.replace(/"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'/g, ''));
+  /** What the rules, and the segments, read: evaluation derives only that (see `ruleContext`). */
+  ruleReads: VariableReads;
+  segmentReads: VariableReads;
 }
 
 /**
@@ -28,18 +26,24 @@ function readsEvent(source: string): boolean {
  * const set = compileRuleSet(await rulesStore.tagRules(), await rulesStore.segments());
  */
 export function compileRuleSet(rules: TagRule[], segments: Segment[]): CompiledRuleSet {
-  const set: CompiledRuleSet = { rules: [], segments: [], invalid: [] };
+  const set: CompiledRuleSet = { rules: [], segments: [], invalid: [], ruleReads: new Map(), segmentReads: new Map() };
   for (const rule of rules) {
     if (!rule.enabled) continue;
     try {
-      set.rules.push({ rule, compiled: compileExpression(rule.expression), latched: readsEvent(rule.expression) });
+      const compiled = compileExpression(rule.expression);
+      // A rule that reads the current event latches its tag for `ttlDays`.
+      const latched = variablesRead(compiled.ast).has('event');
+      variablesRead(compiled.ast, set.ruleReads);
+      set.rules.push({ rule, compiled, latched });
     } catch (err) {
       set.invalid.push({ id: rule.id, error: (err as Error).message });
     }
   }
   for (const segment of segments) {
     try {
-      set.segments.push({ segment, compiled: compileExpression(segment.expression) });
+      const compiled = compileExpression(segment.expression);
+      variablesRead(compiled.ast, set.segmentReads);
+      set.segments.push({ segment, compiled });
     } catch (err) {
       set.invalid.push({ id: segment.id, error: (err as Error).message });
     }
@@ -65,7 +69,7 @@ export function evaluateProfile(
 ): ProfileChange[] {
   return withScope(profile, asOf, () => {
     const changes: ProfileChange[] = [];
-    const ctx = ruleContext(profile, asOf, event);
+    const ctx = ruleContext(profile, asOf, event, set.ruleReads);
     const wanted = new Map<string, TagRule>();
     const asOfMs = Date.parse(asOf);
     for (const { rule, compiled, latched } of set.rules) {
@@ -85,38 +89,47 @@ export function evaluateProfile(
         latched && held?.source === RULE_SOURCE + rule.id && asOfMs - Date.parse(held.since) < (rule.ttlDays ?? 30) * DAY_MS;
       if (matches(compiled, ctx) || stillLatched) wanted.set(rule.tag, rule);
     }
-    // The tag map is rebuilt rather than edited with `delete`, which would turn it into a slow dictionary object.
-    const tags: Profile['tags'] = {};
+    // A changed tag or segment map is rebuilt rather than edited with `delete`, which would turn it into a slow
+    // dictionary object; an unchanged one is left as it is.
+    const before = changes.length;
     for (const name in profile.tags) {
-      const held = profile.tags[name]!;
-      if (!held.source.startsWith(RULE_SOURCE)) tags[name] = held;
-      else if (!wanted.has(name)) changes.push({ kind: 'tag_removed', userId: profile.userId, subject: name, at: asOf });
+      if (profile.tags[name]!.source.startsWith(RULE_SOURCE) && !wanted.has(name)) {
+        changes.push({ kind: 'tag_removed', userId: profile.userId, subject: name, at: asOf });
+      }
     }
     for (const [name, rule] of wanted) {
       const held = profile.tags[name];
-      if (!held) {
-        tags[name] = { since: asOf, source: RULE_SOURCE + rule.id, ruleVersion: rule.version };
-        changes.push({ kind: 'tag_added', userId: profile.userId, subject: name, at: asOf });
-        continue;
-      }
-      if (held.source === RULE_SOURCE + rule.id) held.ruleVersion = rule.version;
-      tags[name] = held;
+      if (!held) changes.push({ kind: 'tag_added', userId: profile.userId, subject: name, at: asOf });
+      else if (held.source === RULE_SOURCE + rule.id) held.ruleVersion = rule.version;
     }
-    profile.tags = tags;
+    if (changes.length > before) {
+      const tags: Profile['tags'] = {};
+      for (const name in profile.tags) {
+        const held = profile.tags[name]!;
+        if (!held.source.startsWith(RULE_SOURCE) || wanted.has(name)) tags[name] = held;
+      }
+      for (const [name, rule] of wanted) tags[name] ??= { since: asOf, source: RULE_SOURCE + rule.id, ruleVersion: rule.version };
+      profile.tags = tags;
+    }
+
     // Segments see the tags just decided, and the tags kept outside the document.
-    ctx.tags = namesOf(profile.tags, externalTags);
-    const segments: Profile['segments'] = {};
+    const segmentCtx = ruleContext(profile, asOf, event, set.segmentReads, externalTags);
+    const inside = new Set<string>();
+    const segmentsBefore = changes.length;
     for (const { segment, compiled } of set.segments) {
-      if (!matches(compiled, ctx)) continue;
-      const held = profile.segments[segment.id];
-      segments[segment.id] = held ?? { since: asOf };
-      if (!held) changes.push({ kind: 'segment_entered', userId: profile.userId, subject: segment.id, at: asOf });
+      if (!matches(compiled, segmentCtx)) continue;
+      inside.add(segment.id);
+      if (!profile.segments[segment.id]) changes.push({ kind: 'segment_entered', userId: profile.userId, subject: segment.id, at: asOf });
     }
     // Exits: segments that no longer match, and segments that were deleted.
     for (const id in profile.segments) {
-      if (!segments[id]) changes.push({ kind: 'segment_exited', userId: profile.userId, subject: id, at: asOf });
+      if (!inside.has(id)) changes.push({ kind: 'segment_exited', userId: profile.userId, subject: id, at: asOf });
     }
-    profile.segments = segments;
+    if (changes.length > segmentsBefore) {
+      const segments: Profile['segments'] = {};
+      for (const id of inside) segments[id] = profile.segments[id] ?? { since: asOf };
+      profile.segments = segments;
+    }
     return changes;
   });
 }

@@ -5,7 +5,7 @@ import { normaliseIdentity, identityKey } from '../../core/identity/identities.j
 import { decayedInterest } from '../../core/profile/fold.js';
 import { computeStats, windowSum, type ProfileStats } from '../../core/profile/stats.js';
 import type { IdentityKind, Profile } from '../../core/profile/types.js';
-import { check, matches } from '../../core/rules/index.js';
+import { check, matches, variablesRead } from '../../core/rules/index.js';
 import { countMembers, listMembers, membershipKey } from '../../core/store/memberships.js';
 import { getIdentityLinks } from '../../core/store/identities.js';
 import { externalTagsOf, fromItem, type StoredProfile } from '../../core/store/profiles.js';
@@ -140,6 +140,7 @@ async function preview(ctx: RequestContext, expression: string, sample: number) 
   checkExpression(expression, 'expression');
   if (!Number.isInteger(sample) || sample < 1 || sample > 10_000) throw badInput('sample must be between 1 and 10000', 'sample');
   const compiled = compileExpression(expression);
+  const reads = variablesRead(compiled.ast);
   let evaluated = 0;
   let matched = 0;
   const examples: string[] = [];
@@ -153,7 +154,7 @@ async function preview(ctx: RequestContext, expression: string, sample: number) 
       const { profile } = stored;
       const asOf = profile.lastSeenAt ?? ctx.now;
       evaluated++;
-      if (withScope(profile, asOf, () => matches(compiled, ruleContext(profile, asOf, null, externalTagsOf(stored))))) {
+      if (withScope(profile, asOf, () => matches(compiled, ruleContext(profile, asOf, null, reads, externalTagsOf(stored))))) {
         matched++;
         if (examples.length < 10) examples.push(profile.userId);
       }

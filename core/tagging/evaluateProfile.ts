@@ -1,7 +1,7 @@
 import { matches, variablesRead, type CompiledRule, type VariableReads } from '../rules/index.js';
 import { decayedInterest } from '../profile/fold.js';
 import type { StoredEvent } from '../events/schema.js';
-import type { Profile } from '../profile/types.js';
+import type { Profile, TagState } from '../profile/types.js';
 import { compileExpression, ruleContext, withScope } from './context.js';
 import type { ProfileChange, Segment, TagRule } from './types.js';
 
@@ -17,6 +17,11 @@ export interface CompiledRuleSet {
   /** What the rules, and the segments, read: evaluation derives only that (see `ruleContext`). */
   ruleReads: VariableReads;
   segmentReads: VariableReads;
+}
+
+/** Whether a tag set by an event-reading rule is still within its `ttlDays` (such tags latch). */
+function stillLatched(held: TagState | undefined, rule: TagRule, asOfMs: number): boolean {
+  return held?.source === RULE_SOURCE + rule.id && asOfMs - Date.parse(held.since) < (rule.ttlDays ?? 30) * DAY_MS;
 }
 
 /**
@@ -84,10 +89,7 @@ export function evaluateProfile(
         ctx.key = null;
         continue;
       }
-      const held = profile.tags[rule.tag];
-      const stillLatched =
-        latched && held?.source === RULE_SOURCE + rule.id && asOfMs - Date.parse(held.since) < (rule.ttlDays ?? 30) * DAY_MS;
-      if (matches(compiled, ctx) || stillLatched) wanted.set(rule.tag, rule);
+      if (matches(compiled, ctx) || (latched && stillLatched(profile.tags[rule.tag], rule, asOfMs))) wanted.set(rule.tag, rule);
     }
     // A changed tag or segment map is rebuilt rather than edited with `delete`, which would turn it into a slow
     // dictionary object; an unchanged one is left as it is.

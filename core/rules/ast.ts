@@ -85,3 +85,24 @@ export type Expr =
   | UnaryExpr
   | BinaryExpr
   | LogicalExpr;
+
+/** The direct sub-expressions of a node, for walkers that treat most node kinds alike. */
+export function childrenOf(e: Expr): readonly Expr[] {
+  switch (e.kind) {
+    case 'literal':
+    case 'variable':
+      return [];
+    case 'array':
+      return e.items;
+    case 'member':
+      return [e.object];
+    case 'call':
+      return e.args;
+    case 'unary':
+      return [e.operand];
+    case 'binary':
+      return [e.left, e.right];
+    case 'logical':
+      return e.operands;
+  }
+}

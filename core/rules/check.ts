@@ -1,4 +1,4 @@
-import type { Expr } from './ast.js';
+import { childrenOf, type Expr } from './ast.js';
 import { RuleSyntaxError } from './errors.js';
 import { parse } from './parser.js';
 
@@ -27,37 +27,13 @@ export function validate(ast: Expr, options: RuleOptions): void {
   const variables = new Set(options.variables);
   const problems: RuleSyntaxError[] = [];
   const visit = (e: Expr): void => {
-    switch (e.kind) {
-      case 'literal':
-        return;
-      case 'variable':
-        if (!variables.has(e.name)) {
-          problems.push(new RuleSyntaxError(`Unknown variable '${e.name}'`, e.pos, 'RULE_UNKNOWN_VARIABLE'));
-        }
-        return;
-      case 'call':
-        if (!Object.hasOwn(options.functions, e.callee) || typeof options.functions[e.callee] !== 'function') {
-          problems.push(new RuleSyntaxError(`Unknown function '${e.callee}'`, e.pos, 'RULE_UNKNOWN_FUNCTION'));
-        }
-        e.args.forEach(visit);
-        return;
-      case 'array':
-        e.items.forEach(visit);
-        return;
-      case 'member':
-        visit(e.object);
-        return;
-      case 'unary':
-        visit(e.operand);
-        return;
-      case 'binary':
-        visit(e.left);
-        visit(e.right);
-        return;
-      case 'logical':
-        e.operands.forEach(visit);
-        return;
+    if (e.kind === 'variable' && !variables.has(e.name)) {
+      problems.push(new RuleSyntaxError(`Unknown variable '${e.name}'`, e.pos, 'RULE_UNKNOWN_VARIABLE'));
     }
+    if (e.kind === 'call' && (!Object.hasOwn(options.functions, e.callee) || typeof options.functions[e.callee] !== 'function')) {
+      problems.push(new RuleSyntaxError(`Unknown function '${e.callee}'`, e.pos, 'RULE_UNKNOWN_FUNCTION'));
+    }
+    childrenOf(e).forEach(visit);
   };
   visit(ast);
   if (problems.length > 0) throw problems.reduce((a, b) => (b.position < a.position ? b : a));

@@ -1,4 +1,4 @@
-import type { Expr } from './ast.js';
+import { childrenOf, type Expr } from './ast.js';
 
 /** What expressions read of each root variable: its first-level properties, or `'whole'` when they use it itself. */
 export type VariableReads = Map<string, Set<string> | 'whole'>;
@@ -12,38 +12,15 @@ export type VariableReads = Map<string, Set<string> | 'whole'>;
  */
 export function variablesRead(ast: Expr, into: VariableReads = new Map()): VariableReads {
   const visit = (e: Expr): void => {
-    switch (e.kind) {
-      case 'variable':
-        into.set(e.name, 'whole');
-        return;
-      case 'member':
-        if (e.object.kind === 'variable') {
-          const current = into.get(e.object.name);
-          if (current === 'whole') return;
-          if (current) current.add(e.property);
-          else into.set(e.object.name, new Set([e.property]));
-        } else {
-          visit(e.object);
-        }
-        return;
-      case 'literal':
-        return;
-      case 'array':
-        e.items.forEach(visit);
-        return;
-      case 'call':
-        e.args.forEach(visit);
-        return;
-      case 'unary':
-        visit(e.operand);
-        return;
-      case 'binary':
-        visit(e.left);
-        visit(e.right);
-        return;
-      case 'logical':
-        e.operands.forEach(visit);
-        return;
+    if (e.kind === 'variable') {
+      into.set(e.name, 'whole');
+    } else if (e.kind === 'member' && e.object.kind === 'variable') {
+      const current = into.get(e.object.name);
+      if (current === 'whole') return;
+      if (current) current.add(e.property);
+      else into.set(e.object.name, new Set([e.property]));
+    } else {
+      childrenOf(e).forEach(visit);
     }
   };
   visit(ast);

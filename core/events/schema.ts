@@ -33,7 +33,7 @@ export const isoTimestamp = z
     'timestamp must be ISO 8601 with a zone, for example 2011-09-09T10:00:00Z',
   )
   .superRefine((s, ctx) => {
-    // One parse for both checks: the tagger re-validates every stream record, so this is on the hot path.
+    // One parse for both checks (ingest validates every event with this).
     const time = Date.parse(s);
     if (Number.isNaN(time)) ctx.addIssue({ code: 'custom', message: 'timestamp is not a real date' });
     else if (time < MIN_EVENT_TIME) ctx.addIssue({ code: 'custom', message: 'timestamp is before 2000-01-01' });

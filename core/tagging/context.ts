@@ -1,6 +1,6 @@
 import { compile, type CompiledRule, type RuleFunction, type VariableReads } from '../rules/index.js';
 import { decayedInterest } from '../profile/fold.js';
-import { computeStats, statsFields, windowSum } from '../profile/stats.js';
+import { STAT_NAMES, statsFields, windowSum } from '../profile/stats.js';
 import type { StoredEvent } from '../events/schema.js';
 import type { Profile } from '../profile/types.js';
 
@@ -46,7 +46,7 @@ export function compileExpression(source: string): CompiledRule {
 }
 
 /** `{ name: true }` for each key, plus `extra` names: how rules see tags and segments (`tags.high_value`). */
-export function namesOf(held: Record<string, unknown>, extra: readonly string[] = []): Record<string, true> {
+function namesOf(held: Record<string, unknown>, extra: readonly string[] = []): Record<string, true> {
   const names: Record<string, true> = {};
   for (const name in held) names[name] = true;
   for (const name of extra) names[name] = true;
@@ -66,9 +66,9 @@ export function ruleContext(
   externalTags: readonly string[] = [],
 ): Record<string, unknown> {
   const wants = (name: string) => !reads || reads.has(name);
-  const stats = reads?.get('stats');
+  const statsRead = reads ? reads.get('stats') : 'whole';
   return {
-    stats: stats === undefined ? (reads ? null : computeStats(profile, asOf)) : stats === 'whole' ? computeStats(profile, asOf) : statsFields(profile, asOf, stats),
+    stats: statsRead === undefined ? null : statsFields(profile, asOf, statsRead === 'whole' ? STAT_NAMES : statsRead),
     traits: profile.traits,
     counters: profile.counters,
     tags: wants('tags') ? namesOf(profile.tags, externalTags) : null,

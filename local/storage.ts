@@ -70,7 +70,7 @@ export async function startStorageProcess(dataDir: string): Promise<EmbeddedStor
     async close() {
       if (child.exitCode !== null) return;
       const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-      child.send('close');
+      child.send('close', (err) => err && child.kill());
       await exited;
     },
   };

@@ -15,5 +15,7 @@ process.on('message', async (message) => {
     process.exit(0);
   }
 });
-// The parent going away (Ctrl-C, crash) must not leave the servers running.
+// Ctrl-C reaches the whole process group: the parent closes the servers once the functions have stopped. The
+// parent going away (crash) must not leave the servers running.
+process.on('SIGINT', () => {});
 process.on('disconnect', () => process.exit(0));

@@ -5,8 +5,7 @@ export const LOCAL_STAGE = 'local';
 
 /**
  * The environment the local runtime gives one function: the same contract as the CDK stack, from the same
- * definitions. The local runtime runs the HTTP handlers and schedules in one process, so it installs the union of
- * these (the stream-triggered functions' processes inherit it).
+ * definitions. The local runtime runs every handler in one process, so it installs the union of these.
  *
  * @example
  * localEnvironment(FUNCTIONS.tagger).PROFILES_TABLE // 'opsgraph-local-profiles'

@@ -1,18 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { ScheduledEvent } from 'aws-lambda';
 import { generateKey, putApiKey } from '../core/auth/apiKeys.js';
 import { resetClients } from '../core/aws/clients.js';
-import { FUNCTIONS, type FunctionDefinition, type FunctionName } from '../core/platform/definitions.js';
+import { FUNCTIONS, physicalName, STREAMS, type FunctionDefinition, type FunctionName } from '../core/platform/definitions.js';
 import { DeadLetterStore } from './deadLetters.js';
 import { allLocalEnvironment, LOCAL_STAGE } from './environment.js';
-import { startFunctionProcess, type StreamFunction } from './functionHost.js';
-import { loadHandler } from './handlers.js';
+import { EventSourceMapping, type KinesisHandler } from './eventSourceMapping.js';
 import { startHttpServer, type HttpHandler } from './httpServer.js';
 import { provision } from './provision.js';
 import { startStorageProcess, type EmbeddedStorage } from './storage.js';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 export interface LocalStackOptions {
   /** HTTP port for ingest and GraphQL; 0 picks a free one. */
@@ -36,8 +38,7 @@ export interface LocalStack {
   graphqlUrl: string;
   ingestUrl: string;
   apiKey: string;
-  /** The stream-triggered functions, each with its event source mapping in a process of its own. */
-  mappings: Map<FunctionName, StreamFunction>;
+  mappings: Map<FunctionName, EventSourceMapping>;
   deadLetters: Map<FunctionName, DeadLetterStore>;
   /** Invokes a scheduled function now, as EventBridge would at `time`. */
   runScheduled(name: FunctionName, time?: Date): Promise<unknown>;
@@ -54,6 +55,11 @@ async function adminKey(dataDir: string, given: string | undefined): Promise<str
     await writeFile(file, key + '\n', { mode: 0o600 });
     return key;
   }
+}
+
+async function loadHandler<T>(fn: FunctionDefinition): Promise<T> {
+  const mod = (await import(pathToFileURL(join(ROOT, fn.entry)).href)) as { handler: T };
+  return mod.handler;
 }
 
 function scheduledEvent(name: string, time: Date): ScheduledEvent {
@@ -100,8 +106,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   await putApiKey(process.env.API_KEYS_TABLE!, apiKey, { name: 'admin', scopes: ['admin'], rateLimit: 100_000 });
 
   const routes = new Map<string, HttpHandler>();
-  const mappings = new Map<FunctionName, StreamFunction>();
-  const starting: Array<Promise<void>> = [];
+  const mappings = new Map<FunctionName, EventSourceMapping>();
   const deadLetters = new Map<FunctionName, DeadLetterStore>();
   const scheduled = new Map<FunctionName, (e: ScheduledEvent) => Promise<unknown>>();
   const timers: NodeJS.Timeout[] = [];
@@ -112,10 +117,19 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       for (const route of fn.routes) routes.set(route, handler);
     }
     if (fn.source) {
-      // The function's process writes dead letters to the same file this store lists.
-      deadLetters.set(name, new DeadLetterStore(join(dataDir, 'dead-letters', `${name}.jsonl`)));
-      const process = startFunctionProcess(name, { dataDir, idlePollMs: options.idlePollMs, retryDelayMs: options.retryDelayMs });
-      starting.push(process.then((p) => void mappings.set(name, p)));
+      const store = new DeadLetterStore(join(dataDir, 'dead-letters', `${name}.jsonl`));
+      deadLetters.set(name, store);
+      const mapping = new EventSourceMapping({
+        functionName: name,
+        streamName: physicalName(LOCAL_STAGE, STREAMS[fn.source.stream].name),
+        settings: fn.source,
+        handler: await loadHandler<KinesisHandler>(fn),
+        deadLetters: store,
+        checkpointDir: join(dataDir, 'checkpoints'),
+        idlePollMs: options.idlePollMs,
+        retryDelayMs: options.retryDelayMs,
+      });
+      mappings.set(name, mapping);
     }
     if (fn.schedule) {
       const handler = await loadHandler<(e: ScheduledEvent) => Promise<unknown>>(fn);
@@ -127,7 +141,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       }
     }
   }
-  await Promise.all(starting);
+  for (const mapping of mappings.values()) await mapping.start();
 
   const { server, port } = await startHttpServer(routes, options.port, options.host);
   const url = `http://${options.host && options.host !== '0.0.0.0' ? options.host : '127.0.0.1'}:${port}`;

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +11,7 @@ import { profileEngineTables } from '../core/tagging/tables.js';
 import { BUNDLE_LOADERS, ESM_REQUIRE_BANNER } from '../infra/bundling.js';
 import { startLocalStack } from '../local/localStack.js';
 import { arg, report } from './support.js';
-import { BATCH, makeRecords } from './workload.js';
+import { BATCH, makeRecords, zipfUserIds } from './workload.js';
 
 /**
  * The profile engine's two cost figures (issue 3):
@@ -19,7 +20,8 @@ import { BATCH, makeRecords } from './workload.js';
  *    process, three times; the median is the figure. (Under tsx the same code runs ~25% slower: tsx keeps
  *    function names, which wraps every closure the rule evaluator creates.)
  * 2. DynamoDB profile writes per event on a Zipf(s = 1.1) workload over 100,000 users in batches of 500,
- *    through the real batch processor against dynalite, counting UpdateItem calls on the profiles table.
+ *    through the real batch processor against dynalite, counting UpdateItem calls on the profiles table; and the
+ *    floor one write per user per batch sets, by batch size and by the stream's shard count.
  *
  *   npm run bench:engine [-- --events 200000 --zipf-events 50000 --runs 3]
  */
@@ -90,6 +92,29 @@ const rules = await new RuleCache(process.env.RULES_TABLE!, 3600).get();
     for (let b = 0; b < records.length; b += size) distinct += new Set(records.slice(b, b + size).map((r) => r.kinesis.partitionKey)).size;
     return Math.round((distinct / records.length) * 1000) / 1000;
   };
+  // Kinesis puts a record on the shard whose hash-key range holds MD5(partition key), and Lambda batches per shard,
+  // so with more shards each batch draws from fewer users. Counted on a longer stream of the same workload, over
+  // full batches only, so that every shard has many (a shard's last, partial batch is an artefact of the length).
+  const longStream = zipfUserIds(1_000_000, 12);
+  const shardHash = new Map<string, number>();
+  const hashOf = (user: string) => {
+    let h = shardHash.get(user);
+    if (h === undefined) shardHash.set(user, (h = createHash('md5').update(user).digest().readUInt32BE(0) / 2 ** 32));
+    return h;
+  };
+  const floorByShards = (shards: number) => {
+    const perShard: string[][] = Array.from({ length: shards }, () => []);
+    for (const user of longStream) perShard[Math.floor(hashOf(user) * shards)]!.push(user);
+    let distinct = 0;
+    let events = 0;
+    for (const keys of perShard) {
+      for (let b = 0; b + BATCH <= keys.length; b += BATCH) {
+        distinct += new Set(keys.slice(b, b + BATCH)).size;
+        events += BATCH;
+      }
+    }
+    return Math.round((distinct / events) * 1000) / 1000;
+  };
   const started = performance.now();
   let failed = 0;
   for (let b = 0; b < records.length; b += BATCH) {
@@ -106,6 +131,7 @@ const rules = await new RuleCache(process.env.RULES_TABLE!, 3600).get();
     writes_per_event: Math.round((profileWrites / zipfEvents) * 1000) / 1000,
     floor_writes_per_event: floor(BATCH),
     floor_writes_per_event_by_batch_size: Object.fromEntries([1000, 2000, 5000, 10_000].map((size) => [size, floor(size)])),
+    floor_writes_per_event_by_shards_at_batch_500: Object.fromEntries([1, 4, 16, 64].map((n) => [n, floorByShards(n)])),
     naive_writes_per_event: 1,
     target_writes_per_event: 0.3,
     failed_records: failed,

@@ -29,9 +29,15 @@ function zipf(n: number, s: number, seed: number): () => number {
 const KINDS = ['product_viewed', 'product_viewed', 'product_added_to_cart', 'order_completed', 'login', 'app_opened'];
 const CATEGORIES = ['garden', 'kitchen', 'toys', 'lighting', 'gifts'];
 
+/** The users of `count` events, drawn from Zipf(s = 1.1) over 100,000; `makeRecords` with the same seed has them. */
+export function zipfUserIds(count: number, seed: number): string[] {
+  const next = zipf(USERS, ZIPF_S, seed);
+  return Array.from({ length: count }, () => `user-${next()}`);
+}
+
 /** `count` Kinesis records as the tagger receives them, for users drawn from Zipf(s = 1.1) over 100,000. */
 export function makeRecords(count: number, seed: number): KinesisStreamRecord[] {
-  const next = zipf(USERS, ZIPF_S, seed);
+  const users = zipfUserIds(count, seed);
   const base = Date.UTC(2026, 0, 1);
   return Array.from({ length: count }, (_, i) => {
     const event = KINDS[i % KINDS.length]!;
@@ -43,7 +49,7 @@ export function makeRecords(count: number, seed: number): KinesisStreamRecord[] 
         type: 'track',
         event,
         eventId: `bench-${seed}-${i}`,
-        userId: `user-${next()}`,
+        userId: users[i],
         timestamp: new Date(base + i * 60_000).toISOString(),
         properties:
           event === 'order_completed'

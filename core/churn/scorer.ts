@@ -109,8 +109,7 @@ export interface ScoreOptions {
   /**
    * The tag rules and segments. When given, a profile whose band crosses into or out of HIGH is re-evaluated at
    * once, so segments that test `tags.churn_risk_high` (the starter `vip_at_risk`) move with the score rather
-   * than at the user's next event or the next hourly sweep. The daily rescore passes it (silence is what moves
-   * bands there); the changes-stream path does not, to stay off the tagger's hot profiles.
+   * than at the user's next event or the next hourly sweep. Both triggers pass it.
    */
   rules?: CompiledRuleSet;
 }

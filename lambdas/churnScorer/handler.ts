@@ -30,9 +30,9 @@ const isScheduledEvent = (event: unknown): event is ScheduledEvent =>
  */
 export const handler = async (event: KinesisStreamEvent | ScheduledEvent): Promise<KinesisStreamBatchResponse | RescoreResult> => {
   if (isKinesisEvent(event)) {
-    // No segment re-evaluation here: these profiles were just evaluated by the tagger, and rewriting them would
-    // race its next write (measured: freshness p50 605 → 898 ms in `npm run bench`). The hourly sweep catches up.
-    const r = await scoreChanges(event.Records, tables, { model });
+    // A band crossing into or out of HIGH re-evaluates that profile's segments here and now. That write can race
+    // the tagger's next write of the same profile; both are version-checked, and crossings are rare.
+    const r = await scoreChanges(event.Records, tables, { model, rules: await rules.get() });
     if (r.failedRecords.length) {
       logger.warn('records failed', { failed: r.failedRecords.length, of: event.Records.length, users: r.failed.slice(0, 10) });
     }

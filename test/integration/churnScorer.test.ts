@@ -390,4 +390,28 @@ describe('churn scorer', () => {
     const user = await gql(stack, '{ user(id: "churn-a") { segments { id } } }');
     assert.ok(user.json.data.user.segments.some((s: { id: string }) => s.id === 'vip_at_risk'));
   });
+
+  it('moves segments with the band on the changes stream too: a login after long silence puts a VIP at risk', async () => {
+    // churn-a's orders, two years earlier.
+    const orders = BUYERS['churn-a']!.map(([t, revenue], i) =>
+      track('churn-s', 'order_completed', t.replace('2026', '2024'), { orderId: `s-o${i}`, revenue }),
+    );
+    assert.equal((await postJson(stack.ingestUrl, { events: orders }, stack.apiKey)).json.accepted, orders.length);
+    const scored = await waitFor(async () => (await getProfiles(tables.profiles, ['churn-s'])).get('churn-s')?.churn, 'the first score');
+    assert.notEqual(scored.band, 'HIGH');
+
+    // Two years without an order, then a login: the tagger folds it (high_value stays; it is activity, so not
+    // dormant, and vip_at_risk stays false); the scorer rescores at the login's time and the band crosses into HIGH.
+    const login = '2026-11-20T10:00:00.000Z';
+    assert.equal((await postJson(stack.ingestUrl, { events: [track('churn-s', 'login', login)] }, stack.apiKey)).json.accepted, 1);
+    // No sweep runs in tests: only the scorer's own re-evaluation can move the segment.
+    const after = await waitFor(async () => {
+      const p = (await getProfiles(tables.profiles, ['churn-s'])).get('churn-s');
+      return p?.profile.segments.vip_at_risk ? p : null;
+    }, 'churn-s to join vip_at_risk');
+    assert.equal(after.churn!.band, 'HIGH');
+    assert.equal(after.churn!.scoredAt, login);
+    assert.deepEqual(after.profile.segments.vip_at_risk, { since: login });
+    assert.ok((await listMembers(tables.memberships, membershipKey.segment('vip_at_risk'), 100)).userIds.includes('churn-s'));
+  });
 });

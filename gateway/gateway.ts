@@ -8,7 +8,8 @@ import { queryLimitsPlugin } from './limits.js';
 /**
  * The federated gateway with the three subgraphs in the same process: the supergraph is loaded statically (no
  * introspection at start), and each subgraph is called through LocalGraphQLDataSource, which skips an HTTP hop.
- * The same code runs in the graphql Lambda and in the local runtime.
+ * The same code runs in the graphql Lambda and in the local runtime. Both set `APOLLO_TELEMETRY_DISABLED` (see
+ * `ENV.apolloTelemetryDisabled` in core/platform/definitions.ts), which the gateway's constructor reads.
  *
  * @example
  * const server = await startGateway();

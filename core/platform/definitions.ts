@@ -111,6 +111,12 @@ export const ENV = {
   stage: 'OPSGRAPH_STAGE',
   /** Seconds a running handler caches tag rules and segments before reloading them. */
   rulesTtl: 'RULES_TTL_SECONDS',
+  /**
+   * Always 'true'. Otherwise @apollo/gateway reports usage metrics to Apollo every hour and, when constructed,
+   * probes the AWS, GCP, Azure and Alibaba instance-metadata addresses: traffic to third parties, and cold-start
+   * time while the probes wait.
+   */
+  apolloTelemetryDisabled: 'APOLLO_TELEMETRY_DISABLED',
 } as const;
 
 const tableEnv = (...names: TableName[]) => names.map((n) => TABLES[n].envVar);
@@ -134,6 +140,7 @@ export const FUNCTIONS = {
     entry: 'lambdas/graphql/handler.ts',
     environment: [
       ENV.stage,
+      ENV.apolloTelemetryDisabled,
       ...tableEnv('profiles', 'identities', 'memberships', 'rules', 'audit', 'campaigns', 'apiKeys'),
     ],
     memoryMb: 1024,
@@ -216,6 +223,7 @@ export function environmentFor(fn: FunctionDefinition, stage: string): Record<st
   for (const name of fn.environment) {
     if (name === ENV.stage) env[name] = stage;
     else if (name === ENV.rulesTtl) env[name] = '30';
+    else if (name === ENV.apolloTelemetryDisabled) env[name] = 'true';
     else {
       const table = Object.values(TABLES).find((t) => t.envVar === name);
       const stream = Object.values(STREAMS).find((s) => s.envVar === name);

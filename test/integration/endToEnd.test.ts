@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { isIP, Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { generateKey, putApiKey } from '../../core/auth/apiKeys.js';
 import { gql, postJson, startTestStack, track, waitFor } from '../support/stack.js';
@@ -6,11 +7,25 @@ import { gql, postJson, startTestStack, track, waitFor } from '../support/stack.
 type Stack = Awaited<ReturnType<typeof startTestStack>>;
 let stack: Stack;
 
+/** Every TCP destination this process connected to that is not loopback (the stack must stay on the machine). */
+const offMachine: string[] = [];
+const connect = Socket.prototype.connect;
+
 before(async () => {
+  Socket.prototype.connect = function (this: Socket, ...args: unknown[]) {
+    // net.connect() hands over its normalised arguments as one array: [options, callback].
+    const first = Array.isArray(args[0]) ? args[0][0] : args[0];
+    const options = (typeof first === 'object' && first !== null ? first : { port: first, host: args[1] }) as { host?: string; path?: string };
+    const host = options.host ?? (options.path ? 'unix' : 'localhost');
+    const loopback = host === 'unix' || host === 'localhost' || host === '::1' || (isIP(host) === 4 && host.startsWith('127.'));
+    if (!loopback) offMachine.push(host);
+    return (connect as (...a: unknown[]) => Socket).apply(this, args);
+  } as typeof Socket.prototype.connect;
   stack = await startTestStack();
 });
 after(async () => {
   await stack.close();
+  Socket.prototype.connect = connect;
 });
 
 const USER_QUERY = `query($id: ID!) { user(id: $id) { id stats { orders revenue lastSeenAt } tags { name since source } segments { id } } }`;
@@ -153,5 +168,11 @@ describe('ingest → stream → tagger → gateway', () => {
       return r.json.data?.tagCounts?.[0]?.users >= 1 ? r.json.data.tagCounts : null;
     }, 'tag counts');
     assert.deepEqual(counts[1], { tag: 'no_such_tag', users: 0 });
+  });
+
+  it('talks only to loopback: no telemetry or cloud-metadata probes from the gateway or the SDK', async () => {
+    // The gateway's detectors connect at construction, and their probes run asynchronously: give them a moment.
+    await new Promise((r) => setTimeout(r, 1000));
+    assert.deepEqual(offMachine, []);
   });
 });

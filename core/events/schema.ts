@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isPlaceholderId } from '../identity/identities.js';
 
 /**
  * The ingest contract (DESIGN.md "Core contracts"): a Segment-spec envelope, with typed properties for the
@@ -18,6 +19,8 @@ export const MAX_FUTURE_SKEW_MS = 24 * 3600 * 1000;
 export const MIN_EVENT_TIME = Date.UTC(2000, 0, 1);
 
 const id = z.string().trim().min(1).max(256);
+/** A user, anonymous or previous id. Placeholders ('unknown', '0', 'null', …) are dropped: they identify nobody. */
+const identityId = id.transform((v) => (isPlaceholderId(v) ? undefined : v)).optional();
 const snakeCase = z
   .string()
   .max(64)
@@ -92,9 +95,9 @@ const envelope = z.strictObject({
   type: z.enum(['track', 'identify', 'alias']),
   event: snakeCase.optional(),
   eventId: z.string().trim().min(1).max(128).optional(),
-  userId: id.optional(),
-  anonymousId: id.optional(),
-  previousId: id.optional(),
+  userId: identityId,
+  anonymousId: identityId,
+  previousId: identityId,
   timestamp: isoTimestamp,
   properties: json.optional(),
   traits: json.optional(),
@@ -107,7 +110,11 @@ const envelope = z.strictObject({
  */
 export const eventSchema = envelope.superRefine((e, ctx) => {
   if (!e.userId && !e.anonymousId) {
-    ctx.addIssue({ code: 'custom', path: ['userId'], message: 'an event needs userId or anonymousId' });
+    ctx.addIssue({
+      code: 'custom',
+      path: ['userId'],
+      message: 'an event needs userId or anonymousId (placeholders such as "unknown" or "0" identify nobody)',
+    });
   }
   if (e.type === 'track' && !e.event) {
     ctx.addIssue({ code: 'custom', path: ['event'], message: 'a track event needs an event name' });
@@ -116,7 +123,7 @@ export const eventSchema = envelope.superRefine((e, ctx) => {
     ctx.addIssue({ code: 'custom', path: ['event'], message: `an ${e.type} event has no event name` });
   }
   if (e.type === 'alias' && (!e.previousId || !e.userId)) {
-    ctx.addIssue({ code: 'custom', path: ['previousId'], message: 'an alias needs previousId and userId' });
+    ctx.addIssue({ code: 'custom', path: ['previousId'], message: 'an alias needs previousId and userId (not placeholders)' });
   }
   if (e.type === 'track' && e.event && e.event in WELL_KNOWN_PROPERTIES) {
     const schema = WELL_KNOWN_PROPERTIES[e.event as WellKnownEvent];

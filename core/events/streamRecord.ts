@@ -1,3 +1,4 @@
+import { isPlaceholderId } from '../identity/identities.js';
 import type { StoredEvent } from './schema.js';
 
 /**
@@ -17,6 +18,8 @@ const CONTEXT_STRINGS = ['channel', 'country', 'locale'] as const;
 
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 const isId = (v: unknown): v is string => typeof v === 'string' && v.length > 0 && v.length <= 256;
+/** Ingest drops placeholder ids; one on the stream would route strangers' events to one profile. */
+const isIdentityId = (v: unknown): v is string => isId(v) && !isPlaceholderId(v);
 const optional = (v: unknown, check: (v: unknown) => boolean) => v === undefined || check(v);
 
 function isStoredEvent(e: unknown): e is StoredEvent {
@@ -24,7 +27,7 @@ function isStoredEvent(e: unknown): e is StoredEvent {
   for (const key in e) if (!ENVELOPE_KEYS.has(key)) return false;
   if (typeof e.type !== 'string' || !TYPES.has(e.type)) return false;
   if (!isId(e.eventId) || e.eventId.length > 128) return false;
-  if (!optional(e.userId, isId) || !optional(e.anonymousId, isId) || !optional(e.previousId, isId)) return false;
+  if (!optional(e.userId, isIdentityId) || !optional(e.anonymousId, isIdentityId) || !optional(e.previousId, isIdentityId)) return false;
   if (e.userId === undefined && e.anonymousId === undefined) return false;
   if (e.type === 'track' ? !isId(e.event) : e.event !== undefined) return false;
   if (e.type === 'alias' && (e.previousId === undefined || e.userId === undefined)) return false;

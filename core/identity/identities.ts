@@ -5,6 +5,17 @@ import type { IdentityKind } from '../profile/types.js';
 /** Placeholder values clients send when they know nothing; linking on them would merge strangers. */
 export const BLOCKED_VALUES = new Set(['', '0', '-1', 'null', 'undefined', 'none', 'unknown', 'n/a', 'na', 'anonymous', 'guest', 'test', '00000000-0000-0000-0000-000000000000']);
 
+/**
+ * Whether an id is a placeholder (see {@link BLOCKED_VALUES}) that must never identify anyone: ingest drops such
+ * user, anonymous and previous ids, and no identity is linked on one.
+ *
+ * @example
+ * isPlaceholderId(' Unknown ') // true
+ */
+export function isPlaceholderId(value: string): boolean {
+  return BLOCKED_VALUES.has(value.trim().toLowerCase());
+}
+
 /** How many identities of one kind a profile may hold before further links are refused (and audited). */
 export const IDENTITY_LIMITS: Record<IdentityKind, number> = {
   USER_ID: 5,
@@ -36,7 +47,7 @@ const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 export function normaliseIdentity(kind: IdentityKind, raw: unknown): IdentityRef | null {
   if (typeof raw !== 'string' && typeof raw !== 'number') return null;
   let value = String(raw).trim();
-  if (BLOCKED_VALUES.has(value.toLowerCase())) return null;
+  if (isPlaceholderId(value)) return null;
   if (kind === 'EMAIL') {
     value = value.toLowerCase();
     if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(value)) return null;

@@ -7,9 +7,14 @@ export interface IngestResult {
   body: { accepted: number; rejected: Rejection[] };
 }
 
-/** Events of one user go to one shard, in order: the partition key is the user. */
+/**
+ * The shard key. The anonymous id comes first: a visitor's anonymous events and the identify that links them to a
+ * user then share a shard, so the tagger handles them in order and the merge of the anonymous profile never races
+ * a write to it from another shard. Events of a known user from several devices may then use several shards;
+ * the fold does not depend on order, and concurrent profile writes are version-checked and retried.
+ */
 export function partitionKeyOf(event: StreamRecord['event']): string {
-  return event.userId ?? event.anonymousId ?? event.eventId;
+  return event.anonymousId ?? event.userId ?? event.eventId;
 }
 
 /**

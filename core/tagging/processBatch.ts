@@ -31,8 +31,8 @@ export interface Decoded {
 export interface Group {
   userId: string;
   items: Decoded[];
-  /** Profile ids to merge into this one, with the event that linked them. */
-  merges: Array<{ from: string; event: StoredEvent }>;
+  /** Profile ids to merge into this one, with the identity and the event that linked them. */
+  merges: Array<{ from: string; ref: IdentityRef; event: StoredEvent }>;
   /** Identity links to write (new or re-pointed by a merge). */
   links: Array<{ ref: IdentityRef; previousUserId?: string; at: string }>;
 }
@@ -81,8 +81,17 @@ async function route(decoded: Decoded[], identitiesTable: string): Promise<Map<s
     if (!g) groups.set(userId, (g = { userId, items: [], merges: [], links: [] }));
     return g;
   };
+  const anonKey = (a: string) => identityKey({ kind: 'ANONYMOUS_ID', value: a });
   const resolveUser = (userId: string) => links.get(identityKey({ kind: 'USER_ID', value: userId })) ?? userId;
-  const resolveAnon = (a: string) => links.get(identityKey({ kind: 'ANONYMOUS_ID', value: a })) ?? anonymousProfileId(a);
+  // An anonymous id this batch links to a user for the first time: its events earlier in the batch belong to that
+  // user too. Its anonymous profile may not be stored yet, so a merge could not move them.
+  const linkedInBatch = new Map<string, string>();
+  for (const { event: e } of decoded) {
+    if (e.userId && e.anonymousId && !links.has(anonKey(e.anonymousId)) && !linkedInBatch.has(e.anonymousId)) {
+      linkedInBatch.set(e.anonymousId, resolveUser(e.userId));
+    }
+  }
+  const resolveAnon = (a: string) => links.get(anonKey(a)) ?? linkedInBatch.get(a) ?? anonymousProfileId(a);
 
   for (const item of decoded) {
     const e = item.event;
@@ -90,26 +99,43 @@ async function route(decoded: Decoded[], identitiesTable: string): Promise<Map<s
     const group = groupOf(target);
     group.items.push(item);
     if (e.userId && e.anonymousId) {
-      const anonKey = identityKey({ kind: 'ANONYMOUS_ID', value: e.anonymousId });
-      const current = resolveAnon(e.anonymousId);
+      const ref: IdentityRef = { kind: 'ANONYMOUS_ID', value: e.anonymousId };
+      const anonymous = anonymousProfileId(e.anonymousId);
+      const current = links.get(anonKey(e.anonymousId)) ?? anonymous;
       if (current !== target) {
         // Merging two known users because they shared a browser would be wrong: only anonymous profiles fold in.
-        if (current === anonymousProfileId(e.anonymousId)) group.merges.push({ from: current, event: e });
-        group.links.push({ ref: { kind: 'ANONYMOUS_ID', value: e.anonymousId }, previousUserId: current, at: e.timestamp });
-        links.set(anonKey, target);
+        if (current === anonymous) group.merges.push({ from: current, ref, event: e });
+        group.links.push({ ref, previousUserId: current, at: e.timestamp });
+        links.set(anonKey(e.anonymousId), target);
+      } else if (!group.merges.some((m) => m.from === anonymous)) {
+        // Linked already, by this record's earlier attempt perhaps: if the anonymous profile is still stored, that
+        // attempt failed before deleting it, and the merge finishes now (prepareGroup skips it if absent).
+        group.merges.push({ from: anonymous, ref, event: e });
       }
     }
     if (e.type === 'alias' && e.previousId) {
       const previous = links.get(identityKey({ kind: 'USER_ID', value: e.previousId })) ??
-        links.get(identityKey({ kind: 'ANONYMOUS_ID', value: e.previousId })) ?? e.previousId;
+        links.get(anonKey(e.previousId)) ?? e.previousId;
       if (previous !== target) {
-        group.merges.push({ from: previous, event: e });
-        group.links.push({ ref: { kind: 'USER_ID', value: e.previousId }, previousUserId: previous, at: e.timestamp });
-        links.set(identityKey({ kind: 'USER_ID', value: e.previousId }), target);
+        const ref: IdentityRef = { kind: 'USER_ID', value: e.previousId };
+        group.merges.push({ from: previous, ref, event: e });
+        group.links.push({ ref, previousUserId: previous, at: e.timestamp });
+        links.set(identityKey(ref), target);
       }
     }
   }
   return groups;
+}
+
+/** Whether the profile holds the identity already or has room for one more of its kind. */
+function hasRoomFor(profile: Profile, ref: IdentityRef): boolean {
+  let ofKind = 0;
+  for (const i of profile.identities) {
+    if (i.kind !== ref.kind) continue;
+    if (i.value === ref.value) return true;
+    ofKind++;
+  }
+  return ofKind < IDENTITY_LIMITS[ref.kind];
 }
 
 /** Adds an event's identities to the profile within the per-kind limits; returns the ones refused. */
@@ -117,7 +143,7 @@ function attachIdentities(profile: Profile, event: StoredEvent, group: Group): I
   const refused: IdentityRef[] = [];
   for (const ref of identitiesOf(event)) {
     if (profile.identities.some((i) => i.kind === ref.kind && i.value === ref.value)) continue;
-    if (profile.identities.filter((i) => i.kind === ref.kind).length >= IDENTITY_LIMITS[ref.kind]) {
+    if (!hasRoomFor(profile, ref)) {
       refused.push(ref);
       continue;
     }
@@ -176,9 +202,26 @@ export function prepareGroup(group: Group, stored: Map<string, StoredProfile>, r
   const audits: AuditEntry[] = [];
   const audit = (action: string, at: string, detail: Record<string, unknown>) =>
     audits.push({ subject: `profile#${profile.userId}`, at: `${at}#${action}#${audits.length}`, action, detail });
+  const refused = new Set<string>();
+  const refuse = (ref: IdentityRef, at: string) => {
+    if (refused.has(identityKey(ref))) return;
+    refused.add(identityKey(ref));
+    // A refused identity is not linked either, so later events carrying it do not reach this profile.
+    group.links = group.links.filter((l) => l.ref.kind !== ref.kind || l.ref.value !== ref.value);
+    audit('identity_refused', at, { kind: ref.kind, reason: 'limit per identity kind reached' });
+  };
   for (const m of group.merges) {
     const source = stored.get(m.from);
-    if (!source || m.from === group.userId) continue;
+    if (!source || m.from === group.userId || merged.includes(source)) continue;
+    if (profile.mergedFrom.includes(m.from)) {
+      // Merged by an earlier attempt whose delete of the source failed: delete it now, without adding it twice.
+      merged.push(source);
+      continue;
+    }
+    if (!hasRoomFor(profile, m.ref)) {
+      refuse(m.ref, m.event.timestamp);
+      continue;
+    }
     mergeProfiles(profile, source.profile);
     merged.push(source);
     audit('merge', m.event.timestamp, { from: m.from, eventId: m.event.eventId, type: m.event.type });
@@ -186,9 +229,7 @@ export function prepareGroup(group: Group, stored: Map<string, StoredProfile>, r
   let applied = 0;
   let latest: StoredEvent | null = null;
   for (const item of group.items) {
-    for (const ref of attachIdentities(profile, item.event, group)) {
-      audit('identity_refused', item.event.timestamp, { kind: ref.kind, reason: 'limit per identity kind reached' });
-    }
+    for (const ref of attachIdentities(profile, item.event, group)) refuse(ref, item.event.timestamp);
     if (foldEvent(profile, item.event, item.position)) {
       applied++;
       if (!latest || item.event.timestamp >= latest.timestamp) latest = item.event;

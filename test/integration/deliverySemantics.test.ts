@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand, PutRecordsCommand, type PutRecordsCommandOutput } from '@aws-sdk/client-kinesis';
 import { putRecordsWithRetry } from '../../core/ingest/putRecords.js';
-import type { KinesisStreamRecord } from 'aws-lambda';
 import { dynamo, kinesis } from '../../core/aws/clients.js';
 import type { StreamRecord } from '../../core/events/schema.js';
 import { getProfiles } from '../../core/store/profiles.js';
@@ -10,6 +9,7 @@ import { processBatch } from '../../core/tagging/processBatch.js';
 import { RuleCache } from '../../core/tagging/ruleCache.js';
 import { profileEngineTables } from '../../core/tagging/tables.js';
 import { gql, startTestStack, waitFor } from '../support/stack.js';
+import { record } from '../support/streamRecords.js';
 
 type Stack = Awaited<ReturnType<typeof startTestStack>>;
 let stack: Stack;
@@ -20,29 +20,6 @@ before(async () => {
 after(async () => {
   await stack.close();
 });
-
-let seq = 1000n;
-/** A Kinesis record as Lambda delivers it, carrying one event. */
-function record(event: StreamRecord['event'], shard = 'shardId-000000000009'): KinesisStreamRecord {
-  seq += 1n;
-  const body: StreamRecord = { v: 1, receivedAt: '2026-11-23T00:00:00.000Z', source: 'test', event };
-  return {
-    kinesis: {
-      kinesisSchemaVersion: '1.0',
-      partitionKey: event.userId ?? event.anonymousId!,
-      sequenceNumber: String(seq).padStart(56, '0'),
-      data: Buffer.from(JSON.stringify(body)).toString('base64'),
-      approximateArrivalTimestamp: 1,
-    },
-    eventSource: 'aws:kinesis',
-    eventVersion: '1.0',
-    eventID: `${shard}:${String(seq).padStart(56, '0')}`,
-    eventName: 'aws:kinesis:record',
-    invokeIdentityArn: 'arn:aws:iam::000000000000:role/test',
-    awsRegion: 'us-east-1',
-    eventSourceARN: 'arn:aws:kinesis:us-east-1:000000000000:stream/test',
-  };
-}
 
 function order(userId: string, n: number, day: number): StreamRecord['event'] {
   return {

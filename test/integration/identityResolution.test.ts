@@ -1,0 +1,149 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { StreamRecord } from '../../core/events/schema.js';
+import { IDENTITY_LIMITS, identityKey } from '../../core/identity/identities.js';
+import { listAudit } from '../../core/store/audit.js';
+import { dynamo } from '../../core/aws/clients.js';
+import { getIdentityLinks } from '../../core/store/identities.js';
+import { getProfiles } from '../../core/store/profiles.js';
+import { processBatch } from '../../core/tagging/processBatch.js';
+import { RuleCache } from '../../core/tagging/ruleCache.js';
+import { profileEngineTables } from '../../core/tagging/tables.js';
+import { postJson, startTestStack, track } from '../support/stack.js';
+import { record } from '../support/streamRecords.js';
+
+type Stack = Awaited<ReturnType<typeof startTestStack>>;
+let stack: Stack;
+
+before(async () => {
+  stack = await startTestStack();
+});
+after(async () => {
+  await stack.close();
+});
+
+const at = (day: number, hour = 10) => new Date(Date.UTC(2026, 9, day, hour)).toISOString();
+const anonOrder = (anonymousId: string, n: number): StreamRecord['event'] => ({
+  type: 'track',
+  event: 'order_completed',
+  eventId: `${anonymousId}-order-${n}`,
+  anonymousId,
+  timestamp: at(1 + n),
+  properties: { orderId: `${anonymousId}-${n}`, revenue: 40 },
+});
+const identify = (userId: string, anonymousId: string, day = 20): StreamRecord['event'] => ({
+  type: 'identify',
+  eventId: `identify-${userId}-${anonymousId}`,
+  userId,
+  anonymousId,
+  timestamp: at(day),
+});
+const profileOf = async (id: string) => (await getProfiles(profileEngineTables().profiles, [id])).get(id);
+const linkOf = async (kind: 'ANONYMOUS_ID' | 'USER_ID', value: string) =>
+  (await getIdentityLinks(process.env.IDENTITIES_TABLE!, [identityKey({ kind, value })])).values().next().value;
+
+describe('identity resolution', () => {
+  it('drops placeholder ids at ingest: such an event keeps its real id, and one with none left is rejected', async () => {
+    const res = await postJson(
+      stack.ingestUrl,
+      {
+        events: [
+          track('unknown', 'login', at(1), {}, { anonymousId: 'ph-visitor' }),
+          track('null', 'login', at(1)),
+          { type: 'identify', userId: 'ph-user', anonymousId: 'Unknown', timestamp: at(2) },
+          { type: 'alias', userId: 'ph-user', previousId: '0', timestamp: at(2) },
+        ],
+      },
+      stack.apiKey,
+    );
+    assert.equal(res.status, 200);
+    assert.equal(res.json.accepted, 2);
+    assert.deepEqual(res.json.rejected.map((r: { index: number }) => r.index), [1, 3]);
+    assert.match(res.json.rejected[0].message, /placeholders/);
+  });
+
+  it('never routes or merges on a placeholder that reaches the stream', async () => {
+    const tables = profileEngineTables();
+    const rules = await new RuleCache(process.env.RULES_TABLE!, 60).get();
+    const poison = [
+      record({ ...anonOrder('null', 1), eventId: 'ph-1' }),
+      record({ type: 'identify', eventId: 'ph-2', userId: 'ph-victim', anonymousId: 'null', timestamp: at(3) }),
+      record({ ...anonOrder('x', 2), eventId: 'ph-3', anonymousId: undefined, userId: 'unknown' }),
+    ];
+    const result = await processBatch(poison, tables, rules);
+    assert.equal(result.failed.length, 3, 'each is rejected on its own, to go to the on-failure destination');
+    assert.equal(await profileOf('ph-victim'), undefined);
+    assert.equal(await linkOf('ANONYMOUS_ID', 'null'), undefined);
+  });
+
+  it('gives a visitor’s anonymous events in the same batch as the identify to the user', async () => {
+    const tables = profileEngineTables();
+    const rules = await new RuleCache(process.env.RULES_TABLE!, 60).get();
+    const result = await processBatch([record(anonOrder('same-a', 1)), record(anonOrder('same-a', 2)), record(identify('same-u', 'same-a'))], tables, rules);
+    assert.deepEqual(result.failed, []);
+    const user = (await profileOf('same-u'))!.profile;
+    assert.equal(user.orders.count, 2);
+    assert.equal(await profileOf('anon:same-a'), undefined, 'no orphan anonymous profile');
+    assert.equal((await linkOf('ANONYMOUS_ID', 'same-a'))?.userId, 'same-u');
+  });
+
+  it('finishes a merge whose first attempt failed after writing the link, counting the anonymous history once', async () => {
+    const tables = profileEngineTables();
+    const rules = await new RuleCache(process.env.RULES_TABLE!, 60).get();
+    await processBatch([record(anonOrder('retry-a', 1)), record(anonOrder('retry-a', 2))], tables, rules);
+    assert.equal((await profileOf('anon:retry-a'))!.profile.orders.count, 2);
+
+    // The first attempt: the link and the merged user are written, then deleting the anonymous profile fails
+    // (as when the hourly sweep wrote it meanwhile).
+    const name = 'fail-first-delete';
+    let failures = 0;
+    dynamo().middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === 'DeleteItemCommand' && failures === 0) {
+          failures++;
+          throw Object.assign(new Error('injected conflict'), { name: 'ConditionalCheckFailedException' });
+        }
+        return next(args);
+      },
+      { step: 'initialize', name },
+    );
+    const batch = [record(identify('retry-u', 'retry-a')), record({ ...anonOrder('retry-a', 3), userId: 'retry-u' })];
+    let first;
+    try {
+      first = await processBatch(batch, tables, rules);
+    } finally {
+      dynamo().middlewareStack.remove(name);
+    }
+    assert.equal(failures, 1);
+    assert.equal(first.failed.length, 2, 'the user’s records are reported failed');
+    assert.equal((await linkOf('ANONYMOUS_ID', 'retry-a'))?.userId, 'retry-u');
+
+    // Lambda retries the records.
+    const retry = await processBatch(batch, tables, rules);
+    assert.deepEqual(retry.failed, []);
+    assert.equal(await profileOf('anon:retry-a'), undefined, 'the anonymous profile is gone');
+    const user = (await profileOf('retry-u'))!.profile;
+    assert.equal(user.orders.count, 3, 'two anonymous orders and one known, each once');
+    assert.equal(user.orders.revenue, 120);
+    assert.deepEqual(user.mergedFrom, ['anon:retry-a']);
+  });
+
+  it('refuses links past the per-kind limit: the identity is not linked and its events stay apart', async () => {
+    const tables = profileEngineTables();
+    const rules = await new RuleCache(process.env.RULES_TABLE!, 60).get();
+    const limit = IDENTITY_LIMITS.ANONYMOUS_ID;
+    const devices = Array.from({ length: limit + 1 }, (_, i) => `lim-a${i}`);
+    await processBatch(devices.slice(0, limit).map((a, i) => record({ ...identify('lim-u', a), timestamp: at(1 + (i % 20)) })), tables, rules);
+    assert.equal((await profileOf('lim-u'))!.profile.identities.filter((i) => i.kind === 'ANONYMOUS_ID').length, limit);
+
+    const extra = devices[limit]!;
+    await processBatch([record(identify('lim-u', extra, 25))], tables, rules);
+    assert.equal(await linkOf('ANONYMOUS_ID', extra), undefined, 'no link past the limit');
+    const audit = await listAudit(process.env.AUDIT_TABLE!, 'profile#lim-u');
+    assert.equal(audit.filter((a) => a.action === 'identity_refused').length, 1);
+    // A later anonymous event of that device builds its own profile instead of reaching the user.
+    await processBatch([record(anonOrder(extra, 5))], tables, rules);
+    assert.equal((await profileOf(`anon:${extra}`))!.profile.orders.count, 1);
+    assert.equal((await profileOf('lim-u'))!.profile.orders.count, 0);
+  });
+});

@@ -1,6 +1,7 @@
 /**
  * Command-line flags shared by churn-train and churn-eval: where the transactions are and how to read them.
- * With no `--csv`, the UCI Online Retail file and its columns are the defaults.
+ * With no `--csv`, the UCI Online Retail file and its columns are the defaults (column flags are then an error, not
+ * ignored).
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
@@ -9,21 +10,22 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ONLINE_RETAIL_COLUMNS, parseRowFilter, readOrders, type Order, type TransactionCsvOptions, type TransactionReadStats } from '../core/data/transactions.js';
 import { HYPERPARAMETERS } from '../core/churn/train/recipe.js';
-import { cutoffAsOf, defaultCutoff } from '../core/churn/train/protocol.js';
+import { assertLabelWindowInData, cutoffAsOf, defaultCutoff, type LabelWindowScope } from '../core/churn/train/protocol.js';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const DEFAULT_CSV = resolve(REPO_ROOT, '../shared/data/online_retail.csv.gz');
 
 export const DATA_USAGE = `Data flags (defaults: the UCI Online Retail file at ../shared/data/online_retail.csv.gz):
-  --csv PATH              transactions CSV, gzip when it ends in .gz
+  --csv PATH              transactions CSV, gzip when it ends in .gz; the column flags below need it
   --user-col C            customer id column (rows with an empty value are skipped)
   --time-col C            timestamp column (naive times are UTC)
   --order-col C           order id column: rows are grouped into orders; ids starting with C are cancellations
-  --amount-col C          money per row, or
+  --amount-col C          money per row, or (not both)
   --qty-col C --price-col C   quantity and unit price per row
   --country-col C         keep this column on each order
   --where COL=V|COL!=V    keep only matching rows (repeatable)
-  --cutoff YYYY-MM-DD     evaluation cutoff T (end of that UTC day); default: last data day − horizon − 1
+  --cutoff YYYY-MM-DD     evaluation cutoff T (end of that UTC day); default: last data day − horizon − 1.
+                          churn-eval needs T + horizon, churn-train T, on or before the last transaction
   --horizon-days N        churn horizon (default ${HYPERPARAMETERS.horizonDays})`;
 
 const DATA_OPTIONS = {
@@ -65,17 +67,35 @@ export function parseChurnArgs<E extends Record<string, { type: 'string' | 'bool
   return parseArgs({ args: argv, options: { ...DATA_OPTIONS, ...extra }, strict: true, allowPositionals: false });
 }
 
-/** The transaction-reading options the flags describe. */
+/** Flags that name columns of the `--csv` file. */
+const COLUMN_FLAGS = ['user-col', 'time-col', 'order-col', 'amount-col', 'qty-col', 'price-col', 'country-col'] as const;
+
+/**
+ * The transaction-reading options the flags describe. Throws on flags that would otherwise be ignored: column flags
+ * without `--csv`, or `--amount-col` together with `--qty-col`/`--price-col`.
+ *
+ * @example
+ * ```ts
+ * csvOptionsFromFlags({ csv: 'tx.csv', 'user-col': 'user', 'time-col': 'ts', 'amount-col': 'total' });
+ * ```
+ */
 export function csvOptionsFromFlags(v: Record<string, unknown>): TransactionCsvOptions {
   const str = (k: string) => (typeof v[k] === 'string' ? (v[k] as string) : undefined);
   const where = Array.isArray(v.where) ? (v.where as string[]).map(parseRowFilter) : undefined;
   const csv = str('csv');
   if (csv === undefined) {
+    const given = COLUMN_FLAGS.filter((k) => v[k] !== undefined).map((k) => `--${k}`);
+    if (given.length > 0) {
+      throw new Error(`${given.join(', ')} without --csv: the default file (UCI Online Retail) is read with its own columns; give --csv PATH to use other columns`);
+    }
     return { path: DEFAULT_CSV, ...ONLINE_RETAIL_COLUMNS, where };
   }
   const userCol = str('user-col');
   const timeCol = str('time-col');
   if (!userCol || !timeCol) throw new Error('--csv needs --user-col and --time-col');
+  if (str('amount-col') !== undefined && (str('qty-col') !== undefined || str('price-col') !== undefined)) {
+    throw new Error('give either --amount-col or --qty-col with --price-col, not both');
+  }
   if (!str('amount-col') && !(str('qty-col') && str('price-col'))) throw new Error('--csv needs --amount-col, or --qty-col and --price-col');
   return {
     path: resolve(csv), userCol, timeCol, orderCol: str('order-col'), amountCol: str('amount-col'),
@@ -91,14 +111,16 @@ export async function fileSha256(path: string): Promise<string> {
 }
 
 /**
- * Reads the data the flags describe and resolves cutoff and horizon, logging progress to stderr.
+ * Reads the data the flags describe and resolves cutoff and horizon, logging progress to stderr. Throws when the
+ * label windows the command reads run past the last transaction (`scope`: churn-eval reads (T, T + horizon],
+ * churn-train only windows ending by T; see `assertLabelWindowInData`).
  *
  * @example
  * ```ts
- * const data = await loadChurnData(values);
+ * const data = await loadChurnData(values, log, 'evaluation');
  * ```
  */
-export async function loadChurnData(v: Record<string, unknown>, log: (m: string) => void): Promise<ChurnData> {
+export async function loadChurnData(v: Record<string, unknown>, log: (m: string) => void, scope: LabelWindowScope): Promise<ChurnData> {
   const csv = csvOptionsFromFlags(v);
   log(`reading ${csv.path}`);
   const [{ orders, stats }, dataSha256] = await Promise.all([
@@ -111,8 +133,10 @@ export async function loadChurnData(v: Record<string, unknown>, log: (m: string)
   const horizonDays = typeof v['horizon-days'] === 'string' ? Number(v['horizon-days']) : HYPERPARAMETERS.horizonDays;
   if (!Number.isInteger(horizonDays) || horizonDays <= 0) throw new Error('--horizon-days must be a positive integer');
   const cutoff = typeof v.cutoff === 'string' ? v.cutoff : defaultCutoff(stats.lastAt, horizonDays);
+  const asOf = cutoffAsOf(cutoff);
+  assertLabelWindowInData(asOf, horizonDays, stats.lastAt, scope);
   const rel = relative(REPO_ROOT, csv.path);
-  return { csv, orders, stats, dataFile: rel, dataSha256, cutoff, asOf: cutoffAsOf(cutoff), horizonDays };
+  return { csv, orders, stats, dataFile: rel, dataSha256, cutoff, asOf, horizonDays };
 }
 
 /** Progress logger to stderr with elapsed seconds. */

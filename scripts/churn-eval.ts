@@ -40,7 +40,7 @@ async function main(): Promise<void> {
     return;
   }
   const log = stderrLogger(values.quiet === true);
-  const data = await loadChurnData(values, log);
+  const data = await loadChurnData(values, log, 'evaluation');
   let model;
   if (values.model) {
     model = await loadModelFile(values.model);
@@ -71,6 +71,7 @@ async function main(): Promise<void> {
   ])}\n\n`);
   out.write(`${calibration('model', ev.model)}\n\n`);
   out.write(`${calibration('baseline: logistic', ev.logistic)}\n\n`);
+  out.write(`${calibration('baseline: recency', ev.recency)}\n\n`);
   const pick = (r: BinaryReport, prefix: string) => ({
     [`${prefix}auc`]: r4(r.auc), [`${prefix}logloss`]: r4(r.logloss), [`${prefix}brier`]: r4(r.brier), [`${prefix}lift_top_decile`]: r4(r.lift_top_decile),
   });

@@ -21,7 +21,7 @@ async function main(): Promise<void> {
     return;
   }
   const log = stderrLogger(values.quiet === true);
-  const data = await loadChurnData(values, log);
+  const data = await loadChurnData(values, log, 'training');
   const where = data.csv.where?.map((w) => `${w.column}${w.negate ? '!=' : '='}${w.value}`);
   const artifact = trainChurnModel({
     orders: data.orders, evaluationAsOf: data.asOf, horizonDays: data.horizonDays, dataFile: data.dataFile,

@@ -1,6 +1,8 @@
 /**
- * Folds orders into {@link ChurnProfile}s exactly as the tagger folds `order_completed` / `order_refunded` events,
- * so offline training and evaluation see the same documents the live scorer reads.
+ * Folds orders into {@link ChurnProfile}s exactly as the tagger folds `order_completed` / `order_refunded` events
+ * (for the fields a churn profile has), so offline training and evaluation see the same documents the live scorer
+ * reads. The live profile also folds every other event (logins, page views, identify…) into the same fields; the
+ * features read only the parts those events cannot change (see {@link ChurnProfile}).
  */
 import { DAY_RETENTION, REFUND_KEY, REVENUE_KEY } from '../profile/types.js';
 import type { Order } from '../data/transactions.js';
@@ -17,11 +19,9 @@ import { ORDER_EVENT, REFUND_EVENT, type ChurnProfile } from './types.js';
  */
 export function emptyChurnProfile(): ChurnProfile {
   return {
-    firstSeenAt: null,
-    lastSeenAt: null,
-    counters: {},
     days: {},
     orders: { count: 0, revenue: 0, refunds: 0, refunded: 0, firstAt: null, lastAt: null },
+    lastAt: {},
   };
 }
 
@@ -34,9 +34,8 @@ function maxIso(a: string | null, b: string): string {
 
 /**
  * Applies one order (a purchase or a refund) to a profile in place, mirroring the tagger's fold:
- * day bucket counts and money, lifetime order totals, counters (event names and `$`-money keys alike), first/last
- * seen, and pruning of day buckets more than {@link DAY_RETENTION} days older than the newest bucket
- * (see core/profile/fold.ts).
+ * day bucket counts and money, lifetime order totals, the latest time per event name (`lastAt`), and pruning of day
+ * buckets more than {@link DAY_RETENTION} days older than the newest bucket (see core/profile/fold.ts).
  *
  * @example
  * ```ts
@@ -48,8 +47,8 @@ function maxIso(a: string | null, b: string): string {
 export function foldOrder(profile: ChurnProfile, order: Order): void {
   const iso = new Date(order.at).toISOString();
   const key = dayKey(order.at);
-  profile.firstSeenAt = minIso(profile.firstSeenAt, iso);
-  profile.lastSeenAt = maxIso(profile.lastSeenAt, iso);
+  const name = order.refund ? REFUND_EVENT : ORDER_EVENT;
+  profile.lastAt[name] = maxIso(profile.lastAt[name] ?? null, iso);
   if (order.refund) {
     bump(profile, key, REFUND_EVENT, 1);
     bump(profile, key, REFUND_KEY, order.amount);
@@ -70,16 +69,17 @@ export function foldOrder(profile: ChurnProfile, order: Order): void {
 /** Money and counts are rounded to 1e-6 as the tagger's fold does, so sums agree to the last digit. */
 const round = (n: number) => Math.round(n * 1e6) / 1e6;
 
-/** Adds to a day bucket key and to the lifetime counter of the same key (the fold counts `$revenue` too). */
+/** Adds to a day bucket key, rounded as the fold rounds. */
 function bump(profile: ChurnProfile, day: string, key: string, by: number): void {
   const bucket = (profile.days[day] ??= {});
   bucket[key] = round((bucket[key] ?? 0) + by);
-  profile.counters[key] = round((profile.counters[key] ?? 0) + by);
 }
 
 /**
  * Drops day buckets more than {@link DAY_RETENTION} days older than the newest bucket, as the tagger's fold does
- * (it keeps every day from newest − DAY_RETENTION on).
+ * (it keeps every day from newest − DAY_RETENTION on). Live, the newest bucket may be a later non-purchase event's,
+ * so more old buckets go; at an `asOf` on or after the last event both keep every bucket the features read (the last
+ * `WINDOW_DAYS` = 365 days, see features.ts).
  */
 export function pruneDays(profile: ChurnProfile): void {
   let latest = -Infinity;

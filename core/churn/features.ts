@@ -5,16 +5,27 @@
  * Only day buckets inside the last {@link WINDOW_DAYS} days before `asOf` are read (the profile keeps 400), plus the
  * lifetime totals in `orders`; buckets after `asOf` are ignored, so scoring a profile "as of" a past date is honest
  * about its day buckets.
+ *
+ * No train/serve skew: the model is trained on profiles folded from orders and refunds only, and scored on live
+ * profiles that also fold logins, page views, identify… So every feature reads only what purchases and refunds alone
+ * determine (the `order_completed` count and `$revenue` of day buckets, `orders`, `lastAt.order_refunded`), never
+ * `firstSeenAt`/`lastSeenAt`, counters or other events' buckets. test/unit/churn-features.test.ts checks that the two
+ * folds give identical features.
  */
 import { REVENUE_KEY } from '../profile/types.js';
 import { bgnbdPAlive, bgnbdPNoPurchase, type BgNbdParams } from './bgnbd.js';
 import { dayNumber, dayOf } from './days.js';
-import { DAY_MS, ORDER_EVENT, type ChurnProfile } from './types.js';
+import { DAY_MS, ORDER_EVENT, REFUND_EVENT, type ChurnProfile } from './types.js';
 
 /** Longest look-back of any windowed feature, in days (inside the profile's 400-day retention). */
 export const WINDOW_DAYS = 365;
 
-/** Feature names, in vector order. Append only: a model artifact records the names it was trained on. */
+/**
+ * Feature names, in vector order. A model artifact records the names it was trained on and is refused when they
+ * differ, so append new features; rename one only when its meaning changes, which retires every artifact that used
+ * the old meaning. (Index 17 was `days_since_last_seen`, which read `lastSeenAt`: any event moved it live, only orders
+ * and refunds in training.)
+ */
 export const FEATURE_NAMES = [
   'recency_days',
   'tenure_days',
@@ -33,7 +44,7 @@ export const FEATURE_NAMES = [
   'overdue_ratio',
   'refund_rate',
   'refunded_share',
-  'days_since_last_seen',
+  'days_since_last_order_or_refund',
   'orders_per_order_day',
   'order_days_per_30d',
   'bgnbd_p_alive',
@@ -174,7 +185,10 @@ export function extractFeatures(
   out[14] = recency / Math.max(1, gapMean);
   out[15] = o.refunds / o.count;
   out[16] = o.refunded > 0 ? o.refunded / (revenue + o.refunded) : 0;
-  out[17] = profile.lastSeenAt === null ? recency : Math.max(0, (asOfMs - Date.parse(profile.lastSeenAt)) / DAY_MS);
+  // The latest purchase or refund. Not lastSeenAt: live, every event (a login, a page view) moves that.
+  const lastRefund = profile.lastAt[REFUND_EVENT];
+  const lastRefundMs = lastRefund === undefined ? -Infinity : Date.parse(lastRefund);
+  out[17] = Math.max(0, (asOfMs - Math.max(lastMs, lastRefundMs)) / DAY_MS);
   out[18] = n > 0 ? ordersInWindow / n : 1;
   out[19] = (30 * purchaseDays) / Math.max(30, T);
   out[20] = bgnbdPAlive(ctx.bgnbd, x, tx, T);

@@ -10,7 +10,7 @@ type Group = 'recency' | 'frequency' | 'monetary' | 'trend' | 'refunds' | 'tenur
 /** Which reason group each feature's contribution counts towards. */
 export const FEATURE_GROUP: Record<FeatureName, Group> = {
   recency_days: 'recency',
-  days_since_last_seen: 'recency',
+  days_since_last_order_or_refund: 'recency',
   overdue_ratio: 'recency',
   recency_z: 'recency',
   days_since_prev_order: 'recency',

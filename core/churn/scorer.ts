@@ -50,7 +50,7 @@ let defaultModel: ChurnModel | undefined;
  *
  * @example
  * ```ts
- * churnModel().version; // 'churn-blend-ce130d5e0b6e'
+ * churnModel().version; // 'churn-blend-561df2c13bcb'
  * ```
  */
 export function churnModel(): ChurnModel {

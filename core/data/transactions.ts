@@ -1,17 +1,21 @@
 /**
  * Turns any transactions CSV (one row per order, or one row per line item) into a clean list of orders and
- * refunds. Both the churn tools and the replay command read data through here, so a file means the same thing
- * to every consumer.
+ * refunds. The churn tools (`churn:train`, `churn:eval`, `bench:churn`) read data through here. The Online Retail
+ * replay (`scripts/replay-lib.ts`) does not: it shares only {@link parseTimestamp} and has its own rules: invoices
+ * grouped by (customer, invoice), amounts summed in thousandths and rounded half-up to whole pence, and zero-total
+ * invoices sent as no event (here they are orders of amount 0, 4 in Online Retail). So a replayed profile can differ
+ * slightly from one folded from these orders.
  *
  * Rules (see {@link readOrders}):
  * - rows with an empty user are skipped (guest checkouts cannot be attributed to a profile);
  * - rows of one order are grouped by the order column, amount = Σ qty × price (or Σ amount);
  * - an order whose total is negative, or whose id starts with `C`, is a refund of the absolute total;
+ * - totals are rounded to a tenth of a cent; a zero total is a purchase of amount 0;
  * - timestamps without a zone (`2010-12-01 08:26:00`) are read as UTC.
  */
 import { readCsv, readCsvHeader, type CsvRow } from './csv.js';
 
-/** One purchase or one refund/cancellation, as the replay turns it into `order_completed` / `order_refunded`. */
+/** One purchase or one refund/cancellation: the churn tools fold it as an `order_completed` / `order_refunded` event. */
 export interface Order {
   userId: string;
   orderId: string;

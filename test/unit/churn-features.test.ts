@@ -1,11 +1,15 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { emptyChurnProfile, foldOrder } from '../../core/churn/activity.js';
+import { fileURLToPath } from 'node:url';
+import { buildProfiles, emptyChurnProfile, foldOrder } from '../../core/churn/activity.js';
 import { bgnbdPAlive, bgnbdPNoPurchase, lnGamma } from '../../core/churn/bgnbd.js';
 import { dayNumber } from '../../core/churn/days.js';
 import { extractFeatures, F, FEATURE_COUNT } from '../../core/churn/features.js';
+import { loadModelFile, score } from '../../core/churn/model.js';
 import { cutoffAsOf } from '../../core/churn/train/protocol.js';
 import type { Order } from '../../core/data/transactions.js';
+import { foldEvent } from '../../core/profile/fold.js';
+import { emptyProfile } from '../../core/profile/types.js';
 
 const DAY = 86_400_000;
 const at = (iso: string) => Date.parse(iso);
@@ -25,14 +29,13 @@ function handProfile() {
   return p;
 }
 
-test('foldOrder mirrors the tagger fold: buckets, totals, counters, first/last seen', () => {
+test('foldOrder mirrors the tagger fold: buckets, totals, latest time per event name', () => {
   const p = handProfile();
   assert.deepEqual(p.days['2011-08-10'], { order_completed: 2, $revenue: 50 });
   assert.deepEqual(p.days['2011-08-20'], { order_refunded: 1, $refunded: 10 });
   assert.deepEqual(p.orders, { count: 4, revenue: 200, refunds: 1, refunded: 10, firstAt: '2011-06-01T10:00:00.000Z', lastAt: '2011-08-10T15:00:00.000Z' });
-  assert.deepEqual(p.counters, { order_completed: 4, $revenue: 200, order_refunded: 1, $refunded: 10 });
-  assert.equal(p.firstSeenAt, '2011-06-01T10:00:00.000Z');
-  assert.equal(p.lastSeenAt, '2011-08-20T10:00:00.000Z');
+  assert.deepEqual(p.lastAt, { order_completed: '2011-08-10T15:00:00.000Z', order_refunded: '2011-08-20T10:00:00.000Z' });
+  assert.deepEqual(Object.keys(p).sort(), ['days', 'lastAt', 'orders']); // nothing a non-purchase event could move
 });
 
 test('foldOrder prunes day buckets more than 400 days older than the newest', () => {
@@ -69,7 +72,7 @@ test('features of a hand-made profile match hand-computed values', () => {
     overdue_ratio: recency / 35,
     refund_rate: 0.25,
     refunded_share: 10 / 210,
-    days_since_last_seen: (asOf - at('2011-08-20T10:00:00Z')) / DAY,
+    days_since_last_order_or_refund: (asOf - at('2011-08-20T10:00:00Z')) / DAY, // the refund, after the last order
     orders_per_order_day: 4 / 3,
     order_days_per_30d: 90 / tenure,
     bgnbd_p_alive: bgnbdPAlive(bgnbd, 2, tx, tenure),
@@ -117,9 +120,7 @@ test('day numbers and BG/NBD helpers', () => {
   assert.ok(bgnbdPAlive(bgnbd, 3, 50, 60) > bgnbdPAlive(bgnbd, 3, 50, 200));
 });
 
-test('foldOrder gives the same churn fields as the tagger fold of the equivalent events', async () => {
-  const { foldEvent } = await import('../../core/profile/fold.js');
-  const { emptyProfile } = await import('../../core/profile/types.js');
+test('foldOrder gives the same churn fields as the tagger fold of the equivalent events', () => {
   const orders = [
     order('2010-01-01T09:00:00Z', 12.345),
     order('2011-06-01T10:00:00Z', 100.1),
@@ -138,6 +139,64 @@ test('foldOrder gives the same churn fields as the tagger fold of the equivalent
     };
     foldEvent(real, event as Parameters<typeof foldEvent>[1]);
   });
-  const pick = (p: typeof mine) => ({ firstSeenAt: p.firstSeenAt, lastSeenAt: p.lastSeenAt, days: p.days, orders: p.orders, counters: p.counters });
+  const pick = (p: typeof mine) => ({ days: p.days, orders: p.orders, lastAt: p.lastAt });
   assert.deepEqual(pick(mine), pick(real));
+});
+
+type LiveEvent = Parameters<typeof foldEvent>[1];
+
+/** An order or refund as the live stack receives it (what the replay sends). */
+const orderEvent = (o: Order, id: string): LiveEvent => ({
+  type: 'track', event: o.refund ? 'order_refunded' : 'order_completed', eventId: id, userId: o.userId,
+  timestamp: new Date(o.at).toISOString(), properties: { orderId: o.orderId, revenue: o.amount },
+});
+
+test('no train/serve skew: the training fold and the live fold with logins, views and identify interleaved give identical features and scores', async () => {
+  const model = await loadModelFile(fileURLToPath(new URL('../../models/churn-model.json', import.meta.url)));
+  const orders = [
+    order('2010-03-01T09:00:00Z', 40),
+    order('2011-03-15T10:00:00Z', 25.5),
+    order('2011-06-01T10:00:00Z', 100),
+    order('2011-07-01T10:00:00Z', 50),
+    order('2011-07-05T10:00:00Z', 50, true),
+    order('2011-08-10T15:00:00Z', 20),
+    order('2011-08-20T10:00:00Z', 10, true), // a refund after the last order
+  ];
+  const iso = (t: string) => new Date(t).toISOString();
+  const others: LiveEvent[] = [
+    { type: 'identify', eventId: 'x0', userId: 'u', timestamp: iso('2009-12-01T08:00:00Z'), traits: { country: 'UK' } }, // before any order
+    { type: 'track', event: 'product_viewed', eventId: 'x1', userId: 'u', timestamp: iso('2010-02-27T12:00:00Z'), properties: { category: 'gifts' } },
+    { type: 'track', event: 'login', eventId: 'x2', userId: 'u', timestamp: iso('2011-06-20T08:00:00Z') },
+    { type: 'track', event: 'product_viewed', eventId: 'x3', userId: 'u', timestamp: iso('2011-08-10T14:00:00Z'), properties: { category: 'gifts' } },
+    { type: 'track', event: 'message_received', eventId: 'x4', userId: 'u', timestamp: iso('2011-08-25T09:00:00Z'), properties: { text: 'still waiting, awful' } },
+    { type: 'track', event: 'login', eventId: 'x5', userId: 'u', timestamp: iso('2011-09-01T07:00:00Z') },
+    { type: 'track', event: 'product_viewed', eventId: 'x6', userId: 'u', timestamp: iso('2011-09-09T18:00:00Z'), properties: { category: 'toys' } },
+    { type: 'identify', eventId: 'x7', userId: 'u', timestamp: iso('2011-10-02T11:00:00Z'), traits: { plan: 'pro' } },
+    // Two years of silence, then a login: the live fold prunes old buckets relative to the login's day.
+    { type: 'track', event: 'login', eventId: 'x8', userId: 'u', timestamp: iso('2013-09-01T10:00:00Z') },
+  ];
+  const live = [...orders.map((o, i) => orderEvent(o, `o${i}`)), ...others].sort((a, b) => (a.timestamp < b.timestamp ? -1 : 1));
+  // Score at every event's time (the scorer scores at the changing event's time), at cutoffs and long after.
+  const asOfs = [...live.map((e) => Date.parse(e.timestamp)), cutoffAsOf('2011-09-09'), cutoffAsOf('2011-12-31'), cutoffAsOf('2015-01-01')];
+
+  let compared = 0;
+  let seenMoved = 0;
+  for (const asOf of asOfs) {
+    const trained = buildProfiles(orders, asOf).get('u');
+    const real = emptyProfile('u');
+    for (const e of live) if (Date.parse(e.timestamp) <= asOf) foldEvent(real, e);
+    if (!trained || trained.orders.count === 0) {
+      assert.equal(score(model, real, asOf), null);
+      continue;
+    }
+    const when = new Date(asOf).toISOString();
+    assert.deepEqual(extractFeatures(real, asOf, model.ctx), extractFeatures(trained, asOf, model.ctx), `features at ${when}`);
+    assert.deepEqual(score(model, real, asOf), score(model, trained, asOf), `score at ${when}`);
+    compared++;
+    // The live profile really was "seen" outside its purchases: the old lastSeenAt / firstSeenAt reading would differ.
+    const lastPurchaseOrRefund = [trained.orders.lastAt!, trained.lastAt.order_refunded ?? ''].sort().at(-1)!;
+    if (real.lastSeenAt! > lastPurchaseOrRefund && real.firstSeenAt! < trained.orders.firstAt!) seenMoved++;
+  }
+  assert.ok(compared >= 12, `compared ${compared}`);
+  assert.ok(seenMoved >= 8, `seenMoved ${seenMoved}`);
 });

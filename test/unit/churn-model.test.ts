@@ -1,15 +1,18 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { buildProfiles } from '../../core/churn/activity.js';
+import { mulberry32 } from '../../core/churn/train/random.js';
 import { parseArtifact } from '../../core/churn/artifact.js';
 import { extractFeatures, FEATURE_COUNT } from '../../core/churn/features.js';
 import { bandOf, contributions, loadModel, predictFeatures, score } from '../../core/churn/model.js';
 import { evaluateAtCutoff } from '../../core/churn/train/evaluate.js';
-import { cutoffAsOf } from '../../core/churn/train/protocol.js';
+import { cutoffAsOf, cutoffDate } from '../../core/churn/train/protocol.js';
 import { trainChurnModel } from '../../core/churn/train/recipe.js';
 import { generateSyntheticLog } from '../../core/churn/train/synthetic.js';
 import { splitCsvRecord } from '../../core/data/csv.js';
 import { parseTimestamp, type Order } from '../../core/data/transactions.js';
+import { foldEvent } from '../../core/profile/fold.js';
+import { emptyProfile } from '../../core/profile/types.js';
 
 // A tiny synthetic log (400 customers over a year) keeps the whole train under a few seconds.
 function tinyOrders(): Order[] {
@@ -84,4 +87,57 @@ test('artifact validation rejects malformed models', () => {
   assert.throws(() => parseArtifact({ ...artifact, gbm: { ...artifact.gbm, trees: [badTree] } }));
   assert.throws(() => loadModel({ ...artifact, features: [...artifact.features].reverse() }), /feature list/);
   assert.throws(() => parseArtifact({ ...artifact, logistic: { ...artifact.logistic, coef: [1] } }), /logistic.coef/);
+});
+
+test('live profiles score exactly like training profiles, whatever non-purchase events they also folded', () => {
+  // Every customer's orders and refunds as the replay sends them, plus logins and page views at random times from
+  // before the first order up to asOf (half of them log in at asOf itself): the score must not move.
+  const model = loadModel(artifact);
+  const rand = mulberry32(99);
+  type LiveEvent = Parameters<typeof foldEvent>[1];
+  const byUser = new Map<string, LiveEvent[]>();
+  orders.forEach((o, i) => {
+    if (o.at > asOf) return;
+    const events = byUser.get(o.userId) ?? [];
+    byUser.set(o.userId, events);
+    events.push({
+      type: 'track', event: o.refund ? 'order_refunded' : 'order_completed', eventId: `o${i}`, userId: o.userId,
+      timestamp: new Date(o.at).toISOString(), properties: { orderId: o.orderId, revenue: o.amount },
+    });
+  });
+  const trained = buildProfiles(orders, asOf);
+  let compared = 0;
+  let k = 0;
+  for (const [user, events] of byUser) {
+    const first = Math.min(...events.map((e) => Date.parse(e.timestamp)));
+    const extra = 1 + Math.floor(rand() * 8);
+    for (let j = 0; j < extra; j++) {
+      const at = first - 60 * 86_400_000 + rand() * (asOf - first + 60 * 86_400_000);
+      events.push({ type: 'track', event: rand() < 0.5 ? 'login' : 'product_viewed', eventId: `x${k++}`, userId: user, timestamp: new Date(Math.floor(at)).toISOString() });
+    }
+    if (rand() < 0.5) events.push({ type: 'track', event: 'login', eventId: `x${k++}`, userId: user, timestamp: new Date(asOf).toISOString() });
+    events.sort((a, b) => (a.timestamp < b.timestamp ? -1 : a.timestamp > b.timestamp ? 1 : 0));
+    const live = emptyProfile(user);
+    for (const e of events) foldEvent(live, e);
+    const expected = score(model, trained.get(user)!, asOf);
+    assert.deepEqual(score(model, live, asOf), expected, user);
+    if (expected) compared++;
+  }
+  assert.ok(compared > 200, `compared ${compared}`);
+});
+
+test('training and evaluation refuse label windows that run past the data', () => {
+  const lastAt = Math.max(...orders.map((o) => o.at));
+  const last = new Date(lastAt).toISOString();
+  const lastDay = cutoffDate(lastAt);
+  // Evaluation reads (T, T + 90 days]: a cutoff 89 days before the last day leaves part of that window unseen.
+  const late = cutoffAsOf(lastDay) - 89 * 86_400_000;
+  assert.throws(() => evaluateAtCutoff(loadModel(artifact), orders, late), (err: Error) => {
+    assert.match(err.message, new RegExp(`cutoff ${cutoffDate(late)} with a 90-day horizon: the label window ends .* after the last transaction \\(${last}\\)`));
+    return true;
+  });
+  // Training reads windows ending by T: T may be as late as the day before the last transaction, not after it.
+  const base = { orders, dataFile: 'synthetic', dataSha256: 'none' };
+  assert.throws(() => trainChurnModel({ ...base, evaluationAsOf: cutoffAsOf(lastDay) }), /the latest training label window ends .* after the last transaction/);
+  assert.throws(() => trainChurnModel({ ...base, evaluationAsOf: cutoffAsOf('2030-01-01') }), /cutoff 2030-01-01 with a 90-day horizon/);
 });

@@ -6,7 +6,7 @@ import type { Order } from '../../data/transactions.js';
 import { extractFeatures, FEATURE_COUNT } from '../features.js';
 import { predictFeatures, predictRecencyBaseline, score, type ChurnModel } from '../model.js';
 import { binaryReport, type BinaryReport } from './metrics.js';
-import { churnLabel, forEachCutoff, purchaseTimes } from './protocol.js';
+import { assertLabelWindowInData, churnLabel, forEachCutoff, purchaseTimes } from './protocol.js';
 
 export interface CutoffEvaluation {
   n: number;
@@ -22,6 +22,7 @@ export interface CutoffEvaluation {
 
 /**
  * Scores every customer with a purchase at or before `asOf` and compares with the labels in (asOf, asOf + horizon].
+ * Throws when that window runs past the last order (see {@link assertLabelWindowInData}).
  *
  * @example
  * ```ts
@@ -32,6 +33,10 @@ export interface CutoffEvaluation {
 export function evaluateAtCutoff(model: ChurnModel, orders: readonly Order[], asOf: number): CutoffEvaluation {
   const times = purchaseTimes(orders);
   const h = model.ctx.horizonDays;
+  let lastAt = -Infinity;
+  for (const o of orders) if (o.at > lastAt) lastAt = o.at;
+  if (lastAt === -Infinity) throw new Error('no orders to evaluate on');
+  assertLabelWindowInData(asOf, h, lastAt, 'evaluation');
   const y: number[] = [];
   const pModel: number[] = [];
   const pGbm: number[] = [];

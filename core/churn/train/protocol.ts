@@ -43,6 +43,36 @@ export function defaultCutoff(lastAt: number, horizonDays: number): string {
   return dayKey((dayOf(lastAt) - horizonDays - 1) * DAY_MS);
 }
 
+/** Which label windows of a cutoff T must lie inside the data: T's own (evaluation) or its training cutoffs'. */
+export type LabelWindowScope = 'evaluation' | 'training';
+
+/**
+ * Throws unless the label windows the protocol reads at evaluation cutoff `asOf` end on or before the last
+ * transaction `lastAt`: for `evaluation`, (T, T + horizon]; for `training`, the latest training cutoff's window
+ * (T − horizon, T], i.e. T itself. A window that runs past the data would label customers churned only because
+ * the data ends. The message names the cutoff, the horizon, the last transaction and the latest cutoff allowed.
+ *
+ * @example
+ * ```ts
+ * assertLabelWindowInData(cutoffAsOf('2011-09-10'), 90, Date.parse('2011-12-09T12:50:00Z'), 'evaluation');
+ * // throws: cutoff 2011-09-10 with a 90-day horizon: the label window ends 2011-12-09T23:59:59.999Z, after the last
+ * // transaction (2011-12-09T12:50:00.000Z) … use a cutoff on or before 2011-09-09
+ * ```
+ */
+export function assertLabelWindowInData(asOf: number, horizonDays: number, lastAt: number, scope: LabelWindowScope): void {
+  const reach = scope === 'evaluation' ? horizonDays : 0;
+  const end = asOf + reach * DAY_MS;
+  if (end <= lastAt) return;
+  // The latest day D whose end-of-day cutoff keeps the window inside the data: (D + 1)·day − 1 + reach·day ≤ lastAt.
+  const latest = dayKey((Math.floor((lastAt + 1) / DAY_MS) - reach - 1) * DAY_MS);
+  const iso = (ms: number) => new Date(ms).toISOString();
+  const window = scope === 'evaluation' ? 'the label window' : 'the latest training label window';
+  throw new Error(
+    `cutoff ${cutoffDate(asOf)} with a ${horizonDays}-day horizon: ${window} ends ${iso(end)}, after the last transaction ` +
+      `(${iso(lastAt)}), so customers would be labelled churned only because the data ends; use a cutoff on or before ${latest}`,
+  );
+}
+
 export interface TrainingCutoffOptions {
   horizonDays: number;
   /** Days between consecutive training cutoffs. */

@@ -14,7 +14,7 @@ import { extractFeatures, F, FEATURE_COUNT, FEATURE_NAMES, type RfmSummary } fro
 import { fitBgNbd } from './bgnbdFit.js';
 import { trainGbm, type GbmParams, type Matrix } from './gbm.js';
 import { trainLogistic } from './logistic.js';
-import { churnLabel, cutoffDate, forEachCutoff, purchaseTimes, trainingCutoffs } from './protocol.js';
+import { assertLabelWindowInData, churnLabel, cutoffDate, forEachCutoff, purchaseTimes, trainingCutoffs } from './protocol.js';
 
 export const HYPERPARAMETERS = {
   horizonDays: 90,
@@ -75,7 +75,10 @@ export function buildRows(orders: readonly Order[], cutoffs: readonly number[], 
 
 export interface TrainOptions {
   orders: readonly Order[];
-  /** The evaluation cutoff T (asOf instant): training uses only cutoffs whose label windows end by T. */
+  /**
+   * The evaluation cutoff T (asOf instant): training uses only cutoffs whose label windows end by T, so T must not be
+   * after the last order (an error otherwise).
+   */
   evaluationAsOf: number;
   dataFile: string;
   dataSha256: string;
@@ -99,7 +102,13 @@ export function trainChurnModel(opts: TrainOptions): ChurnArtifact {
   const hp = HYPERPARAMETERS;
   const h = opts.horizonDays ?? hp.horizonDays;
   if (opts.orders.length === 0) throw new Error('no orders to train on');
-  const firstAt = opts.orders.reduce((m, o) => Math.min(m, o.at), Infinity);
+  let firstAt = Infinity;
+  let lastAt = -Infinity;
+  for (const o of opts.orders) {
+    if (o.at < firstAt) firstAt = o.at;
+    if (o.at > lastAt) lastAt = o.at;
+  }
+  assertLabelWindowInData(opts.evaluationAsOf, h, lastAt, 'training');
   const cutoffs = trainingCutoffs(opts.evaluationAsOf, firstAt, { horizonDays: h, ...hp.cutoffs });
   if (cutoffs.length === 0) {
     throw new Error(`no training cutoff: need ${hp.cutoffs.minHistoryDays + h} days of data before ${cutoffDate(opts.evaluationAsOf)}`);

@@ -133,10 +133,10 @@ function conflict(err: unknown): never {
 }
 
 /**
- * Evaluates an expression over up to `sample` profiles, each at its own latest event time (as the tagger
- * would on that profile's next event), without saving anything.
+ * Evaluates an expression over up to `sample` profiles at `asOf`, as the hourly sweep would, without saving
+ * anything. (Not at each profile's own last event: a time-based rule such as `dormant` never matches there.)
  */
-async function preview(ctx: RequestContext, expression: string, sample: number) {
+async function preview(ctx: RequestContext, expression: string, sample: number, asOf: string) {
   checkExpression(expression, 'expression');
   if (!Number.isInteger(sample) || sample < 1 || sample > 10_000) throw badInput('sample must be between 1 and 10000', 'sample');
   const compiled = compileExpression(expression);
@@ -152,7 +152,6 @@ async function preview(ctx: RequestContext, expression: string, sample: number) 
     for (const item of res.Items ?? []) {
       const stored = fromItem(item);
       const { profile } = stored;
-      const asOf = profile.lastSeenAt ?? ctx.now;
       evaluated++;
       if (withScope(profile, asOf, () => matches(compiled, ruleContext(profile, asOf, null, reads, externalTagsOf(stored))))) {
         matched++;
@@ -162,6 +161,12 @@ async function preview(ctx: RequestContext, expression: string, sample: number) 
     start = res.LastEvaluatedKey;
   } while (start && evaluated < sample);
   return { evaluated, matched, sample: examples };
+}
+
+interface PreviewArgs {
+  expression: string;
+  sample?: number | null;
+  asOf?: string | null;
 }
 
 async function usersPage(ctx: RequestContext, key: string, first: number, after: string | undefined) {
@@ -254,9 +259,9 @@ export const resolvers = {
       requireScope(ctx, 'rules:write');
       return deleteDefinition(ctx.tables.rules, 'tag', args.id);
     },
-    previewTagRule: async (_: unknown, args: { expression: string; sample?: number | null }, ctx: RequestContext) => {
+    previewTagRule: async (_: unknown, args: PreviewArgs, ctx: RequestContext) => {
       requireScope(ctx, 'profiles:read');
-      return preview(ctx, args.expression, args.sample ?? 1000);
+      return preview(ctx, args.expression, args.sample ?? 1000, args.asOf ?? ctx.now);
     },
     createSegment: async (_: unknown, { input }: { input: SegmentInput }, ctx: RequestContext) => {
       requireScope(ctx, 'rules:write');
@@ -272,9 +277,9 @@ export const resolvers = {
       requireScope(ctx, 'rules:write');
       return deleteDefinition(ctx.tables.rules, 'segment', args.id);
     },
-    previewSegment: async (_: unknown, args: { expression: string; sample?: number | null }, ctx: RequestContext) => {
+    previewSegment: async (_: unknown, args: PreviewArgs, ctx: RequestContext) => {
       requireScope(ctx, 'profiles:read');
-      return preview(ctx, args.expression, args.sample ?? 1000);
+      return preview(ctx, args.expression, args.sample ?? 1000, args.asOf ?? ctx.now);
     },
   },
   Segment: {
@@ -290,7 +295,10 @@ export const resolvers = {
     consent: (u: StoredProfile) => u.profile.consent,
     mergedFrom: (u: StoredProfile) => u.profile.mergedFrom,
     // Derived once per user and query; the ProfileStats fields read from it.
-    stats: (u: StoredProfile, _: unknown, ctx: RequestContext): StatsView => ({ ...computeStats(u.profile, ctx.now), profile: u.profile, asOf: ctx.now }),
+    stats: (u: StoredProfile, args: { asOf?: string | null }, ctx: RequestContext): StatsView => {
+      const asOf = args.asOf ?? ctx.now;
+      return { ...computeStats(u.profile, asOf), profile: u.profile, asOf };
+    },
     tags: (u: StoredProfile) => [
       ...Object.entries(u.profile.tags).map(([name, t]) => ({ name, ...t })),
       ...(u.churn?.band === 'HIGH' ? [{ name: 'churn_risk_high', since: u.churn.scoredAt, source: 'churn', ruleVersion: null }] : []),

@@ -103,6 +103,38 @@ describe('tag rules and segments as data', () => {
     assert.equal((await gql(stack, 'mutation { deleteTagRule(id: "sharer") }')).json.data.deleteTagRule, true);
   });
 
+  it('previews time-based rules and derives stats at an explicit asOf (now by default)', async () => {
+    await send(
+      track('asof-1', 'order_completed', '2026-09-01T10:00:00Z', { orderId: 'asof-o1', revenue: 30 }),
+      track('asof-1', 'order_completed', '2026-09-10T10:00:00Z', { orderId: 'asof-o2', revenue: 50 }),
+    );
+    await waitFor(async () => (await user('asof-1'))?.stats.orders === 2, 'asof-1');
+    // Silent since 2026-09-10 (the revenue picks this user out): dormant now, as the hourly sweep will find, and
+    // at a later asOf; not five days after the last order.
+    const dormant = `mutation($asOf: DateTime) { previewTagRule(
+      expression: "days_since(stats.lastSeenAt) >= 30 and stats.revenue == 80", sample: 10000, asOf: $asOf) { sample } }`;
+    const sampleAt = async (asOf?: string) => (await gql(stack, dormant, asOf ? { asOf } : {})).json.data.previewTagRule.sample;
+    assert.ok((await sampleAt()).includes('asof-1'));
+    assert.ok((await sampleAt('2026-10-15T10:00:00Z')).includes('asof-1'));
+    assert.ok(!(await sampleAt('2026-09-15T10:00:00Z')).includes('asof-1'));
+
+    const stats = `query($asOf: DateTime) { user(id: "asof-1") { stats(asOf: $asOf) {
+      recencyDays frequency monetary windows { event last7d last30d total } } } }`;
+    const at = await gql(stack, stats, { asOf: '2026-09-12T10:00:00Z' });
+    const s = at.json.data.user.stats;
+    assert.equal(s.recencyDays, 2);
+    assert.equal(s.frequency, 2);
+    assert.equal(s.monetary, 80);
+    assert.deepEqual(s.windows.find((w: { event: string }) => w.event === 'order_completed'), { event: 'order_completed', last7d: 1, last30d: 2, total: 2 });
+    // A year on, the rolling windows are empty although the lifetime total stays.
+    const later = (await gql(stack, stats, { asOf: '2027-09-12T10:00:00Z' })).json.data.user.stats;
+    assert.equal(later.recencyDays, 367);
+    assert.equal(later.frequency, 0);
+    assert.deepEqual(later.windows.find((w: { event: string }) => w.event === 'order_completed'), { event: 'order_completed', last7d: 0, last30d: 0, total: 2 });
+    const bad = await gql(stack, stats, { asOf: 'yesterday' });
+    assert.equal(bad.json.errors[0].extensions.code, 'BAD_USER_INPUT');
+  });
+
   it('keeps segment membership exact and pages members with cursors', async () => {
     const seg = await gql(
       stack,

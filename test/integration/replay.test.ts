@@ -112,6 +112,9 @@ describe('Online Retail replay through POST /v1/events', () => {
     assert.deepEqual(mismatches, []);
     // The sample includes customers with refunds, so both folds are exercised.
     assert.ok(ids.some((id) => expected.customers.get(id)!.refunds > 0), 'a sampled customer has refunds');
+    // …and the windowed figures are not all zero: some bought in the last 30 days, some only earlier.
+    const sampledStats = ids.map((id) => expected.customers.get(id)!);
+    assert.ok(sampledStats.some((c) => c.last30d > 0) && sampledStats.some((c) => c.last90d === 0 && c.frequency > 0));
   });
 
   it('keeps the identify country and leaves customers outside the slice alone', async () => {

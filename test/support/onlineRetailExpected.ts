@@ -10,10 +10,18 @@
  *   a refund when it is negative (bad-debt adjustments), and no event at all when it is zero;
  * - a customer's `identify` is at their earliest row of any invoice (zero-total ones included), so
  *   firstSeenAt is that time and lastSeenAt the latest of it and their order/refund times;
- * - a guest invoice (no CustomerID) that yields an event is its own profile `anon:guest-<InvoiceNo>`.
+ * - a guest invoice (no CustomerID) that yields an event is its own profile `anon:guest-<InvoiceNo>`;
+ * - RFM frequency and monetary and the 30/90-day order windows count orders by their UTC day up to
+ *   {@link STATS_AS_OF}.
  */
 import { readFile } from 'node:fs/promises';
 import { gunzipSync } from 'node:zlib';
+
+/**
+ * The `asOf` of the windowed figures: the file's last day. Windows count whole UTC days back from asOf's day,
+ * that day included ("the last 30 days" are 2011-11-10 … 2011-12-09).
+ */
+export const STATS_AS_OF = '2011-12-09T12:00:00.000Z';
 
 export interface ExpectedStats {
   orders: number;
@@ -24,6 +32,27 @@ export interface ExpectedStats {
   /** ISO 8601 with milliseconds, as `toISOString` writes it. */
   firstSeenAt: string;
   lastSeenAt: string;
+  /** Orders and their revenue in the 365 days up to {@link STATS_AS_OF} (RFM frequency and monetary). */
+  frequency: number;
+  monetary: number;
+  /** Orders in the last 30 and 90 days up to {@link STATS_AS_OF}. */
+  last30d: number;
+  last90d: number;
+}
+
+const DAY = 86_400_000;
+const asOfDay = Date.parse(STATS_AS_OF.slice(0, 10));
+
+/** The windowed figures of some orders (epoch ms and pence each). */
+function windowed(orders: Array<{ at: number; pence: number }>): Pick<ExpectedStats, 'frequency' | 'monetary' | 'last30d' | 'last90d'> {
+  const inLast = (days: number) => orders.filter((o) => Date.parse(new Date(o.at).toISOString().slice(0, 10)) > asOfDay - days * DAY);
+  const year = inLast(365);
+  return {
+    frequency: year.length,
+    monetary: year.reduce((sum, o) => sum + o.pence, 0) / 100,
+    last30d: inLast(30).length,
+    last90d: inLast(90).length,
+  };
 }
 
 export interface ExpectedProfiles {
@@ -123,7 +152,14 @@ export async function computeExpected(csvPath: string): Promise<ExpectedProfiles
     invoices.set(key, inv);
   }
 
-  const customers = new Map<string, ExpectedStats & { first: number; last: number; pence: number; refundedPence: number }>();
+  type Customer = Pick<ExpectedStats, 'orders' | 'refunds'> & {
+    first: number;
+    last: number;
+    pence: number;
+    refundedPence: number;
+    orderList: Array<{ at: number; pence: number }>;
+  };
+  const customers = new Map<string, Customer>();
   const guests = new Map<string, ExpectedStats>();
   for (const inv of invoices.values()) {
     const isCancel = inv.invoiceNo.startsWith('C') || inv.invoiceNo.startsWith('c');
@@ -136,12 +172,13 @@ export async function computeExpected(csvPath: string): Promise<ExpectedProfiles
       guests.set(`anon:guest-${inv.invoiceNo}`, {
         orders: isRefund ? 0 : 1, revenue: isRefund ? 0 : pence / 100,
         refunds: isRefund ? 1 : 0, refunded: isRefund ? pence / 100 : 0, firstSeenAt: t, lastSeenAt: t,
+        ...windowed(isRefund ? [] : [{ at: inv.at, pence }]),
       });
       continue;
     }
     let c = customers.get(inv.customer);
     if (!c) {
-      c = { orders: 0, revenue: 0, refunds: 0, refunded: 0, firstSeenAt: '', lastSeenAt: '', first: inv.at, last: -Infinity, pence: 0, refundedPence: 0 };
+      c = { orders: 0, refunds: 0, first: inv.at, last: -Infinity, pence: 0, refundedPence: 0, orderList: [] };
       customers.set(inv.customer, c);
     }
     c.first = Math.min(c.first, inv.at); // the identify: every invoice counts
@@ -153,6 +190,7 @@ export async function computeExpected(csvPath: string): Promise<ExpectedProfiles
     } else {
       c.orders++;
       c.pence += pence;
+      c.orderList.push({ at: inv.at, pence });
     }
   }
   const out = new Map<string, ExpectedStats>();
@@ -161,6 +199,7 @@ export async function computeExpected(csvPath: string): Promise<ExpectedProfiles
     out.set(id, {
       orders: c.orders, revenue: c.pence / 100, refunds: c.refunds, refunded: c.refundedPence / 100,
       firstSeenAt: new Date(c.first).toISOString(), lastSeenAt: new Date(Math.max(c.first, c.last)).toISOString(),
+      ...windowed(c.orderList),
     });
   }
   const customerIds = [...out.keys()].sort((a, b) => Number(a) - Number(b) || a.localeCompare(b));
@@ -207,11 +246,15 @@ interface StatsAnswer {
   refunded: number;
   firstSeenAt: string | null;
   lastSeenAt: string | null;
+  frequency: number;
+  monetary: number;
+  windows: Array<{ event: string; last30d: number; last90d: number }>;
 }
 
 /**
- * Reads `User.stats` of each id through GraphQL and compares it with the expected figures: counts exactly, money
- * within a penny, first/last seen to the millisecond. Returns every difference (none when all agree).
+ * Reads `User.stats` (at {@link STATS_AS_OF}) of each id through GraphQL and compares it with the expected figures:
+ * counts exactly, money within a penny, first/last seen to the millisecond. Returns every difference (none when all
+ * agree).
  *
  * @example
  * ```ts
@@ -227,13 +270,14 @@ export async function compareWithGraphql(options: {
   const mismatches: Mismatch[] = [];
   for (let i = 0; i < options.ids.length; i += 25) {
     const ids = options.ids.slice(i, i + 25);
-    const query = `query(${ids.map((_, k) => `$id${k}: ID!`).join(', ')}) { ${ids
-      .map((_, k) => `u${k}: user(id: $id${k}) { id stats { orders revenue refunds refunded firstSeenAt lastSeenAt } }`)
+    const query = `query($asOf: DateTime, ${ids.map((_, k) => `$id${k}: ID!`).join(', ')}) { ${ids
+      .map((_, k) => `u${k}: user(id: $id${k}) { id stats(asOf: $asOf) {
+        orders revenue refunds refunded firstSeenAt lastSeenAt frequency monetary windows { event last30d last90d } } }`)
       .join(' ')} }`;
     const res = await fetch(options.graphqlUrl, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-api-key': options.apiKey },
-      body: JSON.stringify({ query, variables: Object.fromEntries(ids.map((id, k) => [`id${k}`, id])) }),
+      body: JSON.stringify({ query, variables: { asOf: STATS_AS_OF, ...Object.fromEntries(ids.map((id, k) => [`id${k}`, id])) } }),
     });
     const body = (await res.json()) as { data?: Record<string, { id: string; stats: StatsAnswer } | null>; errors?: unknown[] };
     if (body.errors?.length || !body.data) throw new Error(`GraphQL ${res.status}: ${JSON.stringify(body).slice(0, 500)}`);
@@ -246,10 +290,12 @@ export async function compareWithGraphql(options: {
         return;
       }
       const s = got.stats;
-      for (const field of ['orders', 'refunds'] as const) {
-        if (s[field] !== want[field]) mismatches.push({ id, field, expected: want[field], actual: s[field] });
+      const orderWindow = s.windows.find((w) => w.event === 'order_completed');
+      const counts = { ...s, last30d: orderWindow?.last30d ?? 0, last90d: orderWindow?.last90d ?? 0 };
+      for (const field of ['orders', 'refunds', 'frequency', 'last30d', 'last90d'] as const) {
+        if (counts[field] !== want[field]) mismatches.push({ id, field, expected: want[field], actual: counts[field] });
       }
-      for (const field of ['revenue', 'refunded'] as const) {
+      for (const field of ['revenue', 'refunded', 'monetary'] as const) {
         if (!(Math.abs(s[field] - want[field]) <= 0.01 + 1e-9)) mismatches.push({ id, field, expected: want[field], actual: s[field] });
       }
       for (const field of ['firstSeenAt', 'lastSeenAt'] as const) {

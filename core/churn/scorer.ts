@@ -233,7 +233,8 @@ async function scoreOne(
       if (rowsDirty) await applyMemberships(tables.memberships, membershipRows(userId, prev?.band ?? null, asOf));
       return { status: 'unscored', changes };
     }
-    const next: StoredChurnScore = { ...s, scoredAt: asOf };
+    const sameBand = prev?.band === s.band;
+    const next: StoredChurnScore = { ...s, scoredAt: asOf, bandSince: sameBand ? (prev.bandSince ?? prev.scoredAt) : asOf };
     if (!churnScoreChanged(prev, next)) {
       if (rowsDirty) await applyMemberships(tables.memberships, membershipRows(userId, next.band, asOf));
       return { status: 'unchanged', changes };

@@ -11,6 +11,8 @@ export const churnSchema = z.object({
   reasons: z.array(z.string()),
   modelVersion: z.string(),
   scoredAt: z.string(),
+  /** When the profile entered its current band (scores written before this field existed lack it). */
+  bandSince: z.string().optional(),
 });
 export type ChurnScore = z.infer<typeof churnSchema>;
 

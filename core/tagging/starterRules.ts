@@ -15,8 +15,8 @@ export const STARTER_RULES: Starter[] = [
   {
     id: 'high_value',
     tag: 'high_value',
-    description: `Lifetime revenue of at least ${HIGH_VALUE_REVENUE}.`,
-    expression: `stats.revenue >= ${HIGH_VALUE_REVENUE}`,
+    description: `Lifetime revenue, net of refunds, of at least ${HIGH_VALUE_REVENUE}.`,
+    expression: `stats.revenue - stats.refunded >= ${HIGH_VALUE_REVENUE}`,
   },
   {
     id: 'payment_risk',

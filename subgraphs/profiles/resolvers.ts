@@ -301,7 +301,9 @@ export const resolvers = {
     },
     tags: (u: StoredProfile) => [
       ...Object.entries(u.profile.tags).map(([name, t]) => ({ name, ...t })),
-      ...(u.churn?.band === 'HIGH' ? [{ name: 'churn_risk_high', since: u.churn.scoredAt, source: 'churn', ruleVersion: null }] : []),
+      ...(u.churn?.band === 'HIGH'
+        ? [{ name: 'churn_risk_high', since: u.churn.bandSince ?? u.churn.scoredAt, source: 'churn', ruleVersion: null }]
+        : []),
     ],
     segments: async (u: StoredProfile, _: unknown, ctx: RequestContext) => {
       const all = await listSegments(ctx.tables.rules);

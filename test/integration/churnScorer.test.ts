@@ -391,6 +391,33 @@ describe('churn scorer', () => {
     assert.ok(user.json.data.user.segments.some((s: { id: string }) => s.id === 'vip_at_risk'));
   });
 
+  it('keeps the churn tag’s since while the band holds, and clears tag and rows when a purchase brings it down', async () => {
+    const orders = BUYERS['churn-a']!.map(([t, revenue], i) =>
+      track('churn-t', 'order_completed', t.replace('2026', '2024'), { orderId: `t-o${i}`, revenue }),
+    );
+    assert.equal((await postJson(stack.ingestUrl, { events: orders }, stack.apiKey)).json.accepted, orders.length);
+    await waitFor(async () => (await getProfiles(tables.profiles, ['churn-t'])).get('churn-t')?.churn, 'the first score');
+
+    const high = '2026-11-01T00:00:00.000Z';
+    assert.equal((await scoreProfiles(['churn-t'], high, tables)).written, 1);
+    const tagOf = async () => (await churnOf('churn-t')).tags.find((t) => t.name === CHURN_TAG);
+    assert.equal((await tagOf())?.since, high);
+    // Rescored two weeks later, still HIGH: the tag has held since the first crossing.
+    assert.equal((await scoreProfiles(['churn-t'], '2026-11-15T00:00:00.000Z', tables)).written, 1);
+    assert.equal((await churnOf('churn-t')).churn!.band, 'HIGH');
+    assert.equal((await tagOf())?.since, high);
+
+    // A purchase: the tagger folds it and the scorer, on the changes stream, moves the band down.
+    const order = track('churn-t', 'order_completed', '2026-11-20T10:00:00Z', { orderId: 't-o9', revenue: 80 });
+    assert.equal((await postJson(stack.ingestUrl, { events: [order] }, stack.apiKey)).json.accepted, 1);
+    const after = await waitFor(async () => {
+      const u = await churnOf('churn-t');
+      return u.churn && u.churn.band !== 'HIGH' ? u : null;
+    }, 'churn-t to leave HIGH');
+    assert.equal(after.tags.some((t) => t.name === CHURN_TAG), false);
+    assert.deepEqual(await churnRowsOf('churn-t'), [membershipKey.churn(after.churn!.band)]);
+  });
+
   it('moves segments with the band on the changes stream too: a login after long silence puts a VIP at risk', async () => {
     // churn-a's orders, two years earlier.
     const orders = BUYERS['churn-a']!.map(([t, revenue], i) =>

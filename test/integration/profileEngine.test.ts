@@ -103,6 +103,44 @@ describe('tag rules and segments as data', () => {
     assert.equal((await gql(stack, 'mutation { deleteTagRule(id: "sharer") }')).json.data.deleteTagRule, true);
   });
 
+  it('applies every starter tag from real events through the running tagger', async () => {
+    const order = (u: string, t: string, revenue: number, extra: Record<string, unknown> = {}) =>
+      track(u, 'order_completed', t, { orderId: `${u}-${t}`, revenue, ...extra });
+    await send(
+      order('sp-hv', '2026-11-20T10:00:00Z', 1500),
+      order('sp-net', '2026-11-10T10:00:00Z', 1500),
+      track('sp-net', 'order_refunded', '2026-11-12T10:00:00Z', { orderId: 'sp-net-2026-11-10T10:00:00Z', revenue: 1500 }),
+      track('sp-cart', 'product_added_to_cart', '2026-11-20T10:00:00Z', { productId: 'p1', category: 'Toys' }),
+      track('sp-cart', 'login', '2026-11-21T12:00:00Z'),
+      order('sp-price', '2026-11-18T10:00:00Z', 40, { discount: 5 }),
+      order('sp-price', '2026-11-19T10:00:00Z', 40, { coupon: 'WINTER' }),
+      // Four views (weight 1 each, 30-day half-life) put the decayed score over the threshold of 3.
+      ...[1, 2, 3, 4].map((n) => track('sp-int', 'product_viewed', `2026-11-20T0${n}:00:00Z`, { productId: `p${n}`, category: 'Garden' })),
+      track('sp-neg', 'message_received', '2026-11-20T10:00:00Z', { text: 'The parcel arrived broken and support was useless. Terrible.' }),
+      track('sp-neg-zh', 'message_received', '2026-11-20T10:00:00Z', { text: '质量太差了，非常失望' }),
+      track('sp-ok', 'message_received', '2026-11-20T10:00:00Z', { text: 'Thanks, it arrived on time and works well.' }),
+      track('sp-pay', 'payment_failed', '2026-11-20T10:00:00Z', { orderId: 'x1' }),
+    );
+    const expected: Record<string, { has: string[]; not?: string[] }> = {
+      'sp-hv': { has: ['high_value', 'new_user'] },
+      'sp-net': { has: ['new_user'], not: ['high_value'] },
+      'sp-cart': { has: ['cart_abandoner'] },
+      'sp-price': { has: ['price_sensitive'], not: ['high_value'] },
+      'sp-int': { has: ['interest:garden'] },
+      'sp-neg': { has: ['negative_feedback'] },
+      'sp-neg-zh': { has: ['negative_feedback'] },
+      'sp-ok': { has: ['new_user'], not: ['negative_feedback'] },
+      'sp-pay': { has: ['payment_risk'] },
+    };
+    for (const [id, want] of Object.entries(expected)) {
+      // Both conditions are awaited: a refund may be folded a batch after its order.
+      await waitFor(async () => {
+        const names: string[] | undefined = (await user(id))?.tags.map((t: { name: string }) => t.name);
+        return names && want.has.every((t) => names.includes(t)) && !(want.not ?? []).some((t) => names.includes(t)) ? names : null;
+      }, `${id} to hold ${want.has.join(', ')}${want.not ? ` and not ${want.not.join(', ')}` : ''}`);
+    }
+  });
+
   it('previews time-based rules and derives stats at an explicit asOf (now by default)', async () => {
     await send(
       track('asof-1', 'order_completed', '2026-09-01T10:00:00Z', { orderId: 'asof-o1', revenue: 30 }),

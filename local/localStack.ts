@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import { dirname, join, resolve } from 'node:path';
@@ -11,6 +10,7 @@ import { DeadLetterStore } from './deadLetters.js';
 import { allLocalEnvironment, LOCAL_STAGE } from './environment.js';
 import { EventSourceMapping, type KinesisHandler } from './eventSourceMapping.js';
 import { startHttpServer, type HttpHandler } from './httpServer.js';
+import { schedule, scheduledEvent } from './schedules.js';
 import { provision } from './provision.js';
 import { startStorageProcess, type EmbeddedStorage } from './storage.js';
 
@@ -62,19 +62,6 @@ async function loadHandler<T>(fn: FunctionDefinition): Promise<T> {
   return mod.handler;
 }
 
-function scheduledEvent(name: string, time: Date): ScheduledEvent {
-  return {
-    version: '0',
-    id: randomUUID(),
-    'detail-type': 'Scheduled Event',
-    source: 'aws.events',
-    account: '000000000000',
-    time: time.toISOString(),
-    region: process.env.AWS_REGION ?? 'us-east-1',
-    resources: [`arn:aws:events:local:000000000000:rule/${name}`],
-    detail: {},
-  };
-}
 
 /**
  * Starts the whole stack on one machine: dynalite and kinesalite, the tables and streams from the shared
@@ -109,7 +96,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const mappings = new Map<FunctionName, EventSourceMapping>();
   const deadLetters = new Map<FunctionName, DeadLetterStore>();
   const scheduled = new Map<FunctionName, (e: ScheduledEvent) => Promise<unknown>>();
-  const timers: NodeJS.Timeout[] = [];
+  const stopSchedules: Array<() => Promise<void>> = [];
 
   for (const [name, fn] of Object.entries(FUNCTIONS) as Array<[FunctionName, FunctionDefinition]>) {
     if (fn.routes) {
@@ -134,11 +121,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     if (fn.schedule) {
       const handler = await loadHandler<(e: ScheduledEvent) => Promise<unknown>>(fn);
       scheduled.set(name, handler);
-      if (options.schedules) {
-        const run = () =>
-          handler(scheduledEvent(name, new Date())).catch((err) => console.error(`[schedule ${name}] failed:`, err));
-        timers.push(setInterval(run, fn.schedule.everyMinutes * 60_000));
-      }
+      if (options.schedules) stopSchedules.push(schedule(name, fn.schedule.everyMinutes * 60_000, handler));
     }
   }
   for (const mapping of mappings.values()) await mapping.start();
@@ -159,7 +142,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       return handler(scheduledEvent(name, time));
     },
     async close() {
-      for (const t of timers) clearInterval(t);
+      await Promise.all(stopSchedules.map((stop) => stop()));
       await new Promise<void>((r) => (server as Server).close(() => r()));
       await Promise.all([...mappings.values()].map((m) => m.stop()));
       resetClients();

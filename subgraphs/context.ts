@@ -2,6 +2,8 @@ import DataLoader from 'dataloader';
 import { GraphQLError } from 'graphql';
 import type { ApiKey, Scope } from '../core/auth/apiKeys.js';
 import { getProfiles, type StoredProfile } from '../core/store/profiles.js';
+import { listSegments } from '../core/store/rules.js';
+import type { Segment } from '../core/tagging/types.js';
 
 /** Table names the subgraphs read, from the graphql function's environment. */
 export interface SubgraphTables {
@@ -19,12 +21,16 @@ export interface RequestContext {
   key: ApiKey;
   /** Batches profile lookups of one request into BatchGetItem calls. */
   profiles: DataLoader<string, StoredProfile | null>;
+  /** The segment definitions, read once per request (`segments` on a page of users would read them per user). */
+  segments: () => Promise<Segment[]>;
   /** Wall-clock time of the request: the default `asOf` for figures derived at query time. */
   now: string;
 }
 
 export function createRequestContext(tables: SubgraphTables, key: ApiKey): RequestContext {
+  let segments: Promise<Segment[]> | undefined;
   return {
+    segments: () => (segments ??= listSegments(tables.rules)),
     tables,
     key,
     now: new Date().toISOString(),

@@ -1,9 +1,9 @@
 import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from '../aws/clients.js';
 
-/** An audit entry: every identity merge, refused link and rule change leaves one. */
+/** An audit entry: every identity merge, refused link, and tag rule or segment change leaves one. */
 export interface AuditEntry {
-  /** What it is about: `profile#<id>` or `rule#<id>`. */
+  /** What it is about: `profile#<id>`, `rule#<id>` or `segment#<id>`. */
   subject: string;
   /** Event time (merges) or request time (rule changes), plus a suffix that keeps entries unique. */
   at: string;

@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { GetCommand, PutCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { GraphQLError } from 'graphql';
 import { dynamo } from '../../core/aws/clients.js';
-import { listSegments } from '../../core/store/rules.js';
 import { badInput, requireScope, type RequestContext } from '../context.js';
 
 type Status = 'DRAFT' | 'ACTIVE' | 'PAUSED' | 'ENDED';
@@ -38,7 +37,7 @@ export const resolvers = {
       requireScope(ctx, 'campaigns:write');
       if (!input.name.trim()) throw badInput('name must not be empty', 'name');
       if (!/^[a-z][a-z0-9_-]{1,31}$/.test(input.channel)) throw badInput('channel must be a short lower-case name such as email', 'channel');
-      const segments = await listSegments(ctx.tables.rules);
+      const segments = await ctx.segments();
       if (!segments.some((s) => s.id === input.segmentId)) throw badInput(`segment ${input.segmentId} does not exist`, 'segmentId');
       const item = { id: randomUUID(), ...input, status: 'DRAFT', createdAt: ctx.now, updatedAt: ctx.now };
       await dynamo().send(new PutCommand({ TableName: ctx.tables.campaigns, Item: item }));

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { GraphQLError, GraphQLScalarType, Kind, type ValueNode } from 'graphql';
 import { dynamo } from '../../core/aws/clients.js';
@@ -6,12 +7,12 @@ import { decayedInterest } from '../../core/profile/fold.js';
 import { computeStats, windowSum, type ProfileStats } from '../../core/profile/stats.js';
 import type { IdentityKind, Profile } from '../../core/profile/types.js';
 import { check, matches, variablesRead } from '../../core/rules/index.js';
+import { writeAudit } from '../../core/store/audit.js';
 import { countMembers, listMembers, membershipKey } from '../../core/store/memberships.js';
 import { getIdentityLinks } from '../../core/store/identities.js';
 import { externalTagsOf, fromItem, type StoredProfile } from '../../core/store/profiles.js';
 import {
   deleteDefinition,
-  listSegments,
   listTagRules,
   putDefinition,
   VersionConflictError,
@@ -132,6 +133,34 @@ function conflict(err: unknown): never {
   throw err;
 }
 
+/** Audit subjects and actions of definition changes: `rule#<id>` / `segment#<id>`, `rule_created`, … */
+const AUDIT_NAME = { tag: 'rule', segment: 'segment' } as const;
+
+/** Leaves the audit entry of a rule or segment change, naming the API key (never the key itself) that made it. */
+async function auditDefinition(ctx: RequestContext, kind: 'tag' | 'segment', id: string, change: string, detail: Record<string, unknown>) {
+  const name = AUDIT_NAME[kind];
+  await writeAudit(ctx.tables.audit, {
+    subject: `${name}#${id}`,
+    at: `${ctx.now}#${change}#${randomUUID()}`,
+    action: `${name}_${change}`,
+    detail: { by: ctx.key.name, ...detail },
+  });
+}
+
+/** Saves a tag rule or segment (version-checked) and audits the change. */
+async function saveDefinition<T extends TagRule | Segment>(ctx: RequestContext, kind: 'tag' | 'segment', def: T, expectedVersion: number): Promise<T> {
+  const saved = await putDefinition(ctx.tables.rules, kind, def, expectedVersion).catch(conflict);
+  await auditDefinition(ctx, kind, def.id, expectedVersion === 0 ? 'created' : 'updated', { version: def.version, expression: def.expression });
+  return saved;
+}
+
+/** Deletes a tag rule or segment and audits it when it existed. */
+async function removeDefinition(ctx: RequestContext, kind: 'tag' | 'segment', id: string): Promise<boolean> {
+  const existed = await deleteDefinition(ctx.tables.rules, kind, id);
+  if (existed) await auditDefinition(ctx, kind, id, 'deleted', {});
+  return existed;
+}
+
 /**
  * Evaluates an expression over up to `sample` profiles at `asOf`, as the hourly sweep would, without saving
  * anything. (Not at each profile's own last event: a time-based rule such as `dormant` never matches there.)
@@ -233,11 +262,11 @@ export const resolvers = {
     },
     segment: async (_: unknown, args: { id: string }, ctx: RequestContext) => {
       requireScope(ctx, 'profiles:read');
-      return (await listSegments(ctx.tables.rules)).find((s) => s.id === args.id) ?? null;
+      return (await ctx.segments()).find((s) => s.id === args.id) ?? null;
     },
     segments: async (_: unknown, __: unknown, ctx: RequestContext) => {
       requireScope(ctx, 'profiles:read');
-      return listSegments(ctx.tables.rules);
+      return ctx.segments();
     },
     tagRules: async (_: unknown, __: unknown, ctx: RequestContext) => {
       requireScope(ctx, 'profiles:read');
@@ -247,17 +276,15 @@ export const resolvers = {
   Mutation: {
     createTagRule: async (_: unknown, { input }: { input: TagRuleInput }, ctx: RequestContext) => {
       requireScope(ctx, 'rules:write');
-      const rule = toTagRule(input, definitionId(input.id, input.tag), 1, ctx.now);
-      return putDefinition(ctx.tables.rules, 'tag', rule, 0).catch(conflict);
+      return saveDefinition(ctx, 'tag', toTagRule(input, definitionId(input.id, input.tag), 1, ctx.now), 0);
     },
     updateTagRule: async (_: unknown, args: { id: string; expectedVersion: number; input: TagRuleInput }, ctx: RequestContext) => {
       requireScope(ctx, 'rules:write');
-      const rule = toTagRule(args.input, args.id, args.expectedVersion + 1, ctx.now);
-      return putDefinition(ctx.tables.rules, 'tag', rule, args.expectedVersion).catch(conflict);
+      return saveDefinition(ctx, 'tag', toTagRule(args.input, args.id, args.expectedVersion + 1, ctx.now), args.expectedVersion);
     },
     deleteTagRule: async (_: unknown, args: { id: string }, ctx: RequestContext) => {
       requireScope(ctx, 'rules:write');
-      return deleteDefinition(ctx.tables.rules, 'tag', args.id);
+      return removeDefinition(ctx, 'tag', args.id);
     },
     previewTagRule: async (_: unknown, args: PreviewArgs, ctx: RequestContext) => {
       requireScope(ctx, 'profiles:read');
@@ -265,17 +292,15 @@ export const resolvers = {
     },
     createSegment: async (_: unknown, { input }: { input: SegmentInput }, ctx: RequestContext) => {
       requireScope(ctx, 'rules:write');
-      const segment = toSegment(input, definitionId(input.id, input.name), 1, ctx.now);
-      return putDefinition(ctx.tables.rules, 'segment', segment, 0).catch(conflict);
+      return saveDefinition(ctx, 'segment', toSegment(input, definitionId(input.id, input.name), 1, ctx.now), 0);
     },
     updateSegment: async (_: unknown, args: { id: string; expectedVersion: number; input: SegmentInput }, ctx: RequestContext) => {
       requireScope(ctx, 'rules:write');
-      const segment = toSegment(args.input, args.id, args.expectedVersion + 1, ctx.now);
-      return putDefinition(ctx.tables.rules, 'segment', segment, args.expectedVersion).catch(conflict);
+      return saveDefinition(ctx, 'segment', toSegment(args.input, args.id, args.expectedVersion + 1, ctx.now), args.expectedVersion);
     },
     deleteSegment: async (_: unknown, args: { id: string }, ctx: RequestContext) => {
       requireScope(ctx, 'rules:write');
-      return deleteDefinition(ctx.tables.rules, 'segment', args.id);
+      return removeDefinition(ctx, 'segment', args.id);
     },
     previewSegment: async (_: unknown, args: PreviewArgs, ctx: RequestContext) => {
       requireScope(ctx, 'profiles:read');
@@ -306,18 +331,21 @@ export const resolvers = {
         : []),
     ],
     segments: async (u: StoredProfile, _: unknown, ctx: RequestContext) => {
-      const all = await listSegments(ctx.tables.rules);
+      const all = await ctx.segments();
       return all.filter((s) => u.profile.segments[s.id]);
     },
     events: (u: StoredProfile, args: { first?: number | null; after?: string | null }) => {
       const first = pageSize(args.first);
-      const newestFirst = [...u.profile.recent].reverse();
+      // A cursor is a position in (timestamp, eventId) order, not an index or an event that must still be kept: paging
+      // stays right while new events arrive and old ones leave the 100-event ring.
+      const position = (e: { timestamp: string; eventId: string }) => `${e.timestamp}|${e.eventId}`;
       const after = decodeCursor(args.after);
-      const start = after ? newestFirst.findIndex((e) => e.eventId === after) + 1 : 0;
-      const page = newestFirst.slice(start, start + first);
+      const newestFirst = [...u.profile.recent].reverse();
+      const rest = after === undefined ? newestFirst : newestFirst.filter((e) => position(e) < after);
+      const page = rest.slice(0, first);
       return {
-        edges: page.map((e) => ({ cursor: encodeCursor(e.eventId), node: e })),
-        pageInfo: { hasNextPage: start + first < newestFirst.length, endCursor: page.length ? encodeCursor(page.at(-1)!.eventId) : null },
+        edges: page.map((e) => ({ cursor: encodeCursor(position(e)), node: e })),
+        pageInfo: { hasNextPage: rest.length > first, endCursor: page.length ? encodeCursor(position(page.at(-1)!)) : null },
       };
     },
     churn: (u: StoredProfile) => u.churn,

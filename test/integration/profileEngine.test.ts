@@ -101,6 +101,39 @@ describe('tag rules and segments as data', () => {
     const members = await gql(stack, '{ users(filter: { tag: "sharer" }) { totalCount edges { node { id } } } }');
     assert.equal(members.json.data.users.totalCount, 1);
     assert.equal((await gql(stack, 'mutation { deleteTagRule(id: "sharer") }')).json.data.deleteTagRule, true);
+    // Each change is audited (newest first) with the name of the key that made it; the refused stale update left none.
+    const audit = await listAudit(process.env.AUDIT_TABLE!, 'rule#sharer');
+    assert.deepEqual(audit.map((a) => [a.action, a.detail.by]), [['rule_deleted', 'admin'], ['rule_created', 'admin']]);
+    assert.equal(audit[1]!.detail.expression, 'count("share") >= 3');
+  });
+
+  it('pages a user’s events by position: new events and events leaving the 100-event ring never repeat a page', async () => {
+    const at = (n: number) => new Date(Date.UTC(2026, 10, 1) + n * 60_000).toISOString();
+    const login = (n: number) => track('pg-1', 'login', at(n), {}, { eventId: `pg-${n}` });
+    await send(...Array.from({ length: 100 }, (_, i) => login(i + 1)));
+    const newest = async () => (await gql(stack, '{ user(id: "pg-1") { events(first: 1) { edges { node { eventId } } } } }')).json.data.user?.events.edges[0]?.node.eventId;
+    await waitFor(async () => (await newest()) === 'pg-100', 'pg-1');
+    const page = async (first: number, after: string | null) =>
+      (await gql(stack, 'query($first: Int, $after: String) { user(id: "pg-1") { events(first: $first, after: $after) { edges { node { eventId } } pageInfo { hasNextPage endCursor } } } }', { first, after })).json.data.user.events;
+    const ids = (p: { edges: Array<{ node: { eventId: string } }> }) => p.edges.map((e) => e.node.eventId);
+
+    const first = await page(2, null);
+    assert.deepEqual(ids(first), ['pg-100', 'pg-99']);
+    // A newer event arrives between pages: the next page still starts right after pg-99.
+    await send(login(101));
+    await waitFor(async () => (await newest()) === 'pg-101', 'pg-101');
+    const second = await page(96, first.pageInfo.endCursor);
+    assert.deepEqual(ids(second), Array.from({ length: 96 }, (_, i) => `pg-${98 - i}`));
+    assert.equal(second.pageInfo.hasNextPage, true);
+    // Three more arrive: pg-3 (the cursor’s event) and older leave the ring. The next page is what is still kept
+    // after the cursor, nothing, rather than a restart from the newest.
+    await send(login(102), login(103), login(104));
+    await waitFor(async () => (await newest()) === 'pg-104', 'pg-104');
+    const third = await page(10, second.pageInfo.endCursor);
+    assert.deepEqual(ids(third), []);
+    assert.equal(third.pageInfo.hasNextPage, false);
+    const bad = await gql(stack, '{ user(id: "pg-1") { events(after: "not a cursor") { edges { cursor } } } }');
+    assert.equal(bad.json.errors[0].extensions.code, 'BAD_USER_INPUT');
   });
 
   it('applies every starter tag from real events through the running tagger', async () => {

@@ -67,6 +67,8 @@ export interface FunctionDefinition {
   /** Streams that trigger the function through an event source mapping. */
   source?: StreamSourceSettings;
   schedule?: ScheduleSettings;
+  /** Instances that may run at once (reserved concurrency); unset: no limit of its own. */
+  reservedConcurrency?: number;
   /** Served over HTTP: the route(s) API Gateway (or the local server) sends here. */
   routes?: readonly string[];
 }
@@ -180,7 +182,10 @@ export const FUNCTIONS = {
     timeoutSeconds: 900,
     tables: [...PROFILE_ENGINE_TABLES, 'jobs'],
     writesStreams: ['changes'],
-    schedule: { everyMinutes: 60 },
+    // Each minute: the hourly sweep at the top of the hour, else a sweep only if rules or segments changed
+    // (core/tagging/scheduledSweep.ts). One at a time: a long sweep holds later ticks back instead of racing them.
+    schedule: { everyMinutes: 1 },
+    reservedConcurrency: 1,
   },
   churnScorer: {
     name: 'churnScorer',

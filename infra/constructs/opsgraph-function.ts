@@ -105,6 +105,7 @@ export class OpsgraphFunction extends Construct {
       architecture: lambda.Architecture.ARM_64,
       memorySize: def.memoryMb,
       timeout: Duration.seconds(def.timeoutSeconds),
+      reservedConcurrentExecutions: def.reservedConcurrency,
       role: this.role,
       logGroup: this.logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,

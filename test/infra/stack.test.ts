@@ -262,6 +262,17 @@ for (const stageName of STAGE_NAMES) {
       }
     });
 
+    test('reserved concurrency as the definitions declare it (the sweeper: one tick at a time)', () => {
+      const { template } = get(stageName);
+      assert.equal(FUNCTIONS.sweeper.reservedConcurrency, 1);
+      for (const def of Object.values(FUNCTIONS) as FunctionDefinition[]) {
+        template.hasResourceProperties('AWS::Lambda::Function', {
+          FunctionName: physicalName(stageName, def.name),
+          ReservedConcurrentExecutions: def.reservedConcurrency ?? Match.absent(),
+        });
+      }
+    });
+
     test('HTTP API: one route per FUNCTIONS route to its function, access logs and throttling per stage', () => {
       const { template, resources, stage } = get(stageName);
       const expected = (Object.values(FUNCTIONS) as FunctionDefinition[]).flatMap((f) =>

@@ -247,4 +247,26 @@ describe('tag rules and segments as data', () => {
     const dormant = await gql(stack, '{ users(filter: { tag: "dormant" }) { edges { node { id } } } }');
     assert.ok(dormant.json.data.users.edges.some((e: { node: { id: string } }) => e.node.id === 'sleepy'));
   });
+
+  it('fills a new segment from existing profiles at the next minute’s tick, and otherwise sweeps only hourly', async () => {
+    // Settle the sweeper on the current rules first (its first tick ever sweeps, having no record).
+    await stack.runScheduled('sweeper', new Date('2026-11-23T09:01:00Z'));
+    const created = await gql(stack, 'mutation { createSegment(input: { id: "fill_me", name: "Fill me", expression: "stats.revenue >= 103" }) { id } }');
+    assert.equal(created.json.data.createSegment.id, 'fill_me');
+    const size = async () => (await gql(stack, '{ segment(id: "fill_me") { size members(first: 100) { edges { node { id } } } } }')).json.data.segment;
+    assert.equal((await size()).size, 0, 'no profile changed since: nothing has evaluated the new segment yet');
+
+    await new Promise((r) => setTimeout(r, 1100)); // the sweeper's rule cache (1 s in tests)
+    const tick = (t: string) => stack.runScheduled('sweeper', new Date(t)) as Promise<{ trigger: string; scanned: number }>;
+    const filled = await tick('2026-11-23T09:02:00Z');
+    assert.equal(filled.trigger, 'rules_changed');
+    assert.ok(filled.scanned > 0);
+    const after = await size();
+    assert.ok(after.size >= 2, `size ${after.size}`);
+    const members = after.members.edges.map((e: { node: { id: string } }) => e.node.id);
+    assert.ok(members.includes('s4') && members.includes('s5') && !members.includes('s1'));
+    // Nothing changed since: the next minutes do nothing; the top of the hour sweeps regardless.
+    assert.deepEqual(await tick('2026-11-23T09:03:00Z'), { trigger: 'none', scanned: 0, changed: 0 });
+    assert.equal((await tick('2026-11-23T10:00:00Z')).trigger, 'hourly');
+  });
 });

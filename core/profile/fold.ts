@@ -1,4 +1,5 @@
 import type { StoredEvent } from '../events/schema.js';
+import { anonymousProfileId } from '../identity/identities.js';
 import { isNegative } from '../text/sentiment.js';
 import {
   DAY_RETENTION,
@@ -47,14 +48,23 @@ function bump(profile: Profile, day: string, key: string, by: number): void {
 
 /**
  * Whether a record was already applied to this profile: its sequence number is at or below the shard's
- * watermark (redelivery, retry from an earlier checkpoint) or its event id was seen (a client resend).
+ * watermark (redelivery, retry from an earlier checkpoint) or its event id was seen (a client resend). A record
+ * that reached the profile through an identity link (its user or anonymous id names another profile) is also
+ * checked against the watermarks of the histories merged in.
  */
-export function alreadyApplied(profile: Profile, eventId: string, position?: RecordPosition): boolean {
+export function alreadyApplied(profile: Profile, event: Pick<StoredEvent, 'eventId' | 'userId' | 'anonymousId'>, position?: RecordPosition): boolean {
   if (position) {
-    const mark = profile.dedup.shards[position.shardId];
-    if (mark !== undefined && compareSequence(position.sequenceNumber, mark) <= 0) return true;
+    const below = (mark: string | undefined) => mark !== undefined && compareSequence(position.sequenceNumber, mark) <= 0;
+    if (below(profile.dedup.shards[position.shardId])) return true;
+    const merged = profile.dedup.merged;
+    if (merged && ownerOf(event) !== profile.userId && below(merged[position.shardId])) return true;
   }
-  return seenIds(profile).has(eventId);
+  return seenIds(profile).has(event.eventId);
+}
+
+/** The profile an event names by itself, before identity links: its user id, or its anonymous visitor's. */
+function ownerOf(event: Pick<StoredEvent, 'userId' | 'anonymousId'>): string {
+  return event.userId ?? anonymousProfileId(event.anonymousId!);
 }
 
 /** Kinesis sequence numbers are decimal strings of up to 128 bits; compare without BigInt allocation. */
@@ -178,7 +188,7 @@ export function pruneDays(profile: Profile): void {
  * const applied = foldEvent(profile, event, { shardId: 'shardId-000000000000', sequenceNumber: '4959…' });
  */
 export function foldEvent(profile: Profile, event: StoredEvent, position?: RecordPosition): boolean {
-  if (alreadyApplied(profile, event.eventId, position)) return false;
+  if (alreadyApplied(profile, event, position)) return false;
   const at = event.timestamp;
   const day = dayOf(at);
   const newDay = !(day in profile.days);

@@ -66,9 +66,13 @@ export function mergeProfiles(target: Profile, source: Profile): void {
     .sort((a, b) => (a.timestamp < b.timestamp ? -1 : a.timestamp > b.timestamp ? 1 : 0))
     .slice(-RECENT_EVENTS);
   target.dedup.ids = [...new Set([...target.dedup.ids, ...source.dedup.ids])].slice(-DEDUP_IDS);
-  for (const [shard, seq] of Object.entries(source.dedup.shards)) {
-    const mine = target.dedup.shards[shard];
-    if (mine === undefined || compareSequence(seq, mine) > 0) target.dedup.shards[shard] = seq;
+  // The source's watermarks guard only its own history's records, which now arrive here through a link.
+  const merged = (target.dedup.merged ??= {});
+  for (const marks of [source.dedup.shards, source.dedup.merged ?? {}]) {
+    for (const [shard, seq] of Object.entries(marks)) {
+      const mine = merged[shard];
+      if (mine === undefined || compareSequence(seq, mine) > 0) merged[shard] = seq;
+    }
   }
   target.mergedFrom = [...new Set([...target.mergedFrom, source.userId, ...source.mergedFrom])];
 }

@@ -98,8 +98,13 @@ export interface Profile {
   tags: Record<string, TagState>;
   segments: Record<string, SegmentState>;
   recent: EventSummary[];
-  /** Redelivery guards: recent event ids and the highest applied sequence number per shard. */
-  dedup: { ids: string[]; shards: Record<string, string> };
+  /**
+   * Redelivery guards: recent event ids, the highest applied sequence number per shard, and (`merged`) the same for
+   * the histories of profiles merged into this one, which guard only records that reached this profile through an
+   * identity link. (Folding those into `shards` would skip this profile's own records below them that a failed
+   * attempt left unapplied.) `merged` is absent on profiles stored before it existed.
+   */
+  dedup: { ids: string[]; shards: Record<string, string>; merged?: Record<string, string> };
   /** Profile ids merged into this one (identify/alias). */
   mergedFrom: string[];
 }

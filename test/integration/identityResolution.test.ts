@@ -128,6 +128,27 @@ describe('identity resolution', () => {
     assert.deepEqual(user.mergedFrom, ['anon:retry-a']);
   });
 
+  it('keeps a merged history’s watermarks apart: the user’s own unapplied record below them still counts', async () => {
+    const tables = profileEngineTables();
+    const rules = await new RuleCache(process.env.RULES_TABLE!, 60).get();
+    const shard = 'shardId-000000000007';
+    const atSeq = (r: ReturnType<typeof record>, seq: number) => {
+      const s = String(seq).padStart(56, '0');
+      return { ...r, kinesis: { ...r.kinesis, sequenceNumber: s }, eventID: `${shard}:${s}` };
+    };
+    const anonRecord = atSeq(record(anonOrder('wm-a', 1), shard), 2000);
+    await processBatch([anonRecord], tables, rules);
+    // The user's own record sits below the anonymous history's watermark on the same shard (its first attempt
+    // failed, say). Merging in that batch must not make it look applied.
+    const own = atSeq(record({ ...anonOrder('x', 2), eventId: 'wm-own', anonymousId: undefined, userId: 'wm-u' }, shard), 1500);
+    const link = atSeq(record(identify('wm-u', 'wm-a'), shard), 2100);
+    assert.deepEqual((await processBatch([own, link], tables, rules)).failed, []);
+    assert.equal((await profileOf('wm-u'))!.profile.orders.count, 2, 'the merged order and the user’s own');
+    // The anonymous record delivered again now reaches the user through the link, and is recognised as applied.
+    await processBatch([anonRecord, link], tables, rules);
+    assert.equal((await profileOf('wm-u'))!.profile.orders.count, 2);
+  });
+
   it('refuses links past the per-kind limit: the identity is not linked and its events stay apart', async () => {
     const tables = profileEngineTables();
     const rules = await new RuleCache(process.env.RULES_TABLE!, 60).get();

@@ -54,10 +54,10 @@ function bump(profile: Profile, day: string, key: string, by: number): void {
  */
 export function alreadyApplied(profile: Profile, event: Pick<StoredEvent, 'eventId' | 'userId' | 'anonymousId'>, position?: RecordPosition): boolean {
   if (position) {
-    const below = (mark: string | undefined) => mark !== undefined && compareSequence(position.sequenceNumber, mark) <= 0;
-    if (below(profile.dedup.shards[position.shardId])) return true;
-    const merged = profile.dedup.merged;
-    if (merged && ownerOf(event) !== profile.userId && below(merged[position.shardId])) return true;
+    const mark = profile.dedup.shards[position.shardId];
+    if (mark !== undefined && compareSequence(position.sequenceNumber, mark) <= 0) return true;
+    const merged = profile.dedup.merged?.[position.shardId];
+    if (merged !== undefined && compareSequence(position.sequenceNumber, merged) <= 0 && ownerOf(event) !== profile.userId) return true;
   }
   return seenIds(profile).has(event.eventId);
 }

@@ -72,8 +72,9 @@ async function route(decoded: Decoded[], identitiesTable: string): Promise<Map<s
       lookups.push(identityKey({ kind: 'ANONYMOUS_ID', value: event.previousId }));
     }
   }
+  const stored = await getIdentityLinks(identitiesTable, lookups);
   const links = new Map<string, string>();
-  for (const [id, link] of await getIdentityLinks(identitiesTable, lookups)) links.set(id, link.userId);
+  for (const [id, link] of stored) links.set(id, link.userId);
 
   const groups = new Map<string, Group>();
   const groupOf = (userId: string) => {
@@ -107,9 +108,10 @@ async function route(decoded: Decoded[], identitiesTable: string): Promise<Map<s
         if (current === anonymous) group.merges.push({ from: current, ref, event: e });
         group.links.push({ ref, previousUserId: current, at: e.timestamp });
         links.set(anonKey(e.anonymousId), target);
-      } else if (!group.merges.some((m) => m.from === anonymous)) {
-        // Linked already, by this record's earlier attempt perhaps: if the anonymous profile is still stored, that
-        // attempt failed before deleting it, and the merge finishes now (prepareGroup skips it if absent).
+      } else if (stored.get(anonKey(e.anonymousId))?.linkedAt === e.timestamp && !group.merges.some((m) => m.from === anonymous)) {
+        // Linked by this very event, so this is a retry of the attempt that linked it: if the anonymous profile is
+        // still stored, that attempt failed before deleting it, and the merge finishes now (prepareGroup skips it
+        // if absent). Only then: looking it up for every event of a linked visitor would double the reads.
         group.merges.push({ from: anonymous, ref, event: e });
       }
     }

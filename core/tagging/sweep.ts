@@ -58,8 +58,9 @@ async function sweepOne(
 /**
  * Re-evaluates tag rules and segments on a stored profile at `asOf` and, when anything changed, writes the
  * membership rows, the changes and the profile (version-checked). Returns whether the profile was written; a
- * profile the tagger wrote meanwhile is skipped, because the tagger evaluated it itself with the same inputs.
- * Used by the hourly sweep and by the churn scorer when a churn band change moves segments.
+ * profile the tagger wrote meanwhile is skipped, because the tagger evaluated it itself (with the churn score it
+ * read; the next sweep settles a score written in between). Used by the sweeps and by the churn scorer when a
+ * churn band change moves segments.
  *
  * @example
  * await reevaluateStored(tables, await rules.get(), '2027-06-01T00:00:00.000Z', { ...stored, churn: newScore });

@@ -72,7 +72,10 @@ export function initialBanditState(numArms: number): BanditState {
   return { weights: new Array<number>(numArms).fill(1 / numArms), updatedAt: null, seed: 0, updates: 0, bestArmProbabilities: null };
 }
 
-/** Small, fast, seedable PRNG (mulberry32), uniform in [0, 1). */
+/**
+ * Small, fast, seedable PRNG (mulberry32), uniform in [0, 1).
+ * @example const rng = mulberry32(42); rng(); // same sequence for the same seed
+ */
 export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
   return () => {

@@ -11,7 +11,7 @@
  * - an invoice whose number starts with `C` is a cancellation → `order_refunded` of the amount;
  * - any other invoice with a positive total → `order_completed`; with a negative total (bad-debt adjustments)
  *   → `order_refunded`; with a zero total (free samples, stock write-offs) → no event, counted in the plan stats;
- * - the invoice time is its earliest row's `InvoiceDate`, read as UTC (as `core/data/transactions.ts` does);
+ * - the invoice time is its earliest row's `InvoiceDate`, read as UTC (as `tools/data/transactions.ts` does);
  * - each customer gets one `identify` with `traits.country` at their first row's time (every invoice counts,
  *   zero-total ones too), carrying that row's country;
  * - rows without a CustomerID are guest checkouts: each guest invoice is its own anonymous visitor
@@ -22,8 +22,8 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readCsv } from '../core/data/csv.js';
-import { parseTimestamp } from '../core/data/transactions.js';
+import { readCsv } from '../tools/data/csv.js';
+import { parseTimestamp } from '../tools/data/transactions.js';
 import { MAX_EVENT_BYTES, MAX_EVENTS_PER_REQUEST, MAX_REQUEST_BYTES } from '../core/events/schema.js';
 
 /** Repository root (this file lives in `scripts/`). */

@@ -1,6 +1,6 @@
 /**
  * Expected profile figures of the Online Retail replay, computed straight from the CSV with this file's own
- * parsing (no code shared with the replay or `core/data`), so a replay bug cannot hide behind itself.
+ * parsing (no code shared with the replay or `tools/data`), so a replay bug cannot hide behind itself.
  *
  * The business rules, which `scripts/replay-lib.ts` applies too:
  * - rows are grouped into invoices by (CustomerID, InvoiceNo); duplicate rows are real line items and count;

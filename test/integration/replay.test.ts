@@ -12,8 +12,8 @@ import {
   sendPlan,
   type Checkpoint,
   type ReplayPlan,
-} from '../../scripts/replay-lib.js';
-import { compareWithGraphql, computeExpected, sampleIds, type ExpectedProfiles } from '../support/onlineRetailExpected.js';
+} from '../../tools/replay/index.js';
+import { compareWithGraphql, computeExpected, sampleIds, type ExpectedProfiles } from '../../tools/replay/verify.js';
 import { gql, startTestStack } from '../support/stack.js';
 
 // UCI Online Retail (Chen, Sain & Guo 2012, doi:10.24432/C5BW33), CC BY 4.0.

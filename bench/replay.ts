@@ -13,8 +13,8 @@ import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startLocalStack } from '../local/localStack.js';
-import { DEFAULT_CSV, runReplay } from '../scripts/replay-lib.js';
-import { compareWithGraphql, computeExpected, sampleIds } from '../test/support/onlineRetailExpected.js';
+import { DEFAULT_CSV, runReplay } from '../tools/replay/index.js';
+import { compareWithGraphql, computeExpected, sampleIds } from '../tools/replay/verify.js';
 
 const { values } = parseArgs({
   options: {
@@ -24,8 +24,16 @@ const { values } = parseArgs({
     'guest-sample': { type: 'string' },
     keep: { type: 'boolean', default: false },
     quiet: { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
   },
 });
+if (values.help) {
+  process.stdout.write(
+    'Usage: npm run bench:replay -- [--csv PATH] [--concurrency 4] [--sample N|all] [--guest-sample N] [--keep] [--quiet]\n' +
+      'Replays the whole Online Retail file through a fresh embedded stack, then verifies the profiles.\n',
+  );
+  process.exit(0);
+}
 const csvPath = resolve(values.csv ?? DEFAULT_CSV);
 const concurrency = Number(values.concurrency ?? 4);
 const SEED = 20111209;

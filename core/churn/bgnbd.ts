@@ -1,6 +1,6 @@
 /**
  * BG/NBD ("buy till you die", Fader, Hardie & Lee 2005) closed forms used as churn features.
- * Time is in days. The four population parameters are fitted once at training time (see train/bgnbdFit.ts)
+ * Time is in days. The four population parameters are fitted once at training time (see tools/churn-training/bgnbdFit.ts)
  * and stored in the model artifact, so scoring is a couple of `Math.pow` calls per profile.
  */
 

@@ -211,7 +211,8 @@ const scratchC = new Float64Array(FEATURE_COUNT);
  * @example
  * ```ts
  * score(model, profile, '2011-09-09T23:59:59.999Z');
- * // { probability: 0.81, band: 'HIGH', reasons: ['No purchase for 74 days (typical gap 21 days) — raises risk', …],
+ * // { probability: 0.81, band: 'HIGH',
+ * //   reasons: ['No purchase for 74 days, longer than the typical gap of 21 days — raises risk', …],
  * //   modelVersion: 'churn-blend-…' }
  * ```
  */
@@ -223,5 +224,5 @@ export function score(model: ChurnModel, profile: ChurnProfile, asOf: number | s
     return { probability, band: bandOf(model, probability), reasons: [], modelVersion: model.version };
   }
   const probability = sigmoid(contributions(model, x, scratchC));
-  return { probability, band: bandOf(model, probability), reasons: explain(x, scratchC), modelVersion: model.version };
+  return { probability, band: bandOf(model, probability), reasons: explain(x, scratchC, 3, model.ctx.horizonDays), modelVersion: model.version };
 }

@@ -6,8 +6,8 @@ import type { Profile } from '../profile/types.js';
 
 /**
  * The profile fields churn features are computed from (and nothing else). Training folds only orders and refunds
- * (`activity.ts`), while the live profile folds every event, so features may read only what purchases and refunds
- * alone determine: `orders`, the {@link ORDER_EVENT} count and `$revenue` of the day buckets, and
+ * (`tools/churn-training/activity.ts`), while the live profile folds every event, so features may read only what
+ * purchases and refunds alone determine: `orders`, the {@link ORDER_EVENT} count and `$revenue` of the day buckets, and
  * `lastAt[`{@link REFUND_EVENT}`]`. Never `firstSeenAt`, `lastSeenAt`, `counters` or other event names: a login or a
  * page view moves those live but never in training (train/serve skew; see test/unit/churn-features.test.ts).
  */

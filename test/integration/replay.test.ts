@@ -7,13 +7,15 @@ import { after, before, describe, it } from 'node:test';
 import {
   DEFAULT_CSV,
   planReplay,
+  progressProbesOf,
   readCheckpoint,
   runReplay,
+  sampleProgress,
   sendPlan,
   type Checkpoint,
   type ReplayPlan,
-} from '../../scripts/replay-lib.js';
-import { compareWithGraphql, computeExpected, sampleIds, type ExpectedProfiles } from '../support/onlineRetailExpected.js';
+} from '../../tools/replay/index.js';
+import { compareWithGraphql, computeExpected, sampleIds, type ExpectedProfiles } from '../../tools/replay/verify.js';
 import { gql, startTestStack } from '../support/stack.js';
 
 // UCI Online Retail (Chen, Sain & Guo 2012, doi:10.24432/C5BW33), CC BY 4.0.
@@ -103,6 +105,21 @@ describe('Online Retail replay through POST /v1/events', () => {
     assert.equal(summary.caught_up, true);
     assert.equal((await readCheckpoint(checkpointPath, plan.fingerprint))?.sent, plan.events.length);
     assert.deepEqual(await stack.deadLetters.get('tagger')!.list(), []);
+    // Caught up, the sampled profiles show every planned order and refund (the catch-up bar's estimate is 100%).
+    assert.equal(await sampleProgress(progressProbesOf(plan, 40), { graphqlUrl: stack.graphqlUrl, apiKey: stack.apiKey }), 1);
+  });
+
+  it('samples distinct profiles across the plan for the catch-up progress, each with its planned orders and refunds', async () => {
+    const probes = progressProbesOf(plan, 40);
+    assert.ok(probes.length > 20 && probes.length <= 40, `${probes.length} probes`);
+    assert.equal(new Set(probes.map((p) => p.profileId)).size, probes.length);
+    for (const p of probes) {
+      const planned = plan.profileIds.filter((id, i) => id === p.profileId && !plan.eventIds[i]!.startsWith('identify-')).length;
+      assert.equal(p.planned, planned);
+    }
+    // Profiles nobody has sent anything to show nothing applied.
+    const nobody = [{ profileId: 'no-such-user', planned: 3 }];
+    assert.equal(await sampleProgress(nobody, { graphqlUrl: stack.graphqlUrl, apiKey: stack.apiKey }), 0);
   });
 
   it('gives sampled customers the stats computed independently from the CSV', async () => {

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { csvOptionsFromFlags, DEFAULT_CSV, loadChurnData, parseChurnArgs } from '../../scripts/churn-cli-args.js';
+import { csvOptionsFromFlags, DEFAULT_CSV, loadChurnData, parseChurnArgs } from '../../tools/churn-training/cli/args.js';
 
 const flags = (...argv: string[]) => csvOptionsFromFlags(parseChurnArgs(argv, {}).values);
 const quiet = () => {};
@@ -73,14 +73,14 @@ test('a cutoff whose label window runs past the data is an error naming the cuto
 test('the commands exit with the error instead of running', () => {
   const root = fileURLToPath(new URL('../..', import.meta.url));
   const run = (script: string, ...argv: string[]) =>
-    spawnSync(process.execPath, ['--import', 'tsx', `scripts/${script}`, ...argv], { cwd: root, encoding: 'utf8' });
-  const cols = run('churn-eval.ts', '--user-col', 'customer_id');
+    spawnSync(process.execPath, ['--import', 'tsx', `tools/churn-training/cli/${script}`, ...argv], { cwd: root, encoding: 'utf8' });
+  const cols = run('eval.ts', '--user-col', 'customer_id');
   assert.equal(cols.status, 1);
   assert.match(cols.stderr, /churn-eval: --user-col without --csv/);
-  const late = run('churn-eval.ts', '--csv', csvPath, '--user-col', 'user', '--time-col', 'ts', '--amount-col', 'total', '--cutoff', '2023-04-15', '--quiet');
+  const late = run('eval.ts', '--csv', csvPath, '--user-col', 'user', '--time-col', 'ts', '--amount-col', 'total', '--cutoff', '2023-04-15', '--quiet');
   assert.equal(late.status, 1);
   assert.match(late.stderr, /churn-eval: cutoff 2023-04-15 with a 90-day horizon: the label window ends/);
-  const train = run('churn-train.ts', '--csv', csvPath, '--user-col', 'user', '--time-col', 'ts', '--amount-col', 'a', '--qty-col', 'q', '--price-col', 'p');
+  const train = run('train.ts', '--csv', csvPath, '--user-col', 'user', '--time-col', 'ts', '--amount-col', 'a', '--qty-col', 'q', '--price-col', 'p');
   assert.equal(train.status, 1);
   assert.match(train.stderr, /churn-train: give either --amount-col or --qty-col with --price-col, not both/);
 });

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { buildProfiles, emptyChurnProfile, foldOrder } from '../../core/churn/activity.js';
+import { buildProfiles, emptyChurnProfile, foldOrder } from '../../tools/churn-training/activity.js';
 import { bgnbdPAlive, bgnbdPNoPurchase, lnGamma } from '../../core/churn/bgnbd.js';
 import { dayNumber } from '../../core/churn/days.js';
 import { extractFeatures, F, FEATURE_COUNT } from '../../core/churn/features.js';
 import { loadModelFile, score } from '../../core/churn/model.js';
-import { cutoffAsOf } from '../../core/churn/train/protocol.js';
-import type { Order } from '../../core/data/transactions.js';
+import { cutoffAsOf } from '../../tools/churn-training/protocol.js';
+import type { Order } from '../../tools/data/transactions.js';
 import { foldEvent } from '../../core/profile/fold.js';
 import { emptyProfile } from '../../core/profile/types.js';
 

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { auc, brier, calibrationTable, logLoss, topLift } from '../../core/churn/train/metrics.js';
-import { churnLabel, cutoffAsOf, cutoffDate, defaultCutoff, trainingCutoffs } from '../../core/churn/train/protocol.js';
-import { nelderMead } from '../../core/churn/train/bgnbdFit.js';
+import { auc, brier, calibrationTable, logLoss, topLift } from '../../tools/churn-training/metrics.js';
+import { churnLabel, cutoffAsOf, cutoffDate, defaultCutoff, trainingCutoffs } from '../../tools/churn-training/protocol.js';
+import { nelderMead } from '../../tools/churn-training/bgnbdFit.js';
 
 test('auc on known cases, ties counted as half', () => {
   assert.equal(auc([0.1, 0.4, 0.35, 0.8], [0, 0, 1, 1]), 0.75);

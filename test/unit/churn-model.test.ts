@@ -1,16 +1,16 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { buildProfiles } from '../../core/churn/activity.js';
-import { mulberry32 } from '../../core/churn/train/random.js';
+import { buildProfiles } from '../../tools/churn-training/activity.js';
+import { mulberry32 } from '../../tools/churn-training/random.js';
 import { parseArtifact } from '../../core/churn/artifact.js';
 import { extractFeatures, FEATURE_COUNT } from '../../core/churn/features.js';
 import { bandOf, contributions, loadModel, predictFeatures, score } from '../../core/churn/model.js';
-import { evaluateAtCutoff } from '../../core/churn/train/evaluate.js';
-import { cutoffAsOf, cutoffDate } from '../../core/churn/train/protocol.js';
-import { trainChurnModel } from '../../core/churn/train/recipe.js';
-import { generateSyntheticLog } from '../../core/churn/train/synthetic.js';
-import { splitCsvRecord } from '../../core/data/csv.js';
-import { parseTimestamp, type Order } from '../../core/data/transactions.js';
+import { evaluateAtCutoff } from '../../tools/churn-training/evaluate.js';
+import { cutoffAsOf, cutoffDate } from '../../tools/churn-training/protocol.js';
+import { trainChurnModel } from '../../tools/churn-training/recipe.js';
+import { generateSyntheticLog } from '../../tools/churn-training/synthetic.js';
+import { splitCsvRecord } from '../../tools/data/csv.js';
+import { parseTimestamp, type Order } from '../../tools/data/transactions.js';
 import { foldEvent } from '../../core/profile/fold.js';
 import { emptyProfile } from '../../core/profile/types.js';
 

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { gzipSync } from 'node:zlib';
-import { readCsv, splitCsvRecord } from '../../core/data/csv.js';
-import { parseRowFilter, parseTimestamp, readOrders } from '../../core/data/transactions.js';
+import { readCsv, splitCsvRecord } from '../../tools/data/csv.js';
+import { parseRowFilter, parseTimestamp, readOrders } from '../../tools/data/transactions.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'opsgraph-tx-'));
 

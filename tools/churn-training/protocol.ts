@@ -5,10 +5,10 @@
  *
  * A cutoff date `YYYY-MM-DD` means the END of that UTC day: everything stamped on the cutoff date is known.
  */
-import type { Order } from '../../data/transactions.js';
-import { buildProfiles, emptyChurnProfile, foldOrder } from '../activity.js';
-import { dayKey, dayOf } from '../days.js';
-import { DAY_MS, type ChurnProfile } from '../types.js';
+import type { Order } from '../data/transactions.js';
+import { buildProfiles, emptyChurnProfile, foldOrder } from './activity.js';
+import { dayKey, dayOf } from '../../core/churn/days.js';
+import { DAY_MS, type ChurnProfile } from '../../core/churn/types.js';
 
 /**
  * The `asOf` instant of a cutoff date: the last millisecond of that UTC day.

@@ -3,17 +3,17 @@
  * By default it trains on the file's own earlier cutoffs first (the same recipe as churn-train), so it measures the
  * method on fresh data; `--model PATH` evaluates a saved artifact as it is instead.
  *
- *   npx tsx scripts/churn-eval.ts [data flags] [--model PATH]
+ *   npx tsx tools/churn-training/cli/eval.ts [data flags] [--model PATH]
  *
  * The last stdout line is one JSON object (auc, baseline_recency_auc, baseline_logistic_auc, logloss, brier, …).
  */
-import { loadModel, loadModelFile } from '../core/churn/model.js';
-import { evaluateAtCutoff } from '../core/churn/train/evaluate.js';
-import type { BinaryReport } from '../core/churn/train/metrics.js';
-import { trainChurnModel } from '../core/churn/train/recipe.js';
-import { DATA_USAGE, loadChurnData, parseChurnArgs, stderrLogger } from './churn-cli-args.js';
+import { loadModel, loadModelFile } from '../../../core/churn/model.js';
+import { evaluateAtCutoff } from '../evaluate.js';
+import type { BinaryReport } from '../metrics.js';
+import { trainChurnModel } from '../recipe.js';
+import { DATA_USAGE, loadChurnData, parseChurnArgs, stderrLogger } from './args.js';
 
-const USAGE = `Usage: npx tsx scripts/churn-eval.ts [data flags] [--model PATH] [--quiet]
+const USAGE = `Usage: npx tsx tools/churn-training/cli/eval.ts [data flags] [--model PATH] [--quiet]
 Without --model: trains on the data's earlier cutoffs, then evaluates at --cutoff.
 With --model: evaluates that saved artifact as it is.
 ${DATA_USAGE}`;

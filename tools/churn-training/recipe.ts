@@ -7,10 +7,10 @@
  * before the 2011-09-09 test cutoff's training boundary (2011-04-12, 2011-05-12, 2011-06-11), never on the test
  * cutoff itself; see docs/churn-model-card.md.
  */
-import type { Order } from '../../data/transactions.js';
-import { ARTIFACT_SCHEMA, artifactVersion, type ChurnArtifact } from '../artifact.js';
-import type { BgNbdParams } from '../bgnbd.js';
-import { extractFeatures, F, FEATURE_COUNT, FEATURE_NAMES, type RfmSummary } from '../features.js';
+import type { Order } from '../data/transactions.js';
+import { ARTIFACT_SCHEMA, artifactVersion, type ChurnArtifact } from '../../core/churn/artifact.js';
+import type { BgNbdParams } from '../../core/churn/bgnbd.js';
+import { extractFeatures, F, FEATURE_COUNT, FEATURE_NAMES, type RfmSummary } from '../../core/churn/features.js';
 import { fitBgNbd } from './bgnbdFit.js';
 import { trainGbm, type GbmParams, type Matrix } from './gbm.js';
 import { trainLogistic } from './logistic.js';

@@ -1,19 +1,19 @@
 /**
- * Command-line flags shared by churn-train and churn-eval: where the transactions are and how to read them.
+ * Command-line flags shared by `cli/train.ts` and `cli/eval.ts`: where the transactions are and how to read them.
  * With no `--csv`, the UCI Online Retail file and its columns are the defaults (column flags are then an error, not
  * ignored).
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { dirname, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ONLINE_RETAIL_COLUMNS, parseRowFilter, readOrders, type Order, type TransactionCsvOptions, type TransactionReadStats } from '../core/data/transactions.js';
-import { HYPERPARAMETERS } from '../core/churn/train/recipe.js';
-import { assertLabelWindowInData, cutoffAsOf, defaultCutoff, type LabelWindowScope } from '../core/churn/train/protocol.js';
+import { ONLINE_RETAIL_CSV, ONLINE_RETAIL_LABEL, REPO_ROOT } from '../../data/onlineRetail.js';
+import { ONLINE_RETAIL_COLUMNS, parseRowFilter, readOrders, type Order, type TransactionCsvOptions, type TransactionReadStats } from '../../data/transactions.js';
+import { HYPERPARAMETERS } from '../recipe.js';
+import { assertLabelWindowInData, cutoffAsOf, defaultCutoff, type LabelWindowScope } from '../protocol.js';
 
-export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-export const DEFAULT_CSV = resolve(REPO_ROOT, '../shared/data/online_retail.csv.gz');
+export { REPO_ROOT };
+export const DEFAULT_CSV = ONLINE_RETAIL_CSV;
 
 export const DATA_USAGE = `Data flags (defaults: the UCI Online Retail file at ../shared/data/online_retail.csv.gz):
   --csv PATH              transactions CSV, gzip when it ends in .gz; the column flags below need it
@@ -135,7 +135,8 @@ export async function loadChurnData(v: Record<string, unknown>, log: (m: string)
   const cutoff = typeof v.cutoff === 'string' ? v.cutoff : defaultCutoff(stats.lastAt, horizonDays);
   const asOf = cutoffAsOf(cutoff);
   assertLabelWindowInData(asOf, horizonDays, stats.lastAt, scope);
-  const rel = relative(REPO_ROOT, csv.path);
+  // The shared file is recorded under its documented place, wherever this checkout sits.
+  const rel = csv.path === DEFAULT_CSV ? ONLINE_RETAIL_LABEL : relative(REPO_ROOT, csv.path);
   return { csv, orders, stats, dataFile: rel, dataSha256, cutoff, asOf, horizonDays };
 }
 

@@ -1,15 +1,15 @@
 /**
- * Writes a synthetic transactions CSV (see core/churn/train/synthetic.ts for the generative story) to test that
+ * Writes a synthetic transactions CSV (see tools/churn-training/synthetic.ts for the generative story) to test that
  * the churn recipe generalises:
  *
- *   npx tsx scripts/churn-synth.ts --out /tmp/synthetic.csv.gz [--customers 6000] [--seed 7]
- *   npx tsx scripts/churn-eval.ts --csv /tmp/synthetic.csv.gz --user-col customer_id --time-col timestamp \
+ *   npx tsx tools/churn-training/cli/synth.ts --out /tmp/synthetic.csv.gz [--customers 6000] [--seed 7]
+ *   npx tsx tools/churn-training/cli/eval.ts --csv /tmp/synthetic.csv.gz --user-col customer_id --time-col timestamp \
  *     --order-col order_id --qty-col quantity --price-col unit_price
  */
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
-import { generateSyntheticLog, SYNTHETIC_DEFAULTS } from '../core/churn/train/synthetic.js';
+import { generateSyntheticLog, SYNTHETIC_DEFAULTS } from '../synthetic.js';
 
 const { values } = parseArgs({
   options: {
@@ -17,7 +17,7 @@ const { values } = parseArgs({
   },
 });
 if (!values.out) {
-  process.stderr.write('usage: npx tsx scripts/churn-synth.ts --out PATH[.gz] [--customers N] [--seed S] [--start YYYY-MM-DD] [--days N]\n');
+  process.stderr.write('usage: npx tsx tools/churn-training/cli/synth.ts --out PATH[.gz] [--customers N] [--seed S] [--start YYYY-MM-DD] [--days N]\n');
   process.exit(2);
 }
 const opts = {

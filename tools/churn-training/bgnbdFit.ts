@@ -2,8 +2,8 @@
  * Maximum-likelihood fit of the BG/NBD population parameters (Nelder–Mead on log-parameters), run once per
  * training so the P(alive) features carry the population's own purchase and dropout rates.
  */
-import { bgnbdLogLikelihood, type BgNbdParams } from '../bgnbd.js';
-import type { RfmSummary } from '../features.js';
+import { bgnbdLogLikelihood, type BgNbdParams } from '../../core/churn/bgnbd.js';
+import type { RfmSummary } from '../../core/churn/features.js';
 
 /**
  * Minimises `f` from `x0` with the Nelder–Mead simplex method.

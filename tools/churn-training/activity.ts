@@ -4,10 +4,10 @@
  * reads. The live profile also folds every other event (logins, page views, identify…) into the same fields; the
  * features read only the parts those events cannot change (see {@link ChurnProfile}).
  */
-import { DAY_RETENTION, REFUND_KEY, REVENUE_KEY } from '../profile/types.js';
+import { DAY_RETENTION, REFUND_KEY, REVENUE_KEY } from '../../core/profile/types.js';
 import type { Order } from '../data/transactions.js';
-import { dayKey, dayNumber } from './days.js';
-import { ORDER_EVENT, REFUND_EVENT, type ChurnProfile } from './types.js';
+import { dayKey, dayNumber } from '../../core/churn/days.js';
+import { ORDER_EVENT, REFUND_EVENT, type ChurnProfile } from '../../core/churn/types.js';
 
 /**
  * A churn profile with nothing folded in yet.

@@ -1,8 +1,9 @@
 /**
- * Expected profile figures of the Online Retail replay, computed straight from the CSV with this file's own
- * parsing (no code shared with the replay or `core/data`), so a replay bug cannot hide behind itself.
+ * Replay, step 5: verifying. Expected profile figures of the Online Retail replay, computed straight from the CSV
+ * with this file's own parsing (no code shared with the replay or `tools/data`), so a replay bug cannot hide
+ * behind itself. The replay test and `bench/replay.ts` both compare against it.
  *
- * The business rules, which `scripts/replay-lib.ts` applies too:
+ * The business rules, which the replay (`plan.ts`, rules listed in `index.ts`) applies too:
  * - rows are grouped into invoices by (CustomerID, InvoiceNo); duplicate rows are real line items and count;
  * - an invoice's total is Σ Quantity × UnitPrice, exact in thousandths of a pound, and its amount is the absolute
  *   total rounded half-up to whole pence; its time is its earliest row's InvoiceDate, read as UTC;
@@ -115,7 +116,7 @@ interface Inv {
  *
  * @example
  * ```ts
- * const expected = await computeExpected('../shared/data/online_retail.csv.gz');
+ * const expected = await computeExpected(ONLINE_RETAIL_CSV);
  * expected.customers.get('12347'); // { orders: 7, revenue: 4310, refunds: 0, … }
  * ```
  */

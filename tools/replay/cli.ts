@@ -8,8 +8,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { startLocalStack, type LocalStack } from '../local/localStack.js';
-import { DEFAULT_CSV, DEFAULT_MAX_PRODUCTS, ReplayError, runReplay } from './replay-lib.js';
+import { startLocalStack, type LocalStack } from '../../local/localStack.js';
+import { DEFAULT_CSV, DEFAULT_MAX_PRODUCTS, ReplayError, runReplay } from './index.js';
 
 const USAGE = `Usage: npm run replay -- [flags]
 

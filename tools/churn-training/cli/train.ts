@@ -2,14 +2,14 @@
  * Trains the churn model on a transactions file's earlier cutoffs (the protocol in shared/data/README.md) and
  * writes the versioned JSON artifact.
  *
- *   npx tsx scripts/churn-train.ts [data flags] [--out models/churn-model.json]
+ *   npx tsx tools/churn-training/cli/train.ts [data flags] [--out models/churn-model.json]
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { trainChurnModel } from '../core/churn/train/recipe.js';
-import { DATA_USAGE, loadChurnData, parseChurnArgs, REPO_ROOT, stderrLogger } from './churn-cli-args.js';
+import { trainChurnModel } from '../recipe.js';
+import { DATA_USAGE, loadChurnData, parseChurnArgs, REPO_ROOT, stderrLogger } from './args.js';
 
-const USAGE = `Usage: npx tsx scripts/churn-train.ts [data flags] [--out PATH] [--quiet]
+const USAGE = `Usage: npx tsx tools/churn-training/cli/train.ts [data flags] [--out PATH] [--quiet]
 Trains on the cutoffs whose 90-day label windows end on or before --cutoff and writes the model artifact
 (default models/churn-model.json).
 ${DATA_USAGE}`;

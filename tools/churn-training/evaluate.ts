@@ -2,9 +2,9 @@
  * Evaluation at one cutoff: the model (through the production {@link score} path) and its two baselines on exactly
  * the same customers and labels.
  */
-import type { Order } from '../../data/transactions.js';
-import { extractFeatures, FEATURE_COUNT } from '../features.js';
-import { predictFeatures, predictRecencyBaseline, score, type ChurnModel } from '../model.js';
+import type { Order } from '../data/transactions.js';
+import { extractFeatures, FEATURE_COUNT } from '../../core/churn/features.js';
+import { predictFeatures, predictRecencyBaseline, score, type ChurnModel } from '../../core/churn/model.js';
 import { binaryReport, type BinaryReport } from './metrics.js';
 import { assertLabelWindowInData, churnLabel, forEachCutoff, purchaseTimes } from './protocol.js';
 

@@ -1,10 +1,10 @@
 /**
  * Turns any transactions CSV (one row per order, or one row per line item) into a clean list of orders and
  * refunds. The churn tools (`churn:train`, `churn:eval`, `bench:churn`) read data through here. The Online Retail
- * replay (`scripts/replay-lib.ts`) does not: it shares only {@link parseTimestamp} and has its own rules: invoices
- * grouped by (customer, invoice), amounts summed in thousandths and rounded half-up to whole pence, and zero-total
- * invoices sent as no event (here they are orders of amount 0, 4 in Online Retail). So a replayed profile can differ
- * slightly from one folded from these orders.
+ * replay (`tools/replay/`) does not: it shares only the CSV reader and {@link parseTimestamp} and has its own
+ * rules: invoices grouped by (customer, invoice), amounts summed in thousandths and rounded half-up to whole pence,
+ * and zero-total invoices sent as no event (here they are orders of amount 0, 4 in Online Retail). So a replayed
+ * profile can differ slightly from one folded from these orders.
  *
  * Rules (see {@link readOrders}):
  * - rows with an empty user are skipped (guest checkouts cannot be attributed to a profile);

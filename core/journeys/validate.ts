@@ -156,7 +156,14 @@ function semanticProblems(doc: Record<string, unknown>): JourneyProblem[] {
 export function validateJourney(doc: unknown): JourneyProblem[] {
   if (!isRecord(doc)) return [{ path: '', code: 'SCHEMA', message: 'A journey is a JSON object' }];
   const parsed = journeySchema.safeParse(doc);
-  const problems = parsed.success ? [] : parsed.error.issues.flatMap((i) => fromIssue(doc, i));
+  const problems: JourneyProblem[] = [];
+  const seen = new Set<string>();
+  // One schema problem per path and code (a bad `until` fails both its pattern and its date check).
+  for (const p of parsed.success ? [] : parsed.error.issues.flatMap((i) => fromIssue(doc, i))) {
+    const key = `${p.path}\u0000${p.code}`;
+    if (!seen.has(key)) problems.push(p);
+    seen.add(key);
+  }
   return [...problems, ...semanticProblems(doc)];
 }
 

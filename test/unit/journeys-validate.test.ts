@@ -82,7 +82,7 @@ describe('validateJourney', () => {
     only(withDoc((d) => (d.nodes.multi!.else = 'nowhere')), 'DANGLING_NEXT', 'nodes.multi.else');
     only(withDoc((d) => (d.nodes.await!.onEvent = 'nowhere')), 'DANGLING_NEXT', 'nodes.await.onEvent');
     only(withDoc((d) => ((d.nodes.ab!.branches as { next: string }[])[1]!.next = 'nowhere')), 'DANGLING_NEXT', 'nodes.ab.branches.1.next');
-    only(withDoc((d) => (d.nodes.await!.onTimeout = 'nowhere')), 'DANGLING_NEXT', 'nodes.await.onTimeout');
+    only(withDoc((d) => (d.nodes.hold!.next = 'nowhere')), 'DANGLING_NEXT', 'nodes.hold.next');
     const start = withDoc((d) => (d.start = 'nowhere'));
     assert.ok(start.some((p) => p.code === 'DANGLING_NEXT' && p.path === 'start'));
   });

@@ -1,4 +1,4 @@
-import { check, compile, matches, type CompiledRule } from '../rules/index.js';
+import { check, compile, matches, variablesRead, type CompiledRule, type VariableReads } from '../rules/index.js';
 import { RULE_FUNCTIONS, RULE_VARIABLES, ruleContext, withScope } from '../tagging/context.js';
 import type { StoredEvent } from '../events/schema.js';
 import type { Profile } from '../profile/types.js';
@@ -30,19 +30,24 @@ export function checkCondition(source: string, scope: ConditionScope): string | 
   return r.ok ? null : `${r.error.message} (${r.error.code})`;
 }
 
-const cache = new Map<string, CompiledRule>();
+const cache = new Map<string, { rule: CompiledRule; reads: VariableReads }>();
 const CACHE_LIMIT = 2000;
+
+function compiled(source: string, scope: ConditionScope): { rule: CompiledRule; reads: VariableReads } {
+  const key = `${scope}\u0000${source}`;
+  let entry = cache.get(key);
+  if (!entry) {
+    if (cache.size >= CACHE_LIMIT) cache.clear();
+    const rule = compile(source, { functions: RULE_FUNCTIONS, variables: CONDITION_VARIABLES[scope] });
+    entry = { rule, reads: variablesRead(rule.ast) };
+    cache.set(key, entry);
+  }
+  return entry;
+}
 
 /** Compiles (and caches) a condition; throws `RuleSyntaxError` for source the validator would have rejected. */
 export function compileCondition(source: string, scope: ConditionScope): CompiledRule {
-  const key = `${scope}\u0000${source}`;
-  let rule = cache.get(key);
-  if (!rule) {
-    if (cache.size >= CACHE_LIMIT) cache.clear();
-    rule = compile(source, { functions: RULE_FUNCTIONS, variables: CONDITION_VARIABLES[scope] });
-    cache.set(key, rule);
-  }
-  return rule;
+  return compiled(source, scope).rule;
 }
 
 /** The profile as journeys see it: the stored profile plus tags kept outside it (the churn scorer's). */
@@ -64,6 +69,7 @@ export function evaluateCondition(
   asOf: string,
   event: StoredEvent | null = null,
 ): boolean {
-  const rule = compileCondition(source, event ? 'event' : 'profile');
-  return withScope(view.profile, asOf, () => matches(rule, ruleContext(view.profile, asOf, event, undefined, view.externalTags ?? [])));
+  // Only what the condition reads is derived (`stats.orders` needs no scan of the day buckets).
+  const { rule, reads } = compiled(source, event ? 'event' : 'profile');
+  return withScope(view.profile, asOf, () => matches(rule, ruleContext(view.profile, asOf, event, reads, view.externalTags ?? [])));
 }

@@ -2,32 +2,20 @@
  * Deterministic split assignment for RANDOM and HOLDOUT nodes. The same (seed, node, user) always lands in the same
  * bucket, so a redelivered event or a replay takes the same branch, and figures can be checked against GrowthBook,
  * whose hash v2 this is.
- *
- * TODO(experiments): converge with core/experiments/hash.ts (same function, written in parallel) and import it.
  */
 
-/**
- * FNV-1a, 32 bits, over UTF-16 code units (as GrowthBook's `hashFnv32a`).
- *
- * @example
- * fnv1a32('a') // 0xe40c292c
- */
-export function fnv1a32(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
-  return h >>> 0;
-}
+import { fnv1a32, hash } from '../experiments/hash.js';
+
+export { fnv1a32 };
 
 /**
- * GrowthBook's hash v2: a number in [0, 1) with four decimals, `fnv1a32(String(fnv1a32(seed + value))) % 10000 / 10000`.
- * The double hash spreads sequential user ids that a single FNV pass would cluster.
+ * GrowthBook's hash v2 in [0, 1), from the experiments' assignment module: one hash for journeys and experiments,
+ * so a split's users land where a GrowthBook SDK would put them.
  *
  * @example
- * hashUnit('campaign-1:ab', 'u-123') // 0.4211 (say), always the same
+ * hashUnit('campaign-1:ab', 'u-123') // always the same four-decimal bucket
  */
-export function hashUnit(seed: string, value: string): number {
-  return (fnv1a32(String(fnv1a32(seed + value))) % 10000) / 10000;
-}
+export const hashUnit = (seed: string, value: string): number => hash(seed, value, 2)!;
 
 /** The seed of one split: the campaign's seed and the node id, so two splits of one campaign are independent. */
 export const splitSeed = (campaignSeed: string, nodeId: string) => `${campaignSeed}:${nodeId}`;

@@ -388,7 +388,9 @@ export function buildBoughtTogetherSql(spec: BoughtTogetherSpec, table: string):
   if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw bad('limit must be a whole number from 1 to 1000');
   const params: SqlParam[] = [];
   const base = baseCte(table, spec.from, spec.to, params);
-  params.push(minBaskets);
+  // Apriori pruning: a pair seen in ≥ minBaskets baskets needs both products in ≥ minBaskets baskets, so rare
+  // products are dropped before the self-join, and the join and grouping run on integer product numbers.
+  params.push(minBaskets, minBaskets);
   const sql = `WITH ${base},
 baskets AS (
   SELECT DISTINCT b.event_id AS basket, p.product_id
@@ -396,19 +398,24 @@ baskets AS (
   WHERE b.type = 'track' AND b.event = 'order_completed' AND p.product_id IS NOT NULL
 ),
 total AS (SELECT COUNT(DISTINCT basket) AS n FROM baskets),
-items AS (SELECT product_id, COUNT(*) AS c FROM baskets GROUP BY product_id),
+items AS (SELECT product_id, COUNT(*) AS c, row_number() OVER (ORDER BY product_id) AS pid FROM baskets GROUP BY product_id),
+frequent AS (
+  SELECT bk.basket, i.pid
+  FROM baskets bk JOIN items i ON i.product_id = bk.product_id
+  WHERE i.c >= ?
+),
 pairs AS (
-  SELECT x.product_id AS product_a, y.product_id AS product_b, COUNT(*) AS c
-  FROM baskets x JOIN baskets y ON x.basket = y.basket AND x.product_id < y.product_id
-  GROUP BY x.product_id, y.product_id
+  SELECT x.pid AS pid_a, y.pid AS pid_b, COUNT(*) AS c
+  FROM frequent x JOIN frequent y ON x.basket = y.basket AND x.pid < y.pid
+  GROUP BY x.pid, y.pid
   HAVING COUNT(*) >= ?
 )
-SELECT pr.product_a, pr.product_b, pr.c AS baskets, t.n AS total, ia.c AS count_a, ib.c AS count_b
+SELECT ia.product_id AS product_a, ib.product_id AS product_b, pr.c AS baskets, t.n AS total, ia.c AS count_a, ib.c AS count_b
 FROM pairs pr
 CROSS JOIN total t
-JOIN items ia ON ia.product_id = pr.product_a
-JOIN items ib ON ib.product_id = pr.product_b
-ORDER BY pr.c DESC, CAST(pr.c AS DOUBLE) * t.n / (CAST(ia.c AS DOUBLE) * ib.c) DESC, pr.product_a, pr.product_b
+JOIN items ia ON ia.pid = pr.pid_a
+JOIN items ib ON ib.pid = pr.pid_b
+ORDER BY pr.c DESC, CAST(pr.c AS DOUBLE) * t.n / (CAST(ia.c AS DOUBLE) * ib.c) DESC, ia.product_id, ib.product_id
 LIMIT ${limit}`;
   return { sql, params, meta: {} };
 }

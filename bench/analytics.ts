@@ -4,7 +4,7 @@
  *
  *   npm run bench:analytics -- [--csv PATH] [--batch 500] [--keep]
  *
- * The CSV becomes the events a replay sends (the rules of scripts/replay-lib.ts, restated here so this bench does
+ * The CSV becomes the events a replay sends (the rules of the replay in tools/replay/, restated here so this bench does
  * not depend on the replay client): one identify per customer at their first invoice, one order_completed per
  * (customer, invoice) with a positive total, one order_refunded per cancellation (`C…`) or negative total, zero
  * totals skipped, guests as `anon:guest-<InvoiceNo>`, amounts summed in thousandths and rounded half-up to pence.

@@ -1,0 +1,234 @@
+/**
+ * `npm run bench:analytics`: the analytics foundations over the UCI Online Retail year (Chen, Sain & Guo 2012,
+ * doi:10.24432/C5BW33, CC BY 4.0), read from the CSV at run time.
+ *
+ *   npm run bench:analytics -- [--csv PATH] [--batch 500] [--keep]
+ *
+ * The CSV becomes the events a replay sends (the rules of the replay in tools/replay/, restated here so this bench does
+ * not depend on the replay client): one identify per customer at their first invoice, one order_completed per
+ * (customer, invoice) with a positive total, one order_refunded per cancellation (`C…`) or negative total, zero
+ * totals skipped, guests as `anon:guest-<InvoiceNo>`, amounts summed in thousandths and rounded half-up to pence.
+ *
+ * Prints JSON lines: `analytics_aggregate` (fold rate and deltas per event at Kinesis batch size),
+ * `analytics_archive_write` (NDJSON archive events/s), then one line per archive query with its time on DuckDB.
+ */
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { cpus, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+// The one place this bench reads the CSV format (the shared reader in tools/data; change only this line if it moves).
+import { readCsv } from '../tools/data/csv.js';
+import type { StoredEvent } from '../core/events/schema.js';
+import { aggregateEvents } from '../core/analytics/aggregate.js';
+import { toArchiveRecord } from '../core/analytics/archive/record.js';
+import { runBoughtTogether, runFunnel, runPathsBeforePurchase, runRetention } from '../core/analytics/archive/queries.js';
+import { LocalArchiveWriter } from '../local/archive/writer.js';
+import { DuckDbArchiveEngine } from '../local/archive/duckdbEngine.js';
+
+const { values } = parseArgs({
+  options: {
+    csv: { type: 'string' },
+    batch: { type: 'string' },
+    keep: { type: 'boolean', default: false },
+  },
+});
+
+const here = dirname(fileURLToPath(import.meta.url));
+const candidates = [
+  values.csv,
+  process.env.OPSGRAPH_ONLINE_RETAIL_CSV,
+  resolve(here, '../../shared/data/online_retail.csv.gz'),
+  resolve(here, '../../../shared/data/online_retail.csv.gz'),
+].filter((p): p is string => !!p);
+const csvPath = candidates.find((p) => existsSync(p));
+if (!csvPath) {
+  process.stderr.write(`online_retail.csv.gz not found (tried ${candidates.join(', ')}); pass --csv PATH\n`);
+  process.exit(2);
+}
+const batchSize = Number(values.batch ?? 500);
+
+function line(o: Record<string, unknown>): void {
+  process.stdout.write(`${JSON.stringify(o)}\n`);
+}
+
+/** Parses a decimal text to thousandths exactly (UnitPrice has at most 3 decimals in Online Retail). */
+function milli(text: string): number {
+  const m = /^(-?)(\d*)(?:\.(\d{0,3})\d*)?$/.exec(text.trim());
+  if (!m || (m[2] === '' && (m[3] ?? '') === '')) return NaN;
+  const v = Number(m[2] || '0') * 1000 + Number((m[3] ?? '').padEnd(3, '0'));
+  return m[1] ? -v : v;
+}
+
+/** `YYYY-MM-DD HH:MM[:SS]` as UTC (as the replay reads it). */
+function parseTime(text: string): number {
+  const m = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{1,2}):(\d{2})(?::(\d{2}))?/.exec(text.trim());
+  return m ? Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, m[6] ? +m[6] : 0) : NaN;
+}
+
+interface Invoice { invoiceNo: string; customerId: string; at: number; totalMilli: number; country: string; products: Set<string> }
+
+const readStarted = performance.now();
+const invoices = new Map<string, Invoice>();
+const owners = new Map<string, Set<string>>();
+let rows = 0;
+let rejected = 0;
+for await (const row of readCsv(csvPath)) {
+  rows++;
+  const at = parseTime(row.InvoiceDate ?? '');
+  const qty = Number((row.Quantity ?? '').trim());
+  const price = milli(row.UnitPrice ?? '');
+  const invoiceNo = (row.InvoiceNo ?? '').trim();
+  if (!Number.isFinite(at) || !Number.isFinite(qty) || !Number.isFinite(price) || invoiceNo === '') {
+    rejected++;
+    continue;
+  }
+  const customerId = (row.CustomerID ?? '').trim();
+  const key = `${customerId}\u0000${invoiceNo}`;
+  let inv = invoices.get(key);
+  if (!inv) {
+    invoices.set(key, (inv = { invoiceNo, customerId, at, totalMilli: 0, country: (row.Country ?? '').trim(), products: new Set() }));
+    let o = owners.get(invoiceNo);
+    if (!o) owners.set(invoiceNo, (o = new Set()));
+    o.add(customerId);
+  }
+  inv.totalMilli += qty * price;
+  if (at < inv.at) inv.at = at;
+  const code = (row.StockCode ?? '').trim();
+  if (code && qty > 0) inv.products.add(code);
+}
+
+const events: StoredEvent[] = [];
+const firstOf = new Map<string, Invoice>();
+for (const inv of invoices.values()) {
+  if (!inv.customerId) continue;
+  const f = firstOf.get(inv.customerId);
+  if (!f || inv.at < f.at || (inv.at === f.at && inv.invoiceNo < f.invoiceNo)) firstOf.set(inv.customerId, inv);
+}
+for (const [customerId, first] of firstOf) {
+  events.push({ type: 'identify', eventId: `identify-${customerId}`, userId: customerId, timestamp: new Date(first.at).toISOString(), traits: { country: first.country }, context: { channel: 'web', country: first.country } });
+}
+for (const inv of invoices.values()) {
+  const cancelled = /^c/i.test(inv.invoiceNo);
+  if (!cancelled && inv.totalMilli === 0) continue;
+  const refund = cancelled || inv.totalMilli < 0;
+  const pence = Math.floor((Math.abs(inv.totalMilli) + 5) / 10);
+  const shared = (owners.get(inv.invoiceNo)?.size ?? 1) > 1;
+  const guest = inv.customerId === '';
+  events.push({
+    type: 'track',
+    event: refund ? 'order_refunded' : 'order_completed',
+    eventId: shared ? `invoice-${inv.invoiceNo}-${inv.customerId || 'guest'}` : `invoice-${inv.invoiceNo}`,
+    ...(guest ? { anonymousId: `guest-${inv.invoiceNo}` } : { userId: inv.customerId }),
+    timestamp: new Date(inv.at).toISOString(),
+    properties: { orderId: inv.invoiceNo, revenue: pence / 100, currency: 'GBP', products: [...inv.products].map((productId) => ({ productId })) },
+    context: { channel: 'web', ...(inv.country ? { country: inv.country } : {}) },
+  });
+}
+events.sort((a, b) => Date.parse(a.timestamp) - Date.parse(b.timestamp) || (a.type === 'identify' ? -1 : 0) - (b.type === 'identify' ? -1 : 0));
+const readSeconds = (performance.now() - readStarted) / 1000;
+const first = Date.parse(events[0]!.timestamp);
+const last = Date.parse(events[events.length - 1]!.timestamp);
+process.stderr.write(`read ${rows} rows (${rejected} rejected) → ${events.length} events in ${readSeconds.toFixed(1)} s\n`);
+
+// 1. The aggregator's fold at Kinesis batch size: rate and coalesced writes per event.
+{
+  const started = performance.now();
+  let deltas = 0;
+  let counterDeltas = 0;
+  const kinesisBatch = 100;
+  for (let i = 0; i < events.length; i += kinesisBatch) {
+    const r = aggregateEvents(events.slice(i, i + kinesisBatch), { defaultCurrency: 'GBP' });
+    deltas += r.counters.length + r.sketches.length;
+    counterDeltas += r.counters.length;
+  }
+  const seconds = (performance.now() - started) / 1000;
+  line({
+    bench: 'analytics_aggregate',
+    events: events.length,
+    batch: kinesisBatch,
+    seconds: +seconds.toFixed(3),
+    events_per_second: Math.round(events.length / seconds),
+    deltas_per_event: +(deltas / events.length).toFixed(3),
+    counter_deltas_per_event: +(counterDeltas / events.length).toFixed(3),
+    note: 'deltas = coalesced (metric, bucket, dimension) writes before any cross-batch merging; events are in time order as replayed',
+  });
+}
+
+// 2. Archive write throughput (NDJSON partitions by event date).
+const dir = await mkdtemp(join(tmpdir(), 'opsgraph-bench-analytics-'));
+try {
+  const writer = new LocalArchiveWriter(dir);
+  const started = performance.now();
+  let partitions = 0;
+  for (let i = 0; i < events.length; i += batchSize) {
+    const r = await writer.append(events.slice(i, i + batchSize).map((e) => toArchiveRecord(e)));
+    partitions += r.partitions;
+  }
+  const seconds = (performance.now() - started) / 1000;
+  line({ bench: 'analytics_archive_write', events: events.length, batch: batchSize, appends: partitions, seconds: +seconds.toFixed(3), events_per_second: Math.round(events.length / seconds) });
+
+  // 3. Archive queries on embedded DuckDB over the whole year.
+  const engine = await DuckDbArchiveEngine.open({ dir });
+  const from = Date.UTC(new Date(first).getUTCFullYear(), new Date(first).getUTCMonth(), 1);
+  const to = last + 1;
+  const timed = async <T>(name: string, extra: Record<string, unknown>, run: () => Promise<T>, summarize: (r: T) => unknown) => {
+    await run(); // warm: file listing, JSON schema, page cache
+    const times: number[] = [];
+    let result!: T;
+    for (let k = 0; k < 3; k++) {
+      const t = performance.now();
+      result = await run();
+      times.push(performance.now() - t);
+    }
+    times.sort((a, b) => a - b);
+    line({ bench: name, events: events.length, ...extra, ms_median: +times[1]!.toFixed(1), ms_min: +times[0]!.toFixed(1), result: summarize(result) });
+  };
+  try {
+    for (const order of ['SEQUENTIAL', 'STRICT', 'ANY'] as const) {
+      const steps = order === 'ANY' ? [{ event: 'order_completed' }, { event: 'order_refunded' }] : [{ event: 'order_completed' }, { event: 'order_completed' }, { event: 'order_refunded' }];
+      await timed(
+        'analytics_funnel',
+        { order, steps: steps.map((s) => s.event).join('>'), window_days: 30 },
+        () => runFunnel(engine, { steps, from, to, windowDays: 30, order }),
+        (r) => r[0]!.steps.map((s) => ({ users: s.users, from_start: +s.conversionFromStart.toFixed(4), median_s: s.medianSecondsFromPrevious })),
+      );
+    }
+    await timed(
+      'analytics_funnel',
+      { order: 'SEQUENTIAL', steps: 'order_completed>order_completed', window_days: 90, breakdown: 'COUNTRY' },
+      () => runFunnel(engine, { steps: [{ event: 'order_completed' }, { event: 'order_completed' }], from, to, windowDays: 90, breakdown: 'COUNTRY' }),
+      (r) => ({ groups: r.length, top: r.slice(0, 3).map((g) => ({ country: g.breakdown, users: g.steps.map((s) => s.users) })) }),
+    );
+    for (const [cohort, mode, period, periods] of [
+      ['FIRST_TIME', 'ON', 'MONTH', 12],
+      ['RECURRING', 'ON_OR_AFTER', 'MONTH', 12],
+      ['FIRST_TIME', 'ON', 'WEEK', 12],
+    ] as const) {
+      await timed(
+        'analytics_retention',
+        { cohort, mode, period, periods },
+        () => runRetention(engine, { startEvent: { event: 'order_completed' }, returnEvent: { event: 'order_completed' }, from, to, period, periods, cohort, mode }),
+        (r) => ({ cohorts: r.length, first: r[0] }),
+      );
+    }
+    await timed(
+      'analytics_bought_together',
+      { min_baskets: 50, limit: 20 },
+      () => runBoughtTogether(engine, { from, to, minBaskets: 50, limit: 20 }),
+      (r) => r.slice(0, 3).map((p) => ({ a: p.productA, b: p.productB, baskets: p.baskets, support: +p.support.toFixed(4), lift: +p.lift.toFixed(2) })),
+    );
+    await timed(
+      'analytics_paths',
+      { depth: 3 },
+      () => runPathsBeforePurchase(engine, { from, to, depth: 3 }),
+      (r) => r.slice(0, 3).map((p) => ({ path: p.events.join(' > '), orders: p.orders })),
+    );
+  } finally {
+    await engine.close();
+  }
+  line({ bench: 'analytics_env', cpus: cpus().length, node: process.version, csv: csvPath, read_seconds: +readSeconds.toFixed(1), archive_dir: values.keep ? dir : null });
+} finally {
+  if (!values.keep) await rm(dir, { recursive: true, force: true });
+}

@@ -1,0 +1,120 @@
+/**
+ * The event archive's record layout: one row per accepted event, the same columns for the local engine (NDJSON
+ * read by DuckDB) and for AWS (Firehose → S3 Parquet, an Athena table partitioned by `dt`).
+ *
+ * Why flat, typed columns beside the raw properties: funnels, retention and basket mining filter and join on
+ * person, time, event and products, and those must not need a JSON function (JSON functions differ between DuckDB
+ * and Trino). Everything else stays reachable in `properties`.
+ */
+import type { StoredEvent } from '../../events/schema.js';
+import { utcDate } from '../buckets.js';
+import { actorId, currencyExponent, toMinorUnits } from '../aggregate.js';
+
+/** One archived event. Column names are snake_case and avoid SQL keywords (`timestamp` is `event_time`). */
+export interface ArchiveRecord {
+  event_id: string;
+  type: 'track' | 'identify' | 'alias';
+  /** Track event name; null for identify and alias. */
+  event: string | null;
+  /** The user id: canonical (after identity merges) when known at archive time, else as sent. */
+  user_id: string | null;
+  anonymous_id: string | null;
+  /** Who the event counts for in funnels and retention: canonical/user id, else `anon:<anonymousId>`. */
+  person_id: string;
+  /** Event time, epoch milliseconds (UTC): integer arithmetic keeps windows portable across SQL dialects. */
+  ts: number;
+  /** Event time as ISO 8601 text, for people reading rows. */
+  event_time: string;
+  /** Partition key: the UTC date of the event time, `YYYY-MM-DD`. */
+  dt: string;
+  channel: string | null;
+  country: string | null;
+  /** Order or refund amount in major units, exact to the currency's minor unit (a DECIMAL column). */
+  revenue: number | null;
+  currency: string | null;
+  order_id: string | null;
+  /** Product ids of an order (`properties.products[].productId`), for bought-together mining. */
+  products: string[];
+  /** The event's properties as JSON text. */
+  properties: string;
+}
+
+/**
+ * The columns and their SQL types, in order. DuckDB reads NDJSON with exactly these (`read_json(columns=…)`), and
+ * the Athena DDL is generated from the same list, so the two engines cannot drift apart.
+ */
+export const ARCHIVE_COLUMNS: ReadonlyArray<{ name: keyof ArchiveRecord; duckdb: string; athena: string }> = [
+  { name: 'event_id', duckdb: 'VARCHAR', athena: 'string' },
+  { name: 'type', duckdb: 'VARCHAR', athena: 'string' },
+  { name: 'event', duckdb: 'VARCHAR', athena: 'string' },
+  { name: 'user_id', duckdb: 'VARCHAR', athena: 'string' },
+  { name: 'anonymous_id', duckdb: 'VARCHAR', athena: 'string' },
+  { name: 'person_id', duckdb: 'VARCHAR', athena: 'string' },
+  { name: 'ts', duckdb: 'BIGINT', athena: 'bigint' },
+  { name: 'event_time', duckdb: 'VARCHAR', athena: 'string' },
+  { name: 'dt', duckdb: 'VARCHAR', athena: 'string' },
+  { name: 'channel', duckdb: 'VARCHAR', athena: 'string' },
+  { name: 'country', duckdb: 'VARCHAR', athena: 'string' },
+  { name: 'revenue', duckdb: 'DECIMAL(18,3)', athena: 'decimal(18,3)' },
+  { name: 'currency', duckdb: 'VARCHAR', athena: 'string' },
+  { name: 'order_id', duckdb: 'VARCHAR', athena: 'string' },
+  { name: 'products', duckdb: 'VARCHAR[]', athena: 'array<string>' },
+  { name: 'properties', duckdb: 'VARCHAR', athena: 'string' },
+];
+
+/**
+ * Builds the archive row of an accepted event.
+ *
+ * Why the canonical id is a parameter: the archive is written after identity resolution, so a merged visitor's
+ * later events already carry the user they belong to; earlier rows keep their anonymous person id.
+ *
+ * @example
+ * ```ts
+ * toArchiveRecord({ type: 'track', event: 'order_completed', eventId: 'invoice-536365', userId: '17850',
+ *   timestamp: '2010-12-01T08:26:00.000Z', properties: { orderId: '536365', revenue: 139.12, currency: 'GBP' } });
+ * // { event_id: 'invoice-536365', person_id: '17850', dt: '2010-12-01', revenue: 139.12, order_id: '536365', … }
+ * ```
+ */
+export function toArchiveRecord(e: StoredEvent, canonicalUserId?: string): ArchiveRecord {
+  const ts = Date.parse(e.timestamp);
+  if (!Number.isFinite(ts)) throw new RangeError(`event ${e.eventId} has an unparseable timestamp`);
+  const props = e.properties ?? {};
+  const userId = canonicalUserId ?? e.userId ?? null;
+  const person = actorId(e, canonicalUserId);
+  if (!person) throw new RangeError(`event ${e.eventId} has no user`);
+  const isMoney = e.type === 'track' && (e.event === 'order_completed' || e.event === 'order_refunded');
+  let revenue: number | null = null;
+  let currency: string | null = null;
+  if (isMoney && Object.hasOwn(props, 'revenue') && typeof props.revenue === 'number' && Number.isFinite(props.revenue)) {
+    currency = (typeof props.currency === 'string' ? props.currency : 'USD').toUpperCase();
+    const { minor } = toMinorUnits(props.revenue, currency);
+    revenue = minor / 10 ** currencyExponent(currency);
+  }
+  const products: string[] = [];
+  if (Object.hasOwn(props, 'products') && Array.isArray(props.products)) {
+    for (const p of props.products as unknown[]) {
+      if (p && typeof p === 'object' && Object.hasOwn(p, 'productId')) {
+        const id = (p as { productId?: unknown }).productId;
+        if (typeof id === 'string' && id !== '') products.push(id);
+      }
+    }
+  }
+  return {
+    event_id: e.eventId,
+    type: e.type,
+    event: e.type === 'track' ? (e.event ?? null) : null,
+    user_id: userId,
+    anonymous_id: e.anonymousId ?? null,
+    person_id: person,
+    ts,
+    event_time: new Date(ts).toISOString(),
+    dt: utcDate(ts),
+    channel: e.context?.channel ?? null,
+    country: e.context?.country ?? null,
+    revenue,
+    currency,
+    order_id: Object.hasOwn(props, 'orderId') && typeof props.orderId === 'string' ? props.orderId : null,
+    products,
+    properties: JSON.stringify(props),
+  };
+}

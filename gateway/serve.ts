@@ -48,6 +48,7 @@ async function apolloHandler(supergraphSdl: string) {
   await apollo.start();
   const handle = async (req: IncomingMessage, res: import('node:http').ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
+    if (url.pathname === '/health' || url.pathname === '/healthcheck') return void res.writeHead(200).end('OK');
     if (url.pathname !== '/graphql') return void res.writeHead(404).end();
     const text = await readBody(req);
     const headers = new HeaderMap();
@@ -80,8 +81,13 @@ export async function startGatewayServer(options: GatewayServerOptions): Promise
   let stop: () => Promise<unknown>;
   if (options.engine === 'hive') {
     const runtime = createRemoteGateway({ supergraphSdl: options.supergraphSdl, dedupeSubgraphRequests: options.dedupe });
-    server = createServer(runtime);
-    stop = () => runtime.dispose();
+    server = createServer((req, res) => {
+      if (req.url === '/health') return void res.writeHead(200).end('OK');
+      void runtime(req, res);
+    });
+    stop = async () => {
+      await runtime.dispose();
+    };
   } else {
     const apollo = await apolloHandler(options.supergraphSdl);
     server = createServer((req, res) => {

@@ -12,7 +12,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ApolloServer } from '@apollo/server';
 import { authenticate } from '../core/auth/apiKeys.js';
-import { executeGraphQL, startGateway } from '../gateway/gateway.js';
+import { executeGraphQL, startGateway, type GraphQLHttpResult } from '../gateway/gateway.js';
+import { createProductHiveGateway, executeHiveGraphQL } from '../gateway/hiveProduct.js';
 import { startLocalStack } from '../local/localStack.js';
 import { createRequestContext, type RequestContext, type SubgraphTables } from '../subgraphs/context.js';
 import { report } from './support.js';
@@ -44,16 +45,17 @@ export const PRODUCT_MIX: Array<{ name: string; query: string; variables: (i: nu
   },
 ];
 
-async function run(server: ApolloServer<RequestContext>, ctx: () => RequestContext, q: (typeof PRODUCT_MIX)[number], i: number) {
-  const r = await executeGraphQL(
-    server,
+type Engine = (request: Parameters<typeof executeGraphQL>[1], context: RequestContext) => Promise<GraphQLHttpResult>;
+const apollo = (server: ApolloServer<RequestContext>): Engine => (request, context) => executeGraphQL(server, request, context);
+
+async function run(engine: Engine, ctx: () => RequestContext, q: (typeof PRODUCT_MIX)[number], i: number) {
+  return engine(
     { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: q.query, variables: q.variables(i) }), search: '' },
     ctx(),
   );
-  return r;
 }
 
-async function load(server: ApolloServer<RequestContext>, ctx: () => RequestContext, seconds: number, concurrency = 50): Promise<number> {
+async function load(server: Engine, ctx: () => RequestContext, seconds: number, concurrency = 50): Promise<number> {
   const end = Date.now() + seconds * 1000;
   let done = 0;
   let next = 0;
@@ -95,7 +97,9 @@ export async function productBench(rounds: number, duration: number): Promise<vo
       rules: process.env.RULES_TABLE!, audit: process.env.AUDIT_TABLE!, campaigns: process.env.CAMPAIGNS_TABLE!,
     };
     const ctx = () => createRequestContext(tables, auth.key);
-    const engines = { today: await startGateway({ reparseEachFetch: true }), cached: await startGateway() };
+    const servers = [await startGateway({ reparseEachFetch: true }), await startGateway()];
+    const hive = createProductHiveGateway();
+    const engines = { today: apollo(servers[0]!), cached: apollo(servers[1]!), hive: ((r, c) => executeHiveGraphQL(hive, r, c)) as Engine };
     // Wait until the last seeded user is folded and tagged.
     for (let t = Date.now(); ; ) {
       const r = await run(engines.today, ctx, PRODUCT_MIX[0]!, USERS - 1);
@@ -107,25 +111,30 @@ export async function productBench(rounds: number, duration: number): Promise<vo
     for (const [i, q] of PRODUCT_MIX.entries()) {
       const a = await run(engines.today, ctx, q, i);
       const b = await run(engines.cached, ctx, q, i);
-      const identical = a.status === b.status && a.body === b.body;
+      const h = await run(engines.hive, ctx, q, i);
+      const norm = (x: GraphQLHttpResult) => `${x.status} ${JSON.stringify(JSON.parse(x.body))}`;
+      const identical = norm(a) === norm(b) && norm(a) === norm(h);
       report({ bench: 'gateway.product', check: 'identical-response', query: q.name, bytes: a.body.length, identical });
-      if (!identical || a.body.includes('"errors"')) throw new Error(`${q.name}: responses differ or fail:\n${a.body}\n${b.body}`);
+      if (!identical || a.body.includes('"errors"')) throw new Error(`${q.name}: responses differ or fail:\n${a.body}\n${b.body}\n${h.body}`);
     }
-    for (const s of Object.values(engines)) await load(s, ctx, 2);
-    const rps: Record<keyof typeof engines, number[]> = { today: [], cached: [] };
+    for (const e of Object.values(engines)) await load(e, ctx, 2);
+    const label = { today: '@apollo/gateway+LocalGraphQLDataSource', cached: '@apollo/gateway+CachedLocalDataSource', hive: 'hive-router-runtime in process (prototype)' };
+    const rps: Record<keyof typeof engines, number[]> = { today: [], cached: [], hive: [] };
     for (let r = 0; r < rounds; r++) {
-      for (const name of ['today', 'cached'] as const) {
+      for (const name of ['today', 'cached', 'hive'] as const) {
         const v = await load(engines[name], ctx, duration);
         rps[name].push(v);
-        report({ bench: 'gateway.product', round: r + 1, engine: name === 'today' ? '@apollo/gateway+LocalGraphQLDataSource' : '@apollo/gateway+CachedLocalDataSource', rps: Math.round(v) });
+        report({ bench: 'gateway.product', round: r + 1, engine: label[name], rps: Math.round(v) });
       }
     }
+    const ratio = (k: keyof typeof engines) => Math.round((median(rps[k]) / median(rps.today)) * 100) / 100;
     report({
-      bench: 'gateway.product', mix: PRODUCT_MIX.map((q) => q.name), concurrency: 50, duration_s: duration, rounds,
-      today_rps: rps.today.map(Math.round), cached_rps: rps.cached.map(Math.round),
-      ratio: Math.round((median(rps.cached) / median(rps.today)) * 100) / 100,
+      bench: 'gateway.product', mix: PRODUCT_MIX.map((q) => q.name), concurrency: 50, duration_s: duration, rounds, baseline: label.today,
+      today_rps: rps.today.map(Math.round), cached_rps: rps.cached.map(Math.round), hive_rps: rps.hive.map(Math.round),
+      ratio_cached: ratio('cached'), ratio_hive: ratio('hive'),
     });
-    for (const s of Object.values(engines)) await s.stop();
+    for (const s of servers) await s.stop();
+    await hive.dispose();
   } finally {
     await stack.close();
     await rm(dataDir, { recursive: true, force: true });

@@ -5,7 +5,8 @@
  * (`gateway/cli.ts`, with the suite's supergraph), then runs the suite's queries; the pass counts are printed
  * as JSON lines. Everything listens on and talks to loopback only: a preload makes servers without an explicit
  * host bind 127.0.0.1 (the audit's own subgraph server would otherwise listen on every interface). Ports are
- * unusual ones (the audit kills whatever listens on the gateway port before each suite).
+ * unusual ones (the audit kills whatever listens on the gateway port before each suite). On a loaded machine a
+ * gateway can take over a minute to start: GATEWAY_TIMEOUT (ms, default 180000) is how long the audit waits.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -60,7 +61,7 @@ for (const engine of engines) {
       tsx,
       ['./src/cli.ts', 'test', '--cwd', work, '--run-script', join(work, 'run.sh'), '--graphql', `http://127.0.0.1:${gatewayPort}/graphql`,
         '--healthcheck', `http://127.0.0.1:${gatewayPort}/health`, '--port', String(subgraphPort), '--write', 'results.txt'],
-      { cwd: audit, stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, NODE_OPTIONS: `--import=${preload}`, GATEWAY_TIMEOUT: process.env.GATEWAY_TIMEOUT ?? '60000' } },
+      { cwd: audit, stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, NODE_OPTIONS: `--import=${preload}`, GATEWAY_TIMEOUT: process.env.GATEWAY_TIMEOUT ?? '180000' } },
     );
     const code = await new Promise<number | null>((done) => child.once('exit', done));
     const results = readFileSync(join(work, 'results.txt'), 'utf8');

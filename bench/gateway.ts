@@ -42,7 +42,7 @@ export function spawnTs(file: string, args: string[], pattern: RegExp, env: Node
   });
   return new Promise((resolve, reject) => {
     let out = '';
-    const timer = setTimeout(() => reject(new Error(`${file} did not start in 60 s`)), 60_000);
+    const timer = setTimeout(() => reject(new Error(`${file} did not start in 300 s`)), 300_000);
     child.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
       const m = pattern.exec(out);

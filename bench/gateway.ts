@@ -76,6 +76,8 @@ export async function round(url: string, body: string, duration: number, headers
     method: 'POST',
     connections: 50,
     duration,
+    // On a loaded 2-core machine a deep query at 50 connections can wait seconds; autocannon's default is 10 s.
+    timeout: 60,
     headers: { 'content-type': 'application/json', ...headers },
     body,
   });

@@ -4,10 +4,13 @@ import { SUPERGRAPH_SDL } from '../schema/sdl.generated.js';
 import type { RequestContext } from '../subgraphs/context.js';
 import { buildSubgraphSchemas } from '../subgraphs/schemas.js';
 import { queryLimitsPlugin } from './limits.js';
+import { CachedLocalDataSource } from './localDataSource.js';
 
 /**
  * The federated gateway with the three subgraphs in the same process: the supergraph is loaded statically (no
- * introspection at start), and each subgraph is called through LocalGraphQLDataSource, which skips an HTTP hop.
+ * introspection at start), and each subgraph is called in process (no HTTP hop) through CachedLocalDataSource, which
+ * parses and validates each distinct fetch operation once instead of on every fetch (`reparseEachFetch` restores
+ * Apollo's LocalGraphQLDataSource, the baseline `npm run bench:gateway` compares against).
  * The same code runs in the graphql Lambda and in the local runtime. Both set `APOLLO_TELEMETRY_DISABLED` (see
  * `ENV.apolloTelemetryDisabled` in core/platform/definitions.ts), which the gateway's constructor reads.
  *
@@ -15,11 +18,14 @@ import { queryLimitsPlugin } from './limits.js';
  * const server = await startGateway();
  * const response = await executeGraphQL(server, { method: 'POST', headers, body }, context);
  */
-export async function startGateway(): Promise<ApolloServer<RequestContext>> {
+export async function startGateway(options: { reparseEachFetch?: boolean } = {}): Promise<ApolloServer<RequestContext>> {
   const schemas = buildSubgraphSchemas();
   const gateway = new ApolloGateway({
     supergraphSdl: SUPERGRAPH_SDL,
-    buildService: ({ name }) => new LocalGraphQLDataSource(schemas[name as keyof typeof schemas]),
+    buildService: ({ name }) => {
+      const schema = schemas[name as keyof typeof schemas];
+      return options.reparseEachFetch ? new LocalGraphQLDataSource(schema) : new CachedLocalDataSource(schema);
+    },
   });
   const server = new ApolloServer<RequestContext>({
     gateway,

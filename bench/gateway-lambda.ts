@@ -1,0 +1,88 @@
+/**
+ * The graphql Lambda (a mode of `npm run bench:gateway`, `--only lambda`): the bundle's minified size, built with
+ * the same esbuild settings the CDK construct uses (infra/constructs/opsgraph-function.ts, infra/bundling.ts), and
+ * its init time: a fresh `node` process importing the bundle and answering its first request (API Gateway
+ * payload 2.0 event, the admin key, a user query) against a local stack on loopback. Median of five processes.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { BUNDLE_LOADERS, ESM_REQUIRE_BANNER } from '../infra/bundling.js';
+import { startLocalStack } from '../local/localStack.js';
+import { report } from './support.js';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+async function bundle(outfile: string, target: string): Promise<number> {
+  await build({
+    entryPoints: [join(root, 'lambdas', 'graphql', 'handler.ts')],
+    outfile,
+    bundle: true,
+    minify: true,
+    sourcemap: false,
+    platform: 'node',
+    format: 'esm',
+    target,
+    mainFields: ['module', 'main'],
+    banner: { js: ESM_REQUIRE_BANNER },
+    loader: BUNDLE_LOADERS,
+    logLevel: 'error',
+  });
+  return (await stat(outfile)).size;
+}
+
+function firstAnswer(runner: string, env: NodeJS.ProcessEnv): Promise<{ wall_ms: number; process_ms: number; status: number }> {
+  const t0 = performance.now();
+  const child = spawn(process.execPath, [runner], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.once('exit', (code) => {
+      const wall = performance.now() - t0;
+      try {
+        const r = JSON.parse(out.trim().split('\n').at(-1)!) as { status: number; ms: number };
+        resolve({ wall_ms: Math.round(wall), process_ms: Math.round(r.ms), status: r.status });
+      } catch {
+        reject(new Error(`init runner exited ${code}: ${out}`));
+      }
+    });
+  });
+}
+
+export async function lambdaBench(): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'opsgraph-bench-lambda-'));
+  const stack = await startLocalStack({ port: 0, dataDir: join(dir, 'data') });
+  try {
+    const deployed = await bundle(join(dir, 'deployed.mjs'), 'node24');
+    const local = join(dir, 'handler.mjs');
+    await bundle(local, `node${process.versions.node.split('.')[0]}`);
+    const event = {
+      version: '2.0', routeKey: 'POST /graphql', rawPath: '/graphql', rawQueryString: '', isBase64Encoded: false,
+      headers: { 'content-type': 'application/json', 'x-api-key': stack.apiKey },
+      body: JSON.stringify({ query: '{ user(id: "u1") { id stats { orders revenue } tags { name } segments { id } churn { band } } }' }),
+      requestContext: { http: { method: 'POST', path: '/graphql', protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'bench' }, requestId: 'init', routeKey: 'POST /graphql', stage: '$default', timeEpoch: Date.now() },
+    };
+    const runner = join(dir, 'init.mjs');
+    await writeFile(runner, [
+      `const { handler } = await import(${JSON.stringify(local)});`,
+      `const r = await handler(${JSON.stringify(event)});`,
+      `if (r.statusCode !== 200 || String(r.body).includes('"errors"')) { console.error(r.body); process.exit(1); }`,
+      `process.stdout.write(JSON.stringify({ status: r.statusCode, ms: performance.now() }) + '\\n');`,
+      'process.exit(0);',
+    ].join('\n'));
+    const runs: Array<{ wall_ms: number; process_ms: number; status: number }> = [];
+    for (let i = 0; i < 5; i++) runs.push(await firstAnswer(runner, { ...process.env, NODE_ENV: 'production' }));
+    const med = (k: 'wall_ms' | 'process_ms') => runs.map((r) => r[k]).sort((a, b) => a - b)[2];
+    report({
+      bench: 'gateway.lambda', function: 'graphql', bundle_bytes: deployed, bundle_mb: Math.round((deployed / 1024 / 1024) * 100) / 100,
+      bundle_target_mb: 1.5, init_wall_ms: med('wall_ms'), init_process_ms: med('process_ms'), init_target_ms: 300,
+      init_runs_wall_ms: runs.map((r) => r.wall_ms),
+    });
+  } finally {
+    await stack.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,142 @@
+/**
+ * The product's own supergraph in process (a mode of `npm run bench:gateway`, `--only product`): today's gateway
+ * (@apollo/gateway with LocalGraphQLDataSource, which parses and validates every subgraph fetch) against the
+ * product's gateway as it now is (@apollo/gateway with CachedLocalDataSource: each distinct fetch operation parsed
+ * and validated once). Both run in this process over the same local stack (dynalite on loopback) seeded through
+ * the ingest path, on a realistic mix: a user with stats, tags, segments and churn; users(filter); segments with
+ * sizes and members; campaigns with churn bands and tag counts (three subgraphs in one operation). Responses are
+ * compared once (identical), then rounds alternate A B A B at 50 concurrent requests.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ApolloServer } from '@apollo/server';
+import { authenticate } from '../core/auth/apiKeys.js';
+import { executeGraphQL, startGateway, type GraphQLHttpResult } from '../gateway/gateway.js';
+import { createProductHiveGateway, executeHiveGraphQL } from '../gateway/hiveProduct.js';
+import { startLocalStack } from '../local/localStack.js';
+import { createRequestContext, type RequestContext, type SubgraphTables } from '../subgraphs/context.js';
+import { report } from './support.js';
+
+const AS_OF = '2026-11-30T00:00:00Z';
+const USERS = 60;
+
+export const PRODUCT_MIX: Array<{ name: string; query: string; variables: (i: number) => Record<string, unknown> }> = [
+  {
+    name: 'user',
+    query: `query U($id: ID!, $asOf: DateTime) { user(id: $id) { id stats(asOf: $asOf) { orders revenue lastSeenAt }
+      tags { name since source ruleVersion } segments { id name } churn { probability band reasons } } }`,
+    variables: (i) => ({ id: `bench-u${i % USERS}`, asOf: AS_OF }),
+  },
+  {
+    name: 'users(filter)',
+    query: `query F($tag: String) { users(filter: { tag: $tag }, first: 20) { totalCount edges { cursor node { id tags { name } } } pageInfo { hasNextPage } } }`,
+    variables: () => ({ tag: 'high_value' }),
+  },
+  {
+    name: 'segments',
+    query: `{ segments { id name version size members(first: 5) { totalCount edges { node { id } } } } }`,
+    variables: () => ({}),
+  },
+  {
+    name: 'campaigns+analytics',
+    query: `{ campaigns { id name status segmentId } churnBands { band users } tagCounts(tags: ["high_value", "payment_risk", "new_user"]) { tag users } }`,
+    variables: () => ({}),
+  },
+];
+
+type Engine = (request: Parameters<typeof executeGraphQL>[1], context: RequestContext) => Promise<GraphQLHttpResult>;
+const apollo = (server: ApolloServer<RequestContext>): Engine => (request, context) => executeGraphQL(server, request, context);
+
+async function run(engine: Engine, ctx: () => RequestContext, q: (typeof PRODUCT_MIX)[number], i: number) {
+  return engine(
+    { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: q.query, variables: q.variables(i) }), search: '' },
+    ctx(),
+  );
+}
+
+async function load(server: Engine, ctx: () => RequestContext, seconds: number, concurrency = 50): Promise<number> {
+  const end = Date.now() + seconds * 1000;
+  let done = 0;
+  let next = 0;
+  const worker = async () => {
+    while (Date.now() < end) {
+      const i = next++;
+      const r = await run(server, ctx, PRODUCT_MIX[i % PRODUCT_MIX.length]!, i);
+      if (r.status !== 200 || r.body.includes('"errors"')) throw new Error(`product mix failed: ${r.status} ${r.body.slice(0, 300)}`);
+      done++;
+    }
+  };
+  const t = Date.now();
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return done / ((Date.now() - t) / 1000);
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+export async function productBench(rounds: number, duration: number): Promise<void> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'opsgraph-bench-gw-'));
+  const stack = await startLocalStack({ port: 0, dataDir, rulesTtlSeconds: 1 });
+  try {
+    const events = [];
+    for (let u = 0; u < USERS; u++) {
+      for (let o = 0; o < 1 + (u % 4); o++) {
+        events.push({ type: 'track', event: 'order_completed', userId: `bench-u${u}`, timestamp: `2026-11-${10 + o}T10:00:00Z`,
+          properties: { orderId: `bench-o${u}-${o}`, revenue: 300 * (1 + (u % 5)), currency: 'GBP' } });
+      }
+      if (u % 3 === 0) events.push({ type: 'track', event: 'payment_failed', userId: `bench-u${u}`, timestamp: '2026-11-20T10:05:00Z' });
+    }
+    for (let i = 0; i < events.length; i += 200) {
+      const r = await fetch(stack.ingestUrl, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': stack.apiKey }, body: JSON.stringify({ events: events.slice(i, i + 200) }) });
+      if (!r.ok) throw new Error(`ingest ${r.status}`);
+    }
+    const auth = await authenticate(process.env.API_KEYS_TABLE!, stack.apiKey, 'profiles:read');
+    if (!auth.ok) throw new Error('bench key');
+    const tables: SubgraphTables = {
+      profiles: process.env.PROFILES_TABLE!, identities: process.env.IDENTITIES_TABLE!, memberships: process.env.MEMBERSHIPS_TABLE!,
+      rules: process.env.RULES_TABLE!, audit: process.env.AUDIT_TABLE!, campaigns: process.env.CAMPAIGNS_TABLE!,
+    };
+    const ctx = () => createRequestContext(tables, auth.key);
+    const servers = [await startGateway({ reparseEachFetch: true }), await startGateway()];
+    const hive = createProductHiveGateway();
+    const engines = { today: apollo(servers[0]!), cached: apollo(servers[1]!), hive: ((r, c) => executeHiveGraphQL(hive, r, c)) as Engine };
+    // Wait until the last seeded user is folded and tagged.
+    for (let t = Date.now(); ; ) {
+      const r = await run(engines.today, ctx, PRODUCT_MIX[0]!, USERS - 1);
+      if (r.body.includes('high_value')) break;
+      if (Date.now() - t > 60_000) throw new Error('seeded users never became visible');
+      await new Promise((res) => setTimeout(res, 200));
+    }
+    await new Promise((res) => setTimeout(res, 1500));
+    for (const [i, q] of PRODUCT_MIX.entries()) {
+      const a = await run(engines.today, ctx, q, i);
+      const b = await run(engines.cached, ctx, q, i);
+      const h = await run(engines.hive, ctx, q, i);
+      const norm = (x: GraphQLHttpResult) => `${x.status} ${JSON.stringify(JSON.parse(x.body))}`;
+      const identical = norm(a) === norm(b) && norm(a) === norm(h);
+      report({ bench: 'gateway.product', check: 'identical-response', query: q.name, bytes: a.body.length, identical });
+      if (!identical || a.body.includes('"errors"')) throw new Error(`${q.name}: responses differ or fail:\n${a.body}\n${b.body}\n${h.body}`);
+    }
+    for (const e of Object.values(engines)) await load(e, ctx, 2);
+    const label = { today: '@apollo/gateway+LocalGraphQLDataSource', cached: '@apollo/gateway+CachedLocalDataSource', hive: 'hive-router-runtime in process (prototype)' };
+    const rps: Record<keyof typeof engines, number[]> = { today: [], cached: [], hive: [] };
+    for (let r = 0; r < rounds; r++) {
+      for (const name of ['today', 'cached', 'hive'] as const) {
+        const v = await load(engines[name], ctx, duration);
+        rps[name].push(v);
+        report({ bench: 'gateway.product', round: r + 1, engine: label[name], rps: Math.round(v) });
+      }
+    }
+    const ratio = (k: keyof typeof engines) => Math.round((median(rps[k]) / median(rps.today)) * 100) / 100;
+    report({
+      bench: 'gateway.product', mix: PRODUCT_MIX.map((q) => q.name), concurrency: 50, duration_s: duration, rounds, baseline: label.today,
+      today_rps: rps.today.map(Math.round), cached_rps: rps.cached.map(Math.round), hive_rps: rps.hive.map(Math.round),
+      ratio_cached: ratio('cached'), ratio_hive: ratio('hive'),
+    });
+    for (const s of servers) await s.stop();
+    await hive.dispose();
+  } finally {
+    await stack.close();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}

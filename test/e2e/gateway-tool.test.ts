@@ -1,0 +1,53 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { startFixture, type Fixture } from '../../bench/gateway-fixture.js';
+import { startGatewayServer, type ServedGateway } from '../../gateway/serve.js';
+
+// `npm run gateway`'s engine (Hive runtime + Hive Router planner) against @apollo/gateway on the public
+// benchmark fixture, its subgraphs on a free loopback port.
+let fixture: Fixture;
+const gateways: ServedGateway[] = [];
+
+async function post(g: ServedGateway, body: unknown) {
+  const res = await fetch(`http://127.0.0.1:${g.port}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  return { status: res.status, json: (await res.json()) as { data?: Record<string, unknown[]>; errors?: unknown[] } };
+}
+
+before(async () => {
+  fixture = await startFixture(0);
+});
+after(async () => {
+  for (const g of gateways) await g.close();
+  await fixture.close();
+});
+
+describe('npm run gateway engine on the federation fixture', () => {
+  it('serves the fixture query with the same response as @apollo/gateway, merging off and on', async () => {
+    const apollo = await startGatewayServer({ engine: 'apollo', supergraphSdl: fixture.supergraph, port: 0 });
+    const hive = await startGatewayServer({ engine: 'hive', supergraphSdl: fixture.supergraph, port: 0 });
+    const merged = await startGatewayServer({ engine: 'hive', supergraphSdl: fixture.supergraph, port: 0, dedupe: true });
+    gateways.push(apollo, hive, merged);
+    const expected = await post(apollo, { query: fixture.query });
+    assert.equal(expected.status, 200);
+    assert.equal(expected.json.errors, undefined);
+    assert.ok(expected.json.data?.users?.length && expected.json.data?.topProducts?.length);
+    for (const g of [hive, merged]) {
+      const [a, b] = await Promise.all([post(g, { query: fixture.query }), post(g, { query: fixture.query })]);
+      assert.equal(a.status, 200);
+      assert.equal(JSON.stringify(a.json), JSON.stringify(expected.json));
+      assert.equal(JSON.stringify(b.json), JSON.stringify(expected.json));
+    }
+  });
+
+  it('answers a query with variables and an unknown field like a GraphQL server', async () => {
+    const hive = gateways[1]!;
+    const ok = await post(hive, { query: 'query($n: Int) { topProducts(first: $n) { upc name inStock } }', variables: { n: 2 } });
+    assert.deepEqual(ok.json, { data: { topProducts: [{ upc: '1', name: 'Table', inStock: true }, { upc: '2', name: 'Couch', inStock: false }] } });
+    const bad = await post(hive, { query: '{ nope }' });
+    assert.ok(bad.json.errors?.length);
+  });
+});

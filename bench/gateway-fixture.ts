@@ -4,7 +4,7 @@
  * (`/accounts`, `/inventory`, `/products`, `/reviews`, `/health`). Port 0 picks a free port; the supergraph's
  * subgraph URLs are rewritten to it. Used by `npm run bench:gateway` and the gateway e2e test.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
@@ -20,12 +20,7 @@ export function fixtureDir(): string {
   const i = process.argv.indexOf('--fixture');
   if (i >= 0 && process.argv[i + 1]) return process.argv[i + 1]!;
   if (process.env.OPSGRAPH_FEDERATION_FIXTURE) return process.env.OPSGRAPH_FEDERATION_FIXTURE;
-  // `../shared` beside the repository; a worktree further down finds it in an ancestor folder.
-  for (let d = join(here, '..'); ; d = dirname(d)) {
-    const candidate = join(dirname(d), 'shared', 'bench', 'federation');
-    if (existsSync(join(candidate, 'supergraph.graphql'))) return candidate;
-    if (dirname(d) === d) return join(here, '..', '..', 'shared', 'bench', 'federation');
-  }
+  return join(here, '..', '..', 'shared', 'bench', 'federation');
 }
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- untyped fixture resolvers, ported as they are */

@@ -1,7 +1,7 @@
 import type { StoredProfile } from '../core/store/profiles.js';
 import { compileRuleSet } from '../core/tagging/evaluateProfile.js';
 import { decode, prepareGroup, type Group } from '../core/tagging/processBatch.js';
-import { STARTER_RULES, STARTER_SEGMENTS } from '../core/tagging/starterRules.js';
+import { STARTER_RULES, STARTER_SEGMENTS } from '../core/rules/starterRules.js';
 import { arg, report } from './support.js';
 import { BATCH, makeRecords } from './workload.js';
 

@@ -1,8 +1,8 @@
 import type { KinesisStreamRecord } from 'aws-lambda';
+import { publishChanges } from '../changes/publishChanges.js';
 import type { StoredEvent } from '../events/schema.js';
 import { readStreamRecord } from '../events/streamRecord.js';
 import { anonymousProfileId, IDENTITY_LIMITS, identitiesOf, identityKey, type IdentityRef } from '../identity/identities.js';
-import { putRecordsWithRetry } from '../ingest/putRecords.js';
 import { foldEvent, type RecordPosition } from '../profile/fold.js';
 import { mergeProfiles } from '../profile/merge.js';
 import { emptyProfile, type Profile } from '../profile/types.js';
@@ -174,16 +174,6 @@ export function membershipDeltasOf(changes: ProfileChange[]): MembershipDelta[] 
         return [];
     }
   });
-}
-
-/** Publishes profile changes to the `changes` stream; throws if any record could not be stored. */
-export async function publishChanges(stream: string, changes: ProfileChange[]): Promise<void> {
-  if (changes.length === 0) return;
-  const { failed } = await putRecordsWithRetry(
-    stream,
-    changes.map((c) => ({ PartitionKey: c.userId, Data: Buffer.from(JSON.stringify(c)) })),
-  );
-  if (failed.length) throw new Error(`changes stream refused ${failed.length} records (${failed[0]!.code})`);
 }
 
 /** What folding one group produced, before anything is written. */

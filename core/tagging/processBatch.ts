@@ -2,7 +2,10 @@ import type { KinesisStreamRecord } from 'aws-lambda';
 import { publishChanges } from '../changes/publishChanges.js';
 import type { StoredEvent } from '../events/schema.js';
 import { readStreamRecord } from '../events/streamRecord.js';
-import { anonymousProfileId, IDENTITY_LIMITS, identitiesOf, identityKey, type IdentityRef } from '../identity/identities.js';
+import { attachIdentities } from '../identity/attach.js';
+import { anonymousProfileId, identityKey } from '../identity/identities.js';
+import { hasRoomFor } from '../identity/limits.js';
+import type { IdentityRef } from '../identity/types.js';
 import { foldEvent, type RecordPosition } from '../profile/fold.js';
 import { mergeProfiles } from '../profile/merge.js';
 import { emptyProfile, type Profile } from '../profile/types.js';
@@ -129,36 +132,6 @@ async function route(decoded: Decoded[], identitiesTable: string): Promise<Map<s
   return groups;
 }
 
-/** Whether the profile holds the identity already or has room for one more of its kind. */
-function hasRoomFor(profile: Profile, ref: IdentityRef): boolean {
-  let ofKind = 0;
-  for (const i of profile.identities) {
-    if (i.kind !== ref.kind) continue;
-    if (i.value === ref.value) return true;
-    ofKind++;
-  }
-  return ofKind < IDENTITY_LIMITS[ref.kind];
-}
-
-/** Adds an event's identities to the profile within the per-kind limits; returns the ones refused. */
-function attachIdentities(profile: Profile, event: StoredEvent, group: Group): IdentityRef[] {
-  const refused: IdentityRef[] = [];
-  for (const ref of identitiesOf(event)) {
-    if (profile.identities.some((i) => i.kind === ref.kind && i.value === ref.value)) continue;
-    if (!hasRoomFor(profile, ref)) {
-      refused.push(ref);
-      continue;
-    }
-    profile.identities.push({ ...ref, firstSeenAt: event.timestamp });
-    // A user id is its own profile id until an alias moves it; that needs no identity row.
-    if (ref.kind === 'USER_ID' && ref.value === profile.userId) continue;
-    if (!group.links.some((l) => l.ref.kind === ref.kind && l.ref.value === ref.value)) {
-      group.links.push({ ref, at: event.timestamp });
-    }
-  }
-  return refused;
-}
-
 export function membershipDeltasOf(changes: ProfileChange[]): MembershipDelta[] {
   return changes.flatMap((c): MembershipDelta[] => {
     switch (c.kind) {
@@ -221,7 +194,7 @@ export function prepareGroup(group: Group, stored: Map<string, StoredProfile>, r
   let applied = 0;
   let latest: StoredEvent | null = null;
   for (const item of group.items) {
-    for (const ref of attachIdentities(profile, item.event, group)) refuse(ref, item.event.timestamp);
+    for (const ref of attachIdentities(profile, item.event, group.links)) refuse(ref, item.event.timestamp);
     if (foldEvent(profile, item.event, item.position)) {
       applied++;
       if (!latest || item.event.timestamp >= latest.timestamp) latest = item.event;

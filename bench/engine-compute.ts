@@ -1,7 +1,9 @@
 import type { StoredProfile } from '../core/store/profiles.js';
 import { compileRuleSet } from '../core/tagging/evaluateProfile.js';
-import { decode, prepareGroup, type Group } from '../core/tagging/processBatch.js';
-import { STARTER_RULES, STARTER_SEGMENTS } from '../core/tagging/starterRules.js';
+import { decode } from '../core/tagging/decode.js';
+import { prepareGroup } from '../core/tagging/prepare.js';
+import type { Group } from '../core/tagging/route.js';
+import { STARTER_RULES, STARTER_SEGMENTS } from '../core/rules/starterRules.js';
 import { arg, report } from './support.js';
 import { BATCH, makeRecords } from './workload.js';
 

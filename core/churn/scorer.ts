@@ -23,7 +23,7 @@ import { checkpointedScan } from '../store/checkpointedScan.js';
 import { applyMemberships, membershipKey, type MembershipDelta } from '../store/memberships.js';
 import { fromItem, getProfiles, type ChurnScore as StoredChurnScore, type StoredProfile } from '../store/profiles.js';
 import type { CompiledRuleSet } from '../tagging/evaluateProfile.js';
-import { publishChanges } from '../tagging/processBatch.js';
+import { publishChanges } from '../changes/publishChanges.js';
 import { reevaluateStored } from '../tagging/sweep.js';
 import type { ProfileChange } from '../tagging/types.js';
 import { loadModel, score, type ChurnModel } from './model.js';

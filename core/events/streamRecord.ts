@@ -1,4 +1,4 @@
-import { isPlaceholderId } from '../identity/identities.js';
+import { isPlaceholderId } from './placeholderIds.js';
 import type { StoredEvent } from './schema.js';
 
 /**

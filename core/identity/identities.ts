@@ -1,39 +1,10 @@
 import { createHash } from 'node:crypto';
+import { isPlaceholderId } from '../events/placeholderIds.js';
 import type { StoredEvent } from '../events/schema.js';
-import type { IdentityKind } from '../profile/types.js';
-
-/** Placeholder values clients send when they know nothing; linking on them would merge strangers. */
-export const BLOCKED_VALUES = new Set(['', '0', '-1', 'null', 'undefined', 'none', 'unknown', 'n/a', 'na', 'anonymous', 'guest', 'test', '00000000-0000-0000-0000-000000000000']);
-
-/**
- * Whether an id is a placeholder (see {@link BLOCKED_VALUES}) that must never identify anyone: ingest drops such
- * user, anonymous and previous ids, and no identity is linked on one.
- *
- * @example
- * isPlaceholderId(' Unknown ') // true
- */
-export function isPlaceholderId(value: string): boolean {
-  return BLOCKED_VALUES.has(value.trim().toLowerCase());
-}
-
-/** How many identities of one kind a profile may hold before further links are refused (and audited). */
-export const IDENTITY_LIMITS: Record<IdentityKind, number> = {
-  USER_ID: 5,
-  ANONYMOUS_ID: 50,
-  DEVICE_ID: 20,
-  EMAIL: 5,
-  PHONE: 5,
-  WECHAT_OPENID: 10,
-  WECHAT_UNIONID: 2,
-};
+import type { IdentityKind, IdentityRef } from './types.js';
 
 /** Kinds whose values are personal data: stored and keyed only as SHA-256 of the normalised value. */
 const HASHED: ReadonlySet<IdentityKind> = new Set(['EMAIL', 'PHONE']);
-
-export interface IdentityRef {
-  kind: IdentityKind;
-  value: string;
-}
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 

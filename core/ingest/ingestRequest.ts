@@ -1,6 +1,6 @@
 import { MAX_REQUEST_BYTES, type StreamRecord } from '../events/schema.js';
 import { validateBatch, type Rejection } from '../events/validate.js';
-import { putRecordsWithRetry } from './putRecords.js';
+import { putRecordsWithRetry } from '../streams/putRecords.js';
 
 export interface IngestResult {
   status: 200 | 400 | 413;

@@ -1,3 +1,5 @@
+import type { Identity, IdentityKind } from '../identity/types.js';
+
 /**
  * The profile document the tagger folds events into and every reader (subgraphs, churn scorer, sweeper) reads.
  *
@@ -5,6 +7,9 @@
  * "days since" numbers: derived figures such as rolling windows and recency are computed at an explicit `asOf`
  * (see `stats.ts`), so a profile read a month later answers correctly without a new event.
  */
+
+/** Identity types live with identity rules; re-exported for the profile's readers. */
+export type { Identity, IdentityKind };
 
 /** Per-day activity: event name → count, plus money sums under the `$`-prefixed keys below. */
 export type DayBucket = Record<string, number>;
@@ -19,22 +24,6 @@ export const NEGATIVE_MESSAGE_KEY = '$negative_message';
 
 /** Days of daily buckets a profile keeps, counted back from its latest bucket. */
 export const DAY_RETENTION = 400;
-
-export type IdentityKind =
-  | 'USER_ID'
-  | 'ANONYMOUS_ID'
-  | 'DEVICE_ID'
-  | 'EMAIL'
-  | 'PHONE'
-  | 'WECHAT_OPENID'
-  | 'WECHAT_UNIONID';
-
-export interface Identity {
-  kind: IdentityKind;
-  /** Normalised value; for EMAIL and PHONE a SHA-256 hex digest, never the raw value. */
-  value: string;
-  firstSeenAt: string;
-}
 
 export interface TagState {
   /** Event time at which the tag was first applied. */

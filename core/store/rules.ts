@@ -1,8 +1,8 @@
 import { DeleteCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { dynamo } from '../aws/clients.js';
-import { STARTER_RULES, STARTER_SEGMENTS } from '../tagging/starterRules.js';
-import type { Segment, TagRule } from '../tagging/types.js';
+import { STARTER_RULES, STARTER_SEGMENTS } from '../rules/starterRules.js';
+import type { Segment, TagRule } from '../rules/types.js';
 
 const tagRuleSchema = z.object({
   id: z.string(),

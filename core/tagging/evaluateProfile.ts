@@ -3,7 +3,8 @@ import { decayedInterest } from '../profile/fold.js';
 import type { StoredEvent } from '../events/schema.js';
 import type { Profile, TagState } from '../profile/types.js';
 import { compileExpression, ruleContext, withScope } from './context.js';
-import type { ProfileChange, Segment, TagRule } from './types.js';
+import type { ProfileChange } from '../changes/types.js';
+import type { Segment, TagRule } from '../rules/types.js';
 
 const DAY_MS = 86_400_000;
 /** Tag source prefix of rule-based tags; tags from other sources (the churn scorer) are left alone. */

@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from '../aws/clients.js';
 import type { CompiledRuleSet } from './evaluateProfile.js';
-import type { ProfileEngineTables } from './processBatch.js';
 import { sweepProfiles, type SweepResult } from './sweep.js';
+import type { ProfileEngineTables } from './tables.js';
 
 /** The jobs-table item that remembers which rule set the last sweep applied, and a rules sweep in progress. */
 const STATE_JOB = 'sweeper#rules';

@@ -1,8 +1,10 @@
+import { publishChanges } from '../changes/publishChanges.js';
 import { checkpointedScan } from '../store/checkpointedScan.js';
 import { applyMemberships } from '../store/memberships.js';
 import { externalTagsOf, fromItem, ProfileConflictError, saveProfile, type StoredProfile } from '../store/profiles.js';
 import { evaluateProfile, type CompiledRuleSet } from './evaluateProfile.js';
-import { membershipDeltasOf, publishChanges, type ProfileEngineTables } from './processBatch.js';
+import { membershipDeltasOf } from './membershipDeltas.js';
+import type { ProfileEngineTables } from './tables.js';
 
 export interface SweepOptions {
   /** The scheduled time of this run: the `asOf` of every evaluation (event time of the schedule). */

@@ -1,7 +1,15 @@
 import { requireEnv } from '../platform/env.js';
-import type { ProfileEngineTables } from './processBatch.js';
 
-/** The profile engine's tables and stream, from the function's environment. */
+/** Where the tagger and the sweeps read and write: the profile engine's tables and the `changes` stream. */
+export interface ProfileEngineTables {
+  profiles: string;
+  identities: string;
+  memberships: string;
+  audit: string;
+  changesStream: string;
+}
+
+/** The profile engine's tables and stream, from the function's environment (one contract for CDK and local). */
 export function profileEngineTables(): ProfileEngineTables {
   return {
     profiles: requireEnv('PROFILES_TABLE'),

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand, PutRecordsCommand, type PutRecordsCommandOutput } from '@aws-sdk/client-kinesis';
-import { putRecordsWithRetry } from '../../core/ingest/putRecords.js';
+import { putRecordsWithRetry } from '../../core/streams/putRecords.js';
 import { dynamo, kinesis } from '../../core/aws/clients.js';
 import type { StreamRecord } from '../../core/events/schema.js';
 import { getProfiles } from '../../core/store/profiles.js';

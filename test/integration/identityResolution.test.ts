@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { StreamRecord } from '../../core/events/schema.js';
-import { IDENTITY_LIMITS, identityKey } from '../../core/identity/identities.js';
+import { identityKey } from '../../core/identity/identities.js';
+import { IDENTITY_LIMITS } from '../../core/identity/limits.js';
 import { listAudit } from '../../core/store/audit.js';
 import { dynamo } from '../../core/aws/clients.js';
 import { getIdentityLinks } from '../../core/store/identities.js';

@@ -4,6 +4,7 @@ import { kinesis } from '../aws/clients.js';
 /** Kinesis takes at most 500 records per PutRecords call. */
 const MAX_PER_CALL = 500;
 
+/** What {@link putRecordsWithRetry} stored and what it gave up on, by index into its entries. */
 export interface PutOutcome {
   /** Indexes (into `entries`) that Kinesis stored. */
   stored: number[];
@@ -15,7 +16,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * PutRecords with per-record retry: throttled or failed entries (ProvisionedThroughputExceeded, InternalFailure)
- * are resent with exponential backoff and jitter; the rest of the call is not repeated.
+ * are resent with exponential backoff and jitter; the rest of the call is not repeated. Shared by ingest (the
+ * `events` stream) and the `changes` publisher.
  *
  * @example
  * const { stored, failed } = await putRecordsWithRetry('opsgraph-local-events', entries);

@@ -1,0 +1,46 @@
+import type { StoredEvent } from '../events/schema.js';
+
+/** Kinds of identity a profile can be found by (the GraphQL `IdentityKind`). */
+export type IdentityKind =
+  | 'USER_ID'
+  | 'ANONYMOUS_ID'
+  | 'DEVICE_ID'
+  | 'EMAIL'
+  | 'PHONE'
+  | 'WECHAT_OPENID'
+  | 'WECHAT_UNIONID';
+
+/** One identity a profile holds, with the event time it was first seen on it. */
+export interface Identity {
+  kind: IdentityKind;
+  /** Normalised value; for EMAIL and PHONE a SHA-256 hex digest, never the raw value. */
+  value: string;
+  firstSeenAt: string;
+}
+
+/** An identity as an event names it, normalised: what identity keys, links and limits are about. */
+export interface IdentityRef {
+  kind: IdentityKind;
+  value: string;
+}
+
+/** An identity link to write: new, or re-pointed from `previousUserId` by a merge. */
+export interface PlannedLink {
+  ref: IdentityRef;
+  previousUserId?: string;
+  /** Event time of the event that linked it. */
+  at: string;
+}
+
+/** A profile to merge into the routed one, with the identity and the event that linked them. */
+export interface PlannedMerge {
+  from: string;
+  ref: IdentityRef;
+  event: StoredEvent;
+}
+
+/** What routing needs of a stored identity link (the identities table's row). */
+export interface KnownLink {
+  userId: string;
+  linkedAt: string;
+}

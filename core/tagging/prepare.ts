@@ -1,0 +1,104 @@
+import type { ProfileChange } from '../changes/types.js';
+import type { StoredEvent } from '../events/schema.js';
+import { attachIdentities } from '../identity/attach.js';
+import { identityKey } from '../identity/identities.js';
+import { hasRoomFor } from '../identity/limits.js';
+import type { IdentityRef } from '../identity/types.js';
+import { foldEvent } from '../profile/fold.js';
+import { mergeProfiles } from '../profile/merge.js';
+import { emptyProfile, type Profile } from '../profile/types.js';
+import type { AuditEntry } from '../store/audit.js';
+import { externalTagsOf, type StoredProfile } from '../store/profiles.js';
+import { evaluateProfile, type CompiledRuleSet } from './evaluateProfile.js';
+import { appendProfileAudit } from './profileAudit.js';
+import type { Group } from './route.js';
+
+/**
+ * What folding one group produced, before anything is written: the profile to save (at `expectedVersion`), the
+ * profiles merged into it (to delete), its changes and audit entries, and the group, whose `links` are the
+ * identity links to write.
+ */
+export interface PreparedGroup {
+  group: Group;
+  profile: Profile;
+  expectedVersion: number;
+  merged: StoredProfile[];
+  changes: ProfileChange[];
+  audits: AuditEntry[];
+}
+
+/**
+ * Folds one group's events (and merges) into its profile and evaluates tag rules and segments. Pure: no I/O and no
+ * clock, only the loaded profiles and rules; it updates the loaded profile and the group's links in place (a hot
+ * path: no copies). Null when nothing applied: every record was a redelivery and there was nothing to merge.
+ *
+ * @example
+ * const prepared = prepareGroup(group, await getProfiles(table, profileIdsOf([group])), rules);
+ */
+export function prepareGroup(group: Group, stored: ReadonlyMap<string, StoredProfile>, rules: CompiledRuleSet): PreparedGroup | null {
+  const existing = stored.get(group.userId);
+  const profile = existing?.profile ?? emptyProfile(group.userId);
+  const merged: StoredProfile[] = [];
+  const audits: AuditEntry[] = [];
+  const refused = new Set<string>();
+  const refuse = (ref: IdentityRef, at: string) => {
+    if (refused.has(identityKey(ref))) return;
+    refused.add(identityKey(ref));
+    // A refused identity is not linked either, so later events carrying it do not reach this profile.
+    group.links = group.links.filter((l) => l.ref.kind !== ref.kind || l.ref.value !== ref.value);
+    appendProfileAudit(audits, profile.userId, 'identity_refused', at, { kind: ref.kind, reason: 'limit per identity kind reached' });
+  };
+  for (const m of group.merges) {
+    const source = stored.get(m.from);
+    if (!source || m.from === group.userId || merged.includes(source)) continue;
+    if (profile.mergedFrom.includes(m.from)) {
+      // Merged by an earlier attempt whose delete of the source failed: delete it now, without adding it twice.
+      merged.push(source);
+      continue;
+    }
+    if (!hasRoomFor(profile, m.ref)) {
+      refuse(m.ref, m.event.timestamp);
+      continue;
+    }
+    mergeProfiles(profile, source.profile);
+    merged.push(source);
+    appendProfileAudit(audits, profile.userId, 'merge', m.event.timestamp, { from: m.from, eventId: m.event.eventId, type: m.event.type });
+  }
+  let applied = 0;
+  let latest: StoredEvent | null = null;
+  for (const item of group.items) {
+    for (const ref of attachIdentities(profile, item.event, group.links)) refuse(ref, item.event.timestamp);
+    if (foldEvent(profile, item.event, item.position)) {
+      applied++;
+      if (!latest || item.event.timestamp >= latest.timestamp) latest = item.event;
+    }
+  }
+  if (applied === 0 && merged.length === 0) return null;
+
+  const asOf = profile.lastSeenAt ?? latest?.timestamp ?? new Date(0).toISOString();
+  const changes = evaluateProfile(profile, rules, asOf, latest, externalTagsOf(existing));
+  // Downstream consumers (the churn scorer) rescore on any profile change, not only on tag changes.
+  changes.push({ kind: 'profile_updated', userId: profile.userId, subject: profile.userId, at: asOf });
+  for (const source of merged) {
+    changes.push({ kind: 'profile_merged', userId: profile.userId, subject: source.profile.userId, at: asOf });
+    // The merged profile's memberships move to the surviving profile (re-added above by evaluation).
+    for (const t of Object.keys(source.profile.tags)) changes.push({ kind: 'tag_removed', userId: source.profile.userId, subject: t, at: asOf });
+    for (const s of Object.keys(source.profile.segments)) changes.push({ kind: 'segment_exited', userId: source.profile.userId, subject: s, at: asOf });
+  }
+  return { group, profile, expectedVersion: existing?.version ?? 0, merged, changes, audits };
+}
+
+/**
+ * Prepares every group of a batch ({@link prepareGroup}), leaving out those with nothing to write. Pure.
+ *
+ * @example
+ * const prepared = prepare(groups, await getProfiles(tables.profiles, profileIdsOf(groups)), rules);
+ */
+export function prepare(groups: readonly Group[], stored: ReadonlyMap<string, StoredProfile>, rules: CompiledRuleSet): PreparedGroup[] {
+  const prepared: PreparedGroup[] = [];
+  for (const g of groups) {
+    const p = prepareGroup(g, stored, rules);
+    if (p) prepared.push(p);
+  }
+  return prepared;
+}

@@ -5,6 +5,7 @@
  * "days since" numbers: derived figures such as rolling windows and recency are computed at an explicit `asOf`
  * (see `stats.ts`), so a profile read a month later answers correctly without a new event.
  */
+import { z } from 'zod';
 
 /** Per-day activity: event name → count, plus money sums under the `$`-prefixed keys below. */
 export type DayBucket = Record<string, number>;
@@ -20,14 +21,29 @@ export const NEGATIVE_MESSAGE_KEY = '$negative_message';
 /** Days of daily buckets a profile keeps, counted back from its latest bucket. */
 export const DAY_RETENTION = 400;
 
-export type IdentityKind =
-  | 'USER_ID'
-  | 'ANONYMOUS_ID'
-  | 'DEVICE_ID'
-  | 'EMAIL'
-  | 'PHONE'
-  | 'WECHAT_OPENID'
-  | 'WECHAT_UNIONID';
+/**
+ * Kinds of identity a profile can be found by: the one TypeScript definition of the `IdentityKind` enum, checked
+ * against the profiles SDL at compile time (see docs/architecture.md).
+ */
+export const identityKindSchema = z.enum([
+  'USER_ID',
+  'ANONYMOUS_ID',
+  'DEVICE_ID',
+  'EMAIL',
+  'PHONE',
+  'WECHAT_OPENID',
+  'WECHAT_UNIONID',
+]);
+export type IdentityKind = z.infer<typeof identityKindSchema>;
+
+/**
+ * Churn risk bands, lowest first: the one TypeScript definition of the `ChurnBand` enum, checked against the profiles
+ * and analytics SDL at compile time (see docs/architecture.md).
+ */
+export const churnBandSchema = z.enum(['LOW', 'MEDIUM', 'HIGH']);
+export type ChurnBand = z.infer<typeof churnBandSchema>;
+/** Every churn band, lowest first. */
+export const CHURN_BANDS: readonly ChurnBand[] = churnBandSchema.options;
 
 export interface Identity {
   kind: IdentityKind;

@@ -3,15 +3,15 @@ import type { GraphQLSchema } from 'graphql';
 import { parse } from 'graphql';
 import { SUBGRAPH_SDL } from '../schema/sdl.generated.js';
 import type { SubgraphName } from '../schema/compose.js';
-import { resolvers as analytics } from './analytics/resolvers.js';
-import { resolvers as campaigns } from './campaigns/resolvers.js';
-import { resolvers as profiles } from './profiles/resolvers.js';
+import { resolvers as analytics } from './analytics/resolvers/index.js';
+import { resolvers as campaigns } from './campaigns/resolvers/index.js';
+import { resolvers as profiles } from './profiles/resolvers/index.js';
 
 const RESOLVERS = { profiles, campaigns, analytics } as const;
 
 /** Executable schemas of the three subgraphs, built from their committed SDL and their resolvers. */
 export function buildSubgraphSchemas(): Record<SubgraphName, GraphQLSchema> {
   const build = (name: SubgraphName) =>
-    buildSubgraphSchema([{ typeDefs: parse(SUBGRAPH_SDL[name]), resolvers: RESOLVERS[name] as never }]);
+    buildSubgraphSchema([{ typeDefs: parse(SUBGRAPH_SDL[name]), resolvers: RESOLVERS[name] }]);
   return { profiles: build('profiles'), campaigns: build('campaigns'), analytics: build('analytics') };
 }

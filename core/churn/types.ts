@@ -2,7 +2,7 @@
  * Shared churn types. The churn model sees only the part of a profile that the tagger's fold keeps, so a score
  * computed offline from a CSV and one computed by the Lambda from a stored profile agree exactly.
  */
-import type { Profile } from '../profile/types.js';
+import type { ChurnBand, Profile } from '../profile/types.js';
 
 /**
  * The profile fields churn features are computed from (and nothing else). Training folds only orders and refunds
@@ -13,7 +13,7 @@ import type { Profile } from '../profile/types.js';
  */
 export type ChurnProfile = Pick<Profile, 'days' | 'orders' | 'lastAt'>;
 
-export type ChurnBand = 'LOW' | 'MEDIUM' | 'HIGH';
+export type { ChurnBand };
 
 /** What the scorer returns for one profile. */
 export interface ChurnScore {

@@ -1,14 +1,20 @@
+import { z } from 'zod';
 import type { StoredEvent } from '../events/schema.js';
 
-/** Kinds of identity a profile can be found by (the GraphQL `IdentityKind`). */
-export type IdentityKind =
-  | 'USER_ID'
-  | 'ANONYMOUS_ID'
-  | 'DEVICE_ID'
-  | 'EMAIL'
-  | 'PHONE'
-  | 'WECHAT_OPENID'
-  | 'WECHAT_UNIONID';
+/**
+ * Kinds of identity a profile can be found by: the one TypeScript definition of the GraphQL `IdentityKind` enum,
+ * checked against the profiles SDL at compile time (see docs/architecture.md).
+ */
+export const identityKindSchema = z.enum([
+  'USER_ID',
+  'ANONYMOUS_ID',
+  'DEVICE_ID',
+  'EMAIL',
+  'PHONE',
+  'WECHAT_OPENID',
+  'WECHAT_UNIONID',
+]);
+export type IdentityKind = z.infer<typeof identityKindSchema>;
 
 /** One identity a profile holds, with the event time it was first seen on it. */
 export interface Identity {

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { Identity, IdentityKind } from '../identity/types.js';
 
 /**
@@ -24,6 +25,15 @@ export const NEGATIVE_MESSAGE_KEY = '$negative_message';
 
 /** Days of daily buckets a profile keeps, counted back from its latest bucket. */
 export const DAY_RETENTION = 400;
+
+/**
+ * Churn risk bands, lowest first: the one TypeScript definition of the `ChurnBand` enum, checked against the profiles
+ * and analytics SDL at compile time (see docs/architecture.md).
+ */
+export const churnBandSchema = z.enum(['LOW', 'MEDIUM', 'HIGH']);
+export type ChurnBand = z.infer<typeof churnBandSchema>;
+/** Every churn band, lowest first. */
+export const CHURN_BANDS: readonly ChurnBand[] = churnBandSchema.options;
 
 export interface TagState {
   /** Event time at which the tag was first applied. */

@@ -1,13 +1,13 @@
 import { DeleteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { dynamo } from '../aws/clients.js';
-import type { Profile } from '../profile/types.js';
+import { churnBandSchema, type Profile } from '../profile/types.js';
 import { batchGetAll } from './batchGet.js';
 
 /** The churn scorer's output, kept in its own attribute so the tagger's writes never overwrite it. */
 export const churnSchema = z.object({
   probability: z.number(),
-  band: z.enum(['LOW', 'MEDIUM', 'HIGH']),
+  band: churnBandSchema,
   reasons: z.array(z.string()),
   modelVersion: z.string(),
   scoredAt: z.string(),

@@ -2,27 +2,7 @@ import { DeleteCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { dynamo } from '../aws/clients.js';
 import { STARTER_RULES, STARTER_SEGMENTS } from '../rules/starterRules.js';
-import type { Segment, TagRule } from '../rules/types.js';
-
-const tagRuleSchema = z.object({
-  id: z.string(),
-  tag: z.string(),
-  description: z.string(),
-  expression: z.string(),
-  forEach: z.literal('interests').optional(),
-  ttlDays: z.number().optional(),
-  enabled: z.boolean(),
-  version: z.number(),
-  updatedAt: z.string(),
-});
-const segmentSchema = z.object({
-  id: z.string(),
-  name: z.string(),
-  description: z.string(),
-  expression: z.string(),
-  version: z.number(),
-  updatedAt: z.string(),
-});
+import { segmentSchema, tagRuleSchema, type Segment, type TagRule } from '../rules/types.js';
 
 type Kind = 'tag' | 'segment' | 'meta';
 

@@ -1,0 +1,16 @@
+import { CHURN_BANDS } from '../../../core/profile/types.js';
+import { countMembers, membershipKey } from '../../../core/store/memberships.js';
+import { badInput, requireScope } from '../../context.js';
+import type { QueryResolvers } from '../types.generated.js';
+
+export const Query: QueryResolvers = {
+  tagCounts: async (_, args, ctx) => {
+    requireScope(ctx, 'analytics:read');
+    if (args.tags.length > 50) throw badInput('ask for at most 50 tags at once', 'tags');
+    return Promise.all(args.tags.map(async (tag) => ({ tag, users: await countMembers(ctx.tables.memberships, membershipKey.tag(tag)) })));
+  },
+  churnBands: async (_, __, ctx) => {
+    requireScope(ctx, 'analytics:read');
+    return Promise.all(CHURN_BANDS.map(async (band) => ({ band, users: await countMembers(ctx.tables.memberships, membershipKey.churn(band)) })));
+  },
+};

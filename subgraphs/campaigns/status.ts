@@ -1,0 +1,9 @@
+import type { CampaignStatus } from '../../core/store/campaigns.js';
+
+/** Allowed status moves: DRAFT → ACTIVE ⇄ PAUSED → ENDED, and an ended campaign stays ended. */
+export const TRANSITIONS: Record<CampaignStatus, CampaignStatus[]> = {
+  DRAFT: ['ACTIVE', 'ENDED'],
+  ACTIVE: ['PAUSED', 'ENDED'],
+  PAUSED: ['ACTIVE', 'ENDED'],
+  ENDED: [],
+};

@@ -1,0 +1,20 @@
+/**
+ * Compile-time checks that each enum of the SDL and its one TypeScript definition (a zod enum in core) have the same
+ * values, so neither can gain or lose a value alone (see docs/architecture.md). Types only: nothing runs.
+ */
+import type { ChurnBand, IdentityKind } from '../core/profile/types.js';
+import type { CampaignStatus } from '../core/store/campaigns.js';
+import type * as analytics from './analytics/types.generated.js';
+import type * as campaigns from './campaigns/types.generated.js';
+import type * as profiles from './profiles/types.generated.js';
+
+/** `true` exactly when A and B are the same type. */
+type Same<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
+type Assert<T extends true> = T;
+
+export type EnumsMatchTheSdl = [
+  Assert<Same<ChurnBand, profiles.ChurnBand>>,
+  Assert<Same<ChurnBand, analytics.ChurnBand>>,
+  Assert<Same<IdentityKind, profiles.IdentityKind>>,
+  Assert<Same<CampaignStatus, campaigns.CampaignStatus>>,
+];

@@ -1,0 +1,38 @@
+import { requireScope } from '../../context.js';
+import { definitionId, preview, removeDefinition, saveDefinition, toSegment, toTagRule } from '../definitions.js';
+import type { MutationResolvers } from '../types.generated.js';
+
+export const Mutation: MutationResolvers = {
+  createTagRule: async (_, { input }, ctx) => {
+    requireScope(ctx, 'rules:write');
+    return saveDefinition(ctx, 'tag', toTagRule(input, definitionId(input.id, input.tag), 1, ctx.now), 0);
+  },
+  updateTagRule: async (_, args, ctx) => {
+    requireScope(ctx, 'rules:write');
+    return saveDefinition(ctx, 'tag', toTagRule(args.input, args.id, args.expectedVersion + 1, ctx.now), args.expectedVersion);
+  },
+  deleteTagRule: async (_, args, ctx) => {
+    requireScope(ctx, 'rules:write');
+    return removeDefinition(ctx, 'tag', args.id);
+  },
+  previewTagRule: async (_, args, ctx) => {
+    requireScope(ctx, 'profiles:read');
+    return preview(ctx, args.expression, args.sample ?? 1000, args.asOf ?? ctx.now);
+  },
+  createSegment: async (_, { input }, ctx) => {
+    requireScope(ctx, 'rules:write');
+    return saveDefinition(ctx, 'segment', toSegment(input, definitionId(input.id, input.name), 1, ctx.now), 0);
+  },
+  updateSegment: async (_, args, ctx) => {
+    requireScope(ctx, 'rules:write');
+    return saveDefinition(ctx, 'segment', toSegment(args.input, args.id, args.expectedVersion + 1, ctx.now), args.expectedVersion);
+  },
+  deleteSegment: async (_, args, ctx) => {
+    requireScope(ctx, 'rules:write');
+    return removeDefinition(ctx, 'segment', args.id);
+  },
+  previewSegment: async (_, args, ctx) => {
+    requireScope(ctx, 'profiles:read');
+    return preview(ctx, args.expression, args.sample ?? 1000, args.asOf ?? ctx.now);
+  },
+};

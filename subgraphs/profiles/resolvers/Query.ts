@@ -1,0 +1,48 @@
+import { identityKey, normaliseIdentity } from '../../../core/identity/identities.js';
+import { getIdentityLinks } from '../../../core/store/identities.js';
+import { membershipKey } from '../../../core/store/memberships.js';
+import { listTagRules } from '../../../core/store/rules.js';
+import { badInput, decodeCursor, pageSize, requireScope } from '../../context.js';
+import type { QueryResolvers } from '../types.generated.js';
+import { allUsersPage, loadUser, usersPage } from '../users.js';
+
+export const Query: QueryResolvers = {
+  user: async (_, args, ctx) => {
+    requireScope(ctx, 'profiles:read');
+    return loadUser(ctx, args.id);
+  },
+  userByIdentity: async (_, args, ctx) => {
+    requireScope(ctx, 'profiles:read');
+    const ref = normaliseIdentity(args.kind, args.value);
+    if (!ref) return null;
+    const links = await getIdentityLinks(ctx.tables.identities, [identityKey(ref)]);
+    const link = links.get(identityKey(ref));
+    if (link) return loadUser(ctx, link.userId);
+    // A user id that never went through identify is still its own profile id.
+    return args.kind === 'USER_ID' ? loadUser(ctx, ref.value) : null;
+  },
+  users: async (_, args, ctx) => {
+    requireScope(ctx, 'profiles:read');
+    const first = pageSize(args.first);
+    const after = decodeCursor(args.after);
+    const f = args.filter ?? {};
+    const given = [f.tag, f.segment, f.churnBand].filter((v) => v !== null && v !== undefined);
+    if (given.length > 1) throw badInput('give at most one of tag, segment and churnBand', 'filter');
+    if (f.tag) return usersPage(ctx, membershipKey.tag(f.tag), first, after);
+    if (f.segment) return usersPage(ctx, membershipKey.segment(f.segment), first, after);
+    if (f.churnBand) return usersPage(ctx, membershipKey.churn(f.churnBand), first, after);
+    return allUsersPage(ctx, first, after);
+  },
+  segment: async (_, args, ctx) => {
+    requireScope(ctx, 'profiles:read');
+    return (await ctx.segments()).find((s) => s.id === args.id) ?? null;
+  },
+  segments: async (_, __, ctx) => {
+    requireScope(ctx, 'profiles:read');
+    return ctx.segments();
+  },
+  tagRules: async (_, __, ctx) => {
+    requireScope(ctx, 'profiles:read');
+    return listTagRules(ctx.tables.rules);
+  },
+};

@@ -1,5 +1,4 @@
 import { DeleteCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
 import { dynamo } from '../aws/clients.js';
 import { STARTER_RULES, STARTER_SEGMENTS } from '../rules/starterRules.js';
 import { segmentSchema, tagRuleSchema, type Segment, type TagRule } from '../rules/types.js';

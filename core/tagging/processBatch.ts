@@ -3,6 +3,7 @@ import type { StoredEvent } from '../events/schema.js';
 import { readStreamRecord } from '../events/streamRecord.js';
 import { anonymousProfileId, IDENTITY_LIMITS, identitiesOf, identityKey, type IdentityRef } from '../identity/identities.js';
 import { putRecordsWithRetry } from '../ingest/putRecords.js';
+import { log } from '../platform/logger.js';
 import { foldEvent, type RecordPosition } from '../profile/fold.js';
 import { mergeProfiles } from '../profile/merge.js';
 import { emptyProfile, type Profile } from '../profile/types.js';
@@ -323,7 +324,7 @@ export async function processBatch(
       result.profilesWritten++;
       result.changes.push(...p.changes);
     } else {
-      console.error(JSON.stringify({ level: 'ERROR', message: 'profile commit failed', userId: p.profile.userId, error: String(outcome.reason) }));
+      log.error('profile commit failed', { userId: p.profile.userId, error: outcome.reason });
       failed.push(...p.group.items.map((it) => it.record.kinesis.sequenceNumber));
     }
   });

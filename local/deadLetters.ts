@@ -1,5 +1,6 @@
 import { appendFile, mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { localLog } from './log.js';
 
 /** What Lambda sends to a Kinesis mapping's on-failure destination (SQS/SNS): batch metadata, not the records. */
 export interface OnFailureRecord {
@@ -28,9 +29,13 @@ export class DeadLetterStore {
   async put(record: OnFailureRecord): Promise<void> {
     await mkdir(dirname(this.file), { recursive: true });
     await appendFile(this.file, JSON.stringify(record) + '\n');
-    console.error(
-      `[dead-letter] ${record.requestContext.condition}: ${record.KinesisBatchInfo.batchSize} record(s) from ${record.KinesisBatchInfo.shardId} (${record.responseContext.functionError})`,
-    );
+    localLog.error('dead-lettered', {
+      function: record.requestContext.functionArn.split(':').pop(),
+      condition: record.requestContext.condition,
+      records: record.KinesisBatchInfo.batchSize,
+      shardId: record.KinesisBatchInfo.shardId,
+      error: record.responseContext.functionError,
+    });
   }
 
   async list(): Promise<OnFailureRecord[]> {

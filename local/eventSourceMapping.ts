@@ -6,6 +6,7 @@ import { kinesis } from '../core/aws/clients.js';
 import type { StreamSourceSettings } from '../core/platform/definitions.js';
 import type { DeadLetterStore } from './deadLetters.js';
 import { toKinesisEvent } from './kinesisEvent.js';
+import { localLog } from './log.js';
 
 export type KinesisHandler = (event: KinesisStreamEvent) => Promise<KinesisStreamBatchResponse | void>;
 
@@ -127,7 +128,7 @@ export class EventSourceMapping {
         if (!iterator) break; // the shard was closed
       } catch (err) {
         if (!this.running) break;
-        console.error(`[esm ${this.options.functionName}/${shardId}] poll failed: ${(err as Error).message}`);
+        localLog.error('poll failed', { function: this.options.functionName, shardId, error: (err as Error).message });
         iterator = undefined;
         buffer = [];
         await sleep(500);

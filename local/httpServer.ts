@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { MAX_REQUEST_BYTES } from '../core/events/schema.js';
+import { localLog } from './log.js';
 
 export type HttpHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
 
@@ -72,7 +73,7 @@ export async function startHttpServer(routes: Map<string, HttpHandler>, port: nu
       const result = await handler(toEvent(req, url, body, routeKey));
       res.writeHead(result.statusCode ?? 200, result.headers as Record<string, string>).end(result.body ?? '');
     } catch (err) {
-      console.error(`[http] ${routeKey} failed:`, err);
+      localLog.error('http handler failed', { route: routeKey, error: err });
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ message: 'Internal Server Error' }));
     }

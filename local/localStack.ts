@@ -83,6 +83,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     AWS_ACCESS_KEY_ID: 'local',
     AWS_SECRET_ACCESS_KEY: 'local',
     AWS_SESSION_TOKEN: 'local',
+    // Powertools' development mode: one readable line per log record, no EMF metrics JSON
+    // (core/platform/logger.ts, core/platform/observability.ts).
     POWERTOOLS_DEV: 'true',
     ...(options.rulesTtlSeconds !== undefined ? { RULES_TTL_SECONDS: String(options.rulesTtlSeconds) } : {}),
   });

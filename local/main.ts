@@ -1,5 +1,6 @@
 import { optionalEnv } from '../core/platform/env.js';
 import { startLocalStack } from './localStack.js';
+import { localLog } from './log.js';
 
 // `npm start`: the whole stack on loopback, data under OPSGRAPH_DATA_DIR, until Ctrl-C.
 const port = Number(optionalEnv('PORT') ?? 4000);
@@ -22,11 +23,11 @@ let closing = false;
 async function shutdown(signal: string) {
   if (closing) return;
   closing = true;
-  console.log(`\n${signal}: shutting down…`);
+  localLog.info('shutting down', { signal });
   const force = setTimeout(() => process.exit(1), 10_000);
   force.unref();
   await stack.close();
-  console.log('stopped cleanly');
+  localLog.info('stopped cleanly');
   process.exit(0);
 }
 process.on('SIGINT', () => void shutdown('SIGINT'));

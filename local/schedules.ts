@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { ScheduledEvent } from 'aws-lambda';
+import { localLog } from './log.js';
 
 /** The event EventBridge sends for a scheduled rule, at `time`. */
 export function scheduledEvent(name: string, time: Date, id: string = randomUUID()): ScheduledEvent {
@@ -34,7 +35,7 @@ export function schedule(name: string, periodMs: number, handler: (e: ScheduledE
     running = handler(scheduledEvent(name, start, `${name}-${start.toISOString()}`))
       .then(
         () => undefined,
-        (err) => console.error(`[schedule ${name}] failed:`, err),
+        (err: unknown) => localLog.error('scheduled invocation failed', { function: name, error: err }),
       )
       .finally(() => (running = null));
   };

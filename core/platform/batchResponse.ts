@@ -2,7 +2,7 @@ import type { KinesisStreamBatchResponse, KinesisStreamRecord } from 'aws-lambda
 
 /**
  * The partial batch response for a Kinesis batch: only the earliest failed record is reported, because Lambda
- * retries a shard from the earliest reported sequence number anyway (DESIGN.md, principle 3).
+ * retries a shard from the earliest reported sequence number anyway (docs/architecture.md: coalesced writes, earliest failure).
  *
  * @example
  * return earliestFailure(event.Records, ['4959…']);

@@ -2,7 +2,7 @@
  * The one declaration of opsgraph's tables, streams and functions.
  *
  * Both the CDK stack (`infra/`) and the embedded local runtime (`local/`) read this file, so the two runtimes
- * cannot drift apart (DESIGN.md, principle 4). Names are logical; {@link physicalName} adds the stage prefix.
+ * cannot drift apart (one definition, two runtimes: docs/architecture.md). Names are logical; {@link physicalName} adds the stage prefix.
  */
 
 /** A DynamoDB key attribute. */
@@ -119,7 +119,31 @@ export const ENV = {
    * time while the probes wait.
    */
   apolloTelemetryDisabled: 'APOLLO_TELEMETRY_DISABLED',
+  /** Powertools' service name: `opsgraph-<function>` (the `service` key of logs and dimension of metrics). */
+  serviceName: 'POWERTOOLS_SERVICE_NAME',
+  /** Powertools' CloudWatch namespace for the EMF metrics every function emits: {@link METRICS_NAMESPACE}. */
+  metricsNamespace: 'POWERTOOLS_METRICS_NAMESPACE',
+  /**
+   * 'true': the Powertools Tracer records X-Ray subsegments (the CDK stack turns active tracing on). The local
+   * runtime sets 'false': there is no X-Ray daemon on the machine.
+   */
+  traceEnabled: 'POWERTOOLS_TRACE_ENABLED',
 } as const;
+
+/** The CloudWatch namespace of opsgraph's own metrics; every function adds `service` and `stage` dimensions. */
+export const METRICS_NAMESPACE = 'opsgraph';
+
+/**
+ * The Powertools service name of a function: `opsgraph-tagger`. Loggers, metrics and the tracer pass it
+ * explicitly, because the local runtime runs every function in one process, where one environment variable
+ * cannot name them all; on AWS it is also each function's `POWERTOOLS_SERVICE_NAME`.
+ */
+export function serviceNameOf(fn: Pick<FunctionDefinition, 'name'>): string {
+  return `opsgraph-${fn.name}`;
+}
+
+/** Powertools settings every function receives. */
+const OBSERVABILITY_ENV = [ENV.serviceName, ENV.metricsNamespace, ENV.traceEnabled] as const;
 
 const tableEnv = (...names: TableName[]) => names.map((n) => TABLES[n].envVar);
 const streamEnv = (...names: StreamName[]) => names.map((n) => STREAMS[n].envVar);
@@ -130,7 +154,7 @@ export const FUNCTIONS = {
   ingest: {
     name: 'ingest',
     entry: 'lambdas/ingest/handler.ts',
-    environment: [ENV.stage, ...tableEnv('apiKeys'), ...streamEnv('events')],
+    environment: [ENV.stage, ...OBSERVABILITY_ENV, ...tableEnv('apiKeys'), ...streamEnv('events')],
     memoryMb: 512,
     timeoutSeconds: 10,
     tables: ['apiKeys'],
@@ -142,6 +166,7 @@ export const FUNCTIONS = {
     entry: 'lambdas/graphql/handler.ts',
     environment: [
       ENV.stage,
+      ...OBSERVABILITY_ENV,
       ENV.apolloTelemetryDisabled,
       ...tableEnv('profiles', 'identities', 'memberships', 'rules', 'audit', 'campaigns', 'apiKeys'),
     ],
@@ -154,7 +179,7 @@ export const FUNCTIONS = {
   tagger: {
     name: 'tagger',
     entry: 'lambdas/tagger/handler.ts',
-    environment: [ENV.stage, ENV.rulesTtl, ...tableEnv(...PROFILE_ENGINE_TABLES), ...streamEnv('changes')],
+    environment: [ENV.stage, ...OBSERVABILITY_ENV, ENV.rulesTtl, ...tableEnv(...PROFILE_ENGINE_TABLES), ...streamEnv('changes')],
     memoryMb: 1024,
     timeoutSeconds: 60,
     tables: PROFILE_ENGINE_TABLES,
@@ -174,6 +199,7 @@ export const FUNCTIONS = {
     entry: 'lambdas/sweeper/handler.ts',
     environment: [
       ENV.stage,
+      ...OBSERVABILITY_ENV,
       ENV.rulesTtl,
       ...tableEnv(...PROFILE_ENGINE_TABLES, 'jobs'),
       ...streamEnv('changes'),
@@ -191,7 +217,7 @@ export const FUNCTIONS = {
     name: 'churnScorer',
     entry: 'lambdas/churnScorer/handler.ts',
     // The rules table: a band change re-evaluates segments that test the churn_risk_high tag.
-    environment: [ENV.stage, ENV.rulesTtl, ...tableEnv('profiles', 'memberships', 'rules', 'jobs'), ...streamEnv('changes')],
+    environment: [ENV.stage, ...OBSERVABILITY_ENV, ENV.rulesTtl, ...tableEnv('profiles', 'memberships', 'rules', 'jobs'), ...streamEnv('changes')],
     memoryMb: 1024,
     timeoutSeconds: 900,
     tables: ['profiles', 'memberships', 'rules', 'jobs'],
@@ -229,6 +255,9 @@ export function environmentFor(fn: FunctionDefinition, stage: string): Record<st
     if (name === ENV.stage) env[name] = stage;
     else if (name === ENV.rulesTtl) env[name] = '30';
     else if (name === ENV.apolloTelemetryDisabled) env[name] = 'true';
+    else if (name === ENV.serviceName) env[name] = serviceNameOf(fn);
+    else if (name === ENV.metricsNamespace) env[name] = METRICS_NAMESPACE;
+    else if (name === ENV.traceEnabled) env[name] = 'true';
     else {
       const table = Object.values(TABLES).find((t) => t.envVar === name);
       const stream = Object.values(STREAMS).find((s) => s.envVar === name);

@@ -7,6 +7,7 @@ import type { CompiledRuleSet } from './evaluateProfile.js';
 import { prepare, type PreparedGroup } from './prepare.js';
 import { profileIdsOf, route } from './route.js';
 import type { ProfileEngineTables } from './tables.js';
+import { log } from '../platform/logger.js';
 
 /** What the tagger did with one batch: the records to retry, and what it wrote and published. */
 export interface BatchResult {
@@ -49,7 +50,7 @@ function tally(result: BatchResult, p: PreparedGroup, outcome: PromiseSettledRes
     result.profilesWritten++;
     result.changes.push(...p.changes);
   } else {
-    console.error(JSON.stringify({ level: 'ERROR', message: 'profile commit failed', userId: p.profile.userId, error: String(outcome.reason) }));
+    log.error('profile commit failed', { userId: p.profile.userId, error: outcome.reason });
     result.failed.push(...p.group.items.map((it) => it.record.kinesis.sequenceNumber));
   }
 }

@@ -1,3 +1,4 @@
+import { log } from '../platform/logger.js';
 import { listSegments, listTagRules, seedStarterRules } from '../store/rules.js';
 import { compileRuleSet, type CompiledRuleSet } from './evaluateProfile.js';
 
@@ -30,7 +31,7 @@ export class RuleCache {
     }
     const [rules, segments] = await Promise.all([listTagRules(this.table), listSegments(this.table)]);
     const set = compileRuleSet(rules, segments);
-    for (const bad of set.invalid) console.warn(JSON.stringify({ level: 'WARN', message: 'rule skipped', ...bad }));
+    for (const bad of set.invalid) log.warn('rule skipped', { ...bad });
     this.cached = { set, at: now };
     return set;
   }

@@ -21,7 +21,7 @@ import { BUNDLE_LOADERS, ESM_REQUIRE_BANNER } from '../bundling.js';
 /** The repository root: entries in `FUNCTIONS` are relative to it. */
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-/** The newest Node.js runtime this aws-cdk-lib offers (DESIGN.md conventions). */
+/** The newest Node.js runtime this aws-cdk-lib offers (docs/architecture.md). */
 export const NODE_RUNTIME = lambda.Runtime.NODEJS_24_X;
 
 /** Item-level DynamoDB actions a function gets on each of its tables, and nothing account-wide. */
@@ -56,6 +56,8 @@ export interface OpsgraphFunctionProps {
  *   resources themselves;
  * - its own role: read/write on its `tables`, write on its `writesStreams`, read on its `source` stream, logs to its
  *   own log group, and X-Ray — no AWS managed policies;
+ * - active X-Ray tracing, which the Powertools Tracer records into (`core/platform/tracer.ts`), and JSON logs
+ *   from the Powertools Logger;
  * - for a `source`: a Kinesis event source mapping with partial batch responses and an encrypted SQS on-failure
  *   queue (plus an alarm on its depth when the stage asks for one);
  * - for a `schedule`: an EventBridge rule.
@@ -158,11 +160,8 @@ export class OpsgraphFunction extends Construct {
       const resource = stores.resourceForEnvVar(name);
       if (resource) env[name] = 'tableName' in resource ? resource.tableName : resource.streamName;
     }
-    return {
-      ...env,
-      NODE_OPTIONS: '--enable-source-maps',
-      POWERTOOLS_SERVICE_NAME: `opsgraph-${def.name}`,
-    };
+    // The Powertools settings (service name, metrics namespace, tracing) come with the definition's environment.
+    return { ...env, NODE_OPTIONS: '--enable-source-maps' };
   }
 
   private grantTable(table: dynamodb.Table): void {

@@ -2,7 +2,9 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import { authenticate } from '../../core/auth/apiKeys.js';
 import { RateLimiter } from '../../core/auth/rateLimit.js';
 import { bodyText, header, json } from '../../core/http/response.js';
+import { FUNCTIONS } from '../../core/platform/definitions.js';
 import { requireEnv } from '../../core/platform/env.js';
+import { instrument, type Invocation } from '../../core/platform/observability.js';
 import { executeGraphQL, startGateway } from '../../gateway/gateway.js';
 import { createRequestContext, type SubgraphTables } from '../../subgraphs/context.js';
 
@@ -19,15 +21,35 @@ const tables: SubgraphTables = {
 
 const graphqlError = (status: number, code: string, message: string) => json(status, { errors: [{ message, extensions: { code } }] });
 
-/** `POST|GET /graphql`: authenticate the key, then run the request through the gateway and its subgraphs. */
-export const handler = async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
+/**
+ * `POST|GET /graphql`: authenticate the key, then run the request through the gateway and its subgraphs.
+ *
+ * Metrics: `Requests`, and `RequestsRejected` (refused before execution: bad key or scope, rate limit) or
+ * `ErrorResponses` (an HTTP status of 400 or more from the gateway: limits, invalid operations, failures).
+ */
+async function graphqlHandler(event: APIGatewayProxyEventV2, { logger, measures }: Invocation): Promise<APIGatewayProxyStructuredResultV2> {
+  measures.count('Requests', 1);
   const auth = await authenticate(requireEnv('API_KEYS_TABLE'), header(event, 'x-api-key'), 'profiles:read');
-  if (!auth.ok) return graphqlError(auth.status, auth.code, auth.message);
-  if (!limiter.take(auth.key.keyHash, auth.key.rateLimit, Date.now())) return graphqlError(429, 'RATE_LIMITED', 'too many requests');
+  if (!auth.ok) {
+    measures.count('RequestsRejected', 1);
+    logger.info('request rejected', { status: auth.status, code: auth.code });
+    return graphqlError(auth.status, auth.code, auth.message);
+  }
+  if (!limiter.take(auth.key.keyHash, auth.key.rateLimit, Date.now())) {
+    measures.count('RequestsRejected', 1);
+    logger.info('request rejected', { status: 429, code: 'RATE_LIMITED', key: auth.key.name });
+    return graphqlError(429, 'RATE_LIMITED', 'too many requests');
+  }
   const result = await executeGraphQL(
     await gateway,
     { method: event.requestContext.http.method, headers: event.headers ?? {}, body: bodyText(event), search: event.rawQueryString ?? '' },
     createRequestContext(tables, auth.key),
   );
+  if (result.status >= 400) {
+    measures.count('ErrorResponses', 1);
+    logger.info('graphql error response', { status: result.status, key: auth.key.name });
+  }
   return { statusCode: result.status, headers: result.headers, body: result.body };
-};
+}
+
+export const handler = instrument(FUNCTIONS.graphql, graphqlHandler);

@@ -13,6 +13,9 @@
 /** Where Lambda writes dead letters in the bucket (and the local runtime in its folder). */
 export const DEAD_LETTER_PREFIX = 'aws/lambda/';
 
+/** The stack output naming a stage's dead-letter bucket (read by `npm run dlq -- … --stage <name>`). */
+export const DEAD_LETTER_BUCKET_OUTPUT = 'DeadLetterBucketName';
+
 /** Where `npm run dlq -- replay` moves a dead letter once its records are back in the stream. */
 export const REPLAYED_PREFIX = 'replayed/';
 
@@ -60,7 +63,7 @@ export function parseFailureDocument(text: string, where = 'dead letter'): Failu
   try {
     parsed = JSON.parse(text);
   } catch (err) {
-    throw new Error(`${where}: not JSON (${(err as Error).message})`);
+    throw new Error(`${where}: not JSON (${(err as Error).message})`, { cause: err });
   }
   if (!isObject(parsed)) throw new Error(`${where}: not a JSON object`);
   const req = parsed.requestContext;
@@ -91,7 +94,7 @@ export function recordsOf(doc: FailureDocument, where = 'dead letter'): FailedRe
   try {
     event = JSON.parse(doc.payload);
   } catch (err) {
-    throw new Error(`${where}: payload is not JSON (${(err as Error).message})`);
+    throw new Error(`${where}: payload is not JSON (${(err as Error).message})`, { cause: err });
   }
   if (!isObject(event) || !Array.isArray(event.Records)) throw new Error(`${where}: payload has no Records array`);
   return event.Records.map((r: unknown, i): FailedRecord => {

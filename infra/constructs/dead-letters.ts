@@ -5,13 +5,10 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as eventSources from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { DEAD_LETTER_PREFIX } from '../../core/deadLetters/document.js';
+import { DEAD_LETTER_BUCKET_OUTPUT, DEAD_LETTER_PREFIX } from '../../core/deadLetters/document.js';
 import { physicalName } from '../../core/platform/definitions.js';
 import type { StageSettings } from '../stages.js';
 import { removalPolicy } from './data-stores.js';
-
-/** Stack output naming the dead-letter bucket; `npm run dlq -- … --stage <name>` reads it. */
-export const DEAD_LETTER_BUCKET_OUTPUT = 'DeadLetterBucketName';
 
 /** The id of the bucket's CloudWatch request-metrics filter on {@link DEAD_LETTER_PREFIX}. */
 export const DEAD_LETTER_METRICS_FILTER = 'dead-letters';

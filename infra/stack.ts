@@ -4,10 +4,12 @@ import { App, Stack, Tags, Validations, type AppProps, type StackProps } from 'a
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { Construct } from 'constructs';
 import { FUNCTIONS, type FunctionDefinition } from '../core/platform/definitions.js';
+import { OpsgraphAlarms } from './constructs/alarms.js';
 import { DataStores } from './constructs/data-stores.js';
+import { DeadLetters } from './constructs/dead-letters.js';
 import { OpsgraphHttpApi } from './constructs/http-api.js';
 import { OpsgraphFunction, REPO_ROOT } from './constructs/opsgraph-function.js';
-import { stageSettings, type StageSettings } from './stages.js';
+import { checkStage, stageSettings, type StageSettings } from './stages.js';
 
 /** Properties of {@link OpsgraphStack}. */
 export interface OpsgraphStackProps extends StackProps {
@@ -21,7 +23,8 @@ export interface OpsgraphStackProps extends StackProps {
 }
 
 /**
- * One stage of opsgraph: every table, stream and function of `core/platform/definitions.ts`, and the HTTP API.
+ * One stage of opsgraph: every table, stream and function of `core/platform/definitions.ts`, the HTTP API, the
+ * dead-letter bucket of the stream mappings, and alarms notifying the stage's SNS topic.
  * Nothing here names a particular table, stream or function: a new `FUNCTIONS` entry deploys with its triggers,
  * grants and routes without a change to `infra/` (DESIGN.md principle 4).
  *
@@ -34,6 +37,8 @@ export class OpsgraphStack extends Stack {
   public readonly stores: DataStores;
   public readonly functions: readonly OpsgraphFunction[];
   public readonly http: OpsgraphHttpApi;
+  public readonly deadLetters: DeadLetters;
+  public readonly alarms: OpsgraphAlarms;
 
   constructor(scope: Construct, id: string, props: OpsgraphStackProps) {
     super(scope, id, {
@@ -41,14 +46,30 @@ export class OpsgraphStack extends Stack {
       ...props,
     });
     const { stage } = props;
+    checkStage(stage);
     Tags.of(this).add('project', 'opsgraph');
     Tags.of(this).add('stage', stage.name);
 
     this.stores = new DataStores(this, 'Data', { stage });
+    this.deadLetters = new DeadLetters(this, 'DeadLetters', { stage });
     this.functions = (props.functions ?? Object.values(FUNCTIONS)).map(
-      (definition) => new OpsgraphFunction(this, `Fn-${definition.name}`, { definition, stage, stores: this.stores }),
+      (definition) =>
+        new OpsgraphFunction(this, `Fn-${definition.name}`, {
+          definition,
+          stage,
+          stores: this.stores,
+          deadLetters: this.deadLetters,
+        }),
     );
     this.http = new OpsgraphHttpApi(this, 'Http', { stage, functions: this.functions });
+    this.alarms = new OpsgraphAlarms(this, 'Alarms', {
+      stage,
+      functions: this.functions,
+      stores: this.stores,
+      deadLetters: this.deadLetters,
+    });
+    // Last, so it reaches every alarm any construct above defined.
+    this.alarms.notifyFromEveryAlarm(this);
   }
 }
 

@@ -4,14 +4,14 @@
  * The CDK app picks one with `-c stage=<name>`; {@link stageSettings} rejects anything else with a clear error.
  */
 
-/** What happens to stateful resources (tables, streams, queues, log groups) when the stack deletes them. */
+/** What happens to stateful resources (tables, streams, buckets, keys, log groups) when the stack deletes them. */
 export type RemovalMode = 'destroy' | 'retain';
 
 /** Everything that differs between stages. Nothing else in `infra/` branches on the stage name. */
 export interface StageSettings {
   /** Stage name: part of the stack name (`opsgraph-<name>`) and of every physical name. */
   readonly name: string;
-  /** Removal policy of tables, streams, queues and log groups. */
+  /** Removal policy of tables, streams, the dead-letter bucket, the alarm key and log groups. */
   readonly removal: RemovalMode;
   /** DynamoDB deletion protection on every table. */
   readonly deletionProtection: boolean;
@@ -22,13 +22,33 @@ export interface StageSettings {
   readonly logRetentionDays: number;
   /** HTTP API default-route throttling: steady-state requests per second and burst capacity. */
   readonly throttle: { readonly rateLimit: number; readonly burstLimit: number };
-  /** Days the on-failure queues keep records that failed every retry (SQS allows 1–14). */
-  readonly failedRecordRetentionDays: number;
   /**
-   * Alarm when an on-failure queue holds at least this many records (records there need inspection and replay,
-   * DESIGN.md principle 5). `undefined` creates no alarm.
+   * Hours both Kinesis streams keep records (24–8760). A stream-consuming function's maximum record age is kept
+   * below it ({@link maxRecordAgeSeconds}), so a record that waits too long goes to the dead letters (with its
+   * data) before the stream trims it.
    */
-  readonly failedRecordAlarmThreshold?: number;
+  readonly streamRetentionHours: number;
+  /**
+   * Days the dead-letter bucket keeps failed batches (the records themselves: Lambda's S3 on-failure destination
+   * writes the whole invocation). At least 14; replayed dead letters are kept as long under `replayed/`.
+   */
+  readonly deadLetterRetentionDays: number;
+  /** CloudWatch alarms; every alarm of the stack notifies the stage's SNS topic. */
+  readonly alarms: AlarmSettings;
+}
+
+/** Alarm thresholds of a stage, and who the alarm topic notifies. */
+export interface AlarmSettings {
+  /** An email address subscribed to the stage's alarm topic; unset: subscribe by hand (or another endpoint). */
+  readonly email?: string;
+  /** Alarm when a stream-consuming function (or its stream) falls this many seconds behind the newest record. */
+  readonly iteratorAgeSeconds: number;
+  /** Alarm when a function reports at least this many errors in 5 minutes. */
+  readonly functionErrors: number;
+  /** Alarm when a function is throttled at least this many times in 5 minutes. */
+  readonly throttles: number;
+  /** Alarm when at least this many dead letters are written in 5 minutes. */
+  readonly deadLetters: number;
 }
 
 export const STAGES = {
@@ -38,7 +58,9 @@ export const STAGES = {
     deletionProtection: false,
     logRetentionDays: 7,
     throttle: { rateLimit: 50, burstLimit: 100 },
-    failedRecordRetentionDays: 4,
+    streamRetentionHours: 24,
+    deadLetterRetentionDays: 14,
+    alarms: { iteratorAgeSeconds: 900, functionErrors: 5, throttles: 5, deadLetters: 1 },
   },
   staging: {
     name: 'staging',
@@ -46,8 +68,9 @@ export const STAGES = {
     deletionProtection: false,
     logRetentionDays: 30,
     throttle: { rateLimit: 200, burstLimit: 400 },
-    failedRecordRetentionDays: 14,
-    failedRecordAlarmThreshold: 1,
+    streamRetentionHours: 72,
+    deadLetterRetentionDays: 14,
+    alarms: { iteratorAgeSeconds: 300, functionErrors: 1, throttles: 1, deadLetters: 1 },
   },
   prod: {
     name: 'prod',
@@ -55,8 +78,9 @@ export const STAGES = {
     deletionProtection: true,
     logRetentionDays: 365,
     throttle: { rateLimit: 2_000, burstLimit: 4_000 },
-    failedRecordRetentionDays: 14,
-    failedRecordAlarmThreshold: 1,
+    streamRetentionHours: 168,
+    deadLetterRetentionDays: 30,
+    alarms: { iteratorAgeSeconds: 120, functionErrors: 1, throttles: 1, deadLetters: 1 },
   },
 } as const satisfies Record<string, StageSettings>;
 
@@ -80,4 +104,39 @@ export function stageSettings(name: unknown): StageSettings {
     throw new Error(`unknown stage ${JSON.stringify(name)}: expected one of ${known}`);
   }
   return STAGES[name as StageName];
+}
+
+/** Seconds between the stream trimming a record and the mapping giving up on it: time to write the dead letter. */
+export const RECORD_AGE_MARGIN_SECONDS = 3_600;
+
+/** Lambda's limit on MaximumRecordAgeInSeconds (besides -1, "forever", which would let the stream trim records). */
+const LAMBDA_MAX_RECORD_AGE_SECONDS = 604_800;
+
+/**
+ * The maximum record age of a stream mapping in a stage: the function's own (`StreamSourceSettings`), capped an
+ * hour below the stage's stream retention. A record older than this goes to the on-failure destination, which on
+ * AWS keeps the record's data; if the age were allowed to reach the retention, the stream could trim a record
+ * the mapping had not given up on yet, and it would be lost without a dead letter.
+ *
+ * @example
+ * maxRecordAgeSeconds(FUNCTIONS.tagger.source, STAGES.dev) // 82_800: 24 h retention less the margin
+ */
+export function maxRecordAgeSeconds(source: { maxRecordAgeSeconds: number }, stage: StageSettings): number {
+  const cap = Math.min(stage.streamRetentionHours * 3_600 - RECORD_AGE_MARGIN_SECONDS, LAMBDA_MAX_RECORD_AGE_SECONDS);
+  return Math.min(source.maxRecordAgeSeconds, cap);
+}
+
+/**
+ * Checks what every stage must hold: stream retention within what Kinesis accepts (24 h–365 d), dead letters kept
+ * at least 14 days. The stack calls it, so a bad stage fails the synth with a clear message.
+ */
+export function checkStage(stage: StageSettings): void {
+  const problems: string[] = [];
+  if (!Number.isInteger(stage.streamRetentionHours) || stage.streamRetentionHours < 24 || stage.streamRetentionHours > 8_760) {
+    problems.push(`streamRetentionHours ${stage.streamRetentionHours} is outside 24–8760`);
+  }
+  if (!Number.isInteger(stage.deadLetterRetentionDays) || stage.deadLetterRetentionDays < 14) {
+    problems.push(`deadLetterRetentionDays ${stage.deadLetterRetentionDays} is below 14`);
+  }
+  if (problems.length) throw new Error(`stage ${stage.name}: ${problems.join('; ')}`);
 }

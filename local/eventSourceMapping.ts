@@ -34,7 +34,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  *
  * What it does when retries run out: with `bisectBatchOnError` the failing batch is split in two and each half
  * gets its own retries, down to single records; a record that still fails goes to the dead-letter store (the
- * AWS on-failure record shape) and the shard moves on, so one poison record never blocks the records behind it.
+ * document Lambda's S3 on-failure destination writes, records included) and the shard moves on, so one poison record never blocks the records behind it.
  */
 export class EventSourceMapping {
   private running = false;
@@ -179,17 +179,24 @@ export class EventSourceMapping {
     }
   }
 
+  /**
+   * Sends records to the on-failure destination as Lambda's S3 destination does: the batch's metadata plus, in
+   * `payload`, the invocation event carrying the records themselves (so they outlive the stream's retention).
+   */
   private async deadLetter(shardId: string, records: _Record[], condition: string, attempts: number, error: string): Promise<void> {
     const first = records[0]!;
     const last = records[records.length - 1]!;
+    const region = this.options.region ?? 'us-east-1';
+    const event = toKinesisEvent(records, { shardId, streamArn: this.arn, functionName: this.options.functionName, region });
     await this.options.deadLetters.put({
       requestContext: {
         requestId: `${shardId}:${first.SequenceNumber}`,
-        functionArn: `arn:aws:lambda:${this.options.region ?? 'us-east-1'}:000000000000:function:${this.options.functionName}`,
+        functionArn: `arn:aws:lambda:${region}:000000000000:function:${this.options.functionName}`,
         condition,
         approximateInvokeCount: attempts,
       },
-      responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: error },
+      // Lambda leaves the response out for a batch it never invoked.
+      ...(attempts > 0 ? { responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: error } } : {}),
       version: '1.0',
       timestamp: new Date().toISOString(),
       KinesisBatchInfo: {
@@ -201,6 +208,7 @@ export class EventSourceMapping {
         batchSize: records.length,
         streamArn: this.arn,
       },
+      payload: JSON.stringify(event),
     });
   }
 }

@@ -106,7 +106,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       for (const route of fn.routes) routes.set(route, handler);
     }
     if (fn.source) {
-      const store = new DeadLetterStore(join(dataDir, 'dead-letters', `${name}.jsonl`));
+      const store = new DeadLetterStore(join(dataDir, 'dead-letters'), name);
       deadLetters.set(name, store);
       const mapping = new EventSourceMapping({
         functionName: name,

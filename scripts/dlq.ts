@@ -1,71 +1,173 @@
-import { writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { GetRecordsCommand, GetShardIteratorCommand } from '@aws-sdk/client-kinesis';
-import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
-import { kinesis } from '../core/aws/clients.js';
-import { compareSequence } from '../core/profile/fold.js';
-import { FUNCTIONS, type FunctionName } from '../core/platform/definitions.js';
-import { DeadLetterStore, type OnFailureRecord } from '../local/deadLetters.js';
-import { toKinesisEvent } from '../local/kinesisEvent.js';
-import { startLocalStack } from '../local/localStack.js';
+import { resolve, join } from 'node:path';
+import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { S3Client } from '@aws-sdk/client-s3';
+import { DEAD_LETTER_BUCKET_OUTPUT, recordsOf, summarize } from '../core/deadLetters/document.js';
+import { listDocuments, readDocument, replayDeadLetter, type DeadLetterSource } from '../core/deadLetters/replay.js';
+import { S3DeadLetterSource } from '../core/deadLetters/s3Source.js';
+import { DeadLetterStore } from '../local/deadLetters.js';
 
-/*
- * Inspect and replay the local on-failure destination.
- *   npm run dlq -- list   [--function tagger] [--data-dir ./.data]
- *   npm run dlq -- replay [--function tagger] [--data-dir ./.data]   (with `npm start` stopped: it opens the data)
- * Replay reads each failed batch's records back from the stream by sequence number (as one would from an SQS
- * on-failure record on AWS) and invokes the function with them; entries that now succeed leave the store.
- */
-const args = process.argv.slice(2);
-const flag = (name: string, fallback: string) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1]! : fallback;
-};
-const command = args[0] ?? 'list';
-const fn = flag('function', 'tagger') as FunctionName;
-const dataDir = resolve(flag('data-dir', process.env.OPSGRAPH_DATA_DIR ?? './.data'));
-if (!(fn in FUNCTIONS)) throw new Error(`unknown function ${fn}`);
-const store = new DeadLetterStore(join(dataDir, 'dead-letters', `${fn}.jsonl`));
-const entries = await store.list();
+const USAGE = `usage:
+  npm run dlq -- list             [--function NAME] (--stage NAME [--bucket B] | --data-dir DIR)
+  npm run dlq -- show <id>        (--stage NAME [--bucket B] | --data-dir DIR)
+  npm run dlq -- replay <id>|--all [--function NAME] (--stage NAME [--bucket B] | --data-dir DIR [--kinesis-endpoint URL])
 
-if (command === 'list') {
-  for (const [i, e] of entries.entries()) {
-    const b = e.KinesisBatchInfo;
-    console.log(JSON.stringify({ index: i, condition: e.requestContext.condition, error: e.responseContext.functionError, shardId: b.shardId, start: b.startSequenceNumber, end: b.endSequenceNumber, records: b.batchSize, at: e.timestamp }));
-  }
-  console.error(`${entries.length} failed batch(es) for ${fn}`);
-} else if (command === 'replay') {
-  const stack = await startLocalStack({ port: 0, dataDir });
-  for (const m of stack.mappings.values()) await m.stop();
-  const definition = FUNCTIONS[fn];
-  const { handler } = (await import(pathToFileURL(resolve(definition.entry)).href)) as {
-    handler: (e: KinesisStreamEvent) => Promise<KinesisStreamBatchResponse | void>;
-  };
-  const remaining: OnFailureRecord[] = [];
-  for (const entry of entries) {
-    const b = entry.KinesisBatchInfo;
-    const streamName = b.streamArn.split('/').pop()!;
-    const it = await kinesis().send(
-      new GetShardIteratorCommand({ StreamName: streamName, ShardId: b.shardId, ShardIteratorType: 'AT_SEQUENCE_NUMBER', StartingSequenceNumber: b.startSequenceNumber }),
-    );
-    const res = await kinesis().send(new GetRecordsCommand({ ShardIterator: it.ShardIterator, Limit: 10_000 }));
-    const records = (res.Records ?? []).filter((r) => compareSequence(r.SequenceNumber!, b.endSequenceNumber) <= 0);
-    const event = toKinesisEvent(records, { shardId: b.shardId, streamArn: b.streamArn, functionName: fn });
-    try {
-      const out = await handler(event);
-      const failures = out?.batchItemFailures ?? [];
-      if (records.length === 0 || failures.length > 0) remaining.push(entry);
-      console.log(JSON.stringify({ start: b.startSequenceNumber, records: records.length, stillFailing: failures.length }));
-    } catch (err) {
-      remaining.push(entry);
-      console.log(JSON.stringify({ start: b.startSequenceNumber, error: (err as Error).message }));
-    }
-  }
-  await writeFile(store.file, remaining.map((e) => JSON.stringify(e) + '\n').join(''));
-  console.error(`${entries.length - remaining.length} replayed, ${remaining.length} still failing`);
-  await stack.close();
-} else {
-  console.error('usage: npm run dlq -- list|replay [--function tagger] [--data-dir DIR]');
-  process.exitCode = 2;
+Dead letters are the documents Lambda's S3 on-failure destination writes (records included): on AWS in the
+stage's bucket (named by the stack output ${DEAD_LETTER_BUCKET_OUTPUT} of opsgraph-<stage>, or --bucket), locally
+under <data dir>/dead-letters (default: $OPSGRAPH_DATA_DIR or ./.data). Replay puts the records back into the
+stream they came from with their partition keys, then moves the dead letter under replayed/.
+Locally, replay needs the stack's Kinesis: with npm start stopped it starts the embedded storage itself; with
+it running, pass --kinesis-endpoint (or AWS_ENDPOINT_URL_KINESIS).`;
+
+interface Args {
+  command: string;
+  positional: string[];
+  flags: Map<string, string | true>;
 }
+
+function parseArgs(argv: readonly string[]): Args {
+  const flags = new Map<string, string | true>();
+  const positional: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg.startsWith('--')) {
+      const [name, inline] = arg.slice(2).split('=', 2) as [string, string | undefined];
+      const next = argv[i + 1];
+      if (inline !== undefined) flags.set(name, inline);
+      else if (name === 'all') flags.set(name, true);
+      else if (next !== undefined && !next.startsWith('--')) flags.set(name, argv[++i]!);
+      else throw new Error(`--${name} needs a value`);
+    } else positional.push(arg);
+  }
+  return { command: positional.shift() ?? 'list', positional, flags };
+}
+
+const str = (flags: Args['flags'], name: string): string | undefined => {
+  const v = flags.get(name);
+  return typeof v === 'string' ? v : undefined;
+};
+
+/** The stage's dead-letter bucket, from its stack's outputs. */
+async function bucketOfStage(stage: string): Promise<string> {
+  const stackName = `opsgraph-${stage}`;
+  const res = await new CloudFormationClient({}).send(new DescribeStacksCommand({ StackName: stackName }));
+  const output = res.Stacks?.[0]?.Outputs?.find((o) => o.OutputKey === DEAD_LETTER_BUCKET_OUTPUT)?.OutputValue;
+  if (!output) throw new Error(`stack ${stackName} has no output ${DEAD_LETTER_BUCKET_OUTPUT} (deployed before dead letters moved to S3?)`);
+  return output;
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  const { command, positional, flags } = parseArgs(argv);
+  if (command === 'help' || flags.has('help')) {
+    console.log(USAGE);
+    return 0;
+  }
+  const stage = str(flags, 'stage');
+  const fn = str(flags, 'function');
+  const cleanups: Array<() => Promise<void>> = [];
+  let source: DeadLetterSource;
+  let where: string;
+  if (stage !== undefined || flags.has('bucket')) {
+    const bucket = str(flags, 'bucket') ?? (await bucketOfStage(stage!));
+    source = new S3DeadLetterSource(new S3Client({}), bucket);
+    where = `s3://${bucket}`;
+  } else {
+    const dataDir = resolve(str(flags, 'data-dir') ?? process.env.OPSGRAPH_DATA_DIR ?? './.data');
+    source = new DeadLetterStore(join(dataDir, 'dead-letters')).source();
+    where = join(dataDir, 'dead-letters');
+    if (command === 'replay') cleanups.push(await localKinesis(dataDir, str(flags, 'kinesis-endpoint')));
+  }
+
+  try {
+    if (command === 'list') {
+      const docs = await listDocuments(source, fn);
+      for (const { id, doc } of docs) console.log(JSON.stringify(summarize(id, doc)));
+      console.error(`${docs.length} dead letter(s) in ${where}${fn ? ` for ${fn}` : ''}`);
+      return 0;
+    }
+    if (command === 'show') {
+      const id = positional[0];
+      if (!id) throw new Error('show needs a dead-letter id (from list)');
+      const doc = await readDocument(source, id);
+      const { payload: _payload, ...metadata } = doc;
+      const records = doc.payload === undefined ? [] : recordsOf(doc, id);
+      console.log(
+        JSON.stringify(
+          {
+            ...summarize(id, doc),
+            metadata,
+            records: records.map((r) => ({
+              partitionKey: r.partitionKey,
+              sequenceNumber: r.sequenceNumber,
+              approximateArrivalTimestamp: r.approximateArrivalTimestamp,
+              data: decoded(r.data),
+            })),
+          },
+          null,
+          2,
+        ),
+      );
+      return 0;
+    }
+    if (command === 'replay') {
+      const ids = flags.has('all') ? (await listDocuments(source, fn)).map((d) => d.id) : positional.slice(0, 1);
+      if (ids.length === 0 && !flags.has('all')) throw new Error('replay needs a dead-letter id, or --all');
+      let failed = 0;
+      for (const id of ids) {
+        try {
+          const outcome = await replayDeadLetter(source, id);
+          if (outcome.failed.length) failed++;
+          console.log(JSON.stringify(outcome));
+        } catch (err) {
+          failed++;
+          console.log(JSON.stringify({ id, error: (err as Error).message }));
+        }
+      }
+      console.error(`${ids.length - failed} replayed, ${failed} not`);
+      return failed ? 1 : 0;
+    }
+    console.error(USAGE);
+    return 2;
+  } finally {
+    for (const cleanup of cleanups) await cleanup();
+  }
+}
+
+/** A record's data as JSON when it is JSON, else as text, else base64. */
+function decoded(data: Buffer): unknown {
+  const text = data.toString('utf8');
+  try {
+    return JSON.parse(text);
+  } catch {
+    return Buffer.from(text, 'utf8').equals(data) ? text : { base64: data.toString('base64') };
+  }
+}
+
+/** Points the Kinesis client at the local stack's Kinesis, starting the embedded storage when nothing runs. */
+async function localKinesis(dataDir: string, endpoint: string | undefined): Promise<() => Promise<void>> {
+  Object.assign(process.env, {
+    AWS_REGION: process.env.AWS_REGION ?? 'us-east-1',
+    AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? 'local',
+    AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? 'local',
+  });
+  if (endpoint) process.env.AWS_ENDPOINT_URL_KINESIS = endpoint;
+  if (process.env.AWS_ENDPOINT_URL_KINESIS) return async () => {};
+  const { startStorageProcess } = await import('../local/storage.js');
+  const storage = await startStorageProcess(dataDir);
+  process.env.AWS_ENDPOINT_URL_KINESIS = storage.kinesisEndpoint;
+  const { resetClients } = await import('../core/aws/clients.js');
+  resetClients();
+  return async () => {
+    resetClients();
+    await storage.close();
+  };
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    console.error(err instanceof Error ? err.message : err);
+    process.exitCode = 1;
+  },
+);

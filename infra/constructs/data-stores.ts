@@ -1,4 +1,4 @@
-import { RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -43,7 +43,7 @@ const attribute = (key: KeyAttribute): dynamodb.Attribute => ({
  * {@link physicalName} gives them, so the names the stack hands to functions are the names both runtimes expect.
  *
  * - tables: on-demand, point-in-time recovery, AWS-managed KMS encryption, TTL where defined;
- * - streams: on-demand capacity, encrypted with the `aws/kinesis` key.
+ * - streams: on-demand capacity, encrypted with the `aws/kinesis` key, records kept `streamRetentionHours`.
  *
  * @example
  * const stores = new DataStores(stack, 'Data', { stage: STAGES.dev });
@@ -84,6 +84,7 @@ export class DataStores extends Construct {
         streamName: physicalName(stage.name, def.name),
         streamMode: kinesis.StreamMode.ON_DEMAND,
         encryption: kinesis.StreamEncryption.MANAGED,
+        retentionPeriod: Duration.hours(stage.streamRetentionHours),
         removalPolicy: removal,
       });
     }

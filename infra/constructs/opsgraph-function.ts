@@ -1,7 +1,6 @@
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Duration, Validations } from 'aws-cdk-lib';
-import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as eventsTargets from 'aws-cdk-lib/aws-events-targets';
@@ -11,11 +10,11 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as eventSources from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { environmentFor, physicalName, type FunctionDefinition } from '../../core/platform/definitions.js';
-import type { StageSettings } from '../stages.js';
+import { maxRecordAgeSeconds, type StageSettings } from '../stages.js';
 import { logRetention, removalPolicy, type DataStores } from './data-stores.js';
+import type { DeadLetters } from './dead-letters.js';
 import { BUNDLE_LOADERS, ESM_REQUIRE_BANNER } from '../bundling.js';
 
 /** The repository root: entries in `FUNCTIONS` are relative to it. */
@@ -46,6 +45,8 @@ export interface OpsgraphFunctionProps {
   readonly stage: StageSettings;
   /** Tables and streams the definition refers to. */
   readonly stores: DataStores;
+  /** The on-failure destination of a `source` mapping (the stage's dead-letter bucket). */
+  readonly deadLetters?: DeadLetters;
 }
 
 /**
@@ -58,8 +59,8 @@ export interface OpsgraphFunctionProps {
  *   own log group, and X-Ray — no AWS managed policies;
  * - active X-Ray tracing, which the Powertools Tracer records into (`core/platform/tracer.ts`), and JSON logs
  *   from the Powertools Logger;
- * - for a `source`: a Kinesis event source mapping with partial batch responses and an encrypted SQS on-failure
- *   queue (plus an alarm on its depth when the stage asks for one);
+ * - for a `source`: a Kinesis event source mapping with partial batch responses, the stage's dead-letter bucket
+ *   as S3 on-failure destination, and a maximum record age below the stream's retention;
  * - for a `schedule`: an EventBridge rule.
  *
  * HTTP `routes` are wired by {@link OpsgraphHttpApi}, which needs the whole set of functions.
@@ -72,8 +73,6 @@ export class OpsgraphFunction extends Construct {
   public readonly function: nodejs.NodejsFunction;
   public readonly role: iam.Role;
   public readonly logGroup: logs.LogGroup;
-  /** The on-failure destination of the event source mapping, when the function has a `source`. */
-  public readonly failedRecords?: sqs.Queue;
 
   constructor(scope: Construct, id: string, props: OpsgraphFunctionProps) {
     super(scope, id);
@@ -135,14 +134,17 @@ export class OpsgraphFunction extends Construct {
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason:
         'Only the X-Ray statement that tracing: ACTIVE adds uses Resource "*": xray:PutTraceSegments and ' +
-        'xray:PutTelemetryRecords do not support resource-level permissions. Table, stream, queue and log ' +
+        'xray:PutTelemetryRecords do not support resource-level permissions. Table, stream, bucket and log ' +
         'grants are scoped to their ARNs.',
     });
 
     for (const name of new Set(def.tables)) this.grantTable(stores.tables[name]);
     for (const name of new Set(def.writesStreams)) stores.streams[name].grantWrite(this.role);
 
-    if (def.source) this.failedRecords = this.addStreamSource(def, stage, stores.streams[def.source.stream]);
+    if (def.source) {
+      if (!props.deadLetters) throw new Error(`${def.name}: a stream source needs the stage's dead-letter bucket`);
+      this.addStreamSource(def, stage, stores.streams[def.source.stream], props.deadLetters);
+    }
     if (def.schedule) {
       new events.Rule(this, 'Schedule', {
         ruleName: `${functionName}-schedule`,
@@ -170,23 +172,8 @@ export class OpsgraphFunction extends Construct {
     );
   }
 
-  private addStreamSource(def: FunctionDefinition, stage: StageSettings, stream: kinesis.Stream): sqs.Queue {
+  private addStreamSource(def: FunctionDefinition, stage: StageSettings, stream: kinesis.Stream, deadLetters: DeadLetters): void {
     const source = def.source!;
-    const queue = new sqs.Queue(this, 'FailedRecords', {
-      queueName: `${physicalName(stage.name, def.name)}-failed-records`,
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(stage.failedRecordRetentionDays),
-      removalPolicy: removalPolicy(stage),
-    });
-    Validations.of(queue).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason:
-        `This queue is itself the dead-letter store: the on-failure destination of the ${def.name} Kinesis ` +
-        'event source mapping. Its messages (shard id and sequence-number ranges of failed batches) are read ' +
-        'by the inspect/replay tooling, not by a consumer that could fail and needs a further DLQ.',
-    });
-
     this.function.addEventSource(
       new eventSources.KinesisEventSource(stream, {
         startingPosition:
@@ -195,23 +182,10 @@ export class OpsgraphFunction extends Construct {
         maxBatchingWindow: Duration.seconds(source.maxBatchingWindowSeconds),
         retryAttempts: source.retryAttempts,
         bisectBatchOnError: source.bisectBatchOnError,
-        maxRecordAge: Duration.seconds(source.maxRecordAgeSeconds),
+        maxRecordAge: Duration.seconds(maxRecordAgeSeconds(source, stage)),
         reportBatchItemFailures: true,
-        onFailure: new eventSources.SqsDlq(queue),
+        onFailure: deadLetters.destination(),
       }),
     );
-
-    if (stage.failedRecordAlarmThreshold !== undefined) {
-      new cloudwatch.Alarm(this, 'FailedRecordsAlarm', {
-        alarmName: `${physicalName(stage.name, def.name)}-failed-records`,
-        alarmDescription: `Records of ${source.stream} that ${def.name} failed to process after every retry; inspect and replay them.`,
-        metric: queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5) }),
-        threshold: stage.failedRecordAlarmThreshold,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        evaluationPeriods: 1,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      });
-    }
-    return queue;
   }
 }

@@ -21,7 +21,8 @@ import {
   type FunctionDefinition,
 } from '../../core/platform/definitions.js';
 import { createOpsgraphApp, OpsgraphStack, readCdkJson } from '../../infra/stack.js';
-import { STAGE_NAMES, STAGES, stageSettings, type StageSettings } from '../../infra/stages.js';
+import { maxRecordAgeSeconds, STAGE_NAMES, STAGES, stageSettings, type StageSettings } from '../../infra/stages.js';
+import { DEAD_LETTER_BUCKET_OUTPUT, DEAD_LETTER_PREFIX } from '../../core/deadLetters/document.js';
 
 type Resource = { Type: string; Properties?: Record<string, any>; DeletionPolicy?: string; UpdateReplacePolicy?: string };
 type Resources = Record<string, Resource>;
@@ -60,6 +61,13 @@ after(() => {
 });
 
 const get = (stage: string): Synthesized => synthesized.get(stage)!;
+
+/** The one S3 bucket of the stack: the dead letters. */
+function deadLetterBucketId(resources: Resources): string {
+  const ids = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::S3::Bucket').map(([id]) => id);
+  assert.equal(ids.length, 1, 'one bucket');
+  return ids[0]!;
+}
 
 /** Logical id of the one resource of a type whose property `key` equals `value`. */
 function logicalIdWhere(resources: Resources, type: string, key: string, value: unknown): string {
@@ -204,45 +212,153 @@ for (const stageName of STAGE_NAMES) {
       }
     });
 
-    test('stream sources: event source mapping with partial batch failures and an encrypted SQS on-failure queue', () => {
+    test('stream sources: event source mapping with partial batch failures and the S3 dead-letter bucket as on-failure destination', () => {
       const { template, resources, stage } = get(stageName);
       const sourced = (Object.values(FUNCTIONS) as FunctionDefinition[]).filter((f) => f.source);
       template.resourceCountIs('AWS::Lambda::EventSourceMapping', sourced.length);
+      template.resourceCountIs('AWS::SQS::Queue', 0);
+      const bucketId = deadLetterBucketId(resources);
       for (const def of sourced) {
         const src = def.source!;
         const fnId = logicalIdWhere(resources, 'AWS::Lambda::Function', 'FunctionName', physicalName(stageName, def.name));
         const streamId = logicalIdWhere(resources, 'AWS::Kinesis::Stream', 'Name', physicalName(stageName, STREAMS[src.stream].name));
-        const queueId = logicalIdWhere(
-          resources,
-          'AWS::SQS::Queue',
-          'QueueName',
-          `${physicalName(stageName, def.name)}-failed-records`,
-        );
         template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
           FunctionName: refTo(fnId),
           EventSourceArn: arnOf(streamId),
           FunctionResponseTypes: ['ReportBatchItemFailures'],
           BisectBatchOnFunctionError: src.bisectBatchOnError,
           MaximumRetryAttempts: src.retryAttempts,
-          MaximumRecordAgeInSeconds: src.maxRecordAgeSeconds,
+          MaximumRecordAgeInSeconds: maxRecordAgeSeconds(src, stage),
           BatchSize: src.batchSize,
           MaximumBatchingWindowInSeconds: src.maxBatchingWindowSeconds,
           StartingPosition: src.startingPosition,
-          DestinationConfig: { OnFailure: { Destination: arnOf(queueId) } },
+          DestinationConfig: { OnFailure: { Destination: arnOf(bucketId) } },
         });
-        const queue = resources[queueId]!.Properties!;
-        assert.equal(queue.SqsManagedSseEnabled, true);
-        assert.equal(queue.MessageRetentionPeriod, stage.failedRecordRetentionDays * 86_400);
-        template.hasResourceProperties('AWS::SQS::QueuePolicy', {
-          Queues: [refTo(queueId)],
-          PolicyDocument: {
-            Statement: Match.arrayWith([
-              Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
-            ]),
-          },
-        });
+        // What Lambda's documentation lists for an S3 destination, and no more: put objects, list the bucket.
+        const roleId = resources[fnId]!.Properties!.Role['Fn::GetAtt'][0] as string;
+        const s3Statements = statementsOfRole(resources, roleId).filter((st) =>
+          (asArray(st.Action) as string[]).some((a) => a.startsWith('s3:')),
+        );
+        assert.deepEqual(
+          s3Statements.map((st) => [asArray(st.Action), JSON.stringify(st.Resource)]).sort(),
+          [
+            [['s3:ListBucket'], JSON.stringify(arnOf(bucketId))],
+            [['s3:PutObject'], JSON.stringify({ 'Fn::Join': ['', [arnOf(bucketId), '/*']] })],
+          ],
+          `${def.name}: S3 rights`,
+        );
+        for (const st of s3Statements) assert.ok(st.Condition?.StringEquals?.['s3:ResourceAccount'], 'own-account buckets only');
       }
-      template.resourceCountIs('AWS::CloudWatch::Alarm', stage.failedRecordAlarmThreshold === undefined ? 0 : sourced.length);
+      // No function without a source can write dead letters.
+      for (const def of (Object.values(FUNCTIONS) as FunctionDefinition[]).filter((f) => !f.source)) {
+        const fnId = logicalIdWhere(resources, 'AWS::Lambda::Function', 'FunctionName', physicalName(stageName, def.name));
+        const roleId = resources[fnId]!.Properties!.Role['Fn::GetAtt'][0] as string;
+        assert.deepEqual(resourcesGranted(resources, roleId, ['s3:PutObject']), [], `${def.name}: no bucket rights`);
+      }
+    });
+
+    test('dead-letter bucket: one per stage, kept at least 14 days (stage data), encrypted, SSL only, private, counted', () => {
+      const { template, resources, stage } = get(stageName);
+      template.resourceCountIs('AWS::S3::Bucket', 1);
+      const bucket = resources[deadLetterBucketId(resources)]!;
+      const rules = bucket.Properties!.LifecycleConfiguration.Rules as Array<Record<string, any>>;
+      const expiry = rules.filter((r) => r.Status === 'Enabled' && r.ExpirationInDays !== undefined && r.Prefix === undefined);
+      assert.equal(expiry.length, 1, 'one bucket-wide expiration rule');
+      assert.equal(expiry[0]!.ExpirationInDays, stage.deadLetterRetentionDays);
+      assert.ok(stage.deadLetterRetentionDays >= 14, 'dead letters are kept at least 14 days');
+      assert.deepEqual(bucket.Properties!.BucketEncryption.ServerSideEncryptionConfiguration, [
+        { ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } },
+      ]);
+      assert.deepEqual(bucket.Properties!.PublicAccessBlockConfiguration, {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      });
+      assert.deepEqual(bucket.Properties!.MetricsConfigurations, [{ Id: 'dead-letters', Prefix: DEAD_LETTER_PREFIX }]);
+      assert.equal(bucket.DeletionPolicy, stage.removal === 'destroy' ? 'Delete' : 'Retain');
+      template.hasResourceProperties('AWS::S3::BucketPolicy', {
+        Bucket: refTo(deadLetterBucketId(resources)),
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          ]),
+        },
+      });
+      template.hasOutput(DEAD_LETTER_BUCKET_OUTPUT, { Value: refTo(deadLetterBucketId(resources)) });
+    });
+
+    test('stream retention is stage data (7 days or more in prod) and above every mapping\'s maximum record age', () => {
+      const { resources, stage } = get(stageName);
+      const expected = { dev: 24, staging: 72, prod: 168 }[stageName];
+      assert.equal(stage.streamRetentionHours, expected);
+      for (const def of Object.values(STREAMS)) {
+        const id = logicalIdWhere(resources, 'AWS::Kinesis::Stream', 'Name', physicalName(stageName, def.name));
+        assert.equal(resources[id]!.Properties!.RetentionPeriodHours, stage.streamRetentionHours, def.name);
+      }
+      if (stageName === 'prod') assert.ok(stage.streamRetentionHours >= 168);
+      for (const m of Object.values(resources).filter((r) => r.Type === 'AWS::Lambda::EventSourceMapping')) {
+        const age = m.Properties!.MaximumRecordAgeInSeconds as number;
+        assert.ok(age > 0 && age <= stage.streamRetentionHours * 3_600 - 3_600, `record age ${age} leaves the stream time to keep the record`);
+      }
+    });
+
+    test('alarms: errors, throttles and iterator age per function, dead letters; every alarm notifies the stage topic', () => {
+      const { template, resources, stage } = get(stageName);
+      const alarms = Object.values(resources).filter((r) => r.Type === 'AWS::CloudWatch::Alarm');
+      const topicId = logicalIdWhere(resources, 'AWS::SNS::Topic', 'TopicName', physicalName(stageName, 'alarms'));
+      for (const alarm of alarms) {
+        assert.deepEqual(alarm.Properties!.AlarmActions, [refTo(topicId)], `${alarm.Properties!.AlarmName}: alarm action`);
+        assert.deepEqual(alarm.Properties!.OKActions, [refTo(topicId)], `${alarm.Properties!.AlarmName}: OK action`);
+      }
+      const byName = new Map(alarms.map((a) => [a.Properties!.AlarmName as string, a.Properties!]));
+      const fnRef = (def: FunctionDefinition) =>
+        refTo(logicalIdWhere(resources, 'AWS::Lambda::Function', 'FunctionName', physicalName(stageName, def.name)));
+      for (const def of Object.values(FUNCTIONS) as FunctionDefinition[]) {
+        const name = physicalName(stageName, def.name);
+        const errors = byName.get(`${name}-errors`);
+        assert.ok(errors, `${name}: errors alarm`);
+        assert.equal(errors.MetricName, 'Errors');
+        assert.deepEqual(errors.Dimensions, [{ Name: 'FunctionName', Value: fnRef(def) }]);
+        // Reserved concurrency 1 throttles by design (one sweep at a time); every other function alarms on it.
+        assert.equal(byName.has(`${name}-throttles`), def.reservedConcurrency !== 1, `${name}: throttles alarm`);
+        if (def.source) {
+          const age = byName.get(`${name}-iterator-age`);
+          assert.ok(age, `${name}: iterator-age alarm`);
+          assert.equal(age.MetricName, 'IteratorAge');
+          assert.equal(age.Threshold, stage.alarms.iteratorAgeSeconds * 1000);
+          const stream = physicalName(stageName, STREAMS[def.source.stream].name);
+          const streamAge = byName.get(`${stream}-getrecords-iterator-age`);
+          assert.ok(streamAge, `${stream}: GetRecords.IteratorAgeMilliseconds alarm`);
+          assert.equal(streamAge.MetricName, 'GetRecords.IteratorAgeMilliseconds');
+        }
+      }
+      const dead = byName.get(physicalName(stageName, 'dead-letters'));
+      assert.ok(dead, 'dead-letter alarm');
+      assert.equal(dead.Namespace, 'AWS/S3');
+      assert.equal(dead.MetricName, 'PutRequests');
+      assert.deepEqual(dead.Dimensions, [
+        { Name: 'BucketName', Value: refTo(deadLetterBucketId(resources)) },
+        { Name: 'FilterId', Value: 'dead-letters' },
+      ]);
+      // The topic: KMS-encrypted with a key CloudWatch may use, SSL only.
+      const topic = resources[topicId]!.Properties!;
+      const keyId = topic.KmsMasterKeyId['Fn::GetAtt'][0] as string;
+      assert.equal(resources[keyId]!.Type, 'AWS::KMS::Key');
+      assert.equal(resources[keyId]!.Properties!.EnableKeyRotation, true);
+      const keyStatements = resources[keyId]!.Properties!.KeyPolicy.Statement as Array<Record<string, any>>;
+      assert.ok(
+        keyStatements.some((st) => st.Principal?.Service === 'cloudwatch.amazonaws.com' && asArray(st.Action).includes('kms:GenerateDataKey*')),
+        'CloudWatch may publish to the encrypted topic',
+      );
+      template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          ]),
+        },
+      });
+      template.resourceCountIs('AWS::SNS::Subscription', stage.alarms.email ? 1 : 0);
     });
 
     test('schedules: an EventBridge rate rule targeting the function', () => {
@@ -372,6 +488,20 @@ describe('the checks themselves', () => {
     const errors = runNag(app).report.violations.filter((v) => v.severity === 'error').map((v) => v.ruleName);
     assert.ok(errors.includes('AwsSolutions-SQS2'), `expected SQS2 among ${errors.join(', ')}`);
     assert.throws(() => app.synth(), /Validation failed/);
+  });
+
+  test('a stage that keeps dead letters under 14 days or streams under 24 hours fails the synth', () => {
+    const app = new App({ context: readCdkJson().context, outdir: tempOutdir() });
+    assert.throws(
+      () => new OpsgraphStack(app, 'opsgraph-short', { stage: { ...STAGES.dev, name: 'short', deadLetterRetentionDays: 7 }, functions: [] }),
+      /deadLetterRetentionDays 7 is below 14/,
+    );
+    assert.throws(
+      () => new OpsgraphStack(app, 'opsgraph-short2', { stage: { ...STAGES.dev, name: 'short2', streamRetentionHours: 12 }, functions: [] }),
+      /streamRetentionHours 12 is outside/,
+    );
+    assert.equal(maxRecordAgeSeconds({ maxRecordAgeSeconds: 86_400 }, STAGES.dev), 86_400 - 3_600);
+    assert.equal(maxRecordAgeSeconds({ maxRecordAgeSeconds: 86_400 }, STAGES.prod), 86_400);
   });
 
   test('unknown or missing stage is a clear error', () => {

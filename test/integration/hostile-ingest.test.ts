@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { createServer, type AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import type { HttpRequest } from '@smithy/protocol-http';
 import type { PutRecordsCommandOutput } from '@aws-sdk/client-kinesis';
 import { kinesis } from '../../core/aws/clients.js';
 import { FUNCTIONS } from '../../core/platform/definitions.js';
@@ -71,7 +70,7 @@ function takeKinesisDown(port: number): { calls: () => number; restore: () => vo
       const input = args.input as { StreamName?: string };
       if (context.commandName === 'PutRecordsCommand' && input.StreamName === process.env.EVENTS_STREAM) {
         calls++;
-        (args.request as HttpRequest).port = port;
+        (args.request as { port?: number }).port = port; // the SDK's HttpRequest
       }
       return next(args);
     },

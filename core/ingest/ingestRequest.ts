@@ -1,7 +1,14 @@
-import { MAX_REQUEST_BYTES, type StreamRecord } from '../events/schema.js';
+import { MAX_EVENTS_PER_REQUEST, MAX_REQUEST_BYTES, type StreamRecord } from '../events/schema.js';
 import { validateBatch, type Rejection } from '../events/validate.js';
 import { checkDuplicateEventIds } from './duplicates.js';
 import { putRecordsWithRetry } from './putRecords.js';
+
+/**
+ * Items past which a request is refused whole (413) instead of item by item: each item past
+ * {@link MAX_EVENTS_PER_REQUEST} gets its own `TOO_MANY_EVENTS` rejection, and without this bound a 4 MiB body of
+ * two million tiny items answered 255 MB of rejections (far past Lambda's 6 MB response limit).
+ */
+export const MAX_ITEMS_REJECTED_ONE_BY_ONE = 2 * MAX_EVENTS_PER_REQUEST;
 
 /** Seconds a client is asked to wait before resending the events the stream did not take. */
 export const STREAM_RETRY_AFTER_SECONDS = 2;
@@ -62,6 +69,16 @@ export async function ingestRequest(
     return {
       status: 400,
       body: { accepted: 0, rejected: [{ index: -1, code: 'MALFORMED_JSON', message: `body is not JSON: ${(err as Error).message}` }] },
+    };
+  }
+  const items = (parsed as { events?: unknown } | null)?.events;
+  if (Array.isArray(items) && items.length > MAX_ITEMS_REJECTED_ONE_BY_ONE) {
+    return {
+      status: 413,
+      body: {
+        accepted: 0,
+        rejected: [{ index: -1, code: 'TOO_MANY_EVENTS', message: `request has ${items.length} events; the limit is ${MAX_EVENTS_PER_REQUEST}` }],
+      },
     };
   }
   const { valid: validated, rejected } = validateBatch(parsed, options.receivedAt);

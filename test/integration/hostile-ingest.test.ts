@@ -239,6 +239,14 @@ describe('hostile ingest: each bad item rejected alone, never a 500', () => {
     }
   });
 
+  it('refuses two million tiny items whole (413), instead of answering 255 MB of per-item rejections', async () => {
+    const body = `{"events":[${new Array(2_000_000).fill('0').join(',')}]}`;
+    const res = await post(body);
+    assert.equal(res.status, 413);
+    assert.deepEqual(codes(res.json), [[-1, 'TOO_MANY_EVENTS']]);
+    assert.ok(JSON.stringify(res.json).length < 1_000);
+  });
+
   it('keeps working: an ordinary request afterwards is stored and visible', async () => {
     const res = await post({ events: [track('h-after', 'order_completed', '2026-11-21T10:00:00Z', { orderId: 'h-after-1', revenue: 42 })] });
     assert.deepEqual(res.json, { accepted: 1, rejected: [] });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { isPlaceholderId } from './placeholderIds.js';
+import { isCalendarTimestamp } from './calendar.js';
 
 /**
  * The ingest contract (docs/architecture.md, "Ingest contract"): a Segment-spec envelope, with typed properties
@@ -37,6 +38,8 @@ export const isoTimestamp = z
   )
   .superRefine((s, ctx) => {
     // One parse for both checks (ingest validates every event with this).
+    // Date.parse shifts impossible dates (2026-02-30 → 2 March), so the calendar is checked first.
+    if (!isCalendarTimestamp(s)) return void ctx.addIssue({ code: 'custom', message: 'timestamp is not a real calendar date and time' });
     const time = Date.parse(s);
     if (Number.isNaN(time)) ctx.addIssue({ code: 'custom', message: 'timestamp is not a real date' });
     else if (time < MIN_EVENT_TIME) ctx.addIssue({ code: 'custom', message: 'timestamp is before 2000-01-01' });

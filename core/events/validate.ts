@@ -7,6 +7,7 @@ import {
   MAX_FUTURE_SKEW_MS,
   type StoredEvent,
 } from './schema.js';
+import { checkEventShape, type ShapeViolation } from './shape.js';
 
 /** Why one item of a request was not accepted. */
 export interface Rejection {
@@ -25,7 +26,9 @@ export type RejectionCode =
   | 'BAD_TIMESTAMP'
   | 'MISSING_USER'
   | 'UNKNOWN_FIELD'
-  | 'STREAM_UNAVAILABLE';
+  | 'STREAM_UNAVAILABLE'
+  | ShapeViolation['code']
+  | 'DUPLICATE_EVENT_ID';
 
 export interface ValidatedBatch {
   /** Valid events with their request index, `eventId` filled in. */
@@ -97,6 +100,9 @@ export function validateEvent(
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     return { ok: false, rejection: { index, code: 'INVALID_EVENT', message: 'an event must be a JSON object' } };
   }
+  // Before anything serializes or walks it: deep nesting overflows recursive code (JSON.stringify included).
+  const shape = checkEventShape(raw);
+  if (shape) return { ok: false, rejection: { index, ...shape } };
   const bytes = Buffer.byteLength(JSON.stringify(raw));
   if (bytes > MAX_EVENT_BYTES) {
     return {

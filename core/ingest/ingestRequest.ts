@@ -1,10 +1,28 @@
-import { MAX_REQUEST_BYTES, type StreamRecord } from '../events/schema.js';
+import { MAX_EVENTS_PER_REQUEST, MAX_REQUEST_BYTES, type StreamRecord } from '../events/schema.js';
 import { validateBatch, type Rejection } from '../events/validate.js';
 import { putRecordsWithRetry } from '../streams/putRecords.js';
+import { checkDuplicateEventIds } from './duplicates.js';
+
+/**
+ * Items past which a request is refused whole (413) instead of item by item: each item past
+ * {@link MAX_EVENTS_PER_REQUEST} gets its own `TOO_MANY_EVENTS` rejection, and without this bound a 4 MiB body of
+ * two million tiny items answered 255 MB of rejections (far past Lambda's 6 MB response limit).
+ */
+export const MAX_ITEMS_REJECTED_ONE_BY_ONE = 2 * MAX_EVENTS_PER_REQUEST;
+
+/** Seconds a client is asked to wait before resending the events the stream did not take. */
+export const STREAM_RETRY_AFTER_SECONDS = 2;
 
 export interface IngestResult {
-  status: 200 | 400 | 413;
+  /**
+   * 200 when everything valid was stored (some items may be rejected on their own), 400 when nothing valid was
+   * sent, 413 for an oversized body, 503 when the stream did not take some valid events: the body then lists
+   * those as `STREAM_UNAVAILABLE` and `accepted` counts the ones stored.
+   */
+  status: 200 | 400 | 413 | 503;
   body: { accepted: number; rejected: Rejection[] };
+  /** Set with 503: the `Retry-After` the answer carries. */
+  retryAfterSeconds?: number;
 }
 
 /**
@@ -26,7 +44,13 @@ export function partitionKeyOf(event: StreamRecord['event']): string {
  */
 export async function ingestRequest(
   rawBody: string,
-  options: { stream: string; source: string; receivedAt: number },
+  options: {
+    stream: string;
+    source: string;
+    receivedAt: number;
+    /** Epoch ms by which PutRecords retries must have ended (the function timeout minus a margin). */
+    deadline?: number;
+  },
 ): Promise<IngestResult> {
   const bytes = Buffer.byteLength(rawBody);
   if (bytes > MAX_REQUEST_BYTES) {
@@ -47,22 +71,40 @@ export async function ingestRequest(
       body: { accepted: 0, rejected: [{ index: -1, code: 'MALFORMED_JSON', message: `body is not JSON: ${(err as Error).message}` }] },
     };
   }
-  const { valid, rejected } = validateBatch(parsed, options.receivedAt);
+  const items = (parsed as { events?: unknown } | null)?.events;
+  if (Array.isArray(items) && items.length > MAX_ITEMS_REJECTED_ONE_BY_ONE) {
+    return {
+      status: 413,
+      body: {
+        accepted: 0,
+        rejected: [{ index: -1, code: 'TOO_MANY_EVENTS', message: `request has ${items.length} events; the limit is ${MAX_EVENTS_PER_REQUEST}` }],
+      },
+    };
+  }
+  const { valid: validated, rejected } = validateBatch(parsed, options.receivedAt);
+  const { unique: valid, copies, conflicts } = checkDuplicateEventIds(validated);
+  rejected.push(...conflicts);
   const receivedAt = new Date(options.receivedAt).toISOString();
   const entries = valid.map(({ event }) => {
     const record: StreamRecord = { v: 1, receivedAt, source: options.source, event };
     return { PartitionKey: partitionKeyOf(event), Data: Buffer.from(JSON.stringify(record)) };
   });
   const { stored, failed } = entries.length
-    ? await putRecordsWithRetry(options.stream, entries)
+    ? await putRecordsWithRetry(options.stream, entries, { deadline: options.deadline })
     : { stored: [], failed: [] };
-  for (const f of failed) {
+  // Exact copies share the outcome of the first event with their eventId.
+  const failedCode = new Map(failed.map((f) => [valid[f.index]!.index, f.code]));
+  for (const [copy, first] of copies) if (failedCode.has(first)) failedCode.set(copy, failedCode.get(first)!);
+  for (const [index, code] of failedCode) {
     rejected.push({
-      index: valid[f.index]!.index,
+      index,
       code: 'STREAM_UNAVAILABLE',
-      message: `the event stream did not take this event (${f.code}); resend it, its eventId makes that safe`,
+      message: `the event stream did not take this event (${code}); resend it, its eventId makes that safe`,
     });
   }
   rejected.sort((a, b) => a.index - b.index);
-  return { status: stored.length > 0 ? 200 : 400, body: { accepted: stored.length, rejected } };
+  const accepted = stored.length + [...copies.values()].filter((first) => !failedCode.has(first)).length;
+  // Not stored for want of the stream: a 5xx, which Segment-style clients retry (they drop events on a 4xx).
+  if (failedCode.size > 0) return { status: 503, body: { accepted, rejected }, retryAfterSeconds: STREAM_RETRY_AFTER_SECONDS };
+  return { status: accepted > 0 ? 200 : 400, body: { accepted, rejected } };
 }

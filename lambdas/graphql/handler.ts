@@ -19,7 +19,10 @@ const tables: SubgraphTables = {
   campaigns: requireEnv('CAMPAIGNS_TABLE'),
 };
 
-const graphqlError = (status: number, code: string, message: string) => json(status, { errors: [{ message, extensions: { code } }] });
+const graphqlError = (status: number, code: string, message: string, headers?: Record<string, string>) =>
+  json(status, { errors: [{ message, extensions: { code } }] }, headers);
+/** Every 429 says when to come back. */
+const retryAfter = (seconds: number) => ({ 'retry-after': String(seconds) });
 
 /**
  * `POST|GET /graphql`: authenticate the key, then run the request through the gateway and its subgraphs.
@@ -29,16 +32,18 @@ const graphqlError = (status: number, code: string, message: string) => json(sta
  */
 async function graphqlHandler(event: APIGatewayProxyEventV2, { logger, measures }: Invocation): Promise<APIGatewayProxyStructuredResultV2> {
   measures.count('Requests', 1);
-  const auth = await authenticate(requireEnv('API_KEYS_TABLE'), header(event, 'x-api-key'), 'profiles:read');
+  const source = event.requestContext?.http?.sourceIp;
+  const auth = await authenticate(requireEnv('API_KEYS_TABLE'), header(event, 'x-api-key'), 'profiles:read', source);
   if (!auth.ok) {
     measures.count('RequestsRejected', 1);
     logger.info('request rejected', { status: auth.status, code: auth.code });
-    return graphqlError(auth.status, auth.code, auth.message);
+    return graphqlError(auth.status, auth.code, auth.message, auth.status === 429 ? retryAfter(auth.retryAfterSeconds) : undefined);
   }
-  if (!limiter.take(auth.key.keyHash, auth.key.rateLimit, Date.now())) {
+  const limit = limiter.attempt(auth.key.keyHash, auth.key.rateLimit, Date.now());
+  if (!limit.allowed) {
     measures.count('RequestsRejected', 1);
     logger.info('request rejected', { status: 429, code: 'RATE_LIMITED', key: auth.key.name });
-    return graphqlError(429, 'RATE_LIMITED', 'too many requests');
+    return graphqlError(429, 'RATE_LIMITED', 'too many requests', retryAfter(limit.retryAfterSeconds));
   }
   const result = await executeGraphQL(
     await gateway,

@@ -66,6 +66,29 @@ function sortKeys(value: unknown): unknown {
   return value;
 }
 
+/**
+ * The path of the first `__proto__` key in `value` (own keys, any depth), or null. A `__proto__` key is the one
+ * JSON key a JavaScript object cannot hold as data by assignment (it replaces the prototype instead), so such an
+ * event is refused rather than stored with the key silently dropped or, downstream, turned into a prototype.
+ */
+export function protoKeyPath(value: unknown, path: string[] = [], depth = 0): string[] | null {
+  if (value === null || typeof value !== 'object') return null;
+  if (depth > 64) return [...path, '…']; // too deep to look through: refused, since the word is in the text
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const found = protoKeyPath(value[i], [...path, String(i)], depth + 1);
+      if (found) return found;
+    }
+    return null;
+  }
+  for (const k of Object.keys(value)) {
+    if (k === '__proto__') return [...path, k];
+    const found = protoKeyPath((value as Record<string, unknown>)[k], [...path, k], depth + 1);
+    if (found) return found;
+  }
+  return null;
+}
+
 function classify(issues: z.core.$ZodIssue[]): RejectionCode {
   // The most specific cause wins when an event has several problems.
   if (issues.some((i) => i.code === 'unrecognized_keys')) return 'UNKNOWN_FIELD';
@@ -97,11 +120,20 @@ export function validateEvent(
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     return { ok: false, rejection: { index, code: 'INVALID_EVENT', message: 'an event must be a JSON object' } };
   }
-  const bytes = Buffer.byteLength(JSON.stringify(raw));
+  const serialized = JSON.stringify(raw);
+  const bytes = Buffer.byteLength(serialized);
   if (bytes > MAX_EVENT_BYTES) {
     return {
       ok: false,
       rejection: { index, code: 'EVENT_TOO_LARGE', message: `event is ${bytes} bytes; the limit is ${MAX_EVENT_BYTES}` },
+    };
+  }
+  // The walk runs only when the text holds the word at all (almost never).
+  const protoPath = serialized.includes('"__proto__"') ? protoKeyPath(raw) : null;
+  if (protoPath) {
+    return {
+      ok: false,
+      rejection: { index, code: 'INVALID_EVENT', message: `${protoPath.join('.')}: "__proto__" is not allowed as a key` },
     };
   }
   const parsed = eventSchema.safeParse(raw);

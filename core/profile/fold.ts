@@ -1,6 +1,7 @@
 import type { StoredEvent } from '../events/schema.js';
 import { anonymousProfileId } from '../identity/identities.js';
 import { isNegative } from '../text/sentiment.js';
+import { dict } from './keys.js';
 import {
   DAY_RETENTION,
   DISCOUNTED_KEY,
@@ -17,12 +18,13 @@ export const DEDUP_IDS = 500;
 export const RECENT_EVENTS = 100;
 /** Category interest halves every this many days without new signals. */
 export const INTEREST_HALF_LIFE_DAYS = 30;
-const INTEREST_WEIGHTS: Record<string, number> = {
-  product_viewed: 1,
-  product_favorited: 2,
-  product_added_to_cart: 3,
-  order_completed: 5,
-};
+/** Looked up by event name: a Map, so a name such as `constructor` finds nothing. */
+const INTEREST_WEIGHTS = new Map<string, number>([
+  ['product_viewed', 1],
+  ['product_favorited', 2],
+  ['product_added_to_cart', 3],
+  ['order_completed', 5],
+]);
 
 const DAY_MS = 86_400_000;
 const LAMBDA = Math.LN2 / (INTEREST_HALF_LIFE_DAYS * DAY_MS);
@@ -41,7 +43,7 @@ const minIso = (a: string | null, b: string) => (a === null || b < a ? b : a);
 const round = (n: number) => Math.round(n * 1e6) / 1e6;
 
 function bump(profile: Profile, day: string, key: string, by: number): void {
-  const bucket = (profile.days[day] ??= {});
+  const bucket = (profile.days[day] ??= dict());
   bucket[key] = round((bucket[key] ?? 0) + by);
   profile.counters[key] = round((profile.counters[key] ?? 0) + by);
 }
@@ -148,7 +150,8 @@ export const MAX_RECENT_PROPERTIES_BYTES = 1024;
 
 /** Keeps the short top-level values of large properties (orderId, revenue, …) and drops nested ones. */
 function shrink(properties: Record<string, unknown>): Record<string, unknown> {
-  const kept: Record<string, unknown> = { truncated: true };
+  const kept = dict<unknown>();
+  kept.truncated = true;
   for (const [k, v] of Object.entries(properties)) {
     if (typeof v === 'number' || typeof v === 'boolean' || (typeof v === 'string' && v.length <= 128)) kept[k] = v;
     else if (Array.isArray(v)) kept[`${k}Count`] = v.length;
@@ -218,7 +221,7 @@ export function foldEvent(profile: Profile, event: StoredEvent, position?: Recor
     bump(profile, day, NEGATIVE_MESSAGE_KEY, 1);
   }
 
-  const weight = INTEREST_WEIGHTS[name];
+  const weight = INTEREST_WEIGHTS.get(name);
   if (weight) forEachCategory(props, (c) => addInterest(profile, c, weight, at));
 
   if (event.traits) foldTraits(profile, event.traits, at);

@@ -1,4 +1,5 @@
 import { compareSequence, DEDUP_IDS, RECENT_EVENTS } from './fold.js';
+import { dict, reviveProfile } from './keys.js';
 import type { Profile } from './types.js';
 
 const round = (n: number) => Math.round(n * 1e6) / 1e6;
@@ -14,12 +15,14 @@ const maxIso = (a: string | null, b: string | null) => (a === null ? b : b === n
  * mergeProfiles(known, anonymous); // known now holds the anonymous history too
  */
 export function mergeProfiles(target: Profile, source: Profile): void {
+  // Client-keyed maps are written below: they must be null-prototype objects (the source is only read).
+  reviveProfile(target);
   target.firstSeenAt = minIso(target.firstSeenAt, source.firstSeenAt);
   target.lastSeenAt = maxIso(target.lastSeenAt, source.lastSeenAt);
   for (const [k, v] of Object.entries(source.counters)) target.counters[k] = round((target.counters[k] ?? 0) + v);
   for (const [k, v] of Object.entries(source.lastAt)) target.lastAt[k] = maxIso(target.lastAt[k] ?? null, v)!;
   for (const [day, bucket] of Object.entries(source.days)) {
-    const into = (target.days[day] ??= {});
+    const into = (target.days[day] ??= dict());
     for (const [k, v] of Object.entries(bucket)) into[k] = round((into[k] ?? 0) + v);
   }
   const t = target.orders;
@@ -67,7 +70,7 @@ export function mergeProfiles(target: Profile, source: Profile): void {
     .slice(-RECENT_EVENTS);
   target.dedup.ids = [...new Set([...target.dedup.ids, ...source.dedup.ids])].slice(-DEDUP_IDS);
   // The source's watermarks guard only its own history's records, which now arrive here through a link.
-  const merged = (target.dedup.merged ??= {});
+  const merged = (target.dedup.merged ??= dict());
   for (const marks of [source.dedup.shards, source.dedup.merged ?? {}]) {
     for (const [shard, seq] of Object.entries(marks)) {
       const mine = merged[shard];

@@ -5,6 +5,7 @@ import { identityKey } from '../identity/identities.js';
 import { hasRoomFor } from '../identity/limits.js';
 import type { IdentityRef } from '../identity/types.js';
 import { foldEvent } from '../profile/fold.js';
+import { reviveProfile } from '../profile/keys.js';
 import { mergeProfiles } from '../profile/merge.js';
 import { emptyProfile, type Profile } from '../profile/types.js';
 import type { AuditEntry } from '../store/audit.js';
@@ -37,7 +38,8 @@ export interface PreparedGroup {
  */
 export function prepareGroup(group: Group, stored: ReadonlyMap<string, StoredProfile>, rules: CompiledRuleSet): PreparedGroup | null {
   const existing = stored.get(group.userId);
-  const profile = existing?.profile ?? emptyProfile(group.userId);
+  // Null-prototype client-keyed maps (a no-op when the store already revived them).
+  const profile = existing ? reviveProfile(existing.profile) : emptyProfile(group.userId);
   const merged: StoredProfile[] = [];
   const audits: AuditEntry[] = [];
   const refused = new Set<string>();

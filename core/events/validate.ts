@@ -1,6 +1,14 @@
 import { createHash } from 'node:crypto';
 import type { z } from 'zod';
 import {
+  MAX_CONSENT_PURPOSE_LENGTH,
+  MAX_CONSENT_PURPOSES,
+  MAX_TRAIT_KEY_LENGTH,
+  MAX_TRAIT_VALUE_BYTES,
+  MAX_TRAITS,
+  MAX_TRAITS_BYTES,
+} from '../profile/limits.js';
+import {
   eventSchema,
   MAX_EVENT_BYTES,
   MAX_EVENTS_PER_REQUEST,
@@ -25,6 +33,8 @@ export type RejectionCode =
   | 'BAD_TIMESTAMP'
   | 'MISSING_USER'
   | 'UNKNOWN_FIELD'
+  | 'TOO_MANY_TRAITS'
+  | 'TRAIT_TOO_LARGE'
   | 'STREAM_UNAVAILABLE';
 
 export interface ValidatedBatch {
@@ -89,6 +99,44 @@ export function protoKeyPath(value: unknown, path: string[] = [], depth = 0): st
   return null;
 }
 
+/**
+ * Why an event's traits are over the profile caps (core/profile/limits.ts), or null: too many keys or consent
+ * purposes (`TOO_MANY_TRAITS`), a key, a value or the whole over its size (`TRAIT_TOO_LARGE`). Refused at ingest,
+ * per item, rather than kept out silently later by the fold.
+ */
+export function traitsProblem(traits: Record<string, unknown>): { code: RejectionCode; message: string } | null {
+  const keys = Object.keys(traits);
+  if (keys.length > MAX_TRAITS) {
+    return { code: 'TOO_MANY_TRAITS', message: `traits has ${keys.length} keys; the limit is ${MAX_TRAITS}` };
+  }
+  let total = 2;
+  for (const key of keys) {
+    if (key.length > MAX_TRAIT_KEY_LENGTH) {
+      return { code: 'TRAIT_TOO_LARGE', message: `trait key "${key.slice(0, 32)}…" is longer than ${MAX_TRAIT_KEY_LENGTH} characters` };
+    }
+    const value = traits[key];
+    const bytes = Buffer.byteLength(JSON.stringify(value) ?? 'null');
+    if (bytes > MAX_TRAIT_VALUE_BYTES && key !== 'consent') {
+      return { code: 'TRAIT_TOO_LARGE', message: `traits.${key} is ${bytes} bytes; the limit is ${MAX_TRAIT_VALUE_BYTES}` };
+    }
+    total += Buffer.byteLength(JSON.stringify(key)) + bytes + 2;
+    if (key === 'consent' && value && typeof value === 'object' && !Array.isArray(value)) {
+      const purposes = Object.keys(value);
+      if (purposes.length > MAX_CONSENT_PURPOSES) {
+        return { code: 'TOO_MANY_TRAITS', message: `traits.consent has ${purposes.length} purposes; the limit is ${MAX_CONSENT_PURPOSES}` };
+      }
+      const long = purposes.find((p) => p.length > MAX_CONSENT_PURPOSE_LENGTH);
+      if (long !== undefined) {
+        return { code: 'TRAIT_TOO_LARGE', message: `consent purpose "${long.slice(0, 32)}…" is longer than ${MAX_CONSENT_PURPOSE_LENGTH} characters` };
+      }
+    }
+  }
+  if (total > MAX_TRAITS_BYTES) {
+    return { code: 'TRAIT_TOO_LARGE', message: `traits are ${total} bytes; the limit is ${MAX_TRAITS_BYTES}` };
+  }
+  return null;
+}
+
 function classify(issues: z.core.$ZodIssue[]): RejectionCode {
   // The most specific cause wins when an event has several problems.
   if (issues.some((i) => i.code === 'unrecognized_keys')) return 'UNKNOWN_FIELD';
@@ -141,6 +189,8 @@ export function validateEvent(
     return { ok: false, rejection: { index, code: classify(parsed.error.issues), message: describe(parsed.error.issues) } };
   }
   const e = parsed.data;
+  const traits = e.traits ? traitsProblem(e.traits) : null;
+  if (traits) return { ok: false, rejection: { index, ...traits } };
   if (Date.parse(e.timestamp) > receivedAt + MAX_FUTURE_SKEW_MS) {
     return {
       ok: false,

@@ -2,7 +2,7 @@ import type { StoredEvent } from '../events/schema.js';
 import { anonymousProfileId } from '../identity/identities.js';
 import { isNegative } from '../text/sentiment.js';
 import { admitTrait, jsonBytes, mayCount, noteDaysGrowth, roomForInterest } from './caps.js';
-import { dict } from './keys.js';
+import { dict, own } from './keys.js';
 import {
   DEDUP_IDS,
   MAX_CATEGORY_LENGTH,
@@ -60,16 +60,16 @@ const round = (n: number) => Math.round(n * 1e6) / 1e6;
 let daysGrew = 0;
 
 function bump(profile: Profile, day: string, key: string, by: number): void {
-  let bucket = profile.days[day];
+  let bucket = own(profile.days, day);
   if (bucket === undefined) {
-    profile.days[day] = bucket = dict();
+    profile.days[day] = bucket = {}; // plain, read with `own` (see reviveProfile)
     daysGrew += day.length + 5;
   }
-  const was = bucket[key];
+  const was = own(bucket, key);
   if (was === undefined) daysGrew += key.length + 28;
   else daysGrew += by === 1 ? 1 : 24;
   bucket[key] = round((was ?? 0) + by);
-  profile.counters[key] = round((profile.counters[key] ?? 0) + by);
+  profile.counters[key] = round((own(profile.counters, key) ?? 0) + by);
 }
 
 /**

@@ -40,11 +40,10 @@ export function reviveProfile(profile: Profile): Profile {
   profile.consent = toDict(profile.consent);
   profile.tags = toDict(profile.tags);
   profile.segments = toDict(profile.segments);
-  if (Object.getPrototypeOf(profile.days) !== null) {
-    const days = toDict(profile.days);
-    for (const d in days) days[d] = toDict(days[d]);
-    profile.days = days;
-  }
+  // Day buckets stay plain objects (hundreds per profile; null-prototype ones are dictionaries and cost ~30% of
+  // the fold's throughput): they hold only numbers under event names, read with `own`, so a `__proto__` entry
+  // is either an own property (from JSON) or a number assignment the prototype setter ignores.
+  profile.days = toDict(profile.days);
   profile.dedup.shards = toDict(profile.dedup.shards);
   if (profile.dedup.merged) profile.dedup.merged = toDict(profile.dedup.merged);
   return profile;

@@ -1,7 +1,7 @@
 import { hasRoomFor } from '../identity/limits.js';
 import { forgetTraitSize, jsonBytes, keepStrongestInterests, mayCount, trimDays } from './caps.js';
 import { compareSequence } from './fold.js';
-import { dict, reviveProfile } from './keys.js';
+import { dict, own, reviveProfile } from './keys.js';
 import { DEDUP_IDS, MAX_CONSENT_PURPOSES, MAX_MERGED_FROM, MAX_TRAITS, MAX_TRAITS_BYTES, noneKeptOut, RECENT_EVENTS, type KeptOut } from './limits.js';
 import type { Profile } from './types.js';
 
@@ -34,8 +34,8 @@ export function mergeProfiles(target: Profile, source: Profile, kept: KeptOut = 
   }
   for (const [k, v] of Object.entries(source.lastAt)) if (!uncounted.has(k)) target.lastAt[k] = maxIso(target.lastAt[k] ?? null, v)!;
   for (const [day, bucket] of Object.entries(source.days)) {
-    const into = (target.days[day] ??= dict());
-    for (const [k, v] of Object.entries(bucket)) if (!uncounted.has(k)) into[k] = round((into[k] ?? 0) + v);
+    const into = (target.days[day] ??= {}); // plain: see reviveProfile
+    for (const [k, v] of Object.entries(bucket)) if (!uncounted.has(k)) into[k] = round((own(into, k) ?? 0) + v);
   }
   const t = target.orders;
   const s = source.orders;

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
+import type { StoredEvent } from '../../core/events/schema.js';
 import { validateEvent } from '../../core/events/validate.js';
 import { computeStats } from '../../core/profile/stats.js';
 import { STARTER_RULES, STARTER_SEGMENTS } from '../../core/rules/starterRules.js';
@@ -53,7 +54,7 @@ function run(names: string[]): void {
     { type: 'track', event: 'order_completed', userId: 'u', timestamp: at(5), properties: { orderId: 'o', revenue: 10, products: [{ category: e }, { category: b }] } },
   ];
   // Clients send JSON: a "__proto__" key arrives as an own property, as JSON.parse makes it.
-  const items = [];
+  const items: Array<{ event: StoredEvent; position: { shardId: string; sequenceNumber: string } }> = [];
   for (const [i, raw] of raws.entries()) {
     const checked = validateEvent(JSON.parse(JSON.stringify(raw)), i, NOW);
     if (checked.ok) items.push({ event: checked.event, position: { shardId: 's', sequenceNumber: String(++seq) } });

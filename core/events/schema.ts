@@ -86,6 +86,14 @@ export const WELL_KNOWN_PROPERTIES = {
 
 export type WellKnownEvent = keyof typeof WELL_KNOWN_PROPERTIES;
 
+/**
+ * The properties schema of a well-known event, or undefined for a custom one. An own-key lookup: `in` and `[]`
+ * would find Object.prototype's members for an event named `constructor` (and ingest would then throw).
+ */
+export function wellKnownSchema(event: string): (typeof WELL_KNOWN_PROPERTIES)[WellKnownEvent] | undefined {
+  return Object.hasOwn(WELL_KNOWN_PROPERTIES, event) ? WELL_KNOWN_PROPERTIES[event as WellKnownEvent] : undefined;
+}
+
 const context = z.looseObject({
   channel: z.string().max(64).optional(),
   country: z.string().max(64).optional(),
@@ -128,8 +136,8 @@ export const eventSchema = envelope.superRefine((e, ctx) => {
   if (e.type === 'alias' && (!e.previousId || !e.userId)) {
     ctx.addIssue({ code: 'custom', path: ['previousId'], message: 'an alias needs previousId and userId (not placeholders)' });
   }
-  if (e.type === 'track' && e.event && e.event in WELL_KNOWN_PROPERTIES) {
-    const schema = WELL_KNOWN_PROPERTIES[e.event as WellKnownEvent];
+  const schema = e.type === 'track' && e.event ? wellKnownSchema(e.event) : undefined;
+  if (schema) {
     const parsed = schema.safeParse(e.properties ?? {});
     if (!parsed.success) {
       for (const issue of parsed.error.issues) {

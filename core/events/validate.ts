@@ -1,6 +1,14 @@
 import { createHash } from 'node:crypto';
 import type { z } from 'zod';
 import {
+  MAX_CONSENT_PURPOSE_LENGTH,
+  MAX_CONSENT_PURPOSES,
+  MAX_TRAIT_KEY_LENGTH,
+  MAX_TRAIT_VALUE_BYTES,
+  MAX_TRAITS,
+  MAX_TRAITS_BYTES,
+} from '../profile/limits.js';
+import {
   eventSchema,
   MAX_EVENT_BYTES,
   MAX_EVENTS_PER_REQUEST,
@@ -26,6 +34,8 @@ export type RejectionCode =
   | 'BAD_TIMESTAMP'
   | 'MISSING_USER'
   | 'UNKNOWN_FIELD'
+  | 'TOO_MANY_TRAITS'
+  | 'TRAIT_TOO_LARGE'
   | 'STREAM_UNAVAILABLE'
   | ShapeViolation['code']
   | 'DUPLICATE_EVENT_ID';
@@ -69,6 +79,67 @@ function sortKeys(value: unknown): unknown {
   return value;
 }
 
+/**
+ * The path of the first `__proto__` key in `value` (own keys, any depth), or null. A `__proto__` key is the one
+ * JSON key a JavaScript object cannot hold as data by assignment (it replaces the prototype instead), so such an
+ * event is refused rather than stored with the key silently dropped or, downstream, turned into a prototype.
+ */
+export function protoKeyPath(value: unknown, path: string[] = [], depth = 0): string[] | null {
+  if (value === null || typeof value !== 'object') return null;
+  if (depth > 64) return [...path, '…']; // too deep to look through: refused, since the word is in the text
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const found = protoKeyPath(value[i], [...path, String(i)], depth + 1);
+      if (found) return found;
+    }
+    return null;
+  }
+  for (const k of Object.keys(value)) {
+    if (k === '__proto__') return [...path, k];
+    const found = protoKeyPath((value as Record<string, unknown>)[k], [...path, k], depth + 1);
+    if (found) return found;
+  }
+  return null;
+}
+
+/**
+ * Why an event's traits are over the profile caps (core/profile/limits.ts), or null: too many keys or consent
+ * purposes (`TOO_MANY_TRAITS`), a key, a value or the whole over its size (`TRAIT_TOO_LARGE`). Refused at ingest,
+ * per item, rather than kept out silently later by the fold.
+ */
+export function traitsProblem(traits: Record<string, unknown>): { code: RejectionCode; message: string } | null {
+  const keys = Object.keys(traits);
+  if (keys.length > MAX_TRAITS) {
+    return { code: 'TOO_MANY_TRAITS', message: `traits has ${keys.length} keys; the limit is ${MAX_TRAITS}` };
+  }
+  let total = 2;
+  for (const key of keys) {
+    if (key.length > MAX_TRAIT_KEY_LENGTH) {
+      return { code: 'TRAIT_TOO_LARGE', message: `trait key "${key.slice(0, 32)}…" is longer than ${MAX_TRAIT_KEY_LENGTH} characters` };
+    }
+    const value = traits[key];
+    const bytes = Buffer.byteLength(JSON.stringify(value) ?? 'null');
+    if (bytes > MAX_TRAIT_VALUE_BYTES && key !== 'consent') {
+      return { code: 'TRAIT_TOO_LARGE', message: `traits.${key} is ${bytes} bytes; the limit is ${MAX_TRAIT_VALUE_BYTES}` };
+    }
+    total += Buffer.byteLength(JSON.stringify(key)) + bytes + 2;
+    if (key === 'consent' && value && typeof value === 'object' && !Array.isArray(value)) {
+      const purposes = Object.keys(value);
+      if (purposes.length > MAX_CONSENT_PURPOSES) {
+        return { code: 'TOO_MANY_TRAITS', message: `traits.consent has ${purposes.length} purposes; the limit is ${MAX_CONSENT_PURPOSES}` };
+      }
+      const long = purposes.find((p) => p.length > MAX_CONSENT_PURPOSE_LENGTH);
+      if (long !== undefined) {
+        return { code: 'TRAIT_TOO_LARGE', message: `consent purpose "${long.slice(0, 32)}…" is longer than ${MAX_CONSENT_PURPOSE_LENGTH} characters` };
+      }
+    }
+  }
+  if (total > MAX_TRAITS_BYTES) {
+    return { code: 'TRAIT_TOO_LARGE', message: `traits are ${total} bytes; the limit is ${MAX_TRAITS_BYTES}` };
+  }
+  return null;
+}
+
 function classify(issues: z.core.$ZodIssue[]): RejectionCode {
   // The most specific cause wins when an event has several problems.
   if (issues.some((i) => i.code === 'unrecognized_keys')) return 'UNKNOWN_FIELD';
@@ -103,11 +174,20 @@ export function validateEvent(
   // Before anything serializes or walks it: deep nesting overflows recursive code (JSON.stringify included).
   const shape = checkEventShape(raw);
   if (shape) return { ok: false, rejection: { index, ...shape } };
-  const bytes = Buffer.byteLength(JSON.stringify(raw));
+  const serialized = JSON.stringify(raw);
+  const bytes = Buffer.byteLength(serialized);
   if (bytes > MAX_EVENT_BYTES) {
     return {
       ok: false,
       rejection: { index, code: 'EVENT_TOO_LARGE', message: `event is ${bytes} bytes; the limit is ${MAX_EVENT_BYTES}` },
+    };
+  }
+  // The walk runs only when the text holds the word at all (almost never).
+  const protoPath = serialized.includes('"__proto__"') ? protoKeyPath(raw) : null;
+  if (protoPath) {
+    return {
+      ok: false,
+      rejection: { index, code: 'INVALID_EVENT', message: `${protoPath.join('.')}: "__proto__" is not allowed as a key` },
     };
   }
   const parsed = eventSchema.safeParse(raw);
@@ -115,6 +195,8 @@ export function validateEvent(
     return { ok: false, rejection: { index, code: classify(parsed.error.issues), message: describe(parsed.error.issues) } };
   }
   const e = parsed.data;
+  const traits = e.traits ? traitsProblem(e.traits) : null;
+  if (traits) return { ok: false, rejection: { index, ...traits } };
   if (Date.parse(e.timestamp) > receivedAt + MAX_FUTURE_SKEW_MS) {
     return {
       ok: false,

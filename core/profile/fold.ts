@@ -1,6 +1,20 @@
 import type { StoredEvent } from '../events/schema.js';
 import { anonymousProfileId } from '../identity/identities.js';
 import { isNegative } from '../text/sentiment.js';
+import { admitTrait, jsonBytes, mayCount, noteDaysGrowth, roomForInterest } from './caps.js';
+import { dict, own } from './keys.js';
+import {
+  DEDUP_IDS,
+  MAX_CATEGORY_LENGTH,
+  MAX_CONSENT_PURPOSE_LENGTH,
+  MAX_CONSENT_PURPOSES,
+  MAX_RECENT_PROPERTIES_BYTES,
+  MAX_TRAIT_KEY_LENGTH,
+  MAX_TRAIT_VALUE_BYTES,
+  noneKeptOut,
+  RECENT_EVENTS,
+  type KeptOut,
+} from './limits.js';
 import {
   DAY_RETENTION,
   DISCOUNTED_KEY,
@@ -11,18 +25,16 @@ import {
   type Profile,
 } from './types.js';
 
-/** Event ids remembered per profile to absorb client resends that reach the stream twice. */
-export const DEDUP_IDS = 500;
-/** Events kept for `User.events`. */
-export const RECENT_EVENTS = 100;
+export { DEDUP_IDS, MAX_RECENT_PROPERTIES_BYTES, RECENT_EVENTS };
 /** Category interest halves every this many days without new signals. */
 export const INTEREST_HALF_LIFE_DAYS = 30;
-const INTEREST_WEIGHTS: Record<string, number> = {
-  product_viewed: 1,
-  product_favorited: 2,
-  product_added_to_cart: 3,
-  order_completed: 5,
-};
+/** Looked up by event name: a Map, so a name such as `constructor` finds nothing. */
+const INTEREST_WEIGHTS = new Map<string, number>([
+  ['product_viewed', 1],
+  ['product_favorited', 2],
+  ['product_added_to_cart', 3],
+  ['order_completed', 5],
+]);
 
 const DAY_MS = 86_400_000;
 const LAMBDA = Math.LN2 / (INTEREST_HALF_LIFE_DAYS * DAY_MS);
@@ -40,10 +52,24 @@ const maxIso = (a: string | null, b: string) => (a === null || b > a ? b : a);
 const minIso = (a: string | null, b: string) => (a === null || b < a ? b : a);
 const round = (n: number) => Math.round(n * 1e6) / 1e6;
 
+/**
+ * An upper bound of the bytes the current fold added to the day buckets: a new day `"YYYY-MM-DD":{},`, a new
+ * entry `"key":<number>,` (a number takes at most 24 characters), and for an existing entry the characters its
+ * number can gain (1 for a count, 24 for a money sum). See `noteDaysGrowth`.
+ */
+let daysGrew = 0;
+
 function bump(profile: Profile, day: string, key: string, by: number): void {
-  const bucket = (profile.days[day] ??= {});
-  bucket[key] = round((bucket[key] ?? 0) + by);
-  profile.counters[key] = round((profile.counters[key] ?? 0) + by);
+  let bucket = own(profile.days, day);
+  if (bucket === undefined) {
+    profile.days[day] = bucket = {}; // plain, read with `own` (see reviveProfile)
+    daysGrew += day.length + 5;
+  }
+  const was = own(bucket, key);
+  if (was === undefined) daysGrew += key.length + 28;
+  else daysGrew += by === 1 ? 1 : 24;
+  bucket[key] = round((was ?? 0) + by);
+  profile.counters[key] = round((own(profile.counters, key) ?? 0) + by);
 }
 
 /**
@@ -84,9 +110,10 @@ function seenIds(profile: Profile): Set<string> {
   return set;
 }
 
-function addInterest(profile: Profile, category: string, weight: number, at: string): void {
+function addInterest(profile: Profile, category: string, weight: number, at: string, kept: KeptOut): void {
   const current = profile.interests[category];
   if (!current) {
+    if (category.length > MAX_CATEGORY_LENGTH || !roomForInterest(profile, weight, at, kept)) return;
     profile.interests[category] = { score: round(weight), at };
     return;
   }
@@ -122,7 +149,15 @@ function forEachCategory(props: Record<string, unknown>, add: (category: string)
   }
 }
 
-function foldTraits(profile: Profile, traits: Record<string, unknown>, at: string): void {
+/** Consent purposes a profile holds. */
+function consentCount(profile: Profile): number {
+  let n = 0;
+  for (const _ in profile.consent) n++;
+  return n;
+}
+
+/** Folds traits within the caps of `limits.ts` (ingest rejects an event over them; older records may not be). */
+function foldTraits(profile: Profile, traits: Record<string, unknown>, at: string, kept: KeptOut): void {
   for (const [key, value] of Object.entries(traits)) {
     // Personal identifiers live hashed in identities, never as readable traits.
     if (key === 'email' || key === 'phone') continue;
@@ -130,6 +165,10 @@ function foldTraits(profile: Profile, traits: Record<string, unknown>, at: strin
       for (const [purpose, granted] of Object.entries(value)) {
         const k = `consent.${purpose}`;
         if (typeof granted === 'boolean' && (profile.traitsAt[k] ?? '') <= at) {
+          if (!(purpose in profile.consent) && (purpose.length > MAX_CONSENT_PURPOSE_LENGTH || consentCount(profile) >= MAX_CONSENT_PURPOSES)) {
+            kept.traits++;
+            continue;
+          }
           profile.consent[purpose] = granted;
           profile.traitsAt[k] = at;
         }
@@ -137,21 +176,35 @@ function foldTraits(profile: Profile, traits: Record<string, unknown>, at: strin
       continue;
     }
     if ((profile.traitsAt[key] ?? '') <= at) {
+      const bytes = jsonBytes(value);
+      if (key.length > MAX_TRAIT_KEY_LENGTH || bytes > MAX_TRAIT_VALUE_BYTES || !admitTrait(profile, key, bytes)) {
+        kept.traits++;
+        continue;
+      }
       profile.traits[key] = value;
       profile.traitsAt[key] = at;
     }
   }
 }
 
-/** Properties kept per recent event; larger ones are replaced by a marker so the item stays under 400 KB. */
-export const MAX_RECENT_PROPERTIES_BYTES = 1024;
-
-/** Keeps the short top-level values of large properties (orderId, revenue, …) and drops nested ones. */
+/**
+ * Keeps the short top-level values of large properties (orderId, revenue, …) and drops nested ones, within
+ * {@link MAX_RECENT_PROPERTIES_BYTES} (the first that fit, in order).
+ */
 function shrink(properties: Record<string, unknown>): Record<string, unknown> {
-  const kept: Record<string, unknown> = { truncated: true };
+  const kept = dict<unknown>();
+  kept.truncated = true;
+  let size = 17; // {"truncated":true}
   for (const [k, v] of Object.entries(properties)) {
-    if (typeof v === 'number' || typeof v === 'boolean' || (typeof v === 'string' && v.length <= 128)) kept[k] = v;
-    else if (Array.isArray(v)) kept[`${k}Count`] = v.length;
+    let key = k;
+    let value: unknown;
+    if (typeof v === 'number' || typeof v === 'boolean' || (typeof v === 'string' && v.length <= 128)) value = v;
+    else if (Array.isArray(v)) [key, value] = [`${k}Count`, v.length];
+    else continue;
+    const entry = jsonBytes(key) + jsonBytes(value) + 2;
+    if (size + entry > MAX_RECENT_PROPERTIES_BYTES) continue;
+    size += entry;
+    kept[key] = value;
   }
   return kept;
 }
@@ -187,8 +240,9 @@ export function pruneDays(profile: Profile): void {
  * @example
  * const applied = foldEvent(profile, event, { shardId: 'shardId-000000000000', sequenceNumber: '4959…' });
  */
-export function foldEvent(profile: Profile, event: StoredEvent, position?: RecordPosition): boolean {
+export function foldEvent(profile: Profile, event: StoredEvent, position?: RecordPosition, kept: KeptOut = noneKeptOut()): boolean {
   if (alreadyApplied(profile, event, position)) return false;
+  daysGrew = 0;
   const at = event.timestamp;
   const day = dayOf(at);
   const newDay = !(day in profile.days);
@@ -197,8 +251,13 @@ export function foldEvent(profile: Profile, event: StoredEvent, position?: Recor
 
   profile.firstSeenAt = minIso(profile.firstSeenAt, at);
   profile.lastSeenAt = maxIso(profile.lastSeenAt, at);
-  profile.lastAt[name] = maxIso(profile.lastAt[name] ?? null, at);
-  bump(profile, day, name, 1);
+  // A new custom name past the cap is not counted (and so not in `last` or the day buckets either).
+  if (mayCount(profile, name)) {
+    profile.lastAt[name] = maxIso(profile.lastAt[name] ?? null, at);
+    bump(profile, day, name, 1);
+  } else {
+    kept.eventNames++;
+  }
 
   if (name === 'order_completed') {
     const revenue = Number(props.revenue ?? 0);
@@ -218,10 +277,10 @@ export function foldEvent(profile: Profile, event: StoredEvent, position?: Recor
     bump(profile, day, NEGATIVE_MESSAGE_KEY, 1);
   }
 
-  const weight = INTEREST_WEIGHTS[name];
-  if (weight) forEachCategory(props, (c) => addInterest(profile, c, weight, at));
+  const weight = INTEREST_WEIGHTS.get(name);
+  if (weight) forEachCategory(props, (c) => addInterest(profile, c, weight, at, kept));
 
-  if (event.traits) foldTraits(profile, event.traits, at);
+  if (event.traits) foldTraits(profile, event.traits, at, kept);
   const ctx = event.context;
   if (ctx && (profile.lastContextAt ?? '') <= at) {
     profile.lastContextAt = at;
@@ -252,5 +311,6 @@ export function foldEvent(profile: Profile, event: StoredEvent, position?: Recor
     }
   }
   if (newDay) pruneDays(profile);
+  if (daysGrew > 0) noteDaysGrowth(profile, daysGrew, kept);
   return true;
 }

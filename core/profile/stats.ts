@@ -1,3 +1,4 @@
+import { own } from './keys.js';
 import { DAY_RETENTION, DISCOUNTED_KEY, REVENUE_KEY, type Profile } from './types.js';
 
 const DAY_MS = 86_400_000;
@@ -35,7 +36,8 @@ const daysBetween = (from: string, toMs: number) => Math.floor((toMs - Date.pars
  * windowSum(profile, 'order_completed', asOf, 30) // orders in the last 30 days
  */
 export function windowSum(profile: Profile, key: string, asOf: string, days?: number): number {
-  const lifetime = profile.counters[key] ?? 0;
+  // Own reads only: `key` comes from rules and API callers, and may be a name such as `constructor`.
+  const lifetime = own(profile.counters, key) ?? 0;
   // Every bucket key only ever grows by non-negative amounts, so a zero lifetime total means every window is
   // zero too: rare events (payment_failed, negative messages) cost no bucket scan.
   if (days === undefined || lifetime === 0) return lifetime;
@@ -43,7 +45,7 @@ export function windowSum(profile: Profile, key: string, asOf: string, days?: nu
   const first = new Date(Date.parse(last) - (Math.min(days, DAY_RETENTION) - 1) * DAY_MS).toISOString().slice(0, 10);
   let sum = 0;
   for (const day in profile.days) {
-    if (day >= first && day <= last) sum += profile.days[day]![key] ?? 0;
+    if (day >= first && day <= last) sum += own(profile.days[day]!, key) ?? 0;
   }
   return sum;
 }
@@ -108,8 +110,9 @@ export function statsFields(profile: Profile, asOf: string, fields: Iterable<str
   const asOfMs = Date.parse(asOf);
   const out: Record<string, unknown> = {};
   for (const f of fields) {
-    const derive = STAT_FIELDS[f as StatField] as ((p: Profile, a: string, ms: number) => unknown) | undefined;
-    if (derive) out[f] = derive(profile, asOf, asOfMs);
+    if (!Object.hasOwn(STAT_FIELDS, f)) continue; // `stats.constructor` is no stat
+    const derive = STAT_FIELDS[f as StatField] as (p: Profile, a: string, ms: number) => unknown;
+    out[f] = derive(profile, asOf, asOfMs);
   }
   return out as Partial<ProfileStats>;
 }

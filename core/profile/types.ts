@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Identity, IdentityKind } from '../identity/types.js';
+import { dict } from './keys.js';
 
 /**
  * The profile document the tagger folds events into and every reader (subgraphs, churn scorer, sweeper) reads.
@@ -108,28 +109,29 @@ export interface Profile {
   mergedFrom: string[];
 }
 
+/** A new profile; its client-keyed maps are null-prototype objects (see `keys.ts`). */
 export function emptyProfile(userId: string): Profile {
   return {
     userId,
     identities: [],
-    traits: {},
-    traitsAt: {},
+    traits: dict(),
+    traitsAt: dict(),
     firstSeenAt: null,
     lastSeenAt: null,
-    counters: {},
-    lastAt: {},
-    days: {},
+    counters: dict(),
+    lastAt: dict(),
+    days: dict(),
     orders: { count: 0, revenue: 0, refunds: 0, refunded: 0, firstAt: null, lastAt: null },
-    interests: {},
+    interests: dict(),
     lastChannel: null,
     lastCountry: null,
     lastLocale: null,
     lastContextAt: null,
-    consent: {},
-    tags: {},
-    segments: {},
+    consent: dict(),
+    tags: dict(),
+    segments: dict(),
     recent: [],
-    dedup: { ids: [], shards: {} },
+    dedup: { ids: [], shards: dict() },
     mergedFrom: [],
   };
 }

@@ -1,6 +1,7 @@
 import { DeleteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { dynamo } from '../aws/clients.js';
+import { reviveProfile } from '../profile/keys.js';
 import { churnBandSchema, type Profile } from '../profile/types.js';
 import { batchGetAll } from './batchGet.js';
 
@@ -34,7 +35,7 @@ const itemSchema = z.object({
 /** Parses a stored item; the document was written by this code, so only its envelope is checked here. */
 export function fromItem(item: unknown): StoredProfile {
   const parsed = itemSchema.parse(item);
-  return { profile: JSON.parse(parsed.doc) as Profile, version: parsed.version, churn: parsed.churn ?? null };
+  return { profile: reviveProfile(JSON.parse(parsed.doc) as Profile), version: parsed.version, churn: parsed.churn ?? null };
 }
 
 /**

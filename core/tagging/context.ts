@@ -1,5 +1,6 @@
 import { compile, type CompiledRule, type RuleFunction, type VariableReads } from '../rules/index.js';
 import { decayedInterest } from '../profile/fold.js';
+import { dict, own } from '../profile/keys.js';
 import { STAT_NAMES, statsFields, windowSum } from '../profile/stats.js';
 import type { StoredEvent } from '../events/schema.js';
 import type { Profile } from '../profile/types.js';
@@ -27,12 +28,12 @@ export const RULE_FUNCTIONS: Record<string, RuleFunction> = {
   /** sum("$revenue", 90): same as count, for money keys. */
   sum: (key, days) => (scope && typeof key === 'string' ? windowSum(scope.profile, key, scope.asOf, optionalDays(days)) : null),
   /** last("product_added_to_cart"): the latest time of an event, or null. */
-  last: (name) => (scope && typeof name === 'string' ? (scope.profile.lastAt[name] ?? null) : null),
+  last: (name) => (scope && typeof name === 'string' ? (own(scope.profile.lastAt, name) ?? null) : null),
   days_since: since(24 * HOUR_MS),
   hours_since: since(HOUR_MS),
   /** interest("garden"): the category's decayed score at asOf. */
   interest: (category) => {
-    const i = scope && typeof category === 'string' ? scope.profile.interests[category.toLowerCase()] : undefined;
+    const i = scope && typeof category === 'string' ? own(scope.profile.interests, category.toLowerCase()) : undefined;
     return i && scope ? decayedInterest(i, scope.asOfMs) : 0;
   },
 };
@@ -47,7 +48,7 @@ export function compileExpression(source: string): CompiledRule {
 
 /** `{ name: true }` for each key, plus `extra` names: how rules see tags and segments (`tags.high_value`). */
 function namesOf(held: Record<string, unknown>, extra: readonly string[] = []): Record<string, true> {
-  const names: Record<string, true> = {};
+  const names = dict<true>();
   for (const name in held) names[name] = true;
   for (const name of extra) names[name] = true;
   return names;

@@ -1,6 +1,7 @@
 import { matches, variablesRead, type CompiledRule, type VariableReads } from '../rules/index.js';
 import { decayedInterest } from '../profile/fold.js';
 import type { StoredEvent } from '../events/schema.js';
+import { dict } from '../profile/keys.js';
 import type { Profile, TagState } from '../profile/types.js';
 import { compileExpression, ruleContext, withScope } from './context.js';
 import type { ProfileChange } from '../changes/types.js';
@@ -106,7 +107,7 @@ export function evaluateProfile(
       else if (held.source === RULE_SOURCE + rule.id) held.ruleVersion = rule.version;
     }
     if (changes.length > before) {
-      const tags: Profile['tags'] = {};
+      const tags: Profile['tags'] = dict(); // tag names come from categories (`interest:{key}`)
       for (const name in profile.tags) {
         const held = profile.tags[name]!;
         if (!held.source.startsWith(RULE_SOURCE) || wanted.has(name)) tags[name] = held;
@@ -129,7 +130,7 @@ export function evaluateProfile(
       if (!inside.has(id)) changes.push({ kind: 'segment_exited', userId: profile.userId, subject: id, at: asOf });
     }
     if (changes.length > segmentsBefore) {
-      const segments: Profile['segments'] = {};
+      const segments: Profile['segments'] = dict();
       for (const id of inside) segments[id] = profile.segments[id] ?? { since: asOf };
       profile.segments = segments;
     }

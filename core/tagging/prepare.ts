@@ -5,6 +5,8 @@ import { identityKey } from '../identity/identities.js';
 import { hasRoomFor } from '../identity/limits.js';
 import type { IdentityRef } from '../identity/types.js';
 import { foldEvent } from '../profile/fold.js';
+import { reviveProfile } from '../profile/keys.js';
+import { anyKeptOut, noneKeptOut, type KeptOut } from '../profile/limits.js';
 import { mergeProfiles } from '../profile/merge.js';
 import { emptyProfile, type Profile } from '../profile/types.js';
 import type { AuditEntry } from '../store/audit.js';
@@ -25,6 +27,8 @@ export interface PreparedGroup {
   merged: StoredProfile[];
   changes: ProfileChange[];
   audits: AuditEntry[];
+  /** What the profile caps kept out of this group's events and merges (also audited as `limit_reached`). */
+  keptOut: KeptOut | null;
 }
 
 /**
@@ -37,10 +41,12 @@ export interface PreparedGroup {
  */
 export function prepareGroup(group: Group, stored: ReadonlyMap<string, StoredProfile>, rules: CompiledRuleSet): PreparedGroup | null {
   const existing = stored.get(group.userId);
-  const profile = existing?.profile ?? emptyProfile(group.userId);
+  // Null-prototype client-keyed maps (a no-op when the store already revived them).
+  const profile = existing ? reviveProfile(existing.profile) : emptyProfile(group.userId);
   const merged: StoredProfile[] = [];
   const audits: AuditEntry[] = [];
   const refused = new Set<string>();
+  const kept = noneKeptOut();
   const refuse = (ref: IdentityRef, at: string) => {
     if (refused.has(identityKey(ref))) return;
     refused.add(identityKey(ref));
@@ -60,7 +66,7 @@ export function prepareGroup(group: Group, stored: ReadonlyMap<string, StoredPro
       refuse(m.ref, m.event.timestamp);
       continue;
     }
-    mergeProfiles(profile, source.profile);
+    mergeProfiles(profile, source.profile, kept);
     merged.push(source);
     appendProfileAudit(audits, profile.userId, 'merge', m.event.timestamp, { from: m.from, eventId: m.event.eventId, type: m.event.type });
   }
@@ -68,7 +74,7 @@ export function prepareGroup(group: Group, stored: ReadonlyMap<string, StoredPro
   let latest: StoredEvent | null = null;
   for (const item of group.items) {
     for (const ref of attachIdentities(profile, item.event, group.links)) refuse(ref, item.event.timestamp);
-    if (foldEvent(profile, item.event, item.position)) {
+    if (foldEvent(profile, item.event, item.position, kept)) {
       applied++;
       if (!latest || item.event.timestamp >= latest.timestamp) latest = item.event;
     }
@@ -76,6 +82,9 @@ export function prepareGroup(group: Group, stored: ReadonlyMap<string, StoredPro
   if (applied === 0 && merged.length === 0) return null;
 
   const asOf = profile.lastSeenAt ?? latest?.timestamp ?? new Date(0).toISOString();
+  // Never an error: what passed a cap is left out, and said so once per profile and batch.
+  const keptOut = anyKeptOut(kept) ? kept : null;
+  if (keptOut) appendProfileAudit(audits, profile.userId, 'limit_reached', latest?.timestamp ?? asOf, { ...keptOut });
   const changes = evaluateProfile(profile, rules, asOf, latest, externalTagsOf(existing));
   // Downstream consumers (the churn scorer) rescore on any profile change, not only on tag changes.
   changes.push({ kind: 'profile_updated', userId: profile.userId, subject: profile.userId, at: asOf });
@@ -85,7 +94,7 @@ export function prepareGroup(group: Group, stored: ReadonlyMap<string, StoredPro
     for (const t of Object.keys(source.profile.tags)) changes.push({ kind: 'tag_removed', userId: source.profile.userId, subject: t, at: asOf });
     for (const s of Object.keys(source.profile.segments)) changes.push({ kind: 'segment_exited', userId: source.profile.userId, subject: s, at: asOf });
   }
-  return { group, profile, expectedVersion: existing?.version ?? 0, merged, changes, audits };
+  return { group, profile, expectedVersion: existing?.version ?? 0, merged, changes, audits, keptOut };
 }
 
 /**

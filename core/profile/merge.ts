@@ -1,7 +1,8 @@
 import { hasRoomFor } from '../identity/limits.js';
 import { forgetTraitSize, jsonBytes, keepStrongestInterests, mayCount, trimDays } from './caps.js';
 import { compareSequence } from './fold.js';
-import { dict, own, reviveProfile } from './keys.js';
+import { dict, own } from './keys.js';
+import { reviveProfile } from './revive.js';
 import { DEDUP_IDS, MAX_CONSENT_PURPOSES, MAX_MERGED_FROM, MAX_TRAITS, MAX_TRAITS_BYTES, noneKeptOut, RECENT_EVENTS, type KeptOut } from './limits.js';
 import type { Profile } from './types.js';
 

@@ -1,7 +1,7 @@
 import { DeleteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { dynamo } from '../aws/clients.js';
-import { reviveProfile } from '../profile/keys.js';
+import { reviveProfile } from '../profile/revive.js';
 import { churnBandSchema, type Profile } from '../profile/types.js';
 import { batchGetAll } from './batchGet.js';
 

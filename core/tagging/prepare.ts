@@ -5,7 +5,7 @@ import { identityKey } from '../identity/identities.js';
 import { hasRoomFor } from '../identity/limits.js';
 import type { IdentityRef } from '../identity/types.js';
 import { foldEvent } from '../profile/fold.js';
-import { reviveProfile } from '../profile/keys.js';
+import { reviveProfile } from '../profile/revive.js';
 import { anyKeptOut, noneKeptOut, type KeptOut } from '../profile/limits.js';
 import { mergeProfiles } from '../profile/merge.js';
 import { emptyProfile, type Profile } from '../profile/types.js';

@@ -8,8 +8,7 @@ import {
 import { CreateStreamCommand, DescribeStreamSummaryCommand, ResourceInUseException as StreamInUse } from '@aws-sdk/client-kinesis';
 import { dynamo, kinesis } from '../core/aws/clients.js';
 import { physicalName, STREAMS, TABLES, type TableDefinition } from '../core/platform/definitions.js';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+import { sleep } from '../core/platform/sleep.js';
 
 async function createTable(stage: string, table: TableDefinition): Promise<void> {
   const client = dynamo() as unknown as DynamoDBClient;

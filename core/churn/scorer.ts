@@ -19,6 +19,7 @@ import type { KinesisStreamRecord } from 'aws-lambda';
 import { z } from 'zod';
 import artifactJson from '../../models/churn-model.json' with { type: 'json' };
 import { dynamo } from '../aws/clients.js';
+import { sleep } from '../platform/sleep.js';
 import { checkpointedScan } from '../store/checkpointedScan.js';
 import { applyMemberships, membershipKey, type MembershipDelta } from '../store/memberships.js';
 import { fromItem, getProfiles, type ChurnScore as StoredChurnScore, type StoredProfile } from '../store/profiles.js';
@@ -432,7 +433,7 @@ async function readFresh(
   for (const delay of delaysMs) {
     const waiting = userIds.filter(stale);
     if (waiting.length === 0) break;
-    await new Promise((r) => setTimeout(r, delay));
+    await sleep(delay);
     for (const [id, stored] of await getProfiles(table, waiting)) found.set(id, stored);
   }
   return found;

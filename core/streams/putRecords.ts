@@ -1,5 +1,6 @@
 import { PutRecordsCommand, type PutRecordsRequestEntry } from '@aws-sdk/client-kinesis';
 import { kinesis } from '../aws/clients.js';
+import { sleep } from '../platform/sleep.js';
 
 /** Kinesis takes at most 500 records per PutRecords call. */
 const MAX_PER_CALL = 500;
@@ -11,8 +12,6 @@ export interface PutOutcome {
   /** Indexes that still failed after every attempt, with the last error code. */
   failed: Array<{ index: number; code: string }>;
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * PutRecords with per-record retry: throttled or failed entries (ProvisionedThroughputExceeded, InternalFailure)

@@ -1,7 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
-import { dynamo } from '../aws/clients.js';
+import { getApiKeyItem, putApiKeyItem } from '../store/apiKeys.js';
 
 /** What a key may do. `admin` implies every other scope. */
 export const SCOPES = ['events:write', 'profiles:read', 'rules:write', 'campaigns:write', 'analytics:read', 'admin'] as const;
@@ -44,7 +43,7 @@ const cache = new Map<string, { key: ApiKey | null; at: number }>();
 async function lookup(table: string, keyHash: string, now: number): Promise<ApiKey | null> {
   const hit = cache.get(keyHash);
   if (hit && now - hit.at < CACHE_MS) return hit.key;
-  const res = await dynamo().send(new GetCommand({ TableName: table, Key: { keyHash } }));
+  const res = { Item: await getApiKeyItem(table, keyHash) };
   const parsed = apiKeySchema.safeParse(res.Item);
   const key = parsed.success ? parsed.data : null;
   cache.set(keyHash, { key, at: now });
@@ -91,7 +90,7 @@ export async function putApiKey(
     rateLimit: options.rateLimit ?? 200,
     active: true,
   };
-  await dynamo().send(new PutCommand({ TableName: table, Item: item }));
+  await putApiKeyItem(table, item);
   cache.delete(item.keyHash);
   return item;
 }

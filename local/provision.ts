@@ -1,3 +1,7 @@
+/**
+ * Provisions the local runtime's tables and streams. This file talks to DynamoDB outside core/store on purpose: it plays
+ * CloudFormation (control-plane CreateTable / DescribeTable / UpdateTimeToLive), not data access, which stays in core/store.
+ */
 import {
   CreateTableCommand,
   DescribeTableCommand,

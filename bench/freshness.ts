@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startLocalStack } from '../local/localStack.js';
 import { arg, percentile, report } from './support.js';
+import { sleep } from '../core/platform/sleep.js';
 
 /**
  * Freshness of the local stack: the time from an ingest request being accepted (its 200 response) until the
@@ -56,7 +57,7 @@ async function watch(): Promise<void> {
   while (latencies.length + warmupLatencies.length < warmupEvents + events) {
     const pending = [...acceptedAt.keys()].slice(0, 50);
     if (pending.length === 0) {
-      await new Promise((r) => setTimeout(r, 5));
+      await sleep(5);
       continue;
     }
     // Ids go as variables, as a real client sends them: the gateway plans each of the 50 query shapes once.
@@ -71,7 +72,7 @@ async function watch(): Promise<void> {
         acceptedAt.delete(id);
       }
     });
-    await new Promise((r) => setTimeout(r, 5));
+    await sleep(5);
   }
 }
 
@@ -81,7 +82,7 @@ const inFlight: Promise<void>[] = [];
 for (let i = 0; i < warmupEvents + events; i++) {
   const due = started + (i * 1000) / rate;
   const wait = due - performance.now();
-  if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+  if (wait > 0) await sleep(wait);
   inFlight.push(send(i).then(() => void sent++));
 }
 await Promise.all(inFlight);

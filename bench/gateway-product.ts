@@ -17,6 +17,7 @@ import { createProductHiveGateway, executeHiveGraphQL } from '../gateway/hivePro
 import { startLocalStack } from '../local/localStack.js';
 import { createRequestContext, type RequestContext, type SubgraphTables } from '../subgraphs/context.js';
 import { report } from './support.js';
+import { sleep } from '../core/platform/sleep.js';
 
 const AS_OF = '2026-11-30T00:00:00Z';
 const USERS = 60;
@@ -105,9 +106,9 @@ export async function productBench(rounds: number, duration: number): Promise<vo
       const r = await run(engines.today, ctx, PRODUCT_MIX[0]!, USERS - 1);
       if (r.body.includes('high_value')) break;
       if (Date.now() - t > 60_000) throw new Error('seeded users never became visible');
-      await new Promise((res) => setTimeout(res, 200));
+      await sleep(200);
     }
-    await new Promise((res) => setTimeout(res, 1500));
+    await sleep(1500);
     for (const [i, q] of PRODUCT_MIX.entries()) {
       const a = await run(engines.today, ctx, q, i);
       const b = await run(engines.cached, ctx, q, i);

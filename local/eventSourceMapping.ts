@@ -7,6 +7,7 @@ import type { StreamSourceSettings } from '../core/platform/definitions.js';
 import type { DeadLetterStore } from './deadLetters.js';
 import { toKinesisEvent } from './kinesisEvent.js';
 import { localLog } from './log.js';
+import { sleep } from '../core/platform/sleep.js';
 
 export type KinesisHandler = (event: KinesisStreamEvent) => Promise<KinesisStreamBatchResponse | void>;
 
@@ -24,8 +25,6 @@ export interface EventSourceMappingOptions {
   retryDelayMs?: number;
   region?: string;
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Plays Lambda's Kinesis event source mapping for one function: one poller per shard, batches of at most

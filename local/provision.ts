@@ -1,3 +1,7 @@
+/**
+ * Provisions the local runtime's tables and streams. This file talks to DynamoDB outside core/store on purpose: it plays
+ * CloudFormation (control-plane CreateTable / DescribeTable / UpdateTimeToLive), not data access, which stays in core/store.
+ */
 import {
   CreateTableCommand,
   DescribeTableCommand,
@@ -8,8 +12,7 @@ import {
 import { CreateStreamCommand, DescribeStreamSummaryCommand, ResourceInUseException as StreamInUse } from '@aws-sdk/client-kinesis';
 import { dynamo, kinesis } from '../core/aws/clients.js';
 import { physicalName, STREAMS, TABLES, type TableDefinition } from '../core/platform/definitions.js';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+import { sleep } from '../core/platform/sleep.js';
 
 async function createTable(stage: string, table: TableDefinition): Promise<void> {
   const client = dynamo() as unknown as DynamoDBClient;

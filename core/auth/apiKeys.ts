@@ -1,7 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
-import { dynamo } from '../aws/clients.js';
+import { getApiKeyItem, putApiKeyItem } from '../store/apiKeys.js';
 import { AuthFailureThrottle } from './authThrottle.js';
 import { LruCache } from './lru.js';
 
@@ -62,7 +61,7 @@ async function lookup(table: string, keyHash: string, now: number): Promise<ApiK
   const hit = known.get(keyHash, now);
   if (hit) return hit;
   if (unknown.get(keyHash, now)) return null;
-  const res = await dynamo().send(new GetCommand({ TableName: table, Key: { keyHash } }));
+  const res = { Item: await getApiKeyItem(table, keyHash) };
   const parsed = apiKeySchema.safeParse(res.Item);
   if (parsed.success) {
     known.set(keyHash, parsed.data, now + KNOWN_KEY_TTL_MS);
@@ -124,7 +123,7 @@ export async function putApiKey(
     rateLimit: options.rateLimit ?? 200,
     active: true,
   };
-  await dynamo().send(new PutCommand({ TableName: table, Item: item }));
+  await putApiKeyItem(table, item);
   known.delete(item.keyHash);
   unknown.delete(item.keyHash);
   return item;

@@ -14,12 +14,12 @@
  * score that was read, so a daily run and a change-triggered scoring of one user cannot leave a stale score or
  * mismatched rows behind; and `scoredAt` never moves backwards.
  */
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { KinesisStreamRecord } from 'aws-lambda';
 import { z } from 'zod';
 import artifactJson from '../../models/churn-model.json' with { type: 'json' };
-import { dynamo } from '../aws/clients.js';
+import { sleep } from '../platform/sleep.js';
 import { checkpointedScan } from '../store/checkpointedScan.js';
+import { writeChurnScore } from '../store/churnScores.js';
 import { applyMemberships, membershipKey, type MembershipDelta } from '../store/memberships.js';
 import { fromItem, getProfiles, type ChurnScore as StoredChurnScore, type StoredProfile } from '../store/profiles.js';
 import type { CompiledRuleSet } from '../tagging/evaluateProfile.js';
@@ -248,7 +248,7 @@ async function scoreOne(
       await publishChanges(tables.changesStream, [change]);
       changes.push(change);
     }
-    if (await writeChurn(tables.profiles, userId, next, prev)) {
+    if (await writeChurnScore(tables.profiles, userId, next, prev)) {
       if (rules && wasHigh !== isHigh) await reevaluateStored(tables, rules, asOf, { ...stored, churn: next });
       return { status: 'written', changes };
     }
@@ -262,38 +262,6 @@ async function scoreOne(
     }
     if (attempt >= MAX_ATTEMPTS) throw new Error(`churn of ${userId} kept changing concurrently (${attempt} attempts)`);
     stored = again;
-  }
-}
-
-/**
- * Sets `churn` if the profile still exists and its churn is still the one the score was computed against.
- * Returns false when that condition failed.
- */
-async function writeChurn(table: string, userId: string, churn: StoredChurnScore, prev: StoredChurnScore | null): Promise<boolean> {
-  try {
-    await dynamo().send(
-      new UpdateCommand({
-        TableName: table,
-        Key: { userId },
-        UpdateExpression: 'SET #c = :c',
-        ConditionExpression: prev
-          ? 'attribute_exists(#u) AND #c.#s = :s AND #c.#p = :p AND #c.#b = :b AND #c.#v = :v'
-          : 'attribute_exists(#u) AND attribute_not_exists(#c)',
-        ExpressionAttributeNames: {
-          '#u': 'userId',
-          '#c': 'churn',
-          ...(prev ? { '#s': 'scoredAt', '#p': 'probability', '#b': 'band', '#v': 'modelVersion' } : {}),
-        },
-        ExpressionAttributeValues: {
-          ':c': churn,
-          ...(prev ? { ':s': prev.scoredAt, ':p': prev.probability, ':b': prev.band, ':v': prev.modelVersion } : {}),
-        },
-      }),
-    );
-    return true;
-  } catch (err) {
-    if ((err as Error).name === 'ConditionalCheckFailedException') return false;
-    throw err;
   }
 }
 
@@ -432,7 +400,7 @@ async function readFresh(
   for (const delay of delaysMs) {
     const waiting = userIds.filter(stale);
     if (waiting.length === 0) break;
-    await new Promise((r) => setTimeout(r, delay));
+    await sleep(delay);
     for (const [id, stored] of await getProfiles(table, waiting)) found.set(id, stored);
   }
   return found;

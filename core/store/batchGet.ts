@@ -1,5 +1,6 @@
 import { BatchGetCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from '../aws/clients.js';
+import { withUnprocessedRetry } from './retry.js';
 
 /**
  * BatchGetItem over any number of keys: 100 keys a call, unprocessed keys retried with backoff. Items come back
@@ -11,13 +12,11 @@ import { dynamo } from '../aws/clients.js';
 export async function batchGetAll(table: string, keys: Array<Record<string, unknown>>): Promise<Record<string, unknown>[]> {
   const items: Record<string, unknown>[] = [];
   for (let i = 0; i < keys.length; i += 100) {
-    let pending: Array<Record<string, unknown>> | undefined = keys.slice(i, i + 100);
-    for (let attempt = 0; pending && pending.length > 0; attempt++) {
-      if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 20 * 2 ** attempt)));
+    await withUnprocessedRetry(keys.slice(i, i + 100), async (pending) => {
       const res = await dynamo().send(new BatchGetCommand({ RequestItems: { [table]: { Keys: pending } } }));
       items.push(...(res.Responses?.[table] ?? []));
-      pending = res.UnprocessedKeys?.[table]?.Keys as typeof pending;
-    }
+      return res.UnprocessedKeys?.[table]?.Keys;
+    });
   }
   return items;
 }

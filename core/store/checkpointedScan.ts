@@ -1,5 +1,6 @@
-import { GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { paginateScan } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from '../aws/clients.js';
+import { getJob, putJob } from './jobs.js';
 
 /** Where and how {@link checkpointedScan} scans, and where it keeps its checkpoints. */
 export interface CheckpointedScanOptions {
@@ -71,33 +72,25 @@ async function scanSegment(
   result: CheckpointedScanResult,
 ): Promise<void> {
   const job = checkpointKey(options.job, segment);
-  const saved = (await dynamo().send(new GetCommand({ TableName: options.jobsTable, Key: { job }, ConsistentRead: true }))).Item;
+  const saved = await getJob(options.jobsTable, job, { consistentRead: true });
   if (saved?.done) {
     result.segmentsAlreadyDone++;
     return;
   }
-  let start = saved?.lastKey as Record<string, unknown> | undefined;
+  const start = saved?.lastKey as Record<string, unknown> | undefined;
   if (start) result.segmentsResumed++;
-  do {
-    const page = await dynamo().send(
-      new ScanCommand({
-        TableName: options.table,
-        Segment: segment,
-        TotalSegments: options.totalSegments,
-        ExclusiveStartKey: start,
-        Limit: options.pageSize ?? 200,
-      }),
-    );
+  // The SDK paginator does the paging (it starts at the saved key and stops after the page without a
+  // LastEvaluatedKey); each page's LastEvaluatedKey is also persisted, as the checkpoint a later run resumes from.
+  const pages = paginateScan(
+    { client: dynamo(), pageSize: options.pageSize ?? 200, startingToken: start },
+    { TableName: options.table, Segment: segment, TotalSegments: options.totalSegments },
+  );
+  for await (const page of pages) {
     const items = page.Items ?? [];
     if (items.length > 0) await onPage(items, segment);
     result.items += items.length;
     result.pages++;
-    start = page.LastEvaluatedKey;
-    await dynamo().send(
-      new PutCommand({
-        TableName: options.jobsTable,
-        Item: { ...options.checkpointAttributes, job, lastKey: start, done: !start },
-      }),
-    );
-  } while (start);
+    const lastKey = page.LastEvaluatedKey;
+    await putJob(options.jobsTable, { ...options.checkpointAttributes, job, lastKey, done: !lastKey });
+  }
 }

@@ -2,6 +2,7 @@ import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from '../aws/clients.js';
 import type { IdentityKind } from '../profile/types.js';
 import { batchGetAll } from './batchGet.js';
+import { ifConditionHolds } from './conditional.js';
 
 /** One row of the identities table: which profile an identity belongs to. */
 export interface IdentityLink {
@@ -23,8 +24,8 @@ export async function getIdentityLinks(table: string, ids: string[]): Promise<Ma
  * already points elsewhere is left as it is and `false` comes back, so two writers cannot steal an identity.
  */
 export async function putIdentityLink(table: string, link: IdentityLink, previousUserId?: string): Promise<boolean> {
-  try {
-    await dynamo().send(
+  return ifConditionHolds(() =>
+    dynamo().send(
       new PutCommand({
         TableName: table,
         Item: link,
@@ -33,10 +34,6 @@ export async function putIdentityLink(table: string, link: IdentityLink, previou
           : 'attribute_not_exists(id) OR userId = :mine',
         ExpressionAttributeValues: { ':mine': link.userId, ...(previousUserId ? { ':previous': previousUserId } : {}) },
       }),
-    );
-    return true;
-  } catch (err) {
-    if ((err as Error).name === 'ConditionalCheckFailedException') return false;
-    throw err;
-  }
+    ),
+  );
 }

@@ -1,5 +1,8 @@
-import { BatchWriteCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, paginateQuery, type BatchWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from '../aws/clients.js';
+import { withUnprocessedRetry } from './retry.js';
+
+type BatchWriteRequest = NonNullable<BatchWriteCommandInput['RequestItems']>[string][number];
 
 /**
  * The membership index: one row per (tag, segment or churn band, user), so `users(filter)` pages members and a
@@ -22,16 +25,15 @@ export interface MembershipDelta {
 /** Applies membership deltas with BatchWriteItem (25 a call), retrying unprocessed items. Idempotent. */
 export async function applyMemberships(table: string, deltas: MembershipDelta[]): Promise<void> {
   for (let i = 0; i < deltas.length; i += 25) {
-    let requests: Array<Record<string, unknown>> | undefined = deltas.slice(i, i + 25).map((d) =>
+    const requests: BatchWriteRequest[] = deltas.slice(i, i + 25).map((d) =>
       d.member
         ? { PutRequest: { Item: { key: d.key, userId: d.userId, since: d.since } } }
         : { DeleteRequest: { Key: { key: d.key, userId: d.userId } } },
     );
-    for (let attempt = 0; requests && requests.length > 0; attempt++) {
-      if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 20 * 2 ** attempt)));
-      const res = await dynamo().send(new BatchWriteCommand({ RequestItems: { [table]: requests as never } }));
-      requests = res.UnprocessedItems?.[table] as typeof requests;
-    }
+    await withUnprocessedRetry(requests, async (pending) => {
+      const res = await dynamo().send(new BatchWriteCommand({ RequestItems: { [table]: pending } }));
+      return res.UnprocessedItems?.[table];
+    });
   }
 }
 
@@ -48,23 +50,20 @@ export async function listMembers(
   after?: string,
 ): Promise<{ userIds: string[]; next: string | null }> {
   const userIds: string[] = [];
-  let start: Record<string, unknown> | undefined = after ? { key, userId: after } : undefined;
   // Fetch one extra to know whether another page exists.
-  while (userIds.length <= limit) {
-    const res = await dynamo().send(
-      new QueryCommand({
-        TableName: table,
-        KeyConditionExpression: '#k = :k',
-        ExpressionAttributeNames: { '#k': 'key' },
-        ExpressionAttributeValues: { ':k': key },
-        ProjectionExpression: 'userId',
-        Limit: limit + 1 - userIds.length,
-        ExclusiveStartKey: start,
-      }),
-    );
+  const pages = paginateQuery(
+    { client: dynamo(), pageSize: limit + 1, startingToken: after ? { key, userId: after } : undefined },
+    {
+      TableName: table,
+      KeyConditionExpression: '#k = :k',
+      ExpressionAttributeNames: { '#k': 'key' },
+      ExpressionAttributeValues: { ':k': key },
+      ProjectionExpression: 'userId',
+    },
+  );
+  for await (const res of pages) {
     for (const item of res.Items ?? []) userIds.push(String(item.userId));
-    start = res.LastEvaluatedKey;
-    if (!start) break;
+    if (userIds.length > limit) break;
   }
   const hasMore = userIds.length > limit;
   const page = userIds.slice(0, limit);
@@ -74,20 +73,16 @@ export async function listMembers(
 /** Exact number of members of a key (a COUNT query, paged). */
 export async function countMembers(table: string, key: string): Promise<number> {
   let count = 0;
-  let start: Record<string, unknown> | undefined;
-  do {
-    const res = await dynamo().send(
-      new QueryCommand({
-        TableName: table,
-        KeyConditionExpression: '#k = :k',
-        ExpressionAttributeNames: { '#k': 'key' },
-        ExpressionAttributeValues: { ':k': key },
-        Select: 'COUNT',
-        ExclusiveStartKey: start,
-      }),
-    );
-    count += res.Count ?? 0;
-    start = res.LastEvaluatedKey;
-  } while (start);
+  const pages = paginateQuery(
+    { client: dynamo() },
+    {
+      TableName: table,
+      KeyConditionExpression: '#k = :k',
+      ExpressionAttributeNames: { '#k': 'key' },
+      ExpressionAttributeValues: { ':k': key },
+      Select: 'COUNT',
+    },
+  );
+  for await (const res of pages) count += res.Count ?? 0;
   return count;
 }

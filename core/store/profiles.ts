@@ -4,6 +4,7 @@ import { dynamo } from '../aws/clients.js';
 import { reviveProfile } from '../profile/revive.js';
 import { churnBandSchema, type Profile } from '../profile/types.js';
 import { batchGetAll } from './batchGet.js';
+import { ifConditionHolds } from './conditional.js';
 
 /** The churn scorer's output, kept in its own attribute so the tagger's writes never overwrite it. */
 export const churnSchema = z.object({
@@ -67,8 +68,8 @@ export class ProfileConflictError extends Error {
  */
 export async function saveProfile(table: string, profile: Profile, expectedVersion: number): Promise<number> {
   const next = expectedVersion + 1;
-  try {
-    await dynamo().send(
+  const written = await ifConditionHolds(() =>
+    dynamo().send(
       new UpdateCommand({
         TableName: table,
         Key: { userId: profile.userId },
@@ -81,18 +82,16 @@ export async function saveProfile(table: string, profile: Profile, expectedVersi
           ...(expectedVersion === 0 ? {} : { ':expected': expectedVersion }),
         },
       }),
-    );
-  } catch (err) {
-    if ((err as Error).name === 'ConditionalCheckFailedException') throw new ProfileConflictError(profile.userId);
-    throw err;
-  }
+    ),
+  );
+  if (!written) throw new ProfileConflictError(profile.userId);
   return next;
 }
 
 /** Deletes a profile that was merged into another, if it is still at the version that was merged. */
 export async function deleteProfile(table: string, userId: string, expectedVersion: number): Promise<void> {
-  try {
-    await dynamo().send(
+  const deleted = await ifConditionHolds(() =>
+    dynamo().send(
       new DeleteCommand({
         TableName: table,
         Key: { userId },
@@ -100,11 +99,9 @@ export async function deleteProfile(table: string, userId: string, expectedVersi
         ExpressionAttributeNames: { '#version': 'version' },
         ExpressionAttributeValues: { ':v': expectedVersion },
       }),
-    );
-  } catch (err) {
-    if ((err as Error).name !== 'ConditionalCheckFailedException') throw err;
-    throw new ProfileConflictError(userId);
-  }
+    ),
+  );
+  if (!deleted) throw new ProfileConflictError(userId);
 }
 
 /** Tags a stored profile holds outside its document: `churn_risk_high` while the churn band is HIGH. */

@@ -1,25 +1,18 @@
-import { DeleteCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, paginateQuery, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from '../aws/clients.js';
 import { STARTER_RULES, STARTER_SEGMENTS } from '../rules/starterRules.js';
+import { ifConditionHolds } from './conditional.js';
 import { segmentSchema, tagRuleSchema, type Segment, type TagRule } from '../rules/types.js';
 
 type Kind = 'tag' | 'segment' | 'meta';
 
 async function queryKind(table: string, kind: Kind): Promise<Record<string, unknown>[]> {
   const items: Record<string, unknown>[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const res = await dynamo().send(
-      new QueryCommand({
-        TableName: table,
-        KeyConditionExpression: 'kind = :k',
-        ExpressionAttributeValues: { ':k': kind },
-        ExclusiveStartKey: start,
-      }),
-    );
-    items.push(...(res.Items ?? []));
-    start = res.LastEvaluatedKey;
-  } while (start);
+  const pages = paginateQuery(
+    { client: dynamo() },
+    { TableName: table, KeyConditionExpression: 'kind = :k', ExpressionAttributeValues: { ':k': kind } },
+  );
+  for await (const res of pages) items.push(...(res.Items ?? []));
   return items;
 }
 
@@ -44,22 +37,20 @@ export async function putDefinition<T extends { id: string; version: number }>(
   value: T,
   expectedVersion: number,
 ): Promise<T> {
-  try {
-    await dynamo().send(
+  const written = await ifConditionHolds(() =>
+    dynamo().send(
       new PutCommand({
         TableName: table,
         Item: { kind, ...value },
         ConditionExpression: expectedVersion === 0 ? 'attribute_not_exists(id)' : 'version = :v',
         ExpressionAttributeValues: expectedVersion === 0 ? undefined : { ':v': expectedVersion },
       }),
+    ),
+  );
+  if (!written) {
+    throw new VersionConflictError(
+      expectedVersion === 0 ? `${kind} ${value.id} already exists` : `${kind} ${value.id} is not at version ${expectedVersion}`,
     );
-  } catch (err) {
-    if ((err as Error).name === 'ConditionalCheckFailedException') {
-      throw new VersionConflictError(
-        expectedVersion === 0 ? `${kind} ${value.id} already exists` : `${kind} ${value.id} is not at version ${expectedVersion}`,
-      );
-    }
-    throw err;
   }
   return value;
 }

@@ -1,5 +1,6 @@
 import { PutRecordsCommand, type PutRecordsCommandOutput, type PutRecordsRequestEntry } from '@aws-sdk/client-kinesis';
 import { kinesis } from '../aws/clients.js';
+import { sleep } from '../platform/sleep.js';
 
 /** Kinesis takes at most 500 records per PutRecords call. */
 const MAX_PER_CALL = 500;
@@ -40,7 +41,6 @@ export interface PutRecordsOptions {
 
 const defaultSend: PutRecordsSender = (input, abortSignal) =>
   kinesis().send(new PutRecordsCommand(input), abortSignal ? { abortSignal } : undefined);
-const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** Errors of a whole call that a retry cannot fix (a missing stream, no permission, a malformed request). */
 const PERMANENT_CALL_ERRORS = new Set([
@@ -74,7 +74,7 @@ export async function putRecordsWithRetry(
   entries: PutRecordsRequestEntry[],
   options: PutRecordsOptions | number = {},
 ): Promise<PutOutcome> {
-  const { attempts = 5, deadline = Infinity, send = defaultSend, now = Date.now, sleep = defaultSleep } =
+  const { attempts = 5, deadline = Infinity, send = defaultSend, now = Date.now, sleep: pause = sleep } =
     typeof options === 'number' ? { attempts: options } : options;
   const outcome: PutOutcome = { stored: [], failed: [] };
   for (let start = 0; start < entries.length; start += MAX_PER_CALL) {

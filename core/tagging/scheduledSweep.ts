@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { dynamo } from '../aws/clients.js';
+import { getJob, putJob } from '../store/jobs.js';
 import type { CompiledRuleSet } from './evaluateProfile.js';
 import { sweepProfiles, type SweepResult } from './sweep.js';
 import type { ProfileEngineTables } from './tables.js';
@@ -62,8 +61,7 @@ export async function scheduledSweep(
   options: ScheduledSweepOptions,
 ): Promise<ScheduledSweepResult> {
   const fingerprint = ruleSetFingerprint(rules);
-  const stored = await dynamo().send(new GetCommand({ TableName: options.jobsTable, Key: { job: STATE_JOB } }));
-  const state = (stored.Item ?? {}) as SweepState;
+  const state = ((await getJob(options.jobsTable, STATE_JOB)) ?? {}) as SweepState;
   const hourly = new Date(options.time).getUTCMinutes() === 0;
   if (!hourly && state.swept === fingerprint) return { trigger: 'none', scanned: 0, changed: 0 };
 
@@ -79,5 +77,5 @@ export async function scheduledSweep(
 }
 
 async function putState(jobsTable: string, state: SweepState): Promise<void> {
-  await dynamo().send(new PutCommand({ TableName: jobsTable, Item: { job: STATE_JOB, ...state } }));
+  await putJob(jobsTable, { job: STATE_JOB, ...state });
 }

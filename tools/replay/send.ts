@@ -6,6 +6,7 @@ import { MAX_EVENTS_PER_REQUEST, MAX_REQUEST_BYTES } from '../../core/events/sch
 import { readCheckpoint, writeCheckpoint, type Checkpoint } from './checkpoint.js';
 import type { ReplayPlan } from './plan.js';
 import { ProgressBar } from './progress.js';
+import { sleep } from '../../core/platform/sleep.js';
 
 export interface Batch {
   /** Index of the first event of the batch in the plan. */
@@ -84,7 +85,6 @@ export class ReplayError extends Error {
   }
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const backoff = (attempt: number) => Math.min(5000, 100 * 2 ** attempt) * (0.5 + Math.random() / 2);
 
 interface IngestAnswer {

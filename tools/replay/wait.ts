@@ -5,8 +5,7 @@
  */
 import { batchesOf } from './send.js';
 import type { ReplayPlan } from './plan.js';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+import { sleep } from '../../core/platform/sleep.js';
 
 /** One profile and the event whose arrival on it shows that its shard has caught up. */
 export interface Sentinel {

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { isPlaceholderId } from './placeholderIds.js';
 
 /**
- * The ingest contract (docs/architecture.md, "Ingest contract"): a Segment-spec envelope, with typed properties
+ * The ingest contract (README.md "Ingest contract"): a Segment-spec envelope, with typed properties
  * for the well-known events and generic validation for custom ones. Unknown envelope fields are rejected so typos
  * (`userid`, `timeStamp`) fail loudly instead of silently losing data.
  */

@@ -6,7 +6,7 @@ export function percentile(sorted: number[], p: number): number {
   return sorted[i]!;
 }
 
-/** Prints one figure as a JSON line (the bench output convention of DESIGN.md). */
+/** Prints one figure as a JSON line (the bench output convention of docs/architecture.md, "Contracts"). */
 export function report(figure: Record<string, unknown>): void {
   console.log(JSON.stringify(figure));
 }

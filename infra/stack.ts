@@ -26,7 +26,7 @@ export interface OpsgraphStackProps extends StackProps {
  * One stage of opsgraph: every table, stream and function of `core/platform/definitions.ts`, the HTTP API, the
  * dead-letter bucket of the stream mappings, and alarms notifying the stage's SNS topic.
  * Nothing here names a particular table, stream or function: a new `FUNCTIONS` entry deploys with its triggers,
- * grants and routes without a change to `infra/` (DESIGN.md principle 4).
+ * grants and routes without a change to `infra/` (docs/architecture.md, "Principles" 4).
  *
  * The stack is environment-agnostic (no account, region or lookups), so it synthesizes offline.
  *

@@ -1,5 +1,5 @@
 /**
- * Deployment stages as plain data (DESIGN.md: "stage settings kept as data, not branching code").
+ * Deployment stages as plain data (docs/architecture.md, "Principles" 5: stage settings kept as data, not branching code).
  *
  * The CDK app picks one with `-c stage=<name>`; {@link stageSettings} rejects anything else with a clear error.
  */

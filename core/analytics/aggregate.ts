@@ -2,7 +2,7 @@
  * The real-time aggregator's pure fold: a batch of stored events in, coalesced deltas out.
  *
  * - One delta per (metric, granularity, bucket, dimension, value[, currency]), however many events fall in it, so
- *   DynamoDB writes scale with the buckets touched, not with the events (DESIGN.md "Principles" 3).
+ *   DynamoDB writes scale with the buckets touched, not with the events (docs/architecture.md "Principles" 3).
  * - Buckets are UTC hours and UTC days of the event time (never the arrival time), so a replay produces the same
  *   counters as live traffic did. Coarser and zoned series are built from these at read time.
  * - Counts and money are exact: money is summed in integer minor units of its currency (pence for GBP, yen for

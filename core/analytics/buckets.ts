@@ -10,7 +10,7 @@
  */
 import { AnalyticsInputError } from './errors.js';
 
-/** The bucket sizes of the analytics contract (DESIGN.md "Analytics contract"). */
+/** The bucket sizes of the analytics contract (docs/architecture.md, "Contracts"). */
 export type Granularity = 'HOUR' | 'DAY' | 'WEEK' | 'MONTH';
 
 /** All granularities, for validating names that arrive as strings. */
@@ -133,7 +133,7 @@ function checkTime(ms: number, name: string): void {
 /**
  * The start (epoch ms) of the bucket that contains instant `ms`.
  *
- * Why event time and an explicit zone: DESIGN.md "Principles" 1 (replays give the same numbers), and a shop in
+ * Why event time and an explicit zone: docs/architecture.md "Principles" 1 (replays give the same numbers), and a shop in
  * Shanghai wants its day to start at its own midnight.
  *
  * @example

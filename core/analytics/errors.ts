@@ -1,5 +1,5 @@
 /**
- * Typed errors of the analytics layer. GraphQL resolvers map them to `extensions.code` (DESIGN.md "Principles" 7),
+ * Typed errors of the analytics layer. GraphQL resolvers map them to `extensions.code` (docs/architecture.md "Principles" 7),
  * so a bad range or an unknown name fails fast with a clear message instead of a timeout or a 500.
  */
 

@@ -1,6 +1,6 @@
 /**
  * The churn model artifact: a versioned JSON document written by `churn-train` and read by the scorer.
- * Validated with zod at load time, because a model file is an input like any other (DESIGN.md: validate at every
+ * Validated with zod at load time, because a model file is an input like any other (docs/architecture.md, "Principles" 2: validate at every
  * boundary).
  */
 import { createHash } from 'node:crypto';

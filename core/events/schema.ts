@@ -3,7 +3,7 @@ import { isPlaceholderId } from './placeholderIds.js';
 import { isCalendarTimestamp } from './calendar.js';
 
 /**
- * The ingest contract (docs/architecture.md, "Ingest contract"): a Segment-spec envelope, with typed properties
+ * The ingest contract (README.md "Ingest contract"): a Segment-spec envelope, with typed properties
  * for the well-known events and generic validation for custom ones. Unknown envelope fields are rejected so typos
  * (`userid`, `timeStamp`) fail loudly instead of silently losing data.
  */

@@ -11,8 +11,11 @@
  * deterministic.
  */
 import { fnv1a32 } from './hash.js';
+import { marsagliaTsang, mulberry32 } from './random.js';
 import type { MetricType } from './stats/types.js';
 import { ExperimentInputError } from './stats/errors.js';
+
+export { mulberry32 };
 
 export interface BanditArm {
   users: number;
@@ -72,21 +75,6 @@ export function initialBanditState(numArms: number): BanditState {
   return { weights: new Array<number>(numArms).fill(1 / numArms), updatedAt: null, seed: 0, updates: 0, bestArmProbabilities: null };
 }
 
-/**
- * Small, fast, seedable PRNG (mulberry32), uniform in [0, 1).
- * @example const rng = mulberry32(42); rng(); // same sequence for the same seed
- */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function normal(rng: () => number): number {
   // Box–Muller; 1 − u keeps the log argument in (0, 1].
   const u = 1 - rng();
@@ -97,19 +85,7 @@ function normal(rng: () => number): number {
 function gamma(shape: number, rng: () => number): number {
   // Marsaglia–Tsang; shape < 1 boosted by U^(1/shape).
   if (shape < 1) return gamma(shape + 1, rng) * Math.pow(1 - rng(), 1 / shape);
-  const d = shape - 1 / 3;
-  const c = 1 / Math.sqrt(9 * d);
-  for (;;) {
-    let x: number;
-    let v: number;
-    do {
-      x = normal(rng);
-      v = 1 + c * x;
-    } while (v <= 0);
-    v = v * v * v;
-    const u = 1 - rng();
-    if (u < 1 - 0.0331 * x ** 4 || Math.log(u) < 0.5 * x * x + d * (1 - v + Math.log(v))) return d * v;
-  }
+  return marsagliaTsang(shape, () => normal(rng), () => 1 - rng());
 }
 
 function beta(a: number, b: number, rng: () => number): number {

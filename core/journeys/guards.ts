@@ -5,7 +5,7 @@ import type { Journey } from './schema.js';
 import type { ActionEffect, EnrollmentState, SendEffect } from './types.js';
 
 /**
- * The guards every send passes, in the documented order (DESIGN.md "Strategy engine contract"):
+ * The guards every send passes, in the documented order (docs/architecture.md, "Contracts"):
  * 1. exit rules and the audience, 2. consent for the purpose, 3. frequency caps, 4. quiet hours, 5. marketing-content
  * compliance. The first guard that objects decides the outcome, so a message failing several reports the earliest.
  * The order puts the cheapest and most decisive checks first, and makes QUEUED sends re-run every guard when the

@@ -3,7 +3,7 @@ import { isoTimestamp } from '../events/schema.js';
 import { parseDuration } from './duration.js';
 
 /**
- * The journey document of the strategy engine contract (DESIGN.md "Strategy engine contract"), as one zod schema.
+ * The journey document of the strategy engine contract (docs/architecture.md, "Contracts"), as one zod schema.
  * Every object is strict: an unknown field is a problem to report (a typo such as `nxet` would otherwise silently
  * end a journey). Graph rules (dangling targets, reachability, cycles, percentages) live in `validate.ts`; the
  * schema carries only what a single field can say on its own.

@@ -45,7 +45,7 @@ const PLATFORM_PROVIDED: readonly RegExp[] = [
 /**
  * Overrides that only the local runtime sets, read with `optionalEnv` so that AWS, which never sets them, runs on
  * the default. A handler reading one of these with `requireEnv` still has to declare it.
- * - `OPSGRAPH_DATA_DIR`: where the embedded dynalite keeps its data (DESIGN.md "Local defaults").
+ * - `OPSGRAPH_DATA_DIR`: where the embedded dynalite keeps its data (README.md "Quickstart").
  * - `OPSGRAPH_API_KEY`: the admin key `npm start` accepts.
  * - `PORT`: the local HTTP port.
  */

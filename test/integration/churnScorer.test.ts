@@ -3,7 +3,7 @@
  * rescore through the schedule, idempotence, checkpoint/resume, and identical inference to `score()`.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand } from '@aws-sdk/client-kinesis';
 import { PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { KinesisStreamRecord } from 'aws-lambda';
@@ -22,24 +22,20 @@ import { countMembers, listMembers, membershipKey } from '../../core/store/membe
 import { getProfiles, type ChurnScore } from '../../core/store/profiles.js';
 import { RuleCache } from '../../core/tagging/ruleCache.js';
 import type { ProfileChange } from '../../core/tagging/types.js';
-import { gql, postJson, startTestStack, track, waitFor } from '../support/stack.js';
+import { gql, postJson, useTestStack, track, waitFor } from '../support/stack.js';
 
-type Stack = Awaited<ReturnType<typeof startTestStack>>;
-let stack: Stack;
 let tables: ChurnScorerTables;
 let jobsTable: string;
 
-before(async () => {
-  stack = await startTestStack();
-  tables = {
-    profiles: process.env.PROFILES_TABLE!,
-    memberships: process.env.MEMBERSHIPS_TABLE!,
-    changesStream: process.env.CHANGES_STREAM!,
-  };
-  jobsTable = process.env.JOBS_TABLE!;
-});
-after(async () => {
-  await stack.close();
+const stack = useTestStack({
+  afterStart() {
+    tables = {
+      profiles: process.env.PROFILES_TABLE!,
+      memberships: process.env.MEMBERSHIPS_TABLE!,
+      changesStream: process.env.CHANGES_STREAM!,
+    };
+    jobsTable = process.env.JOBS_TABLE!;
+  },
 });
 
 const DAILY = new Date('2027-06-01T00:00:00Z');

@@ -7,38 +7,35 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { dynamo } from '../../core/aws/clients.js';
 import { recordsOf, REPLAYED_PREFIX } from '../../core/deadLetters/document.js';
-import { gql, postJson, startTestStack, track, waitFor } from '../support/stack.js';
+import { gql, postJson, useTestStack, track, waitFor } from '../support/stack.js';
 
 const run = promisify(execFile);
-type Stack = Awaited<ReturnType<typeof startTestStack>>;
-let stack: Stack;
-
 const USER = 'dlq-poison-user';
 /** While true, the profile store refuses every write of USER's profile: the "poison" cause, fixed later. */
 let storeRefusesUser = true;
 
-before(async () => {
-  stack = await startTestStack();
-  dynamo().middlewareStack.add(
-    (next, context) => async (args) => {
-      const input = args.input as { TableName?: string; Key?: { userId?: { S?: string } | string } };
-      const key = input.Key?.userId;
-      const userId = typeof key === 'string' ? key : key?.S;
-      if (storeRefusesUser && context.commandName === 'UpdateItemCommand' && input.TableName === process.env.PROFILES_TABLE && userId === USER) {
-        throw new Error(`injected fault: the profile store refuses ${USER}`);
-      }
-      return next(args);
-    },
-    { step: 'initialize', name: 'refuse-poison-user' },
-  );
-});
-after(async () => {
-  dynamo().middlewareStack.remove('refuse-poison-user');
-  await stack.close();
+const stack = useTestStack({
+  afterStart() {
+    dynamo().middlewareStack.add(
+      (next, context) => async (args) => {
+        const input = args.input as { TableName?: string; Key?: { userId?: { S?: string } | string } };
+        const key = input.Key?.userId;
+        const userId = typeof key === 'string' ? key : key?.S;
+        if (storeRefusesUser && context.commandName === 'UpdateItemCommand' && input.TableName === process.env.PROFILES_TABLE && userId === USER) {
+          throw new Error(`injected fault: the profile store refuses ${USER}`);
+        }
+        return next(args);
+      },
+      { step: 'initialize', name: 'refuse-poison-user' },
+    );
+  },
+  beforeClose() {
+    dynamo().middlewareStack.remove('refuse-poison-user');
+  },
 });
 
 /** `npm run dlq -- …` as a separate process against the test stack's data folder (and its Kinesis). */

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand, PutRecordsCommand, type PutRecordsCommandOutput } from '@aws-sdk/client-kinesis';
 import { putRecordsWithRetry } from '../../core/streams/putRecords.js';
 import { dynamo, kinesis } from '../../core/aws/clients.js';
@@ -8,18 +8,10 @@ import { getProfiles } from '../../core/store/profiles.js';
 import { processBatch } from '../../core/tagging/processBatch.js';
 import { RuleCache } from '../../core/tagging/ruleCache.js';
 import { profileEngineTables } from '../../core/tagging/tables.js';
-import { gql, startTestStack, waitFor } from '../support/stack.js';
+import { gql, useTestStack, waitFor } from '../support/stack.js';
 import { record } from '../support/streamRecords.js';
 
-type Stack = Awaited<ReturnType<typeof startTestStack>>;
-let stack: Stack;
-
-before(async () => {
-  stack = await startTestStack();
-});
-after(async () => {
-  await stack.close();
-});
+const stack = useTestStack();
 
 function order(userId: string, n: number, day: number): StreamRecord['event'] {
   return {

@@ -1,31 +1,28 @@
 import assert from 'node:assert/strict';
 import { isIP, Socket } from 'node:net';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { generateKey, putApiKey } from '../../core/auth/apiKeys.js';
-import { gql, postJson, startTestStack, track, waitFor } from '../support/stack.js';
-
-type Stack = Awaited<ReturnType<typeof startTestStack>>;
-let stack: Stack;
+import { gql, postJson, useTestStack, track, waitFor } from '../support/stack.js';
 
 /** Every TCP destination this process connected to that is not loopback (the stack must stay on the machine). */
 const offMachine: string[] = [];
 const connect = Socket.prototype.connect;
 
-before(async () => {
-  Socket.prototype.connect = function (this: Socket, ...args: unknown[]) {
-    // net.connect() hands over its normalised arguments as one array: [options, callback].
-    const first = Array.isArray(args[0]) ? args[0][0] : args[0];
-    const options = (typeof first === 'object' && first !== null ? first : { port: first, host: args[1] }) as { host?: string; path?: string };
-    const host = options.host ?? (options.path ? 'unix' : 'localhost');
-    const loopback = host === 'unix' || host === 'localhost' || host === '::1' || (isIP(host) === 4 && host.startsWith('127.'));
-    if (!loopback) offMachine.push(host);
-    return (connect as (...a: unknown[]) => Socket).apply(this, args);
-  } as typeof Socket.prototype.connect;
-  stack = await startTestStack();
-});
-after(async () => {
-  await stack.close();
-  Socket.prototype.connect = connect;
+const stack = useTestStack({
+  beforeStart() {
+    Socket.prototype.connect = function (this: Socket, ...args: unknown[]) {
+      // net.connect() hands over its normalised arguments as one array: [options, callback].
+      const first = Array.isArray(args[0]) ? args[0][0] : args[0];
+      const options = (typeof first === 'object' && first !== null ? first : { port: first, host: args[1] }) as { host?: string; path?: string };
+      const host = options.host ?? (options.path ? 'unix' : 'localhost');
+      const loopback = host === 'unix' || host === 'localhost' || host === '::1' || (isIP(host) === 4 && host.startsWith('127.'));
+      if (!loopback) offMachine.push(host);
+      return (connect as (...a: unknown[]) => Socket).apply(this, args);
+    } as typeof Socket.prototype.connect;
+  },
+  afterClose() {
+    Socket.prototype.connect = connect;
+  },
 });
 
 const USER_QUERY = `query($id: ID!) { user(id: $id) { id stats { orders revenue lastSeenAt } tags { name since source } segments { id } } }`;

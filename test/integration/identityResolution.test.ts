@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { StreamRecord } from '../../core/events/schema.js';
 import { identityKey } from '../../core/identity/identities.js';
 import { IDENTITY_LIMITS } from '../../core/identity/limits.js';
@@ -10,18 +10,10 @@ import { getProfiles } from '../../core/store/profiles.js';
 import { processBatch } from '../../core/tagging/processBatch.js';
 import { RuleCache } from '../../core/tagging/ruleCache.js';
 import { profileEngineTables } from '../../core/tagging/tables.js';
-import { postJson, startTestStack, track } from '../support/stack.js';
+import { postJson, useTestStack, track } from '../support/stack.js';
 import { record } from '../support/streamRecords.js';
 
-type Stack = Awaited<ReturnType<typeof startTestStack>>;
-let stack: Stack;
-
-before(async () => {
-  stack = await startTestStack();
-});
-after(async () => {
-  await stack.close();
-});
+const stack = useTestStack();
 
 const at = (day: number, hour = 10) => new Date(Date.UTC(2026, 9, day, hour)).toISOString();
 const anonOrder = (anonymousId: string, n: number): StreamRecord['event'] => ({

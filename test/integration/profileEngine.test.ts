@@ -1,17 +1,9 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { listAudit } from '../../core/store/audit.js';
-import { gql, postJson, startTestStack, track, waitFor } from '../support/stack.js';
+import { gql, postJson, useTestStack, track, waitFor } from '../support/stack.js';
 
-type Stack = Awaited<ReturnType<typeof startTestStack>>;
-let stack: Stack;
-
-before(async () => {
-  stack = await startTestStack();
-});
-after(async () => {
-  await stack.close();
-});
+const stack = useTestStack();
 
 const send = async (...events: unknown[]) => {
   const res = await postJson(stack.ingestUrl, { events }, stack.apiKey);

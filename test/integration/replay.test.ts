@@ -3,7 +3,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import {
   DEFAULT_CSV,
   planReplay,
@@ -16,28 +16,27 @@ import {
   type ReplayPlan,
 } from '../../tools/replay/index.js';
 import { compareWithGraphql, computeExpected, sampleIds, type ExpectedProfiles } from '../../tools/replay/verify.js';
-import { gql, startTestStack } from '../support/stack.js';
+import { gql, useTestStack } from '../support/stack.js';
 
 // UCI Online Retail (Chen, Sain & Guo 2012, doi:10.24432/C5BW33), CC BY 4.0.
 const SLICE = { start: 0, end: 150 };
 const GUESTS = 5;
 
-type Stack = Awaited<ReturnType<typeof startTestStack>>;
-let stack: Stack;
 let expected: ExpectedProfiles;
 let plan: ReplayPlan;
 let checkpointPath: string;
+/** The expected profiles and the plan, computed while the stack starts. */
+let inputs: Promise<[ExpectedProfiles, ReplayPlan]>;
 
-before(async () => {
-  [stack, expected, plan] = await Promise.all([
-    startTestStack(),
-    computeExpected(DEFAULT_CSV),
-    planReplay({ csvPath: DEFAULT_CSV, slice: SLICE, guests: GUESTS }),
-  ]);
-  checkpointPath = join(stack.dataDir, 'replay.checkpoint.json');
-});
-after(async () => {
-  await stack?.close();
+const stack = useTestStack({
+  beforeStart() {
+    inputs = Promise.all([computeExpected(DEFAULT_CSV), planReplay({ csvPath: DEFAULT_CSV, slice: SLICE, guests: GUESTS })]);
+    inputs.catch(() => {}); // awaited in afterStart; not an unhandled rejection meanwhile
+  },
+  async afterStart(started) {
+    [expected, plan] = await inputs;
+    checkpointPath = join(started.dataDir, 'replay.checkpoint.json');
+  },
 });
 
 describe('Online Retail replay through POST /v1/events', () => {

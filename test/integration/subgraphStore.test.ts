@@ -1,23 +1,19 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { emptyProfile } from '../../core/profile/types.js';
 import { getCampaign, listCampaigns } from '../../core/store/campaigns.js';
 import { saveProfile } from '../../core/store/profiles.js';
 import { countProfiles, sampleProfiles, scanProfilesPage } from '../../core/store/users.js';
-import { gql, startTestStack } from '../support/stack.js';
+import { gql, useTestStack } from '../support/stack.js';
 
 // The data access the subgraphs call in core/store (campaigns, the unfiltered users page and count, rule previews),
 // directly and through the gateway. Profiles are written straight to the table: no events, so nothing tags them.
-type Stack = Awaited<ReturnType<typeof startTestStack>>;
-let stack: Stack;
 const USERS = Array.from({ length: 7 }, (_, i) => `store-u${i}`);
 
-before(async () => {
-  stack = await startTestStack();
-  for (const id of USERS) await saveProfile(process.env.PROFILES_TABLE!, emptyProfile(id), 0);
-});
-after(async () => {
-  await stack.close();
+const stack = useTestStack({
+  async afterStart() {
+    for (const id of USERS) await saveProfile(process.env.PROFILES_TABLE!, emptyProfile(id), 0);
+  },
 });
 
 describe('profile scans', () => {

@@ -5,11 +5,11 @@
  * JSON exactly as on AWS, which this test reads from the console.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it, mock } from 'node:test';
+import { describe, it, mock } from 'node:test';
 import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
 import { readableLine } from '../../core/platform/logger.js';
 import type { StoredEvent } from '../../core/events/schema.js';
-import { startTestStack, track } from '../support/stack.js';
+import { useTestStack, track } from '../support/stack.js';
 import { record } from '../support/streamRecords.js';
 
 // Before the handler's Metrics object is made (the stack imports the handlers).
@@ -18,17 +18,15 @@ process.env.POWERTOOLS_METRICS_DISABLED = 'false';
 /** A stored (validated) event: the ingest shape plus its `eventId`. */
 const stored = (eventId: string, ...args: Parameters<typeof track>) => ({ ...track(...args), eventId }) as StoredEvent;
 
-type Stack = Awaited<ReturnType<typeof startTestStack>>;
-let stack: Stack;
 let handler: (event: KinesisStreamEvent) => Promise<KinesisStreamBatchResponse>;
 
-before(async () => {
-  stack = await startTestStack();
-  ({ handler } = await import('../../lambdas/tagger/handler.js'));
-});
-after(async () => {
-  await stack.close();
-  delete process.env.POWERTOOLS_METRICS_DISABLED;
+useTestStack({
+  async afterStart() {
+    ({ handler } = await import('../../lambdas/tagger/handler.js'));
+  },
+  afterClose() {
+    delete process.env.POWERTOOLS_METRICS_DISABLED;
+  },
 });
 
 interface Emf {

@@ -31,7 +31,7 @@ it('every type and field in every subgraph SDL has a description', () => {
   }
 });
 
-it('keeps the core contract of DESIGN.md in the composed API', () => {
+it('keeps the core GraphQL contract (docs/architecture.md, "Contracts") in the composed API', () => {
   const schema = buildSubgraphSchemas().profiles;
   const query = schema.getQueryType()!.getFields();
   for (const f of ['user', 'userByIdentity', 'users', 'segment', 'segments', 'tagRules']) assert.ok(query[f], `Query.${f}`);

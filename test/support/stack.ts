@@ -1,10 +1,12 @@
+import './quietLogs.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after, before } from 'node:test';
 import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../local/localStack.js';
 
 /** A local stack on ephemeral ports with its own temporary data dir, removed on close. */
-export async function startTestStack(options: Partial<LocalStackOptions> = {}): Promise<LocalStack & { dataDir: string }> {
+export async function startTestStack(options: Partial<LocalStackOptions> = {}): Promise<TestStack> {
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'opsgraph-test-')));
   const stack = await startLocalStack({ port: 0, dataDir, idlePollMs: 20, retryDelayMs: 5, rulesTtlSeconds: 1, ...options });
   return {
@@ -15,6 +17,54 @@ export async function startTestStack(options: Partial<LocalStackOptions> = {}): 
       if (!options.dataDir) await rm(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+export type TestStack = LocalStack & { dataDir: string };
+
+export interface UseTestStackOptions extends Partial<LocalStackOptions> {
+  /** Runs in the file's `before` hook, before the stack starts (e.g. to install a fault or a network guard). */
+  beforeStart?: () => void | Promise<void>;
+  /** Runs in the file's `before` hook once the stack is up. */
+  afterStart?: (stack: TestStack) => void | Promise<void>;
+  /** Runs in the file's `after` hook before the stack closes. */
+  beforeClose?: (stack: TestStack) => void | Promise<void>;
+  /** Runs in the file's `after` hook once the stack is closed (restore what `beforeStart` changed). */
+  afterClose?: () => void | Promise<void>;
+}
+
+/**
+ * The one stack fixture of an integration test file: registers the file's `before` (start) and `after` (close)
+ * hooks and returns the stack, usable from the first test on. One stack per file; call it once, at the top level.
+ * Its logs are quiet (`POWERTOOLS_LOG_LEVEL=WARN`, `test/support/quietLogs.ts`) unless the environment sets a level.
+ *
+ * @example
+ * const stack = useTestStack();
+ * it('answers', async () => assert.equal((await gql(stack, '{ segments { name } }')).status, 200));
+ */
+export function useTestStack(options: UseTestStackOptions = {}): TestStack {
+  const { beforeStart, afterStart, beforeClose, afterClose, ...stackOptions } = options;
+  let started: TestStack | undefined;
+  before(async () => {
+    await beforeStart?.();
+    started = await startTestStack(stackOptions);
+    await afterStart?.(started);
+  });
+  after(async () => {
+    if (started) {
+      await beforeClose?.(started);
+      await started.close();
+      started = undefined;
+    }
+    await afterClose?.();
+  });
+  return new Proxy({} as TestStack, {
+    get(_, key) {
+      if (!started) throw new Error(`the test stack is not running (read of ${String(key)} outside its tests)`);
+      const value = Reflect.get(started, key);
+      return typeof value === 'function' ? value.bind(started) : value;
+    },
+    has: (_, key) => started !== undefined && key in started,
+  });
 }
 
 /** Polls `probe` until it returns a truthy value or the deadline passes (then throws with the last value). */

@@ -12,6 +12,7 @@
  * - cancellations: 3% of orders are followed, 0–14 days later, by an invoice `C<id>` with negative quantities;
  * - 10% of rows are guest checkouts with an empty customer id.
  */
+import { marsagliaTsang } from '../../core/experiments/random.js';
 import { mulberry32 } from './random.js';
 
 export interface SyntheticOptions {
@@ -33,19 +34,7 @@ export const SYNTHETIC_DEFAULTS: SyntheticOptions = {
 function gammaSample(rand: () => number, shape: number, scale: number): number {
   // Marsaglia–Tsang, with the shape < 1 boost.
   if (shape < 1) return gammaSample(rand, shape + 1, scale) * Math.pow(rand(), 1 / shape);
-  const d = shape - 1 / 3;
-  const c = 1 / Math.sqrt(9 * d);
-  for (;;) {
-    let x: number;
-    let v: number;
-    do {
-      x = normal(rand);
-      v = 1 + c * x;
-    } while (v <= 0);
-    v = v * v * v;
-    const u = rand();
-    if (u < 1 - 0.0331 * x ** 4 || Math.log(u) < 0.5 * x * x + d * (1 - v + Math.log(v))) return d * v * scale;
-  }
+  return marsagliaTsang(shape, () => normal(rand), rand) * scale;
 }
 
 function normal(rand: () => number): number {

@@ -1,6 +1,6 @@
 /**
  * Archive queries end to end: validate, build the portable SQL (`sql.ts`), run it on any
- * {@link ArchiveQueryEngine}, and shape the rows into the contract's types (DESIGN.md "Analytics contract").
+ * {@link ArchiveQueryEngine}, and shape the rows into the contract's types (docs/architecture.md, "Contracts").
  */
 import { bucketRanges, type Granularity } from '../buckets.js';
 import { AnalyticsInputError } from '../errors.js';

@@ -74,7 +74,7 @@ export async function putRecordsWithRetry(
   entries: PutRecordsRequestEntry[],
   options: PutRecordsOptions | number = {},
 ): Promise<PutOutcome> {
-  const { attempts = 5, deadline = Infinity, send = defaultSend, now = Date.now, sleep: pause = sleep } =
+  const { attempts = 5, deadline = Infinity, send = defaultSend, now = Date.now, sleep: wait = sleep } =
     typeof options === 'number' ? { attempts: options } : options;
   const outcome: PutOutcome = { stored: [], failed: [] };
   for (let start = 0; start < entries.length; start += MAX_PER_CALL) {
@@ -107,7 +107,7 @@ export async function putRecordsWithRetry(
       if (pending.length === 0 || permanent || attempt >= attempts) break;
       const pause = backoffMs(attempt);
       if (now() + pause + MIN_ATTEMPT_MS > deadline) break;
-      await sleep(pause);
+      await wait(pause);
     }
     for (const p of pending) outcome.failed.push({ index: p.index, code: p.code });
   }

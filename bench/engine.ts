@@ -24,11 +24,15 @@ import { BATCH, makeRecords, zipfUserIds } from './workload.js';
  *    through the real batch processor against dynalite, counting UpdateItem calls on the profiles table; and the
  *    floor one write per user per batch sets, by batch size and by the stream's shard count.
  *
- *   npm run bench:engine [-- --events 200000 --zipf-events 50000 --runs 3]
+ * 3. DynamoDB write request units per event on the same run, as AWS bills them (bench/capacity.ts), and the CPU
+ *    of the storage codec (before and after the compact layout), interleaved A/B.
+ *
+ *   npm run bench:engine [-- --events 200000 --zipf-events 50000 --runs 3 --codec-events 100000]
  */
 const computeEvents = arg('events', 200_000);
 const zipfEvents = arg('zipf-events', 50_000);
 const runs = arg('runs', 3);
+const codecEvents = arg('codec-events', 100_000);
 
 const dataDir = await mkdtemp(join(tmpdir(), 'opsgraph-bench-engine-'));
 
@@ -65,6 +69,30 @@ const dataDir = await mkdtemp(join(tmpdir(), 'opsgraph-bench-engine-'));
     records_per_second_runs: throughputs,
     records_per_second: sorted[Math.floor(sorted.length / 2)],
     target_records_per_second: 50_000,
+  });
+
+  // The storage codec's CPU (each profile encoded into its item and decoded when its user returns, as the Lambda
+  // does around its DynamoDB calls): the layout before (JSON `doc`) against the current one, run interleaved so
+  // that load on the machine falls on both alike.
+  const codecs = ['legacy', 'compact'] as const;
+  const ab: Record<string, { rps: number[]; cpu: number[] }> = { legacy: { rps: [], cpu: [] }, compact: { rps: [], cpu: [] } };
+  for (let r = 0; r < runs; r++) {
+    for (const codec of r % 2 === 0 ? codecs : [...codecs].reverse()) {
+      const out = execFileSync(process.execPath, [bundle, '--events', String(codecEvents), '--codec', codec], { encoding: 'utf8' });
+      const figure = JSON.parse(out.trim().split('\n').at(-1)!) as { records_per_second: number; cpu_microseconds_per_record: number };
+      ab[codec]!.rps.push(figure.records_per_second);
+      ab[codec]!.cpu.push(figure.cpu_microseconds_per_record);
+    }
+  }
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  report({
+    bench: 'engine_compute_codec_ab',
+    runs,
+    records_per_run: codecEvents,
+    ...Object.fromEntries(
+      codecs.map((c) => [c, { records_per_second_runs: ab[c]!.rps, records_per_second: median(ab[c]!.rps), cpu_microseconds_per_record: median(ab[c]!.cpu) }]),
+    ),
+    compact_over_legacy_throughput: Math.round((median(ab.compact!.rps) / median(ab.legacy!.rps)) * 1000) / 1000,
   });
 }
 

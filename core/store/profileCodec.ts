@@ -1,0 +1,54 @@
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import type { Profile } from '../profile/types.js';
+import { WRITE_UNIT_BYTES } from './itemSize.js';
+
+/**
+ * How a profile document is stored in its DynamoDB item. Every write of a profile is billed by the whole item
+ * (1 write unit per started KB, UpdateItem by the larger of before and after), so the layout is chosen for
+ * bytes:
+ *
+ * - `p` (string): the profile's JSON, when the whole item then fits in one write unit — most profiles;
+ * - `z` (binary): the same JSON compressed with raw DEFLATE at level 1, otherwise. Its recent-event ring,
+ *   dedup ids and day buckets repeat the same keys and values, and level 1 keeps the CPU cost low;
+ * - `doc` (string): the JSON as written before this layout existed. It is still read; the next write of the
+ *   profile replaces it (and removes it), so stored data dirs keep working.
+ *
+ * An item holds exactly one of them. The profile itself is unchanged: decoding gives back the same document.
+ */
+export const PLAIN_ATTR = 'p';
+export const COMPRESSED_ATTR = 'z';
+export const LEGACY_ATTR = 'doc';
+export const BODY_ATTRS = [PLAIN_ATTR, COMPRESSED_ATTR, LEGACY_ATTR] as const;
+
+/** DEFLATE level: 1 compresses a profile to within ~15% of level 6 at well under half its CPU. */
+export const DEFLATE_LEVEL = 1;
+
+/**
+ * Bytes an item spends outside its body: key, version and the churn score the scorer keeps beside it
+ * (~200 bytes). A body up to one write unit minus this stays plain: compressing it would save no unit.
+ */
+export const ITEM_OVERHEAD_BYTES = 320;
+const PLAIN_LIMIT = WRITE_UNIT_BYTES - ITEM_OVERHEAD_BYTES;
+
+export type EncodedBody = { attr: typeof PLAIN_ATTR; value: string } | { attr: typeof COMPRESSED_ATTR; value: Uint8Array };
+
+/** Encodes a profile for its item: plain JSON when small, DEFLATE-compressed JSON when that is smaller. */
+export function encodeProfile(profile: Profile): EncodedBody {
+  const json = JSON.stringify(profile);
+  // Byte length ≥ string length; for ASCII it is equal, so the cheap check settles most profiles.
+  if (json.length <= PLAIN_LIMIT && Buffer.byteLength(json) <= PLAIN_LIMIT) return { attr: PLAIN_ATTR, value: json };
+  const compressed = deflateRawSync(json, { level: DEFLATE_LEVEL });
+  if (compressed.byteLength >= Buffer.byteLength(json)) return { attr: PLAIN_ATTR, value: json };
+  return { attr: COMPRESSED_ATTR, value: compressed };
+}
+
+/** Decodes the body of a stored item, whichever layout wrote it; undefined when the item has none. */
+export function decodeProfile(item: Record<string, unknown>): Profile | undefined {
+  const z = item[COMPRESSED_ATTR];
+  if (z instanceof Uint8Array) return JSON.parse(inflateRawSync(z).toString('utf8')) as Profile;
+  const p = item[PLAIN_ATTR];
+  if (typeof p === 'string') return JSON.parse(p) as Profile;
+  const doc = item[LEGACY_ATTR];
+  if (typeof doc === 'string') return JSON.parse(doc) as Profile;
+  return undefined;
+}

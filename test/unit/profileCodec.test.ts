@@ -76,6 +76,18 @@ describe('profile codec', () => {
     assert.equal(stored.churn?.band, 'HIGH');
   });
 
+  it('still decodes a body written with dictionary v1 (the dictionary must never change under `z`)', () => {
+    const z = Buffer.from(
+      'q1YqLYYmnfT8nJTUPCUd3FGnlJeYC4r0qPzDq5V0lJIy85WslCqIBEr4Ix6StAwNdQ2MQgwsrQwMrAwM9AwMDKKUUJMDPnWjiQQtkaTrGoDKE3LLOxyhTEIRaIBaBuYk5hYUK6EVMum6hpQ60pgiRxoS5UgjSh1pQpEjjYhypDGljjSlyJHG2B0Zq4NRWkFSJiTqIWELcnysDqIYq8UsrAA=',
+      'base64',
+    );
+    const p = decodeProfile({ [COMPRESSED_ATTR]: new Uint8Array(z) })!;
+    assert.equal(p.userId, 'golden');
+    assert.equal(p.traits.name, 'Zoë');
+    assert.deepEqual(p.recent.map((e) => e.eventId), ['g-0', 'g-1', 'g-2', 'g-3']);
+    assert.deepEqual(p.dedup, { ids: ['g-0', 'g-1', 'g-2', 'g-3'], shards: {} });
+  });
+
   it('rejects an item without a document', () => {
     assert.throws(() => fromItem({ userId: 'u', version: 1 }), /no document/);
   });

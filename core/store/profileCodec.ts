@@ -7,7 +7,8 @@ import { WRITE_UNIT_BYTES } from './itemSize.js';
  * (1 write unit per started KB, UpdateItem by the larger of before and after), so the layout is chosen for
  * bytes:
  *
- * - `p` (string): the profile's JSON, when the whole item then fits in one write unit — most profiles;
+ * - `p` (string): the profile's JSON, when the whole item then fits in one write unit uncompressed (a new or
+ *   very small profile: no zlib call at all);
  * - `z` (binary): the same JSON compressed with raw DEFLATE and the preset dictionary below, otherwise. Its
  *   recent-event ring, dedup ids and day buckets repeat the same keys and values; the dictionary primes the
  *   window with the profile's own field names, so a small profile does not pay for them once. Level 6 below

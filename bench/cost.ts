@@ -130,6 +130,7 @@ const lines = [
     write_request_units: units.writeUnits,
     wru_per_event: Math.round((units.writeUnits / events) * 1000) / 1000,
     profile_wru_per_event: Math.round((profileUnits.writeUnits / events) * 1000) / 1000,
+    wru_per_event_by_table: Object.fromEntries([...meter.tables].filter(([, t]) => t.writes > 0).map(([name, t]) => [name, Math.round((t.writeUnits / events) * 1000) / 1000])),
     usd_per_million_events: perMillion(units.writeUnits * PRICES.dynamodbWriteRequestUnit, events),
   },
   {

@@ -1,4 +1,5 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { attributeValueBytes, nativeValueBytes, readUnits, writeUnits, type AttributeValue } from '../core/store/itemSize.js';
 
 /**
@@ -128,13 +129,6 @@ export function meterCapacity(client: DynamoDBDocumentClient, keyNames: Record<s
         writes = [(commit) => wrote(table, key, applyUpdate(known(table, key) ?? wireSizes(keyItem), input), commit)];
       } else if (command === 'DeleteItemCommand') {
         writes = [(commit) => wrote(table, keyOf(table, input.Key as Item), undefined, commit)];
-      } else if (command === 'BatchWriteItemCommand') {
-        for (const [t, reqs] of Object.entries(input.RequestItems as Record<string, Array<{ PutRequest?: { Item: Item }; DeleteRequest?: { Key: Item } }>>)) {
-          for (const r of reqs) {
-            if (r.PutRequest) writes.push(() => wrote(t, keyOf(t, r.PutRequest!.Item), wireSizes(r.PutRequest!.Item)));
-            else if (r.DeleteRequest) writes.push(() => wrote(t, keyOf(t, r.DeleteRequest!.Key), undefined));
-          }
-        }
       }
       let result;
       try {
@@ -145,9 +139,20 @@ export function meterCapacity(client: DynamoDBDocumentClient, keyNames: Record<s
       }
       const output = result.output as Record<string, unknown>;
       if (command === 'BatchWriteItemCommand') {
-        // Unprocessed requests are neither written nor billed; they are counted when sent again.
-        const unprocessed = Object.values((output.UnprocessedItems ?? {}) as Record<string, unknown[]>).reduce((n, u) => n + u.length, 0);
-        if (unprocessed > 0) throw new Error('capacity meter: BatchWriteItem left items unprocessed; metering them is not implemented');
+        // Unprocessed requests are neither written nor billed; they are counted when the caller sends them again.
+        // The output is already in the document client's native form; the input is still in the wire form.
+        type Request = { PutRequest?: { Item: Item }; DeleteRequest?: { Key: Item } };
+        const native = (r: Request) =>
+          JSON.stringify(r.PutRequest ? { PutRequest: { Item: unmarshall(r.PutRequest.Item as never) } } : { DeleteRequest: { Key: unmarshall(r.DeleteRequest!.Key as never) } });
+        const unprocessed = (output.UnprocessedItems ?? {}) as Record<string, unknown[]>;
+        for (const [t, reqs] of Object.entries(input.RequestItems as Record<string, Request[]>)) {
+          const left = new Set((unprocessed[t] ?? []).map((r) => JSON.stringify(r)));
+          for (const r of reqs) {
+            if (left.size > 0 && left.has(native(r))) continue;
+            if (r.PutRequest) wrote(t, keyOf(t, r.PutRequest.Item), wireSizes(r.PutRequest.Item));
+            else if (r.DeleteRequest) wrote(t, keyOf(t, r.DeleteRequest.Key), undefined);
+          }
+        }
       }
       for (const w of writes) w(true);
       if (command === 'BatchGetItemCommand') {

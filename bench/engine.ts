@@ -10,7 +10,8 @@ import { RuleCache } from '../core/tagging/ruleCache.js';
 import { profileEngineTables } from '../core/tagging/tables.js';
 import { BUNDLE_LOADERS, ESM_REQUIRE_BANNER } from '../infra/bundling.js';
 import { startLocalStack } from '../local/localStack.js';
-import { arg, report } from './support.js';
+import { meterCapacity } from './capacity.js';
+import { arg, percentile, report } from './support.js';
 import { BATCH, makeRecords, zipfUserIds } from './workload.js';
 
 /**
@@ -23,11 +24,15 @@ import { BATCH, makeRecords, zipfUserIds } from './workload.js';
  *    through the real batch processor against dynalite, counting UpdateItem calls on the profiles table; and the
  *    floor one write per user per batch sets, by batch size and by the stream's shard count.
  *
- *   npm run bench:engine [-- --events 200000 --zipf-events 50000 --runs 3]
+ * 3. DynamoDB write request units per event on the same run, as AWS bills them (bench/capacity.ts), and the CPU
+ *    of the storage codec (before and after the compact layout), interleaved A/B.
+ *
+ *   npm run bench:engine [-- --events 200000 --zipf-events 50000 --runs 3 --codec-events 100000]
  */
 const computeEvents = arg('events', 200_000);
 const zipfEvents = arg('zipf-events', 50_000);
 const runs = arg('runs', 3);
+const codecEvents = arg('codec-events', 100_000);
 
 const dataDir = await mkdtemp(join(tmpdir(), 'opsgraph-bench-engine-'));
 
@@ -65,6 +70,30 @@ const dataDir = await mkdtemp(join(tmpdir(), 'opsgraph-bench-engine-'));
     records_per_second: sorted[Math.floor(sorted.length / 2)],
     target_records_per_second: 50_000,
   });
+
+  // The storage codec's CPU (each profile encoded into its item and decoded when its user returns, as the Lambda
+  // does around its DynamoDB calls): the layout before (JSON `doc`) against the current one, run interleaved so
+  // that load on the machine falls on both alike.
+  const codecs = ['legacy', 'compact'] as const;
+  const ab: Record<string, { rps: number[]; cpu: number[] }> = { legacy: { rps: [], cpu: [] }, compact: { rps: [], cpu: [] } };
+  for (let r = 0; r < runs; r++) {
+    for (const codec of r % 2 === 0 ? codecs : [...codecs].reverse()) {
+      const out = execFileSync(process.execPath, [bundle, '--events', String(codecEvents), '--codec', codec], { encoding: 'utf8' });
+      const figure = JSON.parse(out.trim().split('\n').at(-1)!) as { records_per_second: number; cpu_microseconds_per_record: number };
+      ab[codec]!.rps.push(figure.records_per_second);
+      ab[codec]!.cpu.push(figure.cpu_microseconds_per_record);
+    }
+  }
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  report({
+    bench: 'engine_compute_codec_ab',
+    runs,
+    records_per_run: codecEvents,
+    ...Object.fromEntries(
+      codecs.map((c) => [c, { records_per_second_runs: ab[c]!.rps, records_per_second: median(ab[c]!.rps), cpu_microseconds_per_record: median(ab[c]!.cpu) }]),
+    ),
+    compact_over_legacy_throughput: Math.round((median(ab.compact!.rps) / median(ab.legacy!.rps)) * 1000) / 1000,
+  });
 }
 
 const stack = await startLocalStack({ port: 0, dataDir });
@@ -76,15 +105,8 @@ const rules = await new RuleCache(process.env.RULES_TABLE!, 3600).get();
 {
   const records = makeRecords(zipfEvents, 11);
   const tables = profileEngineTables();
-  let profileWrites = 0;
-  dynamo().middlewareStack.add(
-    (next, context) => async (args) => {
-      const input = args.input as { TableName?: string };
-      if (context.commandName === 'UpdateItemCommand' && input.TableName === tables.profiles) profileWrites++;
-      return next(args);
-    },
-    { step: 'initialize', name: 'count-profile-writes' },
-  );
+  // Request units as AWS would bill them, from the items as DynamoDB sizes them (bench/capacity.ts).
+  const meter = meterCapacity(dynamo(), { [tables.profiles]: ['userId'] });
   // The floor under "one write per user per batch": distinct users in each batch, per event. Shown for larger
   // batches too: only a larger batch (or cross-batch deferral, which would break exactly-once) goes lower.
   const floor = (size: number) => {
@@ -123,6 +145,11 @@ const rules = await new RuleCache(process.env.RULES_TABLE!, 3600).get();
     if (b % (BATCH * 20) === 0) process.stderr.write(`\rzipf: ${b + BATCH}/${records.length}`);
   }
   process.stderr.write('\n');
+  const profileUnits = meter.tables.get(tables.profiles)!;
+  const profileWrites = profileUnits.writes;
+  const sizes = [...meter.writtenSizes.get(tables.profiles)!].sort((a, b) => a - b);
+  const all = meter.total();
+  const perEvent = (n: number) => Math.round((n / zipfEvents) * 1000) / 1000;
   report({
     bench: 'engine_dynamodb_writes_per_event',
     workload: 'zipf s=1.1 over 100000 users, batches of 500',
@@ -136,6 +163,25 @@ const rules = await new RuleCache(process.env.RULES_TABLE!, 3600).get();
     target_writes_per_event: 0.3,
     failed_records: failed,
     seconds_against_dynalite: Math.round((performance.now() - started) / 100) / 10,
+  });
+  report({
+    bench: 'engine_dynamodb_write_units_per_event',
+    workload: 'zipf s=1.1 over 100000 users, batches of 500',
+    events: zipfEvents,
+    profile_writes: profileWrites,
+    profile_write_units: profileUnits.writeUnits,
+    profile_wru_per_event: perEvent(profileUnits.writeUnits),
+    profile_item_bytes_written: {
+      mean: Math.round(sizes.reduce((a, b) => a + b, 0) / sizes.length),
+      p50: percentile(sizes, 50),
+      p99: percentile(sizes, 99),
+      max: sizes.at(-1),
+    },
+    profile_rru_per_event: perEvent(profileUnits.readUnits),
+    all_tables_wru_per_event: perEvent(all.writeUnits),
+    all_tables_rru_per_event: perEvent(all.readUnits),
+    target_wru_per_event: 1,
+    goal_wru_per_event: 0.5,
   });
 }
 await stack.close();

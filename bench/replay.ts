@@ -12,9 +12,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { dynamo } from '../core/aws/clients.js';
+import { profileEngineTables } from '../core/tagging/tables.js';
 import { startLocalStack } from '../local/localStack.js';
+import { meterCapacity } from './capacity.js';
 import { DEFAULT_CSV, runReplay } from '../tools/replay/index.js';
-import { compareWithGraphql, computeExpected, sampleIds } from '../tools/replay/verify.js';
+import { compareWithGraphql, computeExpected, profileItemSizes, sampleIds } from '../tools/replay/verify.js';
 
 const { values } = parseArgs({
   options: {
@@ -40,6 +43,9 @@ const SEED = 20111209;
 
 const dataDir = await mkdtemp(join(tmpdir(), 'opsgraph-bench-replay-'));
 const stack = await startLocalStack({ port: 0, dataDir });
+const profilesTable = profileEngineTables().profiles;
+// Request units as AWS would bill them (bench/capacity.ts), for every writer of the profiles table in the stack.
+const meter = meterCapacity(dynamo(), { [profilesTable]: ['userId'] });
 try {
   const { summary, plan } = await runReplay({
     csvPath,
@@ -70,6 +76,23 @@ try {
       plan: summary.plan,
     }),
   );
+
+  const units = meter.tables.get(profilesTable);
+  meter.stop();
+  const sizes = meter.writtenSizes.get(profilesTable) ?? [];
+  console.log(
+    JSON.stringify({
+      bench: 'replay_profile_write_units',
+      events: summary.sent,
+      profile_writes: units?.writes ?? 0,
+      profile_write_units: units?.writeUnits ?? 0,
+      profile_wru_per_event: Math.round(((units?.writeUnits ?? 0) / summary.sent) * 1000) / 1000,
+      profile_writes_per_event: Math.round(((units?.writes ?? 0) / summary.sent) * 1000) / 1000,
+      mean_item_bytes_written: Math.round(sizes.reduce((a, b) => a + b, 0) / Math.max(1, sizes.length)),
+      note: 'every writer of the profiles table in the stack (tagger, churn scorer, sweeper); UpdateItem billed by the larger of the item before and after',
+    }),
+  );
+  console.log(JSON.stringify({ bench: 'replay_profile_item_bytes', ...(await profileItemSizes(profilesTable)) }));
 
   const expected = await computeExpected(csvPath);
   const customerIds = values.sample === undefined || values.sample === 'all' ? plan.customers : sampleIds(plan.customers, Number(values.sample), SEED);

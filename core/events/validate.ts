@@ -7,7 +7,7 @@ import {
   MAX_TRAIT_VALUE_BYTES,
   MAX_TRAITS,
   MAX_TRAITS_BYTES,
-} from '../profile/limits.js';
+} from './traitLimits.js';
 import {
   eventSchema,
   MAX_EVENT_BYTES,

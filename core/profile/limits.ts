@@ -13,18 +13,16 @@ import { IDENTITY_LIMITS } from '../identity/limits.js';
 
 export { IDENTITY_LIMITS };
 
-/** Distinct trait keys a profile holds, and an event may carry. */
-export const MAX_TRAITS = 100;
-/** Longest trait key, in characters. */
-export const MAX_TRAIT_KEY_LENGTH = 128;
-/** Largest single trait value, in bytes of JSON. */
-export const MAX_TRAIT_VALUE_BYTES = 1024;
-/** All traits of a profile (or of one event) together, in bytes of JSON. */
-export const MAX_TRAITS_BYTES = 16 * 1024;
-/** Consent purposes a profile holds, and an event may carry (`traits.consent`). */
-export const MAX_CONSENT_PURPOSES = 32;
-/** Longest consent purpose, in characters. */
-export const MAX_CONSENT_PURPOSE_LENGTH = 64;
+// The caps ingest enforces per event live with the event contract (a lower layer); the profile keeps them too.
+export {
+  MAX_CONSENT_PURPOSE_LENGTH,
+  MAX_CONSENT_PURPOSES,
+  MAX_TRAIT_KEY_LENGTH,
+  MAX_TRAIT_VALUE_BYTES,
+  MAX_TRAITS,
+  MAX_TRAITS_BYTES,
+} from '../events/traitLimits.js';
+
 /** Category interests kept per profile: past it, the weakest (decayed to the new signal's time) gives way. */
 export const MAX_INTERESTS = 50;
 /** Longest category, in characters (ingest's well-known product schemas enforce it). */

@@ -5,6 +5,7 @@ import { reviveProfile } from '../profile/revive.js';
 import { churnBandSchema, type Profile } from '../profile/types.js';
 import { batchGetAll } from './batchGet.js';
 import { ifConditionHolds } from './conditional.js';
+import { BODY_ATTRS, decodeProfile, encodeProfile } from './profileCodec.js';
 
 /** The churn scorer's output, kept in its own attribute so the tagger's writes never overwrite it. */
 export const churnSchema = z.object({
@@ -18,7 +19,10 @@ export const churnSchema = z.object({
 });
 export type ChurnScore = z.infer<typeof churnSchema>;
 
-/** A profile as stored: the document (JSON, one attribute), its optimistic-lock version and the churn score. */
+/**
+ * A profile as stored: the document (one attribute, laid out by `profileCodec.ts`), its optimistic-lock version
+ * and the churn score.
+ */
 export interface StoredProfile {
   profile: Profile;
   /** 0 for a profile that does not exist yet. */
@@ -29,14 +33,18 @@ export interface StoredProfile {
 const itemSchema = z.object({
   userId: z.string(),
   version: z.number(),
-  doc: z.string(),
   churn: churnSchema.optional(),
 });
 
-/** Parses a stored item; the document was written by this code, so only its envelope is checked here. */
+/**
+ * Parses a stored item, in the current layout or the one before it (`doc`); the document was written by this
+ * code, so only its envelope is checked here.
+ */
 export function fromItem(item: unknown): StoredProfile {
   const parsed = itemSchema.parse(item);
-  return { profile: reviveProfile(JSON.parse(parsed.doc) as Profile), version: parsed.version, churn: parsed.churn ?? null };
+  const profile = decodeProfile(item as Record<string, unknown>);
+  if (!profile) throw new Error(`profile item ${parsed.userId} has no document`);
+  return { profile: reviveProfile(profile), version: parsed.version, churn: parsed.churn ?? null };
 }
 
 /**
@@ -64,20 +72,27 @@ export class ProfileConflictError extends Error {
 
 /**
  * Writes a profile document if its version is still `expectedVersion` (0: it must not exist), leaving the churn
- * attribute alone. This is the one write per user per batch.
+ * attribute alone. This is the one write per user per batch. The document goes in the attribute its layout
+ * names, and the other layouts' attributes are removed, so an item written before is converted in the same write.
  */
 export async function saveProfile(table: string, profile: Profile, expectedVersion: number): Promise<number> {
   const next = expectedVersion + 1;
+  const body = encodeProfile(profile);
+  const stale = BODY_ATTRS.filter((a) => a !== body.attr);
   const written = await ifConditionHolds(() =>
     dynamo().send(
       new UpdateCommand({
         TableName: table,
         Key: { userId: profile.userId },
-        UpdateExpression: 'SET #doc = :doc, #version = :next',
+        UpdateExpression: `SET #body = :body, #version = :next REMOVE ${stale.map((_, i) => `#stale${i}`).join(', ')}`,
         ConditionExpression: expectedVersion === 0 ? 'attribute_not_exists(#version)' : '#version = :expected',
-        ExpressionAttributeNames: { '#doc': 'doc', '#version': 'version' },
+        ExpressionAttributeNames: {
+          '#body': body.attr,
+          '#version': 'version',
+          ...Object.fromEntries(stale.map((a, i) => [`#stale${i}`, a])),
+        },
         ExpressionAttributeValues: {
-          ':doc': JSON.stringify(profile),
+          ':body': body.value,
           ':next': next,
           ...(expectedVersion === 0 ? {} : { ':expected': expectedVersion }),
         },

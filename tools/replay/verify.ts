@@ -17,6 +17,9 @@
  */
 import { readFile } from 'node:fs/promises';
 import { gunzipSync } from 'node:zlib';
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { dynamo } from '../../core/aws/clients.js';
+import { nativeItemBytes } from '../../core/store/itemSize.js';
 
 /**
  * The `asOf` of the windowed figures: the file's last day. Windows count whole UTC days back from asOf's day,
@@ -306,4 +309,26 @@ export async function compareWithGraphql(options: {
     });
   }
   return { sampled: options.ids.length, mismatches };
+}
+
+/** Item sizes of a profiles table, as DynamoDB sizes them (`core/store/itemSize.ts`): for the size report. */
+export async function profileItemSizes(table: string): Promise<{ items: number; mean: number; p50: number; p99: number; max: number; over_1kb: number; over_4kb: number }> {
+  const sizes: number[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await dynamo().send(new ScanCommand({ TableName: table, ExclusiveStartKey: start }));
+    for (const item of page.Items ?? []) sizes.push(nativeItemBytes(item));
+    start = page.LastEvaluatedKey;
+  } while (start);
+  sizes.sort((a, b) => a - b);
+  const at = (p: number) => sizes[Math.min(sizes.length - 1, Math.max(0, Math.ceil((p / 100) * sizes.length) - 1))] ?? 0;
+  return {
+    items: sizes.length,
+    mean: Math.round(sizes.reduce((a, b) => a + b, 0) / Math.max(1, sizes.length)),
+    p50: at(50),
+    p99: at(99),
+    max: sizes.at(-1) ?? 0,
+    over_1kb: sizes.filter((s) => s > 1024).length,
+    over_4kb: sizes.filter((s) => s > 4096).length,
+  };
 }

@@ -1,0 +1,186 @@
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { attributeValueBytes, nativeValueBytes, readUnits, writeUnits, type AttributeValue } from '../core/store/itemSize.js';
+
+/**
+ * Meters the DynamoDB request units a process would be billed on AWS, from the requests it makes (dynalite
+ * reports no capacity). Writes are sized from the marshalled request as DynamoDB sizes the stored item
+ * (`core/store/itemSize.ts`): PutItem by the larger of the item replaced and the new one, UpdateItem by the
+ * larger of the item before and after, DeleteItem by the item deleted. "Before" is known on the tables whose
+ * key names are given: the meter keeps each item's attribute sizes from every write and read it sees there.
+ * Elsewhere a write is sized by what it writes alone. A conditional write that fails is billed like one that
+ * succeeds (AWS does so). Reads are sized from the items returned: BatchGetItem and GetItem 1 unit per started
+ * 4 KB per item, Query and Scan by the page's total, halved when eventually consistent.
+ */
+export interface TableUnits {
+  writes: number;
+  writeUnits: number;
+  reads: number;
+  readUnits: number;
+}
+
+export interface CapacityMeter {
+  tables: Map<string, TableUnits>;
+  /** The size of every item written, per table, in order (after the write). */
+  writtenSizes: Map<string, number[]>;
+  total(): TableUnits;
+  stop(): void;
+}
+
+type Item = Record<string, AttributeValue>;
+/** Attribute name → bytes of name and value. */
+type Sizes = Map<string, number>;
+const sum = (s: Sizes | undefined) => {
+  let n = 0;
+  for (const v of s?.values() ?? []) n += v;
+  return n;
+};
+const wireSizes = (item: Item): Sizes => new Map(Object.entries(item).map(([k, v]) => [k, Buffer.byteLength(k) + attributeValueBytes(v)]));
+const nativeSizes = (item: Record<string, unknown>): Sizes =>
+  new Map(Object.entries(item).filter(([, v]) => v !== undefined).map(([k, v]) => [k, Buffer.byteLength(k) + nativeValueBytes(v)]));
+const scalar = (v: unknown) => (v && typeof v === 'object' ? ('S' in v ? (v as { S: string }).S : 'N' in v ? (v as { N: string }).N : JSON.stringify(v)) : String(v));
+
+/** Applies the SET and REMOVE clauses of an update expression (the plain `name = :value` forms this code base uses). */
+function applyUpdate(before: Sizes, input: Record<string, unknown>): Sizes {
+  const names = input.ExpressionAttributeNames as Record<string, string> | undefined;
+  const values = input.ExpressionAttributeValues as Item | undefined;
+  const nameOf = (token: string) => (token.startsWith('#') ? (names?.[token] ?? token) : token);
+  const after = new Map(before);
+  for (const clause of (input.UpdateExpression as string).split(/\b(?=SET\b|REMOVE\b|ADD\b|DELETE\b)/)) {
+    const text = clause.trim();
+    if (text.startsWith('SET')) {
+      for (const part of text.slice(3).split(',')) {
+        const m = /^\s*([#\w]+)\s*=\s*(:\w+)\s*$/.exec(part);
+        if (!m) throw new Error(`capacity meter: unsupported SET form "${part}"`);
+        const name = nameOf(m[1]!);
+        after.set(name, Buffer.byteLength(name) + attributeValueBytes(values![m[2]!]!));
+      }
+    } else if (text.startsWith('REMOVE')) {
+      for (const part of text.slice(6).split(',')) after.delete(nameOf(part.trim()));
+    } else if (text) {
+      throw new Error(`capacity meter: unsupported update clause "${text}"`);
+    }
+  }
+  return after;
+}
+
+export function meterCapacity(client: DynamoDBDocumentClient, keyNames: Record<string, string[]> = {}): CapacityMeter {
+  const tables = new Map<string, TableUnits>();
+  const writtenSizes = new Map<string, number[]>();
+  const items = new Map<string, Map<string, Sizes>>();
+  const unitsOf = (table: string) => {
+    let t = tables.get(table);
+    if (!t) tables.set(table, (t = { writes: 0, writeUnits: 0, reads: 0, readUnits: 0 }));
+    return t;
+  };
+  const keyOf = (table: string, item: Record<string, unknown>) => {
+    const names = keyNames[table];
+    return names ? names.map((n) => scalar(item[n])).join('\u0000') : undefined;
+  };
+  const known = (table: string, key: string | undefined) => (key === undefined ? undefined : items.get(table)?.get(key));
+  const remember = (table: string, key: string | undefined, sizes: Sizes | undefined) => {
+    if (key === undefined) return;
+    let m = items.get(table);
+    if (!m) items.set(table, (m = new Map()));
+    if (sizes) m.set(key, sizes);
+    else m.delete(key);
+  };
+  /** Bills one write; `commit` false for a conditional write that failed (billed, but nothing changes). */
+  const wrote = (table: string, key: string | undefined, after: Sizes | undefined, commit = true) => {
+    const t = unitsOf(table);
+    const before = sum(known(table, key));
+    const size = sum(after);
+    t.writes++;
+    t.writeUnits += writeUnits(Math.max(before, size));
+    if (!commit) return;
+    if (after) {
+      let sizes = writtenSizes.get(table);
+      if (!sizes) writtenSizes.set(table, (sizes = []));
+      sizes.push(size);
+    }
+    remember(table, key, after);
+  };
+  const readItems = (table: string, found: Record<string, unknown>[], consistent: boolean, perItem: boolean) => {
+    const t = unitsOf(table);
+    t.reads += found.length;
+    let page = 0;
+    for (const item of found) {
+      const sizes = nativeSizes(item);
+      remember(table, keyOf(table, item), sizes);
+      if (perItem) t.readUnits += readUnits(sum(sizes), consistent);
+      else page += sum(sizes);
+    }
+    if (!perItem) t.readUnits += readUnits(page, consistent);
+  };
+
+  const name = 'opsgraph-capacity-meter';
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const input = args.input as Record<string, unknown>;
+      const command = context.commandName;
+      const table = input.TableName as string;
+      let writes: Array<(commit: boolean) => void> = [];
+      if (command === 'PutItemCommand') {
+        const item = input.Item as Item;
+        writes = [(commit) => wrote(table, keyOf(table, item), wireSizes(item), commit)];
+      } else if (command === 'UpdateItemCommand') {
+        const keyItem = input.Key as Item;
+        const key = keyOf(table, keyItem);
+        writes = [(commit) => wrote(table, key, applyUpdate(known(table, key) ?? wireSizes(keyItem), input), commit)];
+      } else if (command === 'DeleteItemCommand') {
+        writes = [(commit) => wrote(table, keyOf(table, input.Key as Item), undefined, commit)];
+      }
+      let result;
+      try {
+        result = await next(args);
+      } catch (err) {
+        if ((err as Error).name === 'ConditionalCheckFailedException') for (const w of writes) w(false);
+        throw err;
+      }
+      const output = result.output as Record<string, unknown>;
+      if (command === 'BatchWriteItemCommand') {
+        // Unprocessed requests are neither written nor billed; they are counted when the caller sends them again.
+        // The output is already in the document client's native form; the input is still in the wire form.
+        type Request = { PutRequest?: { Item: Item }; DeleteRequest?: { Key: Item } };
+        const native = (r: Request) =>
+          JSON.stringify(r.PutRequest ? { PutRequest: { Item: unmarshall(r.PutRequest.Item as never) } } : { DeleteRequest: { Key: unmarshall(r.DeleteRequest!.Key as never) } });
+        const unprocessed = (output.UnprocessedItems ?? {}) as Record<string, unknown[]>;
+        for (const [t, reqs] of Object.entries(input.RequestItems as Record<string, Request[]>)) {
+          const left = new Set((unprocessed[t] ?? []).map((r) => JSON.stringify(r)));
+          for (const r of reqs) {
+            if (left.size > 0 && left.has(native(r))) continue;
+            if (r.PutRequest) wrote(t, keyOf(t, r.PutRequest.Item), wireSizes(r.PutRequest.Item));
+            else if (r.DeleteRequest) wrote(t, keyOf(t, r.DeleteRequest.Key), undefined);
+          }
+        }
+      }
+      for (const w of writes) w(true);
+      if (command === 'BatchGetItemCommand') {
+        const req = input.RequestItems as Record<string, { ConsistentRead?: boolean }>;
+        for (const [t, found] of Object.entries((output.Responses ?? {}) as Record<string, Record<string, unknown>[]>)) readItems(t, found, req[t]?.ConsistentRead === true, true);
+      } else if (command === 'GetItemCommand') {
+        if (output.Item) readItems(table, [output.Item as Record<string, unknown>], input.ConsistentRead === true, true);
+        else unitsOf(table).readUnits += readUnits(0, input.ConsistentRead === true);
+      } else if (command === 'QueryCommand' || command === 'ScanCommand') {
+        readItems(table, (output.Items ?? []) as Record<string, unknown>[], input.ConsistentRead === true, false);
+      }
+      return result;
+    },
+    { step: 'build', name },
+  );
+  return {
+    tables,
+    writtenSizes,
+    total() {
+      const all: TableUnits = { writes: 0, writeUnits: 0, reads: 0, readUnits: 0 };
+      for (const t of tables.values()) {
+        all.writes += t.writes;
+        all.writeUnits += t.writeUnits;
+        all.reads += t.reads;
+        all.readUnits += t.readUnits;
+      }
+      return all;
+    },
+    stop: () => void client.middlewareStack.remove(name),
+  };
+}

@@ -3,16 +3,14 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PutRecordsRequestEntry } from '@aws-sdk/client-kinesis';
-import { build } from 'esbuild';
 import { dynamo, kinesis } from '../core/aws/clients.js';
 import { FUNCTIONS } from '../core/platform/definitions.js';
 import { processBatch } from '../core/tagging/processBatch.js';
 import { RuleCache } from '../core/tagging/ruleCache.js';
 import { profileEngineTables } from '../core/tagging/tables.js';
-import { BUNDLE_LOADERS, ESM_REQUIRE_BANNER } from '../infra/bundling.js';
 import { startLocalStack } from '../local/localStack.js';
 import { meterCapacity } from './capacity.js';
-import { arg, report } from './support.js';
+import { arg, bundleAsDeployed, report } from './support.js';
 import { BATCH, makeRecords } from './workload.js';
 
 /**
@@ -69,18 +67,7 @@ const dataDir = await mkdtemp(join(tmpdir(), 'opsgraph-bench-cost-'));
 
 // 1. CPU per record, as deployed (bundle, storage codec included).
 const bundle = join(dataDir, 'engine-compute.mjs');
-await build({
-  entryPoints: [join(import.meta.dirname, 'engine-compute.ts')],
-  outfile: bundle,
-  bundle: true,
-  minify: true,
-  platform: 'node',
-  format: 'esm',
-  target: `node${process.versions.node.split('.')[0]}`,
-  banner: { js: ESM_REQUIRE_BANNER },
-  loader: BUNDLE_LOADERS,
-  logLevel: 'error',
-});
+await bundleAsDeployed(join(import.meta.dirname, 'engine-compute.ts'), bundle);
 const computeLine = execFileSync(process.execPath, [bundle, '--events', String(computeEvents), '--codec', 'compact'], { encoding: 'utf8' }).trim().split('\n').at(-1)!;
 const compute = JSON.parse(computeLine) as { cpu_microseconds_per_record: number; records_per_second: number };
 

@@ -2,9 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { build } from 'esbuild';
-import { BUNDLE_LOADERS, ESM_REQUIRE_BANNER } from '../infra/bundling.js';
-import { arg, report } from './support.js';
+import { arg, bundleAsDeployed, report } from './support.js';
 
 /**
  * Interleaved A/B of the profile engine's compute throughput: this tree's `bench/engine-compute.ts` against the
@@ -27,18 +25,7 @@ try {
   await symlink(join(repo, 'node_modules'), join(baseTree, 'node_modules'));
   const bundle = async (root: string, name: string) => {
     const outfile = join(work, `${name}.mjs`);
-    await build({
-      entryPoints: [join(root, 'bench', 'engine-compute.ts')],
-      outfile,
-      bundle: true,
-      minify: true,
-      platform: 'node',
-      format: 'esm',
-      target: `node${process.versions.node.split('.')[0]}`,
-      banner: { js: ESM_REQUIRE_BANNER },
-      loader: BUNDLE_LOADERS,
-      logLevel: 'error',
-    });
+    await bundleAsDeployed(join(root, 'bench', 'engine-compute.ts'), outfile);
     return outfile;
   };
   const sides = { base: await bundle(baseTree, 'base'), head: await bundle(repo, 'head') };

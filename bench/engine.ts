@@ -3,15 +3,13 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { build } from 'esbuild';
 import { dynamo } from '../core/aws/clients.js';
 import { processBatch } from '../core/tagging/processBatch.js';
 import { RuleCache } from '../core/tagging/ruleCache.js';
 import { profileEngineTables } from '../core/tagging/tables.js';
-import { BUNDLE_LOADERS, ESM_REQUIRE_BANNER } from '../infra/bundling.js';
 import { startLocalStack } from '../local/localStack.js';
 import { meterCapacity } from './capacity.js';
-import { arg, percentile, report } from './support.js';
+import { arg, bundleAsDeployed, percentile, report } from './support.js';
 import { BATCH, makeRecords, zipfUserIds } from './workload.js';
 
 /**
@@ -39,18 +37,7 @@ const dataDir = await mkdtemp(join(tmpdir(), 'opsgraph-bench-engine-'));
 // 1. Compute only, as deployed.
 {
   const bundle = join(dataDir, 'engine-compute.mjs');
-  await build({
-    entryPoints: [join(import.meta.dirname, 'engine-compute.ts')],
-    outfile: bundle,
-    bundle: true,
-    minify: true,
-    platform: 'node',
-    format: 'esm',
-    target: `node${process.versions.node.split('.')[0]}`,
-    banner: { js: ESM_REQUIRE_BANNER },
-    loader: BUNDLE_LOADERS,
-    logLevel: 'error',
-  });
+  await bundleAsDeployed(join(import.meta.dirname, 'engine-compute.ts'), bundle);
   const throughputs: number[] = [];
   for (let r = 0; r < runs; r++) {
     const out = execFileSync(process.execPath, [bundle, '--events', String(computeEvents)], {

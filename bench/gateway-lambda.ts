@@ -9,28 +9,13 @@ import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
-import { BUNDLE_LOADERS, ESM_REQUIRE_BANNER } from '../infra/bundling.js';
 import { startLocalStack } from '../local/localStack.js';
-import { report } from './support.js';
+import { bundleAsDeployed, report } from './support.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 async function bundle(outfile: string, target: string): Promise<number> {
-  await build({
-    entryPoints: [join(root, 'lambdas', 'graphql', 'handler.ts')],
-    outfile,
-    bundle: true,
-    minify: true,
-    sourcemap: false,
-    platform: 'node',
-    format: 'esm',
-    target,
-    mainFields: ['module', 'main'],
-    banner: { js: ESM_REQUIRE_BANNER },
-    loader: BUNDLE_LOADERS,
-    logLevel: 'error',
-  });
+  await bundleAsDeployed(join(root, 'lambdas', 'graphql', 'handler.ts'), outfile, target);
   return (await stat(outfile)).size;
 }
 

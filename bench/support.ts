@@ -15,3 +15,28 @@ export function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? Number(process.argv[i + 1]) : fallback;
 }
+
+/**
+ * Bundles `entry` the way the handlers are bundled for Lambda (esbuild, minified ESM, the same banner and loaders
+ * as `infra/bundling.ts`), so a benchmark measures the code as deployed, not as tsx runs it.
+ *
+ * @example
+ * await bundleAsDeployed(join(import.meta.dirname, 'engine-compute.ts'), '/tmp/engine.mjs');
+ */
+export async function bundleAsDeployed(entry: string, outfile: string, target = `node${process.versions.node.split('.')[0]}`): Promise<void> {
+  const { build } = await import('esbuild');
+  const { BUNDLE_LOADERS, ESM_REQUIRE_BANNER } = await import('../infra/bundling.js');
+  await build({
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    minify: true,
+    platform: 'node',
+    format: 'esm',
+    target,
+    mainFields: ['module', 'main'],
+    banner: { js: ESM_REQUIRE_BANNER },
+    loader: BUNDLE_LOADERS,
+    logLevel: 'error',
+  });
+}

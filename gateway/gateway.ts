@@ -1,5 +1,8 @@
 import { ApolloGateway, LocalGraphQLDataSource } from '@apollo/gateway';
-import { ApolloServer, HeaderMap, type HTTPGraphQLResponse } from '@apollo/server';
+import { randomUUID } from 'node:crypto';
+import { ApolloServer, HeaderMap, type ApolloServerPlugin, type HTTPGraphQLResponse } from '@apollo/server';
+import type { GraphQLFormattedError } from 'graphql';
+import { log } from '../core/platform/logger.js';
 import { SUPERGRAPH_SDL } from '../schema/sdl.generated.js';
 import type { RequestContext } from '../subgraphs/context.js';
 import { buildSubgraphSchemas } from '../subgraphs/schemas.js';
@@ -29,24 +32,81 @@ export async function startGateway(options: { reparseEachFetch?: boolean } = {})
   });
   const server = new ApolloServer<RequestContext>({
     gateway,
-    plugins: [queryLimitsPlugin],
+    plugins: [queryLimitsPlugin, errorMaskingPlugin],
     introspection: true,
     includeStacktraceInErrorResponses: false,
     csrfPrevention: false,
     // The local runtime and Lambda own process signals; Apollo re-raising SIGINT would stop twice.
     stopOnTerminationSignals: false,
-    formatError: (formatted) => {
-      // Internal errors keep their code but not their message: no table names or stack traces leak out.
-      const code = formatted.extensions?.code;
-      if (code === 'INTERNAL_SERVER_ERROR' || code === undefined) {
-        return { message: 'internal error', extensions: { code: 'INTERNAL_SERVER_ERROR' }, path: formatted.path };
-      }
-      return formatted;
-    },
+    // Last line of defence; errorMaskingPlugin masks (and logs) with the request id before this runs.
+    formatError: (formatted) => maskError(formatted, undefined),
   });
   await server.start();
   return server;
 }
+
+/**
+ * Error codes a client may see with their own message: typed errors the subgraphs and the gateway raise on purpose
+ * (a subgraph's typed error keeps its code through the gateway). Everything else, a DOWNSTREAM_SERVICE_ERROR carrying
+ * a raw DynamoDB message included, is masked.
+ */
+export const CLIENT_ERROR_CODES: ReadonlySet<string> = new Set([
+  'BAD_USER_INPUT',
+  'BAD_REQUEST',
+  'NOT_FOUND',
+  'FORBIDDEN',
+  'UNAUTHENTICATED',
+  'CONFLICT',
+  'RATE_LIMITED',
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'OPERATION_RESOLUTION_FAILURE',
+  'PERSISTED_QUERY_NOT_FOUND',
+  'PERSISTED_QUERY_NOT_SUPPORTED',
+  'QUERY_TOO_DEEP',
+  'QUERY_TOO_COSTLY',
+  'TOO_MANY_ALIASES',
+  'PREVIEW_BUDGET_EXCEEDED',
+]);
+
+/** Only the extensions a known error may show (no serviceName, stacktrace or exception from downstream). */
+const SAFE_EXTENSIONS = ['code', 'field', 'ruleError', 'position', 'limit', 'cost', 'depth', 'aliases', 'remaining'];
+
+/** A known typed error as it is (minus internals), anything else as `internal error` with the request id. */
+export function maskError(formatted: GraphQLFormattedError, requestId: string | undefined): GraphQLFormattedError {
+  const code = formatted.extensions?.code;
+  if (typeof code === 'string' && CLIENT_ERROR_CODES.has(code)) {
+    const extensions: Record<string, unknown> = {};
+    for (const k of SAFE_EXTENSIONS) if (formatted.extensions?.[k] !== undefined) extensions[k] = formatted.extensions[k];
+    return { message: formatted.message, ...(formatted.locations ? { locations: formatted.locations } : {}), ...(formatted.path ? { path: formatted.path } : {}), extensions };
+  }
+  // errorMaskingPlugin logged the original under the request id (and replaces this one's id with it).
+  const id = requestId ?? (typeof formatted.extensions?.requestId === 'string' ? formatted.extensions.requestId : randomUUID());
+  return { message: 'internal error', ...(formatted.path ? { path: formatted.path } : {}), extensions: { code: 'INTERNAL_SERVER_ERROR', requestId: id } };
+}
+
+/**
+ * Masks every error of a response that is not a known typed error, downstream (subgraph) errors included, and logs
+ * the original server-side under a request id the client gets in `extensions.requestId`.
+ */
+const errorMaskingPlugin: ApolloServerPlugin<RequestContext> = {
+  async requestDidStart() {
+    const requestId = randomUUID();
+    return {
+      async didEncounterErrors({ errors }) {
+        for (const error of errors) {
+          const code = error.extensions?.code;
+          if (typeof code === 'string' && CLIENT_ERROR_CODES.has(code)) continue;
+          log.error('graphql internal error', { requestId, code, error: error.message, path: error.path, stack: error.stack });
+        }
+      },
+      async willSendResponse({ response }) {
+        if (response.body.kind !== 'single' || !response.body.singleResult.errors) return;
+        response.body.singleResult.errors = response.body.singleResult.errors.map((e) => maskError(e, requestId));
+      },
+    };
+  },
+};
 
 export interface GraphQLHttpRequest {
   method: string;

@@ -25,6 +25,22 @@ export interface RequestContext {
   segments: () => Promise<Segment[]>;
   /** Wall-clock time of the request: the default `asOf` for figures derived at query time. */
   now: string;
+  /** Profiles `previewTagRule` / `previewSegment` may still sample in this request (aliases share it). */
+  previewBudget: { remaining: number };
+  /** Counts read once per request (`all` = every profile, else a membership key), however many pages ask. */
+  counts: Map<string, Promise<number>>;
+}
+
+/** Profiles all previews of one request may sample together. */
+export const PREVIEW_BUDGET = 10_000;
+/** Largest `first` of any paged field. */
+export const MAX_PAGE = 100;
+/** Longest id a lookup sends to storage (DynamoDB refuses key values over 2,048 bytes; ours are far shorter). */
+export const MAX_ID_BYTES = 1_024;
+
+/** Whether `id` can be a stored key: not empty and short enough for DynamoDB. Anything else cannot exist. */
+export function isPlausibleId(id: string): boolean {
+  return id.length > 0 && Buffer.byteLength(id, 'utf8') <= MAX_ID_BYTES;
 }
 
 export function createRequestContext(tables: SubgraphTables, key: ApiKey): RequestContext {
@@ -34,8 +50,13 @@ export function createRequestContext(tables: SubgraphTables, key: ApiKey): Reque
     tables,
     key,
     now: new Date().toISOString(),
+    previewBudget: { remaining: PREVIEW_BUDGET },
+    counts: new Map(),
+    // Ids are checked per key: an empty or oversized id answers null for its own field and never reaches
+    // BatchGetItem, where it would fail the whole batch (every other alias of the request with it).
     profiles: new DataLoader(async (ids) => {
-      const found = await getProfiles(tables.profiles, [...ids]);
+      const valid = ids.filter(isPlausibleId);
+      const found = valid.length ? await getProfiles(tables.profiles, valid) : new Map<string, StoredProfile>();
       return ids.map((id) => found.get(id) ?? null);
     }),
   };
@@ -46,6 +67,13 @@ export function requireScope(ctx: RequestContext, scope: Scope): void {
   if (!ctx.key.scopes.includes(scope) && !ctx.key.scopes.includes('admin')) {
     throw new GraphQLError(`this API key lacks the ${scope} scope`, { extensions: { code: 'FORBIDDEN' } });
   }
+}
+
+/** Reads a count once per request: aliased pages and segments asking for the same count share one read. */
+export function countOnce(ctx: RequestContext, key: string, read: () => Promise<number>): Promise<number> {
+  let count = ctx.counts.get(key);
+  if (!count) ctx.counts.set(key, (count = read()));
+  return count;
 }
 
 /** A typed BAD_USER_INPUT error. */
@@ -61,9 +89,9 @@ export function decodeCursor(cursor: string | null | undefined): string | undefi
   return value;
 }
 
-/** Clamps a page size argument to 1..100. */
+/** Checks a page size argument is in 1..{@link MAX_PAGE}. */
 export function pageSize(first: number | null | undefined): number {
   if (first === null || first === undefined) return 20;
-  if (!Number.isInteger(first) || first < 1 || first > 100) throw badInput('first must be between 1 and 100', 'first');
+  if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE) throw badInput(`first must be between 1 and ${MAX_PAGE}`, 'first');
   return first;
 }

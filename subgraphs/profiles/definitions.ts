@@ -7,7 +7,7 @@ import type { Segment, TagRule } from '../../core/rules/types.js';
 import { deleteDefinition, putDefinition, VersionConflictError } from '../../core/store/rules.js';
 import { sampleProfiles } from '../../core/store/users.js';
 import { compileExpression, RULE_FUNCTIONS, RULE_VARIABLES, ruleContext, withScope } from '../../core/tagging/context.js';
-import { badInput, type RequestContext } from '../context.js';
+import { badInput, PREVIEW_BUDGET, type RequestContext } from '../context.js';
 import type { RulePreview, SegmentInput, TagRuleInput } from './types.generated.js';
 
 /** Throws a BAD_USER_INPUT error (with the rule language's error code and position) unless `expression` checks. */
@@ -100,7 +100,14 @@ export async function removeDefinition(ctx: RequestContext, kind: 'tag' | 'segme
  */
 export async function preview(ctx: RequestContext, expression: string, sample: number, asOf: string): Promise<RulePreview> {
   checkExpression(expression, 'expression');
-  if (!Number.isInteger(sample) || sample < 1 || sample > 10_000) throw badInput('sample must be between 1 and 10000', 'sample');
+  if (!Number.isInteger(sample) || sample < 1 || sample > PREVIEW_BUDGET) throw badInput(`sample must be between 1 and ${PREVIEW_BUDGET}`, 'sample');
+  // Every preview of the request draws on one budget, taken before reading, so aliased previews cannot multiply it.
+  if (sample > ctx.previewBudget.remaining) {
+    throw new GraphQLError(`previews in one request may sample at most ${PREVIEW_BUDGET} profiles; ${ctx.previewBudget.remaining} left`, {
+      extensions: { code: 'PREVIEW_BUDGET_EXCEEDED', limit: PREVIEW_BUDGET, remaining: ctx.previewBudget.remaining },
+    });
+  }
+  ctx.previewBudget.remaining -= sample;
   const compiled = compileExpression(expression);
   const reads = variablesRead(compiled.ast);
   let evaluated = 0;

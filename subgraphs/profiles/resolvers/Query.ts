@@ -21,17 +21,17 @@ export const Query: QueryResolvers = {
     // A user id that never went through identify is still its own profile id.
     return args.kind === 'USER_ID' ? loadUser(ctx, ref.value) : null;
   },
-  users: async (_, args, ctx) => {
+  users: async (_, args, ctx, info) => {
     requireScope(ctx, 'profiles:read');
     const first = pageSize(args.first);
     const after = decodeCursor(args.after);
     const f = args.filter ?? {};
     const given = [f.tag, f.segment, f.churnBand].filter((v) => v !== null && v !== undefined);
     if (given.length > 1) throw badInput('give at most one of tag, segment and churnBand', 'filter');
-    if (f.tag) return usersPage(ctx, membershipKey.tag(f.tag), first, after);
-    if (f.segment) return usersPage(ctx, membershipKey.segment(f.segment), first, after);
-    if (f.churnBand) return usersPage(ctx, membershipKey.churn(f.churnBand), first, after);
-    return allUsersPage(ctx, first, after);
+    if (f.tag) return usersPage(ctx, membershipKey.tag(f.tag), first, after, info);
+    if (f.segment) return usersPage(ctx, membershipKey.segment(f.segment), first, after, info);
+    if (f.churnBand) return usersPage(ctx, membershipKey.churn(f.churnBand), first, after, info);
+    return allUsersPage(ctx, first, after, info);
   },
   segment: async (_, args, ctx) => {
     requireScope(ctx, 'profiles:read');

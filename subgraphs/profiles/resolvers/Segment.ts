@@ -1,9 +1,9 @@
 import { countMembers, membershipKey } from '../../../core/store/memberships.js';
-import { decodeCursor, pageSize } from '../../context.js';
+import { countOnce, decodeCursor, pageSize } from '../../context.js';
 import type { SegmentResolvers } from '../types.generated.js';
 import { usersPage } from '../users.js';
 
 export const Segment: SegmentResolvers = {
-  size: (s, _, ctx) => countMembers(ctx.tables.memberships, membershipKey.segment(s.id)),
-  members: (s, args, ctx) => usersPage(ctx, membershipKey.segment(s.id), pageSize(args.first), decodeCursor(args.after)),
+  size: (s, _, ctx) => countOnce(ctx, `members:${membershipKey.segment(s.id)}`, () => countMembers(ctx.tables.memberships, membershipKey.segment(s.id))),
+  members: (s, args, ctx, info) => usersPage(ctx, membershipKey.segment(s.id), pageSize(args.first), decodeCursor(args.after), info),
 };

@@ -5,7 +5,7 @@ import { SUPERGRAPH_SDL } from '../schema/sdl.generated.js';
 import type { RequestContext } from '../subgraphs/context.js';
 import { buildSubgraphSchemas } from '../subgraphs/schemas.js';
 import type { GraphQLHttpRequest, GraphQLHttpResult } from './gateway.js';
-import { MAX_COST, MAX_DEPTH, measureQuery } from './limits.js';
+import { MAX_ALIASES, MAX_COST, MAX_DEPTH, measureQuery } from './limits.js';
 
 /**
  * PROTOTYPE, not wired into the product: the product's supergraph on the Hive engine (Hive runtime + Hive Router's
@@ -44,8 +44,10 @@ export function createProductHiveGateway(): GatewayRuntime<{ opsgraph: RequestCo
     },
     plugins: () => [
       {
-        onExecute({ args }: { args: { document: DocumentNode } }) {
-          const { depth, cost } = measureQuery(args.document);
+        onExecute({ args }: { args: { document: DocumentNode; schema: GraphQLSchema; variableValues?: Record<string, unknown> | null } }) {
+          // Priced as the product gateway prices it: variables, schema defaults, aliases and fragments counted.
+          const { depth, cost, aliases } = measureQuery(args.document, args.schema, args.variableValues ?? {});
+          if (aliases > MAX_ALIASES) throw new GraphQLError(`query uses ${aliases} aliases, over the limit of ${MAX_ALIASES}`, { extensions: { code: 'TOO_MANY_ALIASES', http: { status: 400 } } });
           if (depth > MAX_DEPTH) throw new GraphQLError(`query depth ${depth} exceeds the limit of ${MAX_DEPTH}`, { extensions: { code: 'QUERY_TOO_DEEP', http: { status: 400 } } });
           if (cost > MAX_COST) throw new GraphQLError(`query cost ${cost} exceeds the limit of ${MAX_COST}`, { extensions: { code: 'QUERY_TOO_COSTLY', http: { status: 400 } } });
         },

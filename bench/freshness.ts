@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { startLocalStack } from '../local/localStack.js';
 import { arg, percentile, report } from './support.js';
 import { sleep } from '../core/platform/sleep.js';
+import { MAX_ALIASES } from '../gateway/limits.js';
 
 /**
  * Freshness of the local stack: the time from an ingest request being accepted (its 200 response) until the
@@ -55,12 +56,13 @@ async function send(i: number): Promise<void> {
 
 async function watch(): Promise<void> {
   while (latencies.length + warmupLatencies.length < warmupEvents + events) {
-    const pending = [...acceptedAt.keys()].slice(0, 50);
+    const pending = [...acceptedAt.keys()].slice(0, MAX_ALIASES);
     if (pending.length === 0) {
       await sleep(5);
       continue;
     }
-    // Ids go as variables, as a real client sends them: the gateway plans each of the 50 query shapes once.
+    // Ids go as variables, as a real client sends them: the gateway plans each query shape once
+    // (at most MAX_ALIASES users per query, the gateway's alias limit).
     const query = `query Watch(${pending.map((_, i) => `$u${i}: ID!`).join(', ')}) { ${pending.map((_, i) => `u${i}: user(id: $u${i}) { tags { name } }`).join(' ')} }`;
     const variables = Object.fromEntries(pending.map((id, i) => [`u${i}`, id]));
     const res = await fetch(stack.graphqlUrl, { method: 'POST', headers, body: JSON.stringify({ query, variables }) });

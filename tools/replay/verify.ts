@@ -20,6 +20,8 @@ import { gunzipSync } from 'node:zlib';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from '../../core/aws/clients.js';
 import { nativeItemBytes } from '../../core/store/itemSize.js';
+// One query asks for as many profiles as the gateway allows aliases.
+import { MAX_ALIASES } from '../../gateway/limits.js';
 
 /**
  * The `asOf` of the windowed figures: the file's last day. Windows count whole UTC days back from asOf's day,
@@ -272,8 +274,8 @@ export async function compareWithGraphql(options: {
   ids: string[];
 }): Promise<{ sampled: number; mismatches: Mismatch[] }> {
   const mismatches: Mismatch[] = [];
-  for (let i = 0; i < options.ids.length; i += 25) {
-    const ids = options.ids.slice(i, i + 25);
+  for (let i = 0; i < options.ids.length; i += MAX_ALIASES) {
+    const ids = options.ids.slice(i, i + MAX_ALIASES);
     const query = `query($asOf: DateTime, ${ids.map((_, k) => `$id${k}: ID!`).join(', ')}) { ${ids
       .map((_, k) => `u${k}: user(id: $id${k}) { id stats(asOf: $asOf) {
         orders revenue refunds refunded firstSeenAt lastSeenAt frequency monetary windows { event last30d last90d } } }`)

@@ -6,6 +6,8 @@
 import { batchesOf } from './send.js';
 import type { ReplayPlan } from './plan.js';
 import { sleep } from '../../core/platform/sleep.js';
+// One query asks for as many profiles as the gateway allows aliases.
+import { MAX_ALIASES } from '../../gateway/limits.js';
 
 /** One profile and the event whose arrival on it shows that its shard has caught up. */
 export interface Sentinel {
@@ -98,8 +100,8 @@ export function progressProbesOf(plan: Pick<ReplayPlan, 'profileIds' | 'eventIds
 export async function sampleProgress(probes: ProgressProbe[], options: Pick<WaitOptions, 'graphqlUrl' | 'apiKey'>): Promise<number> {
   let applied = 0;
   let planned = 0;
-  for (let start = 0; start < probes.length; start += 50) {
-    const chunk = probes.slice(start, start + 50);
+  for (let start = 0; start < probes.length; start += MAX_ALIASES) {
+    const chunk = probes.slice(start, start + MAX_ALIASES);
     const fields = chunk.map((_, i) => `p${i}: user(id: $id${i}) { stats { orders refunds } }`);
     const query = `query(${chunk.map((_, i) => `$id${i}: ID!`).join(', ')}) { ${fields.join(' ')} }`;
     const variables = Object.fromEntries(chunk.map((p, i) => [`id${i}`, p.profileId]));
@@ -160,8 +162,8 @@ export async function waitForSentinels(sentinels: Sentinel[], options: WaitOptio
     }
     // Up to 50 profiles a request keeps each query well inside the gateway's cost limit.
     const still: Sentinel[] = [];
-    for (let start = 0; start < pending.length; start += 50) {
-      const chunk = pending.slice(start, start + 50);
+    for (let start = 0; start < pending.length; start += MAX_ALIASES) {
+      const chunk = pending.slice(start, start + MAX_ALIASES);
       const fields = chunk.map((_, i) => `s${i}: user(id: $id${i}) { events(first: 10) { edges { node { eventId } } } }`);
       const query = `query(${chunk.map((_, i) => `$id${i}: ID!`).join(', ')}) { ${fields.join(' ')} }`;
       const variables = Object.fromEntries(chunk.map((s, i) => [`id${i}`, s.profileId]));

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { createServer, type AddressInfo } from 'node:net';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { PutRecordsCommandOutput } from '@aws-sdk/client-kinesis';
 import { kinesis } from '../../core/aws/clients.js';
 import { FUNCTIONS } from '../../core/platform/definitions.js';
-import { gql, startTestStack, track, waitFor } from '../support/stack.js';
+import { gql, useTestStack, track, waitFor } from '../support/stack.js';
 
 /*
  * Hostile input through the running stack (HTTP server → ingest handler → real kinesalite → tagger → dynalite →
@@ -12,15 +12,7 @@ import { gql, startTestStack, track, waitFor } from '../support/stack.js';
  * valid ones are stored, and the stack keeps working afterwards.
  */
 
-type Stack = Awaited<ReturnType<typeof startTestStack>>;
-let stack: Stack;
-
-before(async () => {
-  stack = await startTestStack();
-});
-after(async () => {
-  await stack.close();
-});
+const stack = useTestStack();
 
 async function post(body: unknown): Promise<{ status: number; headers: Headers; json: any }> {
   const res = await fetch(stack.ingestUrl, {

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { apiKeyCacheSize, generateKey, MAX_CACHED_UNKNOWN_KEYS, putApiKey } from '../../core/auth/apiKeys.js';
 import { MAX_AUTH_FAILURES } from '../../core/auth/authThrottle.js';
-import { startTestStack, track, waitFor } from '../support/stack.js';
+import { useTestStack, track, waitFor } from '../support/stack.js';
 
 /*
  * Hostile keys through the running stack. The local HTTP server plays API Gateway and passes the socket's
@@ -11,15 +11,7 @@ import { startTestStack, track, waitFor } from '../support/stack.js';
  * to act as a separate source.
  */
 
-type Stack = Awaited<ReturnType<typeof startTestStack>>;
-let stack: Stack;
-
-before(async () => {
-  stack = await startTestStack();
-});
-after(async () => {
-  await stack.close();
-});
+const stack = useTestStack();
 
 interface Answer {
   status: number;

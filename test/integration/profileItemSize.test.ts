@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from '../../core/aws/clients.js';
 import { foldEvent } from '../../core/profile/fold.js';
@@ -7,17 +7,9 @@ import { emptyProfile } from '../../core/profile/types.js';
 import { nativeItemBytes, writeUnits } from '../../core/store/itemSize.js';
 import { COMPRESSED_ATTR, LEGACY_ATTR, PLAIN_ATTR } from '../../core/store/profileCodec.js';
 import { profileEngineTables } from '../../core/tagging/tables.js';
-import { gql, postJson, startTestStack, track, waitFor } from '../support/stack.js';
+import { gql, postJson, useTestStack, track, waitFor } from '../support/stack.js';
 
-type Stack = Awaited<ReturnType<typeof startTestStack>>;
-let stack: Stack;
-
-before(async () => {
-  stack = await startTestStack();
-});
-after(async () => {
-  await stack.close();
-});
+const stack = useTestStack();
 
 const send = async (...events: unknown[]) => {
   const res = await postJson(stack.ingestUrl, { events }, stack.apiKey);

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from '../../core/aws/clients.js';
 import { emptyProfile } from '../../core/profile/types.js';
@@ -7,19 +7,12 @@ import { ifConditionHolds } from '../../core/store/conditional.js';
 import { getJob, putJob } from '../../core/store/jobs.js';
 import { applyMemberships, countMembers, listMembers } from '../../core/store/memberships.js';
 import { deleteProfile, ProfileConflictError, saveProfile } from '../../core/store/profiles.js';
-import { startTestStack } from '../support/stack.js';
+import { useTestStack } from '../support/stack.js';
 
 // The core/store helpers against real DynamoDB (dynalite): conditional writes, BatchWrite through
 // withUnprocessedRetry, and paging with the SDK paginators.
-type Stack = Awaited<ReturnType<typeof startTestStack>>;
-let stack: Stack;
-
-before(async () => {
-  stack = await startTestStack();
-});
-after(async () => {
-  await stack.close();
-});
+// The stack provisions the tables and points the shared client at dynalite; the tests use the store directly.
+useTestStack();
 
 describe('ifConditionHolds against DynamoDB', () => {
   it('reports a condition that failed as false and a write that held as true', async () => {

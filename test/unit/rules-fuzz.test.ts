@@ -1,18 +1,10 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { mulberry32 } from '../../core/experiments/random.js';
 import { check, compile, matches, parse, RuleSyntaxError, type RuleOptions } from '../../core/rules/index.js';
 
-/** Small deterministic PRNG (mulberry32) so failures reproduce. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Small deterministic PRNG so failures reproduce. */
+const rng = mulberry32;
 
 const SOUP = [
   'stats', 'traits', 'tags', 'event', 'item', 'unknown', 'len', 'boom', 'f', '.', '.', 'revenue', 'plan', '[', ']', '(', ')',

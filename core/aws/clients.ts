@@ -2,7 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { tracer } from '../platform/tracer.js';
+import { captureAWSv3Client } from '../platform/tracer.js';
 
 /*
  * One client per container (docs/architecture.md). Endpoints come from the SDK's own
@@ -10,7 +10,7 @@ import { tracer } from '../platform/tracer.js';
  * kinesalite; on Lambda they are unset and the SDK uses the regional endpoints.
  *
  * Both clients are captured by the Powertools Tracer: on Lambda each call is an X-Ray subsegment; elsewhere
- * tracing is off and `captureAWSv3Client` returns the client untouched (core/platform/tracer.ts).
+ * tracing is off, the X-Ray SDK is not even loaded, and the client is returned untouched (core/platform/tracer.ts).
  */
 
 let documentClient: DynamoDBDocumentClient | undefined;
@@ -18,7 +18,7 @@ let kinesisClient: KinesisClient | undefined;
 
 /** The shared DynamoDB document client (undefined values removed, numbers as JS numbers). */
 export function dynamo(): DynamoDBDocumentClient {
-  documentClient ??= DynamoDBDocumentClient.from(tracer().captureAWSv3Client(new DynamoDBClient({ maxAttempts: 5 })), {
+  documentClient ??= DynamoDBDocumentClient.from(captureAWSv3Client(new DynamoDBClient({ maxAttempts: 5 })), {
     marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
   });
   return documentClient;
@@ -29,7 +29,7 @@ export function dynamo(): DynamoDBDocumentClient {
  * does not speak the SDK's default HTTP/2.
  */
 export function kinesis(): KinesisClient {
-  kinesisClient ??= tracer().captureAWSv3Client(
+  kinesisClient ??= captureAWSv3Client(
     new KinesisClient({
       maxAttempts: 5,
       requestHandler: new NodeHttpHandler({ connectionTimeout: 2_000, requestTimeout: 10_000 }),

@@ -1,22 +1,31 @@
-import { Tracer } from '@aws-lambda-powertools/tracer';
+import type { Tracer } from '@aws-lambda-powertools/tracer';
 
 /**
- * The Powertools Tracer (AWS X-Ray), one per process, made on first use so that it reads the environment the
- * runtime installed rather than the one at import time.
- *
- * It records only where X-Ray runs: on Lambda, where the CDK stack turns active tracing on
- * (`infra/constructs/opsgraph-function.ts`). Everywhere else it is a no-op that opens no socket: Powertools
- * disables tracing outside a Lambda execution environment (no `AWS_EXECUTION_ENV`), and the local runtime also
- * sets `POWERTOOLS_TRACE_ENABLED=false` (see docs/architecture.md).
+ * Whether X-Ray records here: inside a Lambda execution environment (Powertools' own rule, `AWS_EXECUTION_ENV`),
+ * unless `POWERTOOLS_TRACE_ENABLED=false`. The CDK stack turns active tracing on
+ * (`infra/constructs/opsgraph-function.ts`); the local runtime never runs inside Lambda.
+ */
+export function tracingWanted(env: NodeJS.ProcessEnv = process.env): boolean {
+  return Boolean(env.AWS_EXECUTION_ENV) && env.POWERTOOLS_TRACE_ENABLED?.toLowerCase() !== 'false';
+}
+
+/*
+ * The Powertools Tracer, one per process, and loaded only where it records. Importing it loads the X-Ray SDK,
+ * whose context store (cls-hooked) installs an async_hooks hook with destroy tracking for the life of the
+ * process: every promise then costs about ten times as much (`ah` in docs/architecture.md), which in the local
+ * runtime, where every function shares one process, cost the freshness bench seconds of lag. Lambda sets its
+ * environment before the module loads, so deciding at import time is right there and locally alike.
  *
  * Outgoing HTTP is not patched globally: every call leaves through an AWS SDK client, and `core/aws/clients.ts`
  * captures those, so patching `http` too would only record each call twice.
  */
-let instance: Tracer | undefined;
+const instance: Tracer | undefined = tracingWanted()
+  ? new (await import('@aws-lambda-powertools/tracer')).Tracer({ captureHTTPsRequests: false })
+  : undefined;
 
-export function tracer(): Tracer {
-  instance ??= new Tracer({ captureHTTPsRequests: false });
-  return instance;
+/** An AWS SDK client whose calls become X-Ray subsegments where tracing is on; elsewhere the client itself. */
+export function captureAWSv3Client<T>(client: T): T {
+  return instance ? instance.captureAWSv3Client(client) : client;
 }
 
 /**
@@ -27,8 +36,8 @@ export function tracer(): Tracer {
  * return traced('tagger', () => processBatch(records, tables, rules));
  */
 export async function traced<T>(name: string, fn: () => Promise<T>): Promise<T> {
-  const t = tracer();
-  if (!t.isTracingEnabled()) return fn();
+  const t = instance;
+  if (!t?.isTracingEnabled()) return fn();
   const segment = t.getSegment();
   if (!segment) return fn();
   const subsegment = segment.addNewSubsegment(`## ${name}`);

@@ -12,8 +12,9 @@ export function tracingWanted(env: NodeJS.ProcessEnv = process.env): boolean {
 /*
  * The Powertools Tracer, one per process, and loaded only where it records. Importing it loads the X-Ray SDK,
  * whose context store (cls-hooked) installs an async_hooks hook with destroy tracking for the life of the
- * process: every promise then costs about ten times as much (`ah` in docs/architecture.md), which in the local
- * runtime, where every function shares one process, cost the freshness bench seconds of lag. Lambda sets its
+ * process: every promise then costs about ten times as much (300,000 awaited promises: 64 ms bare, 822 ms with
+ * it loaded), which in the local runtime, where every function shares one process, cost the freshness bench
+ * seconds of lag. Lambda sets its
  * environment before the module loads, so deciding at import time is right there and locally alike.
  *
  * Outgoing HTTP is not patched globally: every call leaves through an AWS SDK client, and `core/aws/clients.ts`

@@ -14,8 +14,8 @@ export function tracingWanted(env: NodeJS.ProcessEnv = process.env): boolean {
  * whose context store (cls-hooked) installs an async_hooks hook with destroy tracking for the life of the
  * process: every promise then costs about ten times as much (300,000 awaited promises: 64 ms bare, 822 ms with
  * it loaded), which in the local runtime, where every function shares one process, cost the freshness bench
- * seconds of lag. Lambda sets its
- * environment before the module loads, so deciding at import time is right there and locally alike.
+ * seconds of lag. Lambda sets its environment before the module loads, so deciding at import time is right
+ * there and locally alike.
  *
  * Outgoing HTTP is not patched globally: every call leaves through an AWS SDK client, and `core/aws/clients.ts`
  * captures those, so patching `http` too would only record each call twice.

@@ -1,7 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, rm, symlink } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { baseCommit, interleave, lastJsonLine, median, REPO, withBaseTree } from './ab.js';
 import { arg, bundleAsDeployed, report } from './support.js';
 
 /**
@@ -12,36 +11,23 @@ import { arg, bundleAsDeployed, report } from './support.js';
  *
  *   npm run bench:engine-ab [-- --base <commit> --runs 6 --events 200000]
  */
-const base = process.argv.includes('--base') ? process.argv[process.argv.indexOf('--base') + 1]! : 'HEAD~1';
+const base = baseCommit();
 const runs = arg('runs', 6);
 const events = arg('events', 200_000);
-const repo = resolve(import.meta.dirname, '..');
 
-const work = await mkdtemp(join(tmpdir(), 'opsgraph-engine-ab-'));
-const baseTree = join(work, 'base');
-execFileSync('git', ['-C', repo, 'worktree', 'add', '--detach', baseTree, base], { stdio: 'ignore' });
-try {
-  // The base tree shares this tree's installed packages: the bench compares code, not dependencies.
-  await symlink(join(repo, 'node_modules'), join(baseTree, 'node_modules'));
+await withBaseTree(base, async (baseTree, work) => {
   const bundle = async (root: string, name: string) => {
     const outfile = join(work, `${name}.mjs`);
     await bundleAsDeployed(join(root, 'bench', 'engine-compute.ts'), outfile);
     return outfile;
   };
-  const sides = { base: await bundle(baseTree, 'base'), head: await bundle(repo, 'head') };
-  const results: Record<keyof typeof sides, number[]> = { base: [], head: [] };
-  for (let r = 0; r < runs; r++) {
-    for (const side of r % 2 === 0 ? (['base', 'head'] as const) : (['head', 'base'] as const)) {
-      const out = execFileSync(process.execPath, [sides[side], '--events', String(events)], { encoding: 'utf8' });
-      const rps = (JSON.parse(out.trim().split('\n').at(-1)!) as { records_per_second: number }).records_per_second;
-      results[side].push(rps);
-      console.log(JSON.stringify({ bench: 'engine_ab_run', side, run: r, records_per_second: rps }));
-    }
-  }
-  const median = (xs: number[]) => {
-    const s = [...xs].sort((a, b) => a - b);
-    return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-  };
+  const sides = { base: await bundle(baseTree, 'base'), head: await bundle(REPO, 'head') };
+  const results = interleave(runs, (side, run) => {
+    const out = execFileSync(process.execPath, [sides[side], '--events', String(events)], { encoding: 'utf8' });
+    const rps = lastJsonLine<{ records_per_second: number }>(out).records_per_second;
+    console.log(JSON.stringify({ bench: 'engine_ab_run', side, run, records_per_second: rps }));
+    return rps;
+  });
   report({
     bench: 'engine_ab',
     base,
@@ -53,7 +39,4 @@ try {
     base_runs: results.base,
     head_runs: results.head,
   });
-} finally {
-  execFileSync('git', ['-C', repo, 'worktree', 'remove', '--force', baseTree], { stdio: 'ignore' });
-  await rm(work, { recursive: true, force: true });
-}
+});

@@ -1,7 +1,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startLocalStack } from '../local/localStack.js';
+import { pathToFileURL } from 'node:url';
+import type { startLocalStack as StartLocalStack } from '../local/localStack.js';
 import { arg, percentile, report } from './support.js';
 import { sleep } from '../core/platform/sleep.js';
 import { MAX_ALIASES } from '../gateway/limits.js';
@@ -17,10 +18,18 @@ import { MAX_ALIASES } from '../gateway/limits.js';
  *
  *   npm run bench                                  # 10 s warm-up, then 1,000 events at 200/s
  *   npm run bench -- --events 12000 --rate 200     # 200 events/s sustained for 60 s after the warm-up
+ *   npm run bench -- --stack /path/to/other/tree   # the same load on another checkout's stack (bench:freshness-ab)
+ *
+ * Besides latency it reports the CPU the stack's main process spent per measured event (`cpu_ms_per_event`;
+ * handlers, gateway and this load generator share that process, the storage servers run in a child): latency on
+ * a busy 2-core machine swings from run to run, CPU per event much less.
  */
 const events = arg('events', 1000);
 const rate = arg('rate', 200);
 const warmupEvents = Math.round(arg('warmup', 10) * rate);
+
+const stackRoot = process.argv.includes('--stack') ? process.argv[process.argv.indexOf('--stack') + 1]! : join(import.meta.dirname, '..');
+const { startLocalStack } = (await import(pathToFileURL(join(stackRoot, 'local', 'localStack.ts')).href)) as { startLocalStack: typeof StartLocalStack };
 
 const dataDir = await mkdtemp(join(tmpdir(), 'opsgraph-bench-'));
 const stack = await startLocalStack({ port: 0, dataDir, schedules: false });
@@ -33,8 +42,12 @@ const warmupLatencies: number[] = [];
 /** Users of the warm-up phase, whose latencies are reported apart. */
 const warmupUsers = new Set<string>();
 let sent = 0;
+/** CPU of this process when the first measured event is sent, and when its last latency is seen. */
+let cpuAtStart: NodeJS.CpuUsage | undefined;
+let cpuAtEnd: NodeJS.CpuUsage | undefined;
 
 async function send(i: number): Promise<void> {
+  if (i === warmupEvents) cpuAtStart = process.cpuUsage();
   const userId = `fresh-${run}-${i}`;
   const body = JSON.stringify({
     events: [
@@ -76,6 +89,7 @@ async function watch(): Promise<void> {
         if (data[`u${i}`]?.tags.some((t) => t.name === 'high_value')) {
           (warmupUsers.has(id) ? warmupLatencies : latencies).push(seenAt - acceptedAt.get(id)!);
           acceptedAt.delete(id);
+          if (latencies.length === events) cpuAtEnd = process.cpuUsage(cpuAtStart);
         }
       });
     }));
@@ -110,6 +124,7 @@ report({
   p99_ms: Math.round(percentile(latencies, 99)),
   max_ms: Math.round(latencies.at(-1)!),
   tagger_batches: stack.mappings.get('tagger')?.invocations,
+  cpu_ms_per_event: cpuAtEnd ? Math.round(((cpuAtEnd.user + cpuAtEnd.system) / 1000 / events) * 100) / 100 : null,
 });
 await stack.close();
 await rm(dataDir, { recursive: true, force: true });

@@ -35,6 +35,11 @@ export function isDevMode(): boolean {
   return ['true', '1', 'yes', 'y', 'on'].includes((optionalEnv('POWERTOOLS_DEV') ?? '').toLowerCase());
 }
 
+/** Whether `logger` prints DEBUG records (its level is DEBUG or TRACE). */
+export function logsDebug(logger: Logger): boolean {
+  return LogLevelThreshold[logger.getLevelName()] <= LogLevelThreshold.DEBUG;
+}
+
 const pad = (n: number, width = 2) => String(n).padStart(width, '0');
 
 /** `12:00:01.234` in the machine's time zone. */

@@ -2,7 +2,7 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import { ENV, METRICS_NAMESPACE, serviceNameOf, type FunctionDefinition } from './definitions.js';
 import { optionalEnv } from './env.js';
-import { createLogger, isDevMode, withLogger, type OpsgraphLogger } from './logger.js';
+import { createLogger, isDevMode, logsDebug, withLogger, type OpsgraphLogger } from './logger.js';
 import { traced } from './tracer.js';
 
 /**
@@ -82,7 +82,8 @@ function summary(metrics: Metrics): Record<string, string | number> {
 function flush(o: Observability, measures: Measures): void {
   if (measures.recorded.length === 0) return;
   for (const m of measures.recorded) o.metrics.addMetric(m.name, m.unit, m.value);
-  if (isDevMode() && optionalEnv('POWERTOOLS_METRICS_DISABLED') === undefined) o.logger.debug('metrics', summary(o.metrics));
+  // The summary is built only when the DEBUG line will print: it serializes the whole store, every invocation.
+  if (isDevMode() && optionalEnv('POWERTOOLS_METRICS_DISABLED') === undefined && logsDebug(o.logger)) o.logger.debug('metrics', summary(o.metrics));
   o.metrics.publishStoredMetrics();
 }
 

@@ -2,7 +2,8 @@ import { ApolloGateway, LocalGraphQLDataSource } from '@apollo/gateway';
 import { randomUUID } from 'node:crypto';
 import { ApolloServer, HeaderMap, type ApolloServerPlugin, type HTTPGraphQLResponse } from '@apollo/server';
 import type { GraphQLFormattedError } from 'graphql';
-import { log } from '../core/platform/logger.js';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { createLogger } from '../core/platform/logger.js';
 import { SUPERGRAPH_SDL } from '../schema/sdl.generated.js';
 import type { RequestContext } from '../subgraphs/context.js';
 import { buildSubgraphSchemas } from '../subgraphs/schemas.js';
@@ -21,7 +22,7 @@ import { CachedLocalDataSource } from './localDataSource.js';
  * const server = await startGateway();
  * const response = await executeGraphQL(server, { method: 'POST', headers, body }, context);
  */
-export async function startGateway(options: { reparseEachFetch?: boolean } = {}): Promise<ApolloServer<RequestContext>> {
+export async function startGateway(options: { reparseEachFetch?: boolean; logger?: Pick<Logger, 'error'> } = {}): Promise<ApolloServer<RequestContext>> {
   const schemas = buildSubgraphSchemas();
   const gateway = new ApolloGateway({
     supergraphSdl: SUPERGRAPH_SDL,
@@ -32,7 +33,7 @@ export async function startGateway(options: { reparseEachFetch?: boolean } = {})
   });
   const server = new ApolloServer<RequestContext>({
     gateway,
-    plugins: [queryLimitsPlugin, errorMaskingPlugin],
+    plugins: [queryLimitsPlugin, errorMaskingPlugin(options.logger ?? createLogger())],
     introspection: true,
     includeStacktraceInErrorResponses: false,
     csrfPrevention: false,
@@ -89,7 +90,7 @@ export function maskError(formatted: GraphQLFormattedError, requestId: string | 
  * Masks every error of a response that is not a known typed error, downstream (subgraph) errors included, and logs
  * the original server-side under a request id the client gets in `extensions.requestId`.
  */
-const errorMaskingPlugin: ApolloServerPlugin<RequestContext> = {
+const errorMaskingPlugin = (log: Pick<Logger, 'error'>): ApolloServerPlugin<RequestContext> => ({
   async requestDidStart() {
     const requestId = randomUUID();
     return {
@@ -106,7 +107,7 @@ const errorMaskingPlugin: ApolloServerPlugin<RequestContext> = {
       },
     };
   },
-};
+});
 
 export interface GraphQLHttpRequest {
   method: string;

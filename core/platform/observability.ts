@@ -2,7 +2,7 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import { ENV, METRICS_NAMESPACE, serviceNameOf, type FunctionDefinition } from './definitions.js';
 import { optionalEnv } from './env.js';
-import { createLogger, isDevMode, logsDebug, withLogger, type OpsgraphLogger } from './logger.js';
+import { createLogger, isDevMode, logsDebug, type OpsgraphLogger } from './logger.js';
 import { traced } from './tracer.js';
 
 /**
@@ -88,9 +88,8 @@ function flush(o: Observability, measures: Measures): void {
 }
 
 /**
- * Wraps a handler body: the invocation's logger for `core/` code (`log` in `core/platform/logger.ts`), the Lambda
- * context in every log record, the cold-start metric on AWS, a trace subsegment, and the invocation's metrics
- * flushed when it ends, whether it returns or throws.
+ * Wraps a handler body: the function's logger with the Lambda context in every log record, the cold-start metric
+ * on AWS, a trace subsegment, and the invocation's metrics flushed when it ends, whether it returns or throws.
  *
  * @example
  * export const handler = instrument(FUNCTIONS.tagger, async (event: KinesisStreamEvent, { logger, measures }) => {
@@ -111,7 +110,7 @@ export function instrument<E, R>(
     }
     const measures = new Measures();
     try {
-      return await withLogger(o.logger, () => traced(fn.name, () => body(event, { logger: o.logger, measures, context: lambdaContext })));
+      return await traced(fn.name, () => body(event, { logger: o.logger, measures, context: lambdaContext }));
     } finally {
       flush(o, measures);
     }

@@ -7,7 +7,6 @@ import type { CompiledRuleSet } from './evaluateProfile.js';
 import { prepare, type PreparedGroup } from './prepare.js';
 import { profileIdsOf, route } from './route.js';
 import type { ProfileEngineTables } from './tables.js';
-import { log } from '../platform/logger.js';
 
 /** What the tagger did with one batch: the records to retry, and what it wrote and published. */
 export interface BatchResult {
@@ -16,6 +15,8 @@ export interface BatchResult {
   /** Profiles written in this batch (one write each at most). */
   profilesWritten: number;
   changes: ProfileChange[];
+  /** Why each failed profile commit failed, for the handler to log. */
+  commitErrors: Array<{ userId: string; error: unknown }>;
 }
 
 /**
@@ -33,7 +34,7 @@ export async function processBatch(
   rules: CompiledRuleSet,
 ): Promise<BatchResult> {
   const { decoded, failed } = decodeAll(records);
-  const result: BatchResult = { failed, profilesWritten: 0, changes: [] };
+  const result: BatchResult = { failed, profilesWritten: 0, changes: [], commitErrors: [] };
   if (decoded.length === 0) return result;
 
   const groups = await route(decoded, tables.identities);
@@ -44,13 +45,13 @@ export async function processBatch(
   return result;
 }
 
-/** Counts a committed group, or marks all its records failed (logged) so the batch retries them. */
+/** Counts a committed group, or marks all its records failed (with the reason) so the batch retries them. */
 function tally(result: BatchResult, p: PreparedGroup, outcome: PromiseSettledResult<void>): void {
   if (outcome.status === 'fulfilled') {
     result.profilesWritten++;
     result.changes.push(...p.changes);
   } else {
-    log.error('profile commit failed', { userId: p.profile.userId, error: outcome.reason });
+    result.commitErrors.push({ userId: p.profile.userId, error: outcome.reason });
     result.failed.push(...p.group.items.map((it) => it.record.kinesis.sequenceNumber));
   }
 }

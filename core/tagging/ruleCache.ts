@@ -1,4 +1,5 @@
-import { log } from '../platform/logger.js';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { createLogger } from '../platform/logger.js';
 import { listSegments, listTagRules, seedStarterRules } from '../store/rules.js';
 import { compileRuleSet, type CompiledRuleSet } from './evaluateProfile.js';
 
@@ -15,6 +16,8 @@ export class RuleCache {
   constructor(
     private readonly table: string,
     private readonly ttlSeconds: number,
+    /** Where skipped rules are reported: the handler's logger (a process logger by default). */
+    private readonly logger: Pick<Logger, 'warn'> = createLogger(),
   ) {}
 
   /** The compiled rule set, reloading when older than the TTL. */
@@ -31,7 +34,7 @@ export class RuleCache {
     }
     const [rules, segments] = await Promise.all([listTagRules(this.table), listSegments(this.table)]);
     const set = compileRuleSet(rules, segments);
-    for (const bad of set.invalid) log.warn('rule skipped', { ...bad });
+    for (const bad of set.invalid) this.logger.warn('rule skipped', { ...bad });
     this.cached = { set, at: now };
     return set;
   }

@@ -3,7 +3,7 @@ import { churnModel, rescoreAll, scoreChanges, type ChurnScorerTables, type Resc
 import { earliestFailure } from '../../core/platform/batchResponse.js';
 import { FUNCTIONS } from '../../core/platform/definitions.js';
 import { requireEnv } from '../../core/platform/env.js';
-import { instrument, type Invocation } from '../../core/platform/observability.js';
+import { instrument, observability, type Invocation } from '../../core/platform/observability.js';
 import { RuleCache } from '../../core/tagging/ruleCache.js';
 
 const tables: ChurnScorerTables = {
@@ -12,7 +12,8 @@ const tables: ChurnScorerTables = {
   changesStream: requireEnv('CHANGES_STREAM'),
 };
 const jobsTable = requireEnv('JOBS_TABLE');
-const rules = new RuleCache(requireEnv('RULES_TABLE'), Number(requireEnv('RULES_TTL_SECONDS')));
+const o = observability(FUNCTIONS.churnScorer);
+const rules = new RuleCache(requireEnv('RULES_TABLE'), Number(requireEnv('RULES_TTL_SECONDS')), o.logger);
 // Load and validate the bundled model once per container, at cold start: a bad artifact fails loudly here.
 const model = churnModel();
 
@@ -62,4 +63,4 @@ async function churnScorerHandler(event: KinesisStreamEvent | ScheduledEvent, { 
   throw new Error('churnScorer: unsupported event (expected a Kinesis batch or a Scheduled Event)');
 }
 
-export const handler = instrument(FUNCTIONS.churnScorer, churnScorerHandler);
+export const handler = instrument(FUNCTIONS.churnScorer, churnScorerHandler, o);

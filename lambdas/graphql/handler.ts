@@ -4,12 +4,13 @@ import { RateLimiter } from '../../core/auth/rateLimit.js';
 import { bodyText, header, json } from '../../core/http/response.js';
 import { FUNCTIONS } from '../../core/platform/definitions.js';
 import { requireEnv } from '../../core/platform/env.js';
-import { instrument, type Invocation } from '../../core/platform/observability.js';
+import { instrument, observability, type Invocation } from '../../core/platform/observability.js';
 import { executeGraphQL, startGateway } from '../../gateway/gateway.js';
 import { createRequestContext, type SubgraphTables } from '../../subgraphs/context.js';
 
 const limiter = new RateLimiter();
-const gateway = startGateway();
+const o = observability(FUNCTIONS.graphql);
+const gateway = startGateway({ logger: o.logger });
 const tables: SubgraphTables = {
   profiles: requireEnv('PROFILES_TABLE'),
   identities: requireEnv('IDENTITIES_TABLE'),
@@ -57,4 +58,4 @@ async function graphqlHandler(event: APIGatewayProxyEventV2, { logger, measures 
   return { statusCode: result.status, headers: result.headers, body: result.body };
 }
 
-export const handler = instrument(FUNCTIONS.graphql, graphqlHandler);
+export const handler = instrument(FUNCTIONS.graphql, graphqlHandler, o);

@@ -1,12 +1,13 @@
 import type { ScheduledEvent } from 'aws-lambda';
 import { FUNCTIONS } from '../../core/platform/definitions.js';
 import { requireEnv } from '../../core/platform/env.js';
-import { instrument, type Invocation } from '../../core/platform/observability.js';
+import { instrument, observability, type Invocation } from '../../core/platform/observability.js';
 import { RuleCache } from '../../core/tagging/ruleCache.js';
 import { scheduledSweep, type ScheduledSweepResult } from '../../core/tagging/scheduledSweep.js';
 import { profileEngineTables } from '../../core/tagging/tables.js';
 
-const rules = new RuleCache(requireEnv('RULES_TABLE'), Number(requireEnv('RULES_TTL_SECONDS')));
+const o = observability(FUNCTIONS.sweeper);
+const rules = new RuleCache(requireEnv('RULES_TABLE'), Number(requireEnv('RULES_TTL_SECONDS')), o.logger);
 
 /**
  * Every minute: the hourly time-based sweep, or a sweep after a rule or segment changed, or nothing.
@@ -33,4 +34,4 @@ async function sweeperHandler(event: ScheduledEvent, { logger, measures }: Invoc
   return result;
 }
 
-export const handler = instrument(FUNCTIONS.sweeper, sweeperHandler);
+export const handler = instrument(FUNCTIONS.sweeper, sweeperHandler, o);

@@ -2,12 +2,13 @@ import type { KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecor
 import { earliestFailure } from '../../core/platform/batchResponse.js';
 import { FUNCTIONS } from '../../core/platform/definitions.js';
 import { requireEnv } from '../../core/platform/env.js';
-import { instrument, type Invocation } from '../../core/platform/observability.js';
+import { instrument, observability, type Invocation } from '../../core/platform/observability.js';
 import { processBatch } from '../../core/tagging/processBatch.js';
 import { RuleCache } from '../../core/tagging/ruleCache.js';
 import { profileEngineTables } from '../../core/tagging/tables.js';
 
-const rules = new RuleCache(requireEnv('RULES_TABLE'), Number(requireEnv('RULES_TTL_SECONDS')));
+const o = observability(FUNCTIONS.tagger);
+const rules = new RuleCache(requireEnv('RULES_TABLE'), Number(requireEnv('RULES_TTL_SECONDS')), o.logger);
 
 /**
  * Event-to-profile lag of a batch, in milliseconds: `now` minus the Kinesis `approximateArrivalTimestamp` of the
@@ -36,10 +37,11 @@ async function taggerHandler(event: KinesisStreamEvent, { logger, measures }: In
   const lagMs = eventToProfileLagMs(event.Records, result.failed, Date.now());
   measures.count('BatchSize', event.Records.length).count('FailedRecords', result.failed.length).count('ProfilesWritten', result.profilesWritten);
   if (lagMs !== undefined) measures.milliseconds('EventToProfileLag', lagMs);
+  for (const e of result.commitErrors) logger.error('profile commit failed', e);
   const summary = { records: event.Records.length, failed: result.failed.length, profilesWritten: result.profilesWritten, lagMs };
   if (result.failed.length) logger.warn('batch processed with failed records', summary);
   else logger.info('batch processed', summary);
   return earliestFailure(event.Records, result.failed);
 }
 
-export const handler = instrument(FUNCTIONS.tagger, taggerHandler);
+export const handler = instrument(FUNCTIONS.tagger, taggerHandler, o);

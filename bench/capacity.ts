@@ -21,6 +21,9 @@ export interface TableUnits {
 
 export interface CapacityMeter {
   tables: Map<string, TableUnits>;
+  /** Writes and write units per table and kind of write: `put`, `delete`, or `update <attributes it sets>`
+   * (so the tagger's profile write and the churn scorer's `update churn` are told apart). */
+  writesByKind: Map<string, Map<string, { writes: number; writeUnits: number }>>;
   /** The size of every item written, per table, in order (after the write). */
   writtenSizes: Map<string, number[]>;
   total(): TableUnits;
@@ -39,6 +42,14 @@ const wireSizes = (item: Item): Sizes => new Map(Object.entries(item).map(([k, v
 const nativeSizes = (item: Record<string, unknown>): Sizes =>
   new Map(Object.entries(item).filter(([, v]) => v !== undefined).map(([k, v]) => [k, Buffer.byteLength(k) + nativeValueBytes(v)]));
 const scalar = (v: unknown) => (v && typeof v === 'object' ? ('S' in v ? (v as { S: string }).S : 'N' in v ? (v as { N: string }).N : JSON.stringify(v)) : String(v));
+
+/** `update a,b`: the attributes an UpdateItem sets, by name, sorted. */
+function updateKind(input: Record<string, unknown>): string {
+  const names = input.ExpressionAttributeNames as Record<string, string> | undefined;
+  const set = /\bSET\b(.*?)(?=\bREMOVE\b|\bADD\b|\bDELETE\b|$)/s.exec(input.UpdateExpression as string)?.[1] ?? '';
+  const targets = set.split(',').map((part) => part.split('=')[0]!.trim()).filter(Boolean).map((t) => (t.startsWith('#') ? (names?.[t] ?? t) : t));
+  return `update ${[...new Set(targets)].sort().join(',')}`;
+}
 
 /** Applies the SET and REMOVE clauses of an update expression (the plain `name = :value` forms this code base uses). */
 function applyUpdate(before: Sizes, input: Record<string, unknown>): Sizes {
@@ -67,6 +78,7 @@ function applyUpdate(before: Sizes, input: Record<string, unknown>): Sizes {
 export function meterCapacity(client: DynamoDBDocumentClient, keyNames: Record<string, string[]> = {}): CapacityMeter {
   const tables = new Map<string, TableUnits>();
   const writtenSizes = new Map<string, number[]>();
+  const writesByKind = new Map<string, Map<string, { writes: number; writeUnits: number }>>();
   const items = new Map<string, Map<string, Sizes>>();
   const unitsOf = (table: string) => {
     let t = tables.get(table);
@@ -86,12 +98,17 @@ export function meterCapacity(client: DynamoDBDocumentClient, keyNames: Record<s
     else m.delete(key);
   };
   /** Bills one write; `commit` false for a conditional write that failed (billed, but nothing changes). */
-  const wrote = (table: string, key: string | undefined, after: Sizes | undefined, commit = true) => {
+  const wrote = (table: string, kind: string, key: string | undefined, after: Sizes | undefined, commit = true) => {
     const t = unitsOf(table);
     const before = sum(known(table, key));
     const size = sum(after);
+    const units = writeUnits(Math.max(before, size));
     t.writes++;
-    t.writeUnits += writeUnits(Math.max(before, size));
+    t.writeUnits += units;
+    let kinds = writesByKind.get(table);
+    if (!kinds) writesByKind.set(table, (kinds = new Map()));
+    const k = kinds.get(kind) ?? { writes: 0, writeUnits: 0 };
+    kinds.set(kind, { writes: k.writes + 1, writeUnits: k.writeUnits + units });
     if (!commit) return;
     if (after) {
       let sizes = writtenSizes.get(table);
@@ -122,13 +139,13 @@ export function meterCapacity(client: DynamoDBDocumentClient, keyNames: Record<s
       let writes: Array<(commit: boolean) => void> = [];
       if (command === 'PutItemCommand') {
         const item = input.Item as Item;
-        writes = [(commit) => wrote(table, keyOf(table, item), wireSizes(item), commit)];
+        writes = [(commit) => wrote(table, 'put', keyOf(table, item), wireSizes(item), commit)];
       } else if (command === 'UpdateItemCommand') {
         const keyItem = input.Key as Item;
         const key = keyOf(table, keyItem);
-        writes = [(commit) => wrote(table, key, applyUpdate(known(table, key) ?? wireSizes(keyItem), input), commit)];
+        writes = [(commit) => wrote(table, updateKind(input), key, applyUpdate(known(table, key) ?? wireSizes(keyItem), input), commit)];
       } else if (command === 'DeleteItemCommand') {
-        writes = [(commit) => wrote(table, keyOf(table, input.Key as Item), undefined, commit)];
+        writes = [(commit) => wrote(table, 'delete', keyOf(table, input.Key as Item), undefined, commit)];
       }
       let result;
       try {
@@ -149,8 +166,8 @@ export function meterCapacity(client: DynamoDBDocumentClient, keyNames: Record<s
           const left = new Set((unprocessed[t] ?? []).map((r) => JSON.stringify(r)));
           for (const r of reqs) {
             if (left.size > 0 && left.has(native(r))) continue;
-            if (r.PutRequest) wrote(t, keyOf(t, r.PutRequest.Item), wireSizes(r.PutRequest.Item));
-            else if (r.DeleteRequest) wrote(t, keyOf(t, r.DeleteRequest.Key), undefined);
+            if (r.PutRequest) wrote(t, 'put', keyOf(t, r.PutRequest.Item), wireSizes(r.PutRequest.Item));
+            else if (r.DeleteRequest) wrote(t, 'delete', keyOf(t, r.DeleteRequest.Key), undefined);
           }
         }
       }
@@ -170,6 +187,7 @@ export function meterCapacity(client: DynamoDBDocumentClient, keyNames: Record<s
   );
   return {
     tables,
+    writesByKind,
     writtenSizes,
     total() {
       const all: TableUnits = { writes: 0, writeUnits: 0, reads: 0, readUnits: 0 };

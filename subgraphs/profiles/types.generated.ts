@@ -54,7 +54,7 @@ export type Event = {
   event?: Maybe<Scalars['String']['output']>;
   /** Dedup key. */
   eventId: Scalars['ID']['output'];
-  /** Properties as sent. */
+  /** Properties as sent, when their JSON is at most 256 bytes; larger ones keep their short top-level values (arrays as counts, `productsCount`) and `truncated: true`. */
   properties: Scalars['JSON']['output'];
   /** Event time. */
   timestamp: Scalars['DateTime']['output'];

@@ -1,4 +1,5 @@
 import { fork } from 'node:child_process';
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -37,11 +38,19 @@ const stack = await startLocalStack({ port: 0, dataDir, schedules: false });
 /** CPU of this process when the first measured event is sent, and spent by the time its last latency is seen. */
 let cpuAtStart: NodeJS.CpuUsage | undefined;
 let cpuSpent: NodeJS.CpuUsage | undefined;
+/** Event-loop delay of this process over the measured phase: long synchronous stretches show here as tail latency. */
+let loopDelay: IntervalHistogram | undefined;
 const load = fork(join(import.meta.dirname, 'freshnessLoad.ts'), { execArgv: ['--import', 'tsx'] });
 const result = await new Promise<LoadResult>((resolve, reject) => {
   load.on('message', (message: LoadMessage) => {
-    if (message.kind === 'measuring') cpuAtStart = process.cpuUsage();
-    else if (message.kind === 'measured') cpuSpent = process.cpuUsage(cpuAtStart);
+    if (message.kind === 'measuring') {
+      cpuAtStart = process.cpuUsage();
+      loopDelay = monitorEventLoopDelay({ resolution: 10 });
+      loopDelay.enable();
+    } else if (message.kind === 'measured') {
+      cpuSpent = process.cpuUsage(cpuAtStart);
+      loopDelay?.disable();
+    }
     else resolve(message.result);
   });
   load.once('exit', (code) => reject(new Error(`load generator exited (${code}) before reporting`)));
@@ -55,6 +64,8 @@ report({
   target_rate_per_s: rate,
   ...result,
   tagger_batches: stack.mappings.get('tagger')?.invocations,
+  event_loop_delay_p99_ms: loopDelay ? Math.round(loopDelay.percentile(99) / 1e5) / 10 : null,
+  event_loop_delay_max_ms: loopDelay ? Math.round(loopDelay.max / 1e5) / 10 : null,
   cpu_ms_per_event: cpuSpent ? Math.round(((cpuSpent.user + cpuSpent.system) / 1000 / events) * 100) / 100 : null,
 });
 await stack.close();

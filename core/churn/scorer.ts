@@ -15,7 +15,6 @@
  * mismatched rows behind; and `scoredAt` never moves backwards.
  */
 import type { KinesisStreamRecord } from 'aws-lambda';
-import { z } from 'zod';
 import artifactJson from '../../models/churn-model.json' with { type: 'json' };
 import { sleep } from '../platform/sleep.js';
 import { checkpointedScan } from '../store/checkpointedScan.js';
@@ -24,6 +23,7 @@ import { applyMemberships, membershipKey, type MembershipDelta } from '../store/
 import { fromItem, getProfiles, type ChurnScore as StoredChurnScore, type StoredProfile } from '../store/profiles.js';
 import type { CompiledRuleSet } from '../tagging/evaluateProfile.js';
 import { publishChanges } from '../changes/publishChanges.js';
+import { decodeChangeRecord } from '../changes/record.js';
 import { reevaluateStored } from '../tagging/sweep.js';
 import type { ProfileChange } from '../tagging/types.js';
 import { loadModel, score, type ChurnModel } from './model.js';
@@ -279,13 +279,6 @@ async function forEachLimit<T>(items: readonly T[], limit: number, fn: (item: T)
 
 // ───────────────────────────── the changes trigger ─────────────────────────────
 
-const profileChangeSchema = z.object({
-  kind: z.enum(['tag_added', 'tag_removed', 'segment_entered', 'segment_exited', 'profile_merged', 'profile_updated']),
-  userId: z.string().min(1),
-  subject: z.string(),
-  at: z.string().refine((t) => Number.isFinite(Date.parse(t)), { message: 'not a timestamp' }),
-});
-
 /** Options of {@link scoreChanges}. */
 export interface ScoreChangesOptions extends ScoreOptions {
   /**
@@ -300,12 +293,12 @@ export interface ScoreChangesOptions extends ScoreOptions {
 export interface ScoreChangesResult extends ScoreResult {
   /** Sequence numbers of records that failed (undecodable, or their user's write failed). */
   failedRecords: string[];
-  /** Records ignored: the scorer's own `churn_risk_high` changes. */
+  /** Records ignored: those holding only the scorer's own `churn_risk_high` changes. */
   ignored: number;
 }
 
 /**
- * The changes-stream trigger: decodes a batch of `ProfileChange` records, and scores each distinct user once, at
+ * The changes-stream trigger: decodes a batch of change records (`core/changes/record.ts`), and scores each distinct user once, at
  * the latest event time (`at`) of that user's changes in the batch. The scorer's own `churn_risk_high` changes are
  * ignored (it consumes the stream it publishes to). Sources of a `profile_merged` change that no longer exist are not
  * scored; their churn rows are removed. Records that cannot be decoded, and all records of a user whose write failed,
@@ -328,20 +321,24 @@ export async function scoreChanges(
   const recordsOf = new Map<string, string[]>();
   const mergedAway = new Set<string>();
   for (const record of records) {
-    const change = decodeChange(record);
-    if (!change) {
+    const decoded = decodeChangeRecord(Buffer.from(record.kinesis.data, 'base64'));
+    if (!decoded) {
       failedRecords.push(record.kinesis.sequenceNumber);
       continue;
     }
-    if (change.subject === CHURN_TAG) {
+    const changes = decoded.filter((c) => c.subject !== CHURN_TAG);
+    if (changes.length === 0) {
       ignored++;
       continue;
     }
-    if (change.kind === 'profile_merged') mergedAway.add(change.subject);
-    const at = new Date(change.at).toISOString();
-    const seen = asOf.get(change.userId);
-    if (!seen || at > seen) asOf.set(change.userId, at);
-    recordsOf.set(change.userId, [...(recordsOf.get(change.userId) ?? []), record.kinesis.sequenceNumber]);
+    for (const change of changes) {
+      if (change.kind === 'profile_merged') mergedAway.add(change.subject);
+      const at = new Date(change.at).toISOString();
+      const seen = asOf.get(change.userId);
+      if (!seen || at > seen) asOf.set(change.userId, at);
+    }
+    const userId = changes[0]!.userId;
+    recordsOf.set(userId, [...(recordsOf.get(userId) ?? []), record.kinesis.sequenceNumber]);
   }
 
   const profiles = await readFresh([...asOf.keys()], asOf, mergedAway, tables.profiles, options.freshnessDelaysMs ?? [100, 300, 600]);
@@ -368,15 +365,6 @@ export async function scoreChanges(
   result.unscored += fromMissing.unscored;
   for (const { userId } of result.failed) failedRecords.push(...(recordsOf.get(userId) ?? []));
   return result;
-}
-
-function decodeChange(record: KinesisStreamRecord): ProfileChange | null {
-  try {
-    const parsed = profileChangeSchema.safeParse(JSON.parse(Buffer.from(record.kinesis.data, 'base64').toString('utf8')));
-    return parsed.success ? parsed.data : null;
-  } catch {
-    return null;
-  }
 }
 
 /**

@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand } from '@aws-sdk/client-kinesis';
+import { decodeChangeRecord } from '../../core/changes/record.js';
 import { PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { KinesisStreamRecord } from 'aws-lambda';
 import { dynamo, kinesis } from '../../core/aws/clients.js';
@@ -91,8 +92,7 @@ async function churnChangesOnStream(): Promise<ProfileChange[]> {
     for (let i = 0; iterator && i < 100; i++) {
       const page = await kinesis().send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 1000 }));
       for (const r of page.Records ?? []) {
-        const c = JSON.parse(Buffer.from(r.Data!).toString('utf8')) as ProfileChange;
-        if (c.subject === CHURN_TAG) out.push(c);
+        for (const c of decodeChangeRecord(r.Data!) ?? []) if (c.subject === CHURN_TAG) out.push(c);
       }
       if ((page.Records ?? []).length === 0 && page.MillisBehindLatest === 0) break;
       iterator = page.NextShardIterator;

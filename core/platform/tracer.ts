@@ -1,12 +1,13 @@
 import type { Tracer } from '@aws-lambda-powertools/tracer';
+import { optionalEnv } from './env.js';
 
 /**
  * Whether X-Ray records here: inside a Lambda execution environment (Powertools' own rule, `AWS_EXECUTION_ENV`),
  * unless `POWERTOOLS_TRACE_ENABLED=false`. The CDK stack turns active tracing on
  * (`infra/constructs/opsgraph-function.ts`); the local runtime never runs inside Lambda.
  */
-export function tracingWanted(env: NodeJS.ProcessEnv = process.env): boolean {
-  return Boolean(env.AWS_EXECUTION_ENV) && env.POWERTOOLS_TRACE_ENABLED?.toLowerCase() !== 'false';
+export function tracingWanted(): boolean {
+  return Boolean(optionalEnv('AWS_EXECUTION_ENV')) && optionalEnv('POWERTOOLS_TRACE_ENABLED')?.toLowerCase() !== 'false';
 }
 
 /*

@@ -298,11 +298,11 @@ export interface ScoreChangesResult extends ScoreResult {
 }
 
 /**
- * The changes-stream trigger: decodes a batch of change records (`core/changes/record.ts`), and scores each distinct user once, at
- * the latest event time (`at`) of that user's changes in the batch. The scorer's own `churn_risk_high` changes are
- * ignored (it consumes the stream it publishes to). Sources of a `profile_merged` change that no longer exist are not
- * scored; their churn rows are removed. Records that cannot be decoded, and all records of a user whose write failed,
- * are returned as failed (report the earliest with `earliestFailure`).
+ * The changes-stream trigger: decodes a batch of change records (`core/changes/record.ts`), and scores each
+ * distinct user once, at the latest event time (`at`) of that user's changes in the batch. The scorer's own
+ * `churn_risk_high` changes are ignored (it consumes the stream it publishes to). Sources of a `profile_merged`
+ * change that no longer exist are not scored; their churn rows are removed. Records that cannot be decoded, and
+ * all records of a user whose write failed, are returned as failed (report the earliest with `earliestFailure`).
  *
  * @example
  * ```ts

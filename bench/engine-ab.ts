@@ -7,11 +7,14 @@ import { arg, bundleAsDeployed, report } from './support.js';
  * Interleaved A/B of the profile engine's compute throughput: this tree's `bench/engine-compute.ts` against the
  * same file at another commit (default `HEAD~1`), each bundled as the tagger Lambda is (esbuild, minified ESM) and
  * run in fresh processes, alternating A B A B …, so the noise of a busy 2-core machine falls on both sides alike.
- * Prints each run and the medians with their ratio.
+ * Prints each run and the medians with their ratio, of throughput and of CPU time per record.
  *
  *   npm run bench:engine-ab [-- --base <commit> --runs 6 --events 200000]
  */
 const base = baseCommit();
+/** Prints the process's CPU time when it exits, measured the same way on both sides (an older base's bench may not
+ * report CPU itself). It includes start-up and the workload's generation, alike on both sides. */
+const CPU_AT_EXIT = `data:text/javascript,process.on('exit',()=>{const c=process.cpuUsage();console.log(JSON.stringify({cpu_us:c.user+c.system}))})`;
 const runs = arg('runs', 6);
 const events = arg('events', 200_000);
 
@@ -23,20 +26,29 @@ await withBaseTree(base, async (baseTree, work) => {
   };
   const sides = { base: await bundle(baseTree, 'base'), head: await bundle(REPO, 'head') };
   const results = interleave(runs, (side, run) => {
-    const out = execFileSync(process.execPath, [sides[side], '--events', String(events)], { encoding: 'utf8' });
-    const rps = lastJsonLine<{ records_per_second: number }>(out).records_per_second;
-    console.log(JSON.stringify({ bench: 'engine_ab_run', side, run, records_per_second: rps }));
-    return rps;
+    const out = execFileSync(process.execPath, ['--import', CPU_AT_EXIT, sides[side], '--events', String(events)], { encoding: 'utf8' });
+    const lines = out.trim().split('\n');
+    const { records_per_second } = lastJsonLine<{ records_per_second: number }>(lines.slice(0, -1).join('\n'));
+    const cpu_microseconds_per_record = Math.round((lastJsonLine<{ cpu_us: number }>(out).cpu_us / events) * 10) / 10;
+    const r = { records_per_second, cpu_microseconds_per_record };
+    console.log(JSON.stringify({ bench: 'engine_ab_run', side, run, ...r }));
+    return r;
   });
+  const med = (side: 'base' | 'head', key: 'records_per_second' | 'cpu_microseconds_per_record') => median(results[side].map((r) => r[key]));
   report({
     bench: 'engine_ab',
     base,
     runs,
     events,
-    base_median: Math.round(median(results.base)),
-    head_median: Math.round(median(results.head)),
-    ratio_head_to_base: Number((median(results.head) / median(results.base)).toFixed(3)),
-    base_runs: results.base,
-    head_runs: results.head,
+    base_median: Math.round(med('base', 'records_per_second')),
+    head_median: Math.round(med('head', 'records_per_second')),
+    ratio_head_to_base: Number((med('head', 'records_per_second') / med('base', 'records_per_second')).toFixed(3)),
+    // CPU time per record (whole process) moves less than wall-clock throughput when the machine is busy or its
+    // host steals time.
+    base_cpu_us_per_record_median: med('base', 'cpu_microseconds_per_record'),
+    head_cpu_us_per_record_median: med('head', 'cpu_microseconds_per_record'),
+    ratio_cpu_head_to_base: Number((med('head', 'cpu_microseconds_per_record') / med('base', 'cpu_microseconds_per_record')).toFixed(3)),
+    base_runs: results.base.map((r) => r.records_per_second),
+    head_runs: results.head.map((r) => r.records_per_second),
   });
 });

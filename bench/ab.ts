@@ -53,6 +53,13 @@ export function median(xs: number[]): number {
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 }
 
+/** The medians of `key` on each side and their ratio, head to base (below 1: head is lower). */
+export function compare<K extends string>(results: Record<Side, Array<Record<K, number>>>, key: K): { base: number; head: number; ratio: number } {
+  const base = median(results.base.map((r) => r[key]));
+  const head = median(results.head.map((r) => r[key]));
+  return { base, head, ratio: Number((head / base).toFixed(3)) };
+}
+
 /** The last line of a bench's output, parsed (the one-JSON-line convention of `bench/support.ts`). */
 export function lastJsonLine<T>(out: string): T {
   return JSON.parse(out.trim().split('\n').at(-1)!) as T;

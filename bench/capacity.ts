@@ -43,20 +43,16 @@ const nativeSizes = (item: Record<string, unknown>): Sizes =>
   new Map(Object.entries(item).filter(([, v]) => v !== undefined).map(([k, v]) => [k, Buffer.byteLength(k) + nativeValueBytes(v)]));
 const scalar = (v: unknown) => (v && typeof v === 'object' ? ('S' in v ? (v as { S: string }).S : 'N' in v ? (v as { N: string }).N : JSON.stringify(v)) : String(v));
 
-/** `update a,b`: the attributes an UpdateItem sets, by name, sorted. */
-function updateKind(input: Record<string, unknown>): string {
-  const names = input.ExpressionAttributeNames as Record<string, string> | undefined;
-  const set = /\bSET\b(.*?)(?=\bREMOVE\b|\bADD\b|\bDELETE\b|$)/s.exec(input.UpdateExpression as string)?.[1] ?? '';
-  const targets = set.split(',').map((part) => part.split('=')[0]!.trim()).filter(Boolean).map((t) => (t.startsWith('#') ? (names?.[t] ?? t) : t));
-  return `update ${[...new Set(targets)].sort().join(',')}`;
-}
-
-/** Applies the SET and REMOVE clauses of an update expression (the plain `name = :value` forms this code base uses). */
-function applyUpdate(before: Sizes, input: Record<string, unknown>): Sizes {
+/**
+ * Applies the SET and REMOVE clauses of an update expression (the plain `name = :value` forms this code base uses),
+ * and names the kind of write: `update <the attributes it sets, sorted>`.
+ */
+function applyUpdate(before: Sizes, input: Record<string, unknown>): { after: Sizes; kind: string } {
   const names = input.ExpressionAttributeNames as Record<string, string> | undefined;
   const values = input.ExpressionAttributeValues as Item | undefined;
   const nameOf = (token: string) => (token.startsWith('#') ? (names?.[token] ?? token) : token);
   const after = new Map(before);
+  const set = new Set<string>();
   for (const clause of (input.UpdateExpression as string).split(/\b(?=SET\b|REMOVE\b|ADD\b|DELETE\b)/)) {
     const text = clause.trim();
     if (text.startsWith('SET')) {
@@ -65,6 +61,7 @@ function applyUpdate(before: Sizes, input: Record<string, unknown>): Sizes {
         if (!m) throw new Error(`capacity meter: unsupported SET form "${part}"`);
         const name = nameOf(m[1]!);
         after.set(name, Buffer.byteLength(name) + attributeValueBytes(values![m[2]!]!));
+        set.add(name);
       }
     } else if (text.startsWith('REMOVE')) {
       for (const part of text.slice(6).split(',')) after.delete(nameOf(part.trim()));
@@ -72,7 +69,7 @@ function applyUpdate(before: Sizes, input: Record<string, unknown>): Sizes {
       throw new Error(`capacity meter: unsupported update clause "${text}"`);
     }
   }
-  return after;
+  return { after, kind: `update ${[...set].sort().join(',')}` };
 }
 
 export function meterCapacity(client: DynamoDBDocumentClient, keyNames: Record<string, string[]> = {}): CapacityMeter {
@@ -143,7 +140,12 @@ export function meterCapacity(client: DynamoDBDocumentClient, keyNames: Record<s
       } else if (command === 'UpdateItemCommand') {
         const keyItem = input.Key as Item;
         const key = keyOf(table, keyItem);
-        writes = [(commit) => wrote(table, updateKind(input), key, applyUpdate(known(table, key) ?? wireSizes(keyItem), input), commit)];
+        writes = [
+          (commit) => {
+            const { after, kind } = applyUpdate(known(table, key) ?? wireSizes(keyItem), input);
+            wrote(table, kind, key, after, commit);
+          },
+        ];
       } else if (command === 'DeleteItemCommand') {
         writes = [(commit) => wrote(table, 'delete', keyOf(table, input.Key as Item), undefined, commit)];
       }

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { baseCommit, interleave, lastJsonLine, median, REPO, withBaseTree } from './ab.js';
+import { baseCommit, compare, interleave, lastJsonLine, REPO, withBaseTree } from './ab.js';
 import { arg, bundleAsDeployed, report } from './support.js';
 
 /**
@@ -34,20 +34,21 @@ await withBaseTree(base, async (baseTree, work) => {
     console.log(JSON.stringify({ bench: 'engine_ab_run', side, run, ...r }));
     return r;
   });
-  const med = (side: 'base' | 'head', key: 'records_per_second' | 'cpu_microseconds_per_record') => median(results[side].map((r) => r[key]));
+  const throughput = compare(results, 'records_per_second');
+  // CPU time per record (whole process) moves less than wall-clock throughput when the machine is busy or its host
+  // steals time.
+  const cpu = compare(results, 'cpu_microseconds_per_record');
   report({
     bench: 'engine_ab',
     base,
     runs,
     events,
-    base_median: Math.round(med('base', 'records_per_second')),
-    head_median: Math.round(med('head', 'records_per_second')),
-    ratio_head_to_base: Number((med('head', 'records_per_second') / med('base', 'records_per_second')).toFixed(3)),
-    // CPU time per record (whole process) moves less than wall-clock throughput when the machine is busy or its
-    // host steals time.
-    base_cpu_us_per_record_median: med('base', 'cpu_microseconds_per_record'),
-    head_cpu_us_per_record_median: med('head', 'cpu_microseconds_per_record'),
-    ratio_cpu_head_to_base: Number((med('head', 'cpu_microseconds_per_record') / med('base', 'cpu_microseconds_per_record')).toFixed(3)),
+    base_median: Math.round(throughput.base),
+    head_median: Math.round(throughput.head),
+    ratio_head_to_base: throughput.ratio,
+    base_cpu_us_per_record_median: cpu.base,
+    head_cpu_us_per_record_median: cpu.head,
+    ratio_cpu_head_to_base: cpu.ratio,
     base_runs: results.base.map((r) => r.records_per_second),
     head_runs: results.head.map((r) => r.records_per_second),
   });

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { baseCommit, interleave, lastJsonLine, median, REPO, withBaseTree } from './ab.js';
+import { baseCommit, compare, interleave, lastJsonLine, REPO, withBaseTree } from './ab.js';
 import { arg, report } from './support.js';
 
 /**
@@ -32,21 +32,23 @@ await withBaseTree(base, async (baseTree) => {
     console.log(JSON.stringify({ bench: 'freshness_ab_run', side, run, p50_ms: r.p50_ms, p99_ms: r.p99_ms, achieved_rate_per_s: r.achieved_rate_per_s, cpu_ms_per_event: r.cpu_ms_per_event }));
     return r;
   });
-  const med = (side: 'base' | 'head', key: keyof Freshness) => median(results[side].map((r) => r[key]));
+  const p50 = compare(results, 'p50_ms');
+  const p99 = compare(results, 'p99_ms');
+  const cpu = compare(results, 'cpu_ms_per_event');
   report({
     bench: 'freshness_ab',
     base,
     runs,
     rate_per_s: rate,
     events,
-    base_p50_ms: med('base', 'p50_ms'),
-    head_p50_ms: med('head', 'p50_ms'),
-    ratio_p50_head_to_base: Number((med('head', 'p50_ms') / med('base', 'p50_ms')).toFixed(3)),
-    base_p99_ms: med('base', 'p99_ms'),
-    head_p99_ms: med('head', 'p99_ms'),
-    ratio_p99_head_to_base: Number((med('head', 'p99_ms') / med('base', 'p99_ms')).toFixed(3)),
-    base_cpu_ms_per_event: med('base', 'cpu_ms_per_event'),
-    head_cpu_ms_per_event: med('head', 'cpu_ms_per_event'),
-    ratio_cpu_head_to_base: Number((med('head', 'cpu_ms_per_event') / med('base', 'cpu_ms_per_event')).toFixed(3)),
+    base_p50_ms: p50.base,
+    head_p50_ms: p50.head,
+    ratio_p50_head_to_base: p50.ratio,
+    base_p99_ms: p99.base,
+    head_p99_ms: p99.head,
+    ratio_p99_head_to_base: p99.ratio,
+    base_cpu_ms_per_event: cpu.base,
+    head_cpu_ms_per_event: cpu.head,
+    ratio_cpu_head_to_base: cpu.ratio,
   });
 });

@@ -90,7 +90,7 @@ try {
       profile_writes_per_event: Math.round(((units?.writes ?? 0) / summary.sent) * 1000) / 1000,
       mean_item_bytes_written: Math.round(sizes.reduce((a, b) => a + b, 0) / Math.max(1, sizes.length)),
       by_kind: Object.fromEntries(
-        [...(meter.writesByKind.get(profilesTable) ?? new Map<string, { writes: number; writeUnits: number }>())].map(([kind, k]) => [
+        [...(meter.writesByKind.get(profilesTable) ?? [])].map(([kind, k]) => [
           kind,
           { writes_per_event: Math.round((k.writes / summary.sent) * 1000) / 1000, wru_per_event: Math.round((k.writeUnits / summary.sent) * 1000) / 1000 },
         ]),

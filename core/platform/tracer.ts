@@ -6,7 +6,7 @@ import { optionalEnv } from './env.js';
  * unless `POWERTOOLS_TRACE_ENABLED=false`. The CDK stack turns active tracing on
  * (`infra/constructs/opsgraph-function.ts`); the local runtime never runs inside Lambda.
  */
-export function tracingWanted(): boolean {
+function tracingWanted(): boolean {
   return Boolean(optionalEnv('AWS_EXECUTION_ENV')) && optionalEnv('POWERTOOLS_TRACE_ENABLED')?.toLowerCase() !== 'false';
 }
 

@@ -6,9 +6,10 @@ import { arg, report } from './support.js';
 /**
  * Interleaved A/B of freshness (`bench/freshness.ts`, ingest accepted → tag visible through GraphQL): this tree's
  * whole local stack against another commit's, each run in a fresh process, alternating, and the medians of each
- * side's p50, p99 and main-process CPU per event with their ratios. Freshness on this 2-core machine depends on
- * how busy it is, so only a side-by-side run says whether a change moved it. Both sides run this tree's load
- * generator and watcher (`--stack` picks whose local stack it starts), so only the stack differs.
+ * side's p50, p99, and CPU per event of the main process and of the storage servers' process, with their
+ * ratios. Freshness on this 2-core machine depends on how busy it is, so only a side-by-side run says whether a
+ * change moved it. Both sides run this tree's load generator and watcher (`--stack` picks whose local stack it
+ * starts), so only the stack differs.
  *
  *   npm run bench:freshness-ab [-- --base <commit> --runs 4 --rate 100 --events 1500 --warmup 10]
  */
@@ -18,7 +19,7 @@ const rate = arg('rate', 100);
 const events = arg('events', 1500);
 const warmup = arg('warmup', 10);
 
-interface Freshness { p50_ms: number; p99_ms: number; achieved_rate_per_s: number; cpu_ms_per_event: number }
+interface Freshness { p50_ms: number; p99_ms: number; achieved_rate_per_s: number; cpu_ms_per_event: number; storage_cpu_ms_per_event: number }
 
 await withBaseTree(base, async (baseTree) => {
   const trees = { base: baseTree, head: REPO };
@@ -29,12 +30,13 @@ await withBaseTree(base, async (baseTree) => {
       { cwd: trees[side], encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] },
     );
     const r = lastJsonLine<Freshness>(out);
-    console.log(JSON.stringify({ bench: 'freshness_ab_run', side, run, p50_ms: r.p50_ms, p99_ms: r.p99_ms, achieved_rate_per_s: r.achieved_rate_per_s, cpu_ms_per_event: r.cpu_ms_per_event }));
+    console.log(JSON.stringify({ bench: 'freshness_ab_run', side, run, p50_ms: r.p50_ms, p99_ms: r.p99_ms, achieved_rate_per_s: r.achieved_rate_per_s, cpu_ms_per_event: r.cpu_ms_per_event, storage_cpu_ms_per_event: r.storage_cpu_ms_per_event }));
     return r;
   });
   const p50 = compare(results, 'p50_ms');
   const p99 = compare(results, 'p99_ms');
   const cpu = compare(results, 'cpu_ms_per_event');
+  const storageCpu = compare(results, 'storage_cpu_ms_per_event');
   report({
     bench: 'freshness_ab',
     base,
@@ -50,5 +52,8 @@ await withBaseTree(base, async (baseTree) => {
     base_cpu_ms_per_event: cpu.base,
     head_cpu_ms_per_event: cpu.head,
     ratio_cpu_head_to_base: cpu.ratio,
+    base_storage_cpu_ms_per_event: storageCpu.base,
+    head_storage_cpu_ms_per_event: storageCpu.head,
+    ratio_storage_cpu_head_to_base: storageCpu.ratio,
   });
 });

@@ -1,5 +1,6 @@
 import { fork } from 'node:child_process';
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,8 +24,8 @@ import { arg, report } from './support.js';
  *   npm run bench -- --stack /path/to/other/tree   # the same load on another checkout's stack (bench:freshness-ab)
  *
  * Besides latency it reports the CPU the stack's process spent per measured event (`cpu_ms_per_event`: handlers
- * and gateway; the storage servers run in a child of their own): latency on a busy 2-core machine swings from
- * run to run, CPU per event much less.
+ * and gateway) and the storage servers' child process spent (`storage_cpu_ms_per_event`: dynalite, kinesalite):
+ * latency on a busy 2-core machine swings from run to run, CPU per event much less.
  */
 const events = arg('events', 1000);
 const rate = arg('rate', 200);
@@ -35,9 +36,32 @@ const { startLocalStack } = (await import(pathToFileURL(join(stackRoot, 'local',
 const dataDir = await mkdtemp(join(tmpdir(), 'opsgraph-bench-'));
 const stack = await startLocalStack({ port: 0, dataDir, schedules: false });
 
+/**
+ * CPU milliseconds spent so far by this process's descendants other than `exceptPid` (the load generator), that
+ * is by the storage servers' process, from Linux's /proc (utime + stime in clock ticks of 10 ms); null where /proc has no children lists.
+ */
+function descendantsCpuMs(exceptPid: number | undefined, pid = process.pid): number | null {
+  try {
+    let ms = 0;
+    for (const child of readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number)) {
+      if (child === exceptPid) continue;
+      // Fields after the command (which may hold spaces) start at the third: utime and stime are the 14th and 15th.
+      const stat = readFileSync(`/proc/${child}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ms += (Number(fields[11]) + Number(fields[12])) * 10 + (descendantsCpuMs(exceptPid, child) ?? 0);
+    }
+    return ms;
+  } catch {
+    return null;
+  }
+}
+
 /** CPU of this process when the first measured event is sent, and spent by the time its last latency is seen. */
 let cpuAtStart: NodeJS.CpuUsage | undefined;
 let cpuSpent: NodeJS.CpuUsage | undefined;
+/** The same for the storage servers' process (dynalite, kinesalite), which every request and batch also loads. */
+let storageCpuAtStart: number | null = null;
+let storageCpuSpent: number | null = null;
 /** Event-loop delay of this process over the measured phase: long synchronous stretches show here as tail latency. */
 let loopDelay: IntervalHistogram | undefined;
 const load = fork(join(import.meta.dirname, 'freshnessLoad.ts'), { execArgv: ['--import', 'tsx'] });
@@ -45,10 +69,13 @@ const result = await new Promise<LoadResult>((resolve, reject) => {
   load.on('message', (message: LoadMessage) => {
     if (message.kind === 'measuring') {
       cpuAtStart = process.cpuUsage();
+      storageCpuAtStart = descendantsCpuMs(load.pid);
       loopDelay = monitorEventLoopDelay({ resolution: 10 });
       loopDelay.enable();
     } else if (message.kind === 'measured') {
       cpuSpent = process.cpuUsage(cpuAtStart);
+      const storageNow = descendantsCpuMs(load.pid);
+      storageCpuSpent = storageNow !== null && storageCpuAtStart !== null ? storageNow - storageCpuAtStart : null;
       loopDelay?.disable();
     }
     else resolve(message.result);
@@ -67,6 +94,7 @@ report({
   event_loop_delay_p99_ms: loopDelay ? Math.round(loopDelay.percentile(99) / 1e5) / 10 : null,
   event_loop_delay_max_ms: loopDelay ? Math.round(loopDelay.max / 1e5) / 10 : null,
   cpu_ms_per_event: cpuSpent ? Math.round(((cpuSpent.user + cpuSpent.system) / 1000 / events) * 100) / 100 : null,
+  storage_cpu_ms_per_event: storageCpuSpent !== null ? Math.round((storageCpuSpent / events) * 100) / 100 : null,
 });
 await stack.close();
 await rm(dataDir, { recursive: true, force: true });

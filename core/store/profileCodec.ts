@@ -46,8 +46,9 @@ const DICTIONARY_V1 = Buffer.from(
 );
 
 /**
- * Bytes an item spends outside its body: key, version and the churn score the scorer keeps beside it
- * (~200 bytes). A body up to one write unit minus this stays plain: compressing it would save no unit.
+ * Bytes an item spends outside its body, with a margin: key, version and the churn score the scorer keeps beside
+ * it (~120 bytes, its reasons compressed: `core/store/churnCodec.ts`). A body up to one write unit minus this
+ * stays plain: compressing it would save no unit.
  */
 export const ITEM_OVERHEAD_BYTES = 320;
 const PLAIN_LIMIT = WRITE_UNIT_BYTES - ITEM_OVERHEAD_BYTES;

@@ -4,6 +4,7 @@ import { dynamo } from '../aws/clients.js';
 import { reviveProfile } from '../profile/revive.js';
 import { churnBandSchema, type Profile } from '../profile/types.js';
 import { batchGetAll } from './batchGet.js';
+import { decodeReasons, REASONS_ATTR } from './churnCodec.js';
 import { ifConditionHolds } from './conditional.js';
 import { BODY_ATTRS, decodeProfile, encodeProfile } from './profileCodec.js';
 
@@ -30,10 +31,16 @@ export interface StoredProfile {
   churn: ChurnScore | null;
 }
 
+/** The churn attribute as stored: reasons compressed (`rz`, `core/store/churnCodec.ts`), or plain in older items. */
+const storedChurnSchema = churnSchema.omit({ reasons: true }).extend({
+  reasons: z.array(z.string()).optional(),
+  [REASONS_ATTR]: z.instanceof(Uint8Array).optional(),
+});
+
 const itemSchema = z.object({
   userId: z.string(),
   version: z.number(),
-  churn: churnSchema.optional(),
+  churn: storedChurnSchema.optional(),
 });
 
 /**
@@ -44,7 +51,12 @@ export function fromItem(item: unknown): StoredProfile {
   const parsed = itemSchema.parse(item);
   const profile = decodeProfile(item as Record<string, unknown>);
   if (!profile) throw new Error(`profile item ${parsed.userId} has no document`);
-  return { profile: reviveProfile(profile), version: parsed.version, churn: parsed.churn ?? null };
+  return { profile: reviveProfile(profile), version: parsed.version, churn: parsed.churn ? churnFromItem(parsed.churn) : null };
+}
+
+function churnFromItem(stored: z.infer<typeof storedChurnSchema>): ChurnScore {
+  const { reasons, [REASONS_ATTR]: rz, ...rest } = stored;
+  return { ...rest, reasons: decodeReasons(rz, reasons) };
 }
 
 /**

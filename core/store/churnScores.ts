@@ -5,8 +5,9 @@ import { ifConditionHolds } from './conditional.js';
 import type { ChurnScore } from './profiles.js';
 
 /**
- * Sets a profile's `churn` attribute (its reasons compressed: `core/store/churnCodec.ts`) if the profile still exists and its churn is still `prev` (the score the new
- * one was computed against; null: it must have none). Returns false when that condition failed.
+ * Sets a profile's `churn` attribute (its reasons compressed: `core/store/churnCodec.ts`) if the profile still
+ * exists and its churn is still `prev` (the score the new one was computed against; null: it must have none).
+ * Returns false when that condition failed.
  *
  * @example
  * if (!(await writeChurnScore(tables.profiles, userId, next, stored.churn))) { … re-read and retry … }

@@ -54,6 +54,7 @@ export function fromItem(item: unknown): StoredProfile {
   return { profile: reviveProfile(profile), version: parsed.version, churn: parsed.churn ? churnFromItem(parsed.churn) : null };
 }
 
+/** The churn score of an item, its reasons decoded from whichever form the item holds. */
 function churnFromItem(stored: z.infer<typeof storedChurnSchema>): ChurnScore {
   const { reasons, [REASONS_ATTR]: rz, ...rest } = stored;
   return { ...rest, reasons: decodeReasons(rz, reasons) };

@@ -38,7 +38,8 @@ const stack = await startLocalStack({ port: 0, dataDir, schedules: false });
 
 /**
  * CPU milliseconds spent so far by this process's descendants other than `exceptPid` (the load generator), that
- * is by the storage servers' process, from Linux's /proc (utime + stime in clock ticks of 10 ms); null where /proc has no children lists.
+ * is by the storage servers' process, from Linux's /proc (utime + stime, in clock ticks of 10 ms); null where
+ * /proc has no children lists.
  */
 function descendantsCpuMs(exceptPid: number | undefined, pid = process.pid): number | null {
   try {

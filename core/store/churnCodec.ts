@@ -4,9 +4,12 @@ import { deflateRawSync, inflateRawSync } from 'node:zlib';
  * How a churn score's reasons are stored in the profile item. They are three sentences of ~90 bytes
  * (`core/churn/reasons.ts`), and the item carries them on every write: the tagger's UpdateItem is billed by the
  * whole item, churn included. Kept as `rz`, their JSON compressed with raw DEFLATE and a preset dictionary of the
- * sentences' fixed words, they take ~50 bytes instead of ~270. The score's other fields stay plain, so the
+ * sentences' fixed words, three typical reasons take 35 bytes instead of 246. The score's other fields stay plain, so the
  * scorer's conditional write can still compare them (`core/store/churnScores.ts`). Items written before hold
  * `reasons` as a list of strings; those still decode.
+ *
+ * Reading a profile does not inflate them (`core/store/profiles.ts` decodes on first use, ~8 µs): the tagger and
+ * the scorer read every profile they touch and never look at the reasons; only the GraphQL `churn` field does.
  */
 export const REASONS_ATTR = 'rz';
 
@@ -30,8 +33,7 @@ export function encodeReasons(reasons: readonly string[]): Uint8Array {
   return deflateRawSync(JSON.stringify(reasons), { dictionary: REASONS_DICTIONARY_V1 });
 }
 
-/** Reasons from the item: `rz` when present, else the plain list of older items, else none. */
-export function decodeReasons(rz: Uint8Array | undefined, plain: string[] | undefined): string[] {
-  if (rz) return JSON.parse(inflateRawSync(rz, { dictionary: REASONS_DICTIONARY_V1 }).toString('utf8')) as string[];
-  return plain ?? [];
+/** Reasons from the item's `rz`. */
+export function decodeReasons(rz: Uint8Array): string[] {
+  return JSON.parse(inflateRawSync(rz, { dictionary: REASONS_DICTIONARY_V1 }).toString('utf8')) as string[];
 }

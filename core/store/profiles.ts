@@ -54,10 +54,15 @@ export function fromItem(item: unknown): StoredProfile {
   return { profile: reviveProfile(profile), version: parsed.version, churn: parsed.churn ? churnFromItem(parsed.churn) : null };
 }
 
-/** The churn score of an item, its reasons decoded from whichever form the item holds. */
+/**
+ * The churn score of an item. Compressed reasons are inflated on first read of `reasons` (then kept): most readers
+ * of a profile never ask for them.
+ */
 function churnFromItem(stored: z.infer<typeof storedChurnSchema>): ChurnScore {
   const { reasons, [REASONS_ATTR]: rz, ...rest } = stored;
-  return { ...rest, reasons: decodeReasons(rz, reasons) };
+  if (!rz) return { ...rest, reasons: reasons ?? [] };
+  let decoded: string[] | undefined;
+  return Object.defineProperty({ ...rest, reasons: [] }, 'reasons', { get: () => (decoded ??= decodeReasons(rz)), enumerable: true });
 }
 
 /**

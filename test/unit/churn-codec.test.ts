@@ -18,8 +18,8 @@ const REASONS = [
 ];
 
 test('reasons round-trip through the stored form, in order, unicode included', () => {
-  assert.deepEqual(decodeReasons(encodeReasons(REASONS), undefined), REASONS);
-  assert.deepEqual(decodeReasons(encodeReasons([]), undefined), []);
+  assert.deepEqual(decodeReasons(encodeReasons(REASONS)), REASONS);
+  assert.deepEqual(decodeReasons(encodeReasons([])), []);
 });
 
 test('three typical reasons take well under half their plain bytes', () => {
@@ -36,4 +36,13 @@ test('a profile item reads its churn reasons from rz, and from the plain list ol
   const older = fromItem({ userId: 'u-1', version: 3, [body.attr]: body.value, churn: { ...score, reasons: REASONS.slice(0, 3) } });
   assert.deepEqual(compressed.churn, { ...score, reasons: REASONS.slice(0, 3) });
   assert.deepEqual(older.churn, compressed.churn);
+});
+
+test('reading a profile leaves compressed reasons alone until they are asked for', () => {
+  const body = encodeProfile(emptyProfile('u-1'));
+  const score = { probability: 0.2, band: 'LOW', modelVersion: 'm-1', scoredAt: '2026-11-01T00:00:00.000Z' };
+  // Bytes that do not inflate: only reading `reasons` can notice.
+  const stored = fromItem({ userId: 'u-1', version: 1, [body.attr]: body.value, churn: { ...score, [REASONS_ATTR]: Uint8Array.of(0xff, 0xff, 0xff) } });
+  assert.equal(stored.churn?.band, 'LOW');
+  assert.throws(() => stored.churn?.reasons);
 });

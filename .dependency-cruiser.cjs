@@ -13,7 +13,8 @@ const CORE_LAYERS = [
   ['profile'], // the profile document: fold, merge, stats at asOf
   ['store', 'streams', 'changes'], // data access: DynamoDB (store), Kinesis (streams), the changes publisher
   ['ingest', 'tagging', 'deadLetters', 'auth'], // workflows: ingest requests, the tagger pipeline and sweep, DLQ, keys
-  ['churn', 'journeys'], // consumers of the pipeline: churn scoring, journeys
+  ['churn', 'journeys'], // consumers of the pipeline: churn scoring, the pure journey interpreter and guards
+  ['journeyEngine'], // the journey engine: its stores, triggers, timers and effects, on top of the interpreter
 ];
 
 const layerOf = (i) => CORE_LAYERS[i].join('|');

@@ -24,8 +24,8 @@ export interface LocalStackOptions {
   apiKey?: string;
   /** Listen address; loopback unless told otherwise. */
   host?: string;
-  /** Run scheduled functions on their timers (off in tests, which invoke them directly). */
-  schedules?: boolean;
+  /** Run scheduled functions on their timers: all, or only those named (off in tests, which invoke them directly). */
+  schedules?: boolean | readonly FunctionName[];
   /** Poller tuning for tests: pause between empty polls and before retries. */
   idlePollMs?: number;
   retryDelayMs?: number;
@@ -123,7 +123,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     if (fn.schedule) {
       const handler = await loadHandler<(e: ScheduledEvent) => Promise<unknown>>(fn);
       scheduled.set(name, handler);
-      if (options.schedules) stopSchedules.push(schedule(name, fn.schedule.everyMinutes * 60_000, handler));
+      const periodMs = fn.schedule.localEverySeconds ? fn.schedule.localEverySeconds * 1000 : fn.schedule.everyMinutes * 60_000;
+      const on = Array.isArray(options.schedules) ? options.schedules.includes(name) : options.schedules === true;
+      if (on) stopSchedules.push(schedule(name, periodMs, handler));
     }
   }
   for (const mapping of mappings.values()) await mapping.start();

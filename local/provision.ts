@@ -11,20 +11,32 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { CreateStreamCommand, DescribeStreamSummaryCommand, ResourceInUseException as StreamInUse } from '@aws-sdk/client-kinesis';
 import { dynamo, kinesis } from '../core/aws/clients.js';
-import { physicalName, STREAMS, TABLES, type TableDefinition } from '../core/platform/definitions.js';
+import { physicalName, STREAMS, TABLES, type KeyAttribute, type TableDefinition } from '../core/platform/definitions.js';
 import { sleep } from '../core/platform/sleep.js';
 
 async function createTable(stage: string, table: TableDefinition): Promise<void> {
   const client = dynamo() as unknown as DynamoDBClient;
   const name = physicalName(stage, table.name);
-  const keys = [table.partitionKey, ...(table.sortKey ? [table.sortKey] : [])];
+  const keysOf = (k: { partitionKey: KeyAttribute; sortKey?: KeyAttribute }) => [k.partitionKey, ...(k.sortKey ? [k.sortKey] : [])];
+  const keySchema = (keys: KeyAttribute[]) => keys.map((k, i) => ({ AttributeName: k.name, KeyType: i === 0 ? ('HASH' as const) : ('RANGE' as const) }));
+  const indexes = table.indexes ?? [];
+  const attributes = new Map([...keysOf(table), ...indexes.flatMap(keysOf)].map((k) => [k.name, k.type]));
   try {
     await client.send(
       new CreateTableCommand({
         TableName: name,
         BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: keys.map((k) => ({ AttributeName: k.name, AttributeType: k.type })),
-        KeySchema: keys.map((k, i) => ({ AttributeName: k.name, KeyType: i === 0 ? 'HASH' : 'RANGE' })),
+        AttributeDefinitions: [...attributes].map(([AttributeName, AttributeType]) => ({ AttributeName, AttributeType })),
+        KeySchema: keySchema(keysOf(table)),
+        ...(indexes.length
+          ? {
+              GlobalSecondaryIndexes: indexes.map((ix) => ({
+                IndexName: ix.name,
+                KeySchema: keySchema(keysOf(ix)),
+                Projection: { ProjectionType: 'ALL' as const },
+              })),
+            }
+          : {}),
       }),
     );
   } catch (err) {

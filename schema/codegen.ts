@@ -23,7 +23,10 @@ const MAPPERS: Record<SubgraphName, Record<string, string>> = {
     ProfileStats: './stats.js#StatsView',
   },
   campaigns: {
-    Campaign: '../../core/store/campaigns.js#Campaign',
+    Campaign: '../../core/journeyEngine/store/campaigns.js#Campaign',
+    Enrollment: '../../core/journeyEngine/store/enrollments.js#StoredEnrollment',
+    Message: '../../core/journeyEngine/store/outbox.js#OutboxItem',
+    CampaignTemplate: '../../core/journeys/templates.js#JourneyTemplate',
   },
   analytics: {},
 };

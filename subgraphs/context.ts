@@ -1,6 +1,7 @@
 import DataLoader from 'dataloader';
 import { GraphQLError } from 'graphql';
 import type { ApiKey, Scope } from '../core/auth/apiKeys.js';
+import type { GuardSettings } from '../core/journeys/guards.js';
 import { getProfiles, type StoredProfile } from '../core/store/profiles.js';
 import { listSegments } from '../core/store/rules.js';
 import type { Segment } from '../core/tagging/types.js';
@@ -13,6 +14,10 @@ export interface SubgraphTables {
   rules: string;
   audit: string;
   campaigns: string;
+  campaignVersions: string;
+  enrollments: string;
+  outbox: string;
+  jobs: string;
 }
 
 /** Per-request context shared by the gateway and the in-process subgraphs. */
@@ -29,6 +34,8 @@ export interface RequestContext {
   previewBudget: { remaining: number };
   /** Counts read once per request (`all` = every profile, else a membership key), however many pages ask. */
   counts: Map<string, Promise<number>>;
+  /** Stage settings of the journey guards (`simulateJourney` runs them). */
+  journeySettings: GuardSettings;
 }
 
 /** Profiles all previews of one request may sample together. */
@@ -43,9 +50,10 @@ export function isPlausibleId(id: string): boolean {
   return id.length > 0 && Buffer.byteLength(id, 'utf8') <= MAX_ID_BYTES;
 }
 
-export function createRequestContext(tables: SubgraphTables, key: ApiKey): RequestContext {
+export function createRequestContext(tables: SubgraphTables, key: ApiKey, journeySettings: GuardSettings = { defaultTimeZone: 'UTC' }): RequestContext {
   let segments: Promise<Segment[]> | undefined;
   return {
+    journeySettings,
     segments: () => (segments ??= listSegments(tables.rules)),
     tables,
     key,

@@ -3,7 +3,9 @@
  * values, so neither can gain or lose a value alone (see docs/architecture.md). Types only: nothing runs.
  */
 import type { ChurnBand, IdentityKind } from '../core/profile/types.js';
-import type { CampaignStatus } from '../core/store/campaigns.js';
+import type { CampaignStatus } from '../core/journeyEngine/store/campaigns.js';
+import type { MessageReason, MessageStatus } from '../core/journeys/guards.js';
+import type { EnrollmentState } from '../core/journeys/types.js';
 import type * as analytics from './analytics/types.generated.js';
 import type * as campaigns from './campaigns/types.generated.js';
 import type * as profiles from './profiles/types.generated.js';
@@ -17,4 +19,7 @@ export type EnumsMatchTheSdl = [
   Assert<Same<ChurnBand, analytics.ChurnBand>>,
   Assert<Same<IdentityKind, profiles.IdentityKind>>,
   Assert<Same<CampaignStatus, campaigns.CampaignStatus>>,
+  Assert<Same<MessageStatus, campaigns.MessageStatus>>,
+  Assert<Same<MessageReason, campaigns.MessageReason>>,
+  Assert<Same<EnrollmentState['status'], campaigns.EnrollmentState>>,
 ];

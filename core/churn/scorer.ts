@@ -16,6 +16,7 @@
  */
 import type { KinesisStreamRecord } from 'aws-lambda';
 import artifactJson from '../../models/churn-model.json' with { type: 'json' };
+import { forEachLimit } from '../platform/forEachLimit.js';
 import { sleep } from '../platform/sleep.js';
 import { checkpointedScan } from '../store/checkpointedScan.js';
 import { writeChurnScore } from '../store/churnScores.js';
@@ -263,18 +264,6 @@ async function scoreOne(
     if (attempt >= MAX_ATTEMPTS) throw new Error(`churn of ${userId} kept changing concurrently (${attempt} attempts)`);
     stored = again;
   }
-}
-
-/** Runs `fn` over `items` with at most `limit` in flight. */
-async function forEachLimit<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const item = items[next++]!;
-      await fn(item);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(Math.max(1, limit), items.length) }, worker));
 }
 
 // ───────────────────────────── the changes trigger ─────────────────────────────

@@ -87,6 +87,12 @@ export const WELL_KNOWN_PROPERTIES = {
 export type WellKnownEvent = keyof typeof WELL_KNOWN_PROPERTIES;
 
 /**
+ * Events only the journey engine writes (straight to the stream, core/journeyEngine/emit.ts): ingest refuses them,
+ * or any client could set a campaign tag on any profile.
+ */
+export const ENGINE_EVENTS: ReadonlySet<string> = new Set(['campaign_tag_changed']);
+
+/**
  * The properties schema of a well-known event, or undefined for a custom one. An own-key lookup: `in` and `[]`
  * would find Object.prototype's members for an event named `constructor` (and ingest would then throw).
  */
@@ -135,6 +141,9 @@ export const eventSchema = envelope.superRefine((e, ctx) => {
   }
   if (e.type === 'alias' && (!e.previousId || !e.userId)) {
     ctx.addIssue({ code: 'custom', path: ['previousId'], message: 'an alias needs previousId and userId (not placeholders)' });
+  }
+  if (e.type === 'track' && e.event && ENGINE_EVENTS.has(e.event)) {
+    ctx.addIssue({ code: 'custom', path: ['event'], message: `${e.event} is written by the journey engine only` });
   }
   const schema = e.type === 'track' && e.event ? wellKnownSchema(e.event) : undefined;
   if (schema) {

@@ -24,3 +24,4 @@ export {
 export * from './guards.js';
 export { quietHoursEnd, isTimeZone, type QuietHours } from './quietHours.js';
 export { findBannedTerms, DEFAULT_LEXICON, type LexiconTerm, type TermCategory, type TermMatch } from './compliance.js';
+export { simulateJourney, type Simulation, type SimulatedStep, type GuardVerdict } from './simulate.js';

@@ -43,7 +43,8 @@ const newUserParams = z
 
 const dormantParams = z.strictObject({
   channel,
-  segment: z.string().min(1).default('dormant').describe('segment whose entry enrolls the user'),
+  // `dormant` is a starter tag rule (no activity for 90 days), so its arrival is the trigger.
+  tag: z.string().min(1).default('dormant').describe('tag whose arrival enrolls the user'),
   audience: z.string().min(1).default('tags.high_value').describe('who qualifies, as a rule expression'),
   holdoutPercent: z.number().gt(0).lt(100).default(10),
   couponValue: money(30),
@@ -167,7 +168,7 @@ function newUserNurture(p: z.infer<typeof newUserParams>): Journey {
 
 function dormantWinback(p: z.infer<typeof dormantParams>): Journey {
   return {
-    trigger: { kind: 'SEGMENT_ENTERED', segment: p.segment },
+    trigger: { kind: 'TAG_ADDED', tag: p.tag },
     audience: p.audience,
     reentry: { mode: 'AFTER_EXIT', minIntervalHours: 30 * 24 },
     start: 'holdout',

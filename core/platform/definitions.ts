@@ -21,6 +21,15 @@ export interface TableDefinition {
   envVar: string;
   /** Attribute that DynamoDB expires items by, when the table uses TTL. */
   timeToLiveAttribute?: string;
+  /** Global secondary indexes (all attributes projected). */
+  indexes?: readonly IndexDefinition[];
+}
+
+/** A global secondary index as both runtimes create it. */
+export interface IndexDefinition {
+  name: string;
+  partitionKey: KeyAttribute;
+  sortKey?: KeyAttribute;
 }
 
 /** A Kinesis data stream as both runtimes create it. */
@@ -44,12 +53,23 @@ export interface StreamSourceSettings {
   maxRecordAgeSeconds: number;
   /** Poll from the oldest record when the mapping is new. */
   startingPosition: 'TRIM_HORIZON' | 'LATEST';
+  /**
+   * `ENHANCED`: the mapping reads through its own enhanced fan-out consumer (2 MB/s per shard and push delivery of
+   * its own, ~70 ms); `SHARED`: it polls and shares the shard's 5 reads/s and 2 MB/s with every other shared reader.
+   * Locally every mapping polls kinesalite on its own, which is what enhanced fan-out gives each consumer.
+   */
+  fanOut?: 'ENHANCED' | 'SHARED';
 }
 
 /** A scheduled invocation (EventBridge on AWS, a timer locally). */
 export interface ScheduleSettings {
   /** Period in minutes between runs. */
   everyMinutes: number;
+  /**
+   * The local runtime's period, when it should tick faster than EventBridge can (rates are whole minutes there):
+   * the journey timers fire within 2 s locally, within a minute on AWS.
+   */
+  localEverySeconds?: number;
 }
 
 /** One Lambda function: where its handler lives, what it reads from the environment and what triggers it. */
@@ -97,6 +117,36 @@ export const TABLES = {
   campaigns: { name: 'campaigns', partitionKey: { name: 'id', type: 'S' }, envVar: 'CAMPAIGNS_TABLE' },
   apiKeys: { name: 'apikeys', partitionKey: { name: 'keyHash', type: 'S' }, envVar: 'API_KEYS_TABLE' },
   jobs: { name: 'jobs', partitionKey: { name: 'job', type: 'S' }, envVar: 'JOBS_TABLE' },
+  /** Every published journey document: `campaignVersions(campaignId, version)`; enrollments run on theirs. */
+  campaignVersions: {
+    name: 'campaign-versions',
+    partitionKey: { name: 'campaignId', type: 'S' },
+    sortKey: { name: 'version', type: 'N' },
+    envVar: 'CAMPAIGN_VERSIONS_TABLE',
+  },
+  /** Journey enrollments by user (what an event steps), and by campaign (stats). */
+  enrollments: {
+    name: 'enrollments',
+    partitionKey: { name: 'userId', type: 'S' },
+    sortKey: { name: 'enrollmentId', type: 'S' },
+    envVar: 'ENROLLMENTS_TABLE',
+    indexes: [{ name: 'byCampaign', partitionKey: { name: 'campaignId', type: 'S' }, sortKey: { name: 'enrollmentId', type: 'S' } }],
+  },
+  /** Every send attempt and action outcome, by user (frequency caps, `outbox(userId)`) and by campaign. */
+  outbox: {
+    name: 'outbox',
+    partitionKey: { name: 'userId', type: 'S' },
+    sortKey: { name: 'id', type: 'S' },
+    envVar: 'OUTBOX_TABLE',
+    indexes: [{ name: 'byCampaign', partitionKey: { name: 'campaignId', type: 'S' }, sortKey: { name: 'id', type: 'S' } }],
+  },
+  /** Durable journey timers, partitioned by the minute they fall due. */
+  timers: {
+    name: 'timers',
+    partitionKey: { name: 'minute', type: 'S' },
+    sortKey: { name: 'id', type: 'S' },
+    envVar: 'TIMERS_TABLE',
+  },
 } as const satisfies Record<string, TableDefinition>;
 
 export type TableName = keyof typeof TABLES;
@@ -128,6 +178,8 @@ export const ENV = {
    * runtime sets 'false': there is no X-Ray daemon on the machine.
    */
   traceEnabled: 'POWERTOOLS_TRACE_ENABLED',
+  /** IANA zone of quiet hours for users without a valid `timezone` trait (stage data; `UTC` unless set). */
+  defaultTimeZone: 'DEFAULT_TIME_ZONE',
 } as const;
 
 /** The CloudWatch namespace of opsgraph's own metrics; every function adds `service` and `stage` dimensions. */
@@ -149,6 +201,12 @@ const tableEnv = (...names: TableName[]) => names.map((n) => TABLES[n].envVar);
 const streamEnv = (...names: StreamName[]) => names.map((n) => STREAMS[n].envVar);
 
 const PROFILE_ENGINE_TABLES = ['profiles', 'identities', 'memberships', 'rules', 'audit'] as const satisfies TableName[];
+/** What the journey engine reads and writes (core/journeyEngine/tables.ts). */
+const JOURNEY_TABLES = ['profiles', 'identities', 'campaigns', 'campaignVersions', 'enrollments', 'outbox', 'timers', 'jobs'] as const satisfies TableName[];
+const GRAPHQL_TABLES = [
+  'profiles', 'identities', 'memberships', 'rules', 'audit', 'campaigns', 'campaignVersions', 'enrollments', 'outbox', 'apiKeys', 'jobs',
+] as const satisfies TableName[];
+const JOURNEY_ENV = [ENV.stage, ...OBSERVABILITY_ENV, ENV.rulesTtl, ENV.defaultTimeZone, ...tableEnv(...JOURNEY_TABLES), ...streamEnv('events')];
 
 export const FUNCTIONS = {
   ingest: {
@@ -168,11 +226,12 @@ export const FUNCTIONS = {
       ENV.stage,
       ...OBSERVABILITY_ENV,
       ENV.apolloTelemetryDisabled,
-      ...tableEnv('profiles', 'identities', 'memberships', 'rules', 'audit', 'campaigns', 'apiKeys'),
+      ENV.defaultTimeZone,
+      ...tableEnv(...GRAPHQL_TABLES),
     ],
     memoryMb: 1024,
     timeoutSeconds: 15,
-    tables: ['profiles', 'identities', 'memberships', 'rules', 'audit', 'campaigns', 'apiKeys'],
+    tables: GRAPHQL_TABLES,
     writesStreams: [],
     routes: ['POST /graphql', 'GET /graphql'],
   },
@@ -192,6 +251,8 @@ export const FUNCTIONS = {
       bisectBatchOnError: true,
       maxRecordAgeSeconds: 86_400,
       startingPosition: 'TRIM_HORIZON',
+      // The freshness path: its own 2 MB/s per shard and push delivery, whatever else reads the stream.
+      fanOut: 'ENHANCED',
     },
   },
   sweeper: {
@@ -237,6 +298,57 @@ export const FUNCTIONS = {
     },
     schedule: { everyMinutes: 1440 },
   },
+  journeys: {
+    name: 'journeys',
+    entry: 'lambdas/journeys/handler.ts',
+    environment: JOURNEY_ENV,
+    memoryMb: 1024,
+    timeoutSeconds: 60,
+    tables: JOURNEY_TABLES,
+    writesStreams: ['events'],
+    source: {
+      stream: 'events',
+      batchSize: 200,
+      maxBatchingWindowSeconds: 0,
+      retryAttempts: 5,
+      bisectBatchOnError: true,
+      maxRecordAgeSeconds: 86_400,
+      startingPosition: 'TRIM_HORIZON',
+      // Enrollment within a second of the trigger: not behind the tagger, the aggregator and the archive's polls.
+      fanOut: 'ENHANCED',
+    },
+  },
+  journeySignals: {
+    name: 'journeySignals',
+    entry: 'lambdas/journeySignals/handler.ts',
+    environment: JOURNEY_ENV,
+    memoryMb: 1024,
+    timeoutSeconds: 60,
+    tables: JOURNEY_TABLES,
+    writesStreams: ['events'],
+    source: {
+      stream: 'changes',
+      batchSize: 100,
+      maxBatchingWindowSeconds: 0,
+      retryAttempts: 5,
+      bisectBatchOnError: true,
+      maxRecordAgeSeconds: 86_400,
+      startingPosition: 'TRIM_HORIZON',
+    },
+  },
+  journeyTimers: {
+    name: 'journeyTimers',
+    entry: 'lambdas/journeyTimers/handler.ts',
+    environment: JOURNEY_ENV,
+    memoryMb: 1024,
+    timeoutSeconds: 300,
+    tables: JOURNEY_TABLES,
+    writesStreams: ['events'],
+    // EventBridge's finest rate is a minute, so timers are at most a minute late on AWS by design; locally each second.
+    schedule: { everyMinutes: 1, localEverySeconds: 1 },
+    // Ticks must not overlap (core/journeyEngine/fireTimers.ts).
+    reservedConcurrency: 1,
+  },
 } as const satisfies Record<string, FunctionDefinition>;
 
 export type FunctionName = keyof typeof FUNCTIONS;
@@ -262,6 +374,7 @@ export function environmentFor(fn: FunctionDefinition, stage: string): Record<st
     else if (name === ENV.serviceName) env[name] = serviceNameOf(fn);
     else if (name === ENV.metricsNamespace) env[name] = METRICS_NAMESPACE;
     else if (name === ENV.traceEnabled) env[name] = 'true';
+    else if (name === ENV.defaultTimeZone) env[name] = 'UTC';
     else {
       const table = Object.values(TABLES).find((t) => t.envVar === name);
       const stream = Object.values(STREAMS).find((s) => s.envVar === name);

@@ -232,6 +232,30 @@ export function pruneDays(profile: Profile): void {
   for (const d in profile.days) if (d < oldestKept) delete profile.days[d];
 }
 
+/** A journey's SET_TAG or REMOVE_TAG (core/journeyEngine/applyEffects.ts); ingest refuses it from clients. */
+export const CAMPAIGN_TAG_EVENT = 'campaign_tag_changed';
+/** The tag source of a campaign's tags: rule re-evaluation leaves them alone (core/tagging/evaluateProfile.ts). */
+export const CAMPAIGN_SOURCE = 'campaign:';
+
+/**
+ * Sets or removes a campaign's tag. A tag a rule holds is not taken over or removed by a campaign: the rule
+ * decides it. Unlike the rest of the fold this depends on order (the later of an add and a remove wins). The map is
+ * rebuilt rather than edited with `delete` (see evaluateProfile).
+ */
+function foldCampaignTag(profile: Profile, props: Record<string, unknown>, at: string): void {
+  const tag = props.tag;
+  if (typeof tag !== 'string' || !tag || typeof props.campaignId !== 'string') return;
+  const held = own(profile.tags, tag);
+  if (held && !held.source.startsWith(CAMPAIGN_SOURCE)) return;
+  if (props.change === 'added') {
+    if (!held) profile.tags[tag] = { since: at, source: CAMPAIGN_SOURCE + props.campaignId, ruleVersion: 0 };
+  } else if (held) {
+    const tags: Profile['tags'] = dict();
+    for (const name in profile.tags) if (name !== tag) tags[name] = profile.tags[name]!;
+    profile.tags = tags;
+  }
+}
+
 /**
  * Folds one event into a profile, in place. Every part of the fold is commutative (sums, min/max, per-key
  * timestamps), so events that arrive out of order give the same profile as in order. Returns false, changing
@@ -275,6 +299,8 @@ export function foldEvent(profile: Profile, event: StoredEvent, position?: Recor
     profile.orders.refunded = round(profile.orders.refunded + amount);
   } else if (name === 'message_received' && typeof props.text === 'string' && isNegative(props.text)) {
     bump(profile, day, NEGATIVE_MESSAGE_KEY, 1);
+  } else if (name === CAMPAIGN_TAG_EVENT) {
+    foldCampaignTag(profile, props, at);
   }
 
   const weight = INTEREST_WEIGHTS.get(name);

@@ -7,6 +7,7 @@ import {
   physicalName,
   STREAMS,
   TABLES,
+  type IndexDefinition,
   type KeyAttribute,
   type StreamName,
   type TableName,
@@ -75,6 +76,15 @@ export class DataStores extends Construct {
         deletionProtection: stage.deletionProtection,
         removalPolicy: removal,
       });
+      const indexes: readonly IndexDefinition[] = 'indexes' in def ? def.indexes : [];
+      for (const ix of indexes) {
+        tables[key].addGlobalSecondaryIndex({
+          indexName: ix.name,
+          partitionKey: attribute(ix.partitionKey),
+          sortKey: ix.sortKey ? attribute(ix.sortKey) : undefined,
+          projectionType: dynamodb.ProjectionType.ALL,
+        });
+      }
     }
     this.tables = tables;
 

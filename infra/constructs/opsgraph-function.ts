@@ -11,7 +11,7 @@ import * as eventSources from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { environmentFor, physicalName, type FunctionDefinition } from '../../core/platform/definitions.js';
+import { environmentFor, physicalName, TABLES, type FunctionDefinition, type TableDefinition } from '../../core/platform/definitions.js';
 import { maxRecordAgeSeconds, type StageSettings } from '../stages.js';
 import { logRetention, removalPolicy, type DataStores } from './data-stores.js';
 import type { DeadLetters } from './dead-letters.js';
@@ -138,7 +138,7 @@ export class OpsgraphFunction extends Construct {
         'grants are scoped to their ARNs.',
     });
 
-    for (const name of new Set(def.tables)) this.grantTable(stores.tables[name]);
+    for (const name of new Set(def.tables)) this.grantTable(stores.tables[name], TABLES[name]);
     for (const name of new Set(def.writesStreams)) stores.streams[name].grantWrite(this.role);
 
     if (def.source) {
@@ -166,26 +166,36 @@ export class OpsgraphFunction extends Construct {
     return { ...env, NODE_OPTIONS: '--enable-source-maps' };
   }
 
-  private grantTable(table: dynamodb.Table): void {
+  /** Data actions on the table and on each of its indexes by name (no `index/*` wildcard). */
+  private grantTable(table: dynamodb.Table, def: TableDefinition): void {
+    const indexes = (def.indexes ?? []).map((ix) => `${table.tableArn}/index/${ix.name}`);
     this.role.addToPrincipalPolicy(
-      new iam.PolicyStatement({ actions: TABLE_DATA_ACTIONS, resources: [table.tableArn] }),
+      new iam.PolicyStatement({ actions: TABLE_DATA_ACTIONS, resources: [table.tableArn, ...indexes] }),
     );
   }
 
   private addStreamSource(def: FunctionDefinition, stage: StageSettings, stream: kinesis.Stream, deadLetters: DeadLetters): void {
     const source = def.source!;
-    this.function.addEventSource(
-      new eventSources.KinesisEventSource(stream, {
-        startingPosition:
-          source.startingPosition === 'LATEST' ? lambda.StartingPosition.LATEST : lambda.StartingPosition.TRIM_HORIZON,
-        batchSize: source.batchSize,
-        maxBatchingWindow: Duration.seconds(source.maxBatchingWindowSeconds),
-        retryAttempts: source.retryAttempts,
-        bisectBatchOnError: source.bisectBatchOnError,
-        maxRecordAge: Duration.seconds(maxRecordAgeSeconds(source, stage)),
-        reportBatchItemFailures: true,
-        onFailure: deadLetters.destination(),
-      }),
-    );
+    const props: eventSources.KinesisEventSourceProps = {
+      startingPosition:
+        source.startingPosition === 'LATEST' ? lambda.StartingPosition.LATEST : lambda.StartingPosition.TRIM_HORIZON,
+      batchSize: source.batchSize,
+      maxBatchingWindow: Duration.seconds(source.maxBatchingWindowSeconds),
+      retryAttempts: source.retryAttempts,
+      bisectBatchOnError: source.bisectBatchOnError,
+      maxRecordAge: Duration.seconds(maxRecordAgeSeconds(source, stage)),
+      reportBatchItemFailures: true,
+      onFailure: deadLetters.destination(),
+    };
+    if (source.fanOut === 'ENHANCED') {
+      // A dedicated enhanced fan-out consumer: this function's reads no longer share the shard's 5 reads/s.
+      const consumer = new kinesis.StreamConsumer(this, 'StreamConsumer', {
+        stream,
+        streamConsumerName: `${physicalName(stage.name, def.name)}-consumer`,
+      });
+      this.function.addEventSource(new eventSources.KinesisConsumerEventSource(consumer, props));
+    } else {
+      this.function.addEventSource(new eventSources.KinesisEventSource(stream, props));
+    }
   }
 }

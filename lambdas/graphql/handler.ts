@@ -18,7 +18,12 @@ const tables: SubgraphTables = {
   rules: requireEnv('RULES_TABLE'),
   audit: requireEnv('AUDIT_TABLE'),
   campaigns: requireEnv('CAMPAIGNS_TABLE'),
+  campaignVersions: requireEnv('CAMPAIGN_VERSIONS_TABLE'),
+  enrollments: requireEnv('ENROLLMENTS_TABLE'),
+  outbox: requireEnv('OUTBOX_TABLE'),
+  jobs: requireEnv('JOBS_TABLE'),
 };
+const journeySettings = { defaultTimeZone: requireEnv('DEFAULT_TIME_ZONE') };
 
 const graphqlError = (status: number, code: string, message: string, headers?: Record<string, string>) =>
   json(status, { errors: [{ message, extensions: { code } }] }, headers);
@@ -49,7 +54,7 @@ async function graphqlHandler(event: APIGatewayProxyEventV2, { logger, measures 
   const result = await executeGraphQL(
     await gateway,
     { method: event.requestContext.http.method, headers: event.headers ?? {}, body: bodyText(event), search: event.rawQueryString ?? '' },
-    createRequestContext(tables, auth.key),
+    createRequestContext(tables, auth.key, journeySettings),
   );
   if (result.status >= 400) {
     measures.count('ErrorResponses', 1);

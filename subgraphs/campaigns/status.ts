@@ -1,4 +1,4 @@
-import type { CampaignStatus } from '../../core/store/campaigns.js';
+import type { CampaignStatus } from '../../core/journeyEngine/store/campaigns.js';
 
 /** Allowed status moves: DRAFT → ACTIVE ⇄ PAUSED → ENDED, and an ended campaign stays ended. */
 export const TRANSITIONS: Record<CampaignStatus, CampaignStatus[]> = {

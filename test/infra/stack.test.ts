@@ -19,6 +19,8 @@ import {
   STREAMS,
   TABLES,
   type FunctionDefinition,
+  type TableDefinition,
+  type TableName,
 } from '../../core/platform/definitions.js';
 import { createOpsgraphApp, OpsgraphStack, readCdkJson } from '../../infra/stack.js';
 import { maxRecordAgeSeconds, STAGE_NAMES, STAGES, stageSettings, type StageSettings } from '../../infra/stages.js';
@@ -181,13 +183,19 @@ for (const stageName of STAGE_NAMES) {
       for (const def of Object.values(FUNCTIONS) as FunctionDefinition[]) {
         const fnId = logicalIdWhere(resources, 'AWS::Lambda::Function', 'FunctionName', physicalName(stageName, def.name));
         const roleId = resources[fnId]!.Properties!.Role['Fn::GetAtt'][0] as string;
-        const tableArn = (n: string) =>
-          JSON.stringify(arnOf(logicalIdWhere(resources, 'AWS::DynamoDB::Table', 'TableName', physicalName(stageName, n))));
+        const tableId = (n: string) => logicalIdWhere(resources, 'AWS::DynamoDB::Table', 'TableName', physicalName(stageName, n));
+        // A table's grant names the table and each of its indexes by name (no `index/*`).
+        const tableArns = (t: TableName) => [
+          JSON.stringify(arnOf(tableId(TABLES[t].name))),
+          ...((TABLES[t] as TableDefinition).indexes ?? []).map((ix) =>
+            JSON.stringify({ 'Fn::Join': ['', [arnOf(tableId(TABLES[t].name)), `/index/${ix.name}`]] }),
+          ),
+        ];
         const streamArn = (n: string) =>
           JSON.stringify(arnOf(logicalIdWhere(resources, 'AWS::Kinesis::Stream', 'Name', physicalName(stageName, n))));
         assert.deepEqual(
           resourcesGranted(resources, roleId, ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:Query']),
-          [...new Set(def.tables)].map((t) => tableArn(TABLES[t].name)).sort(),
+          [...new Set(def.tables)].flatMap(tableArns).sort(),
           `${def.name}: tables`,
         );
         assert.deepEqual(
@@ -222,9 +230,16 @@ for (const stageName of STAGE_NAMES) {
         const src = def.source!;
         const fnId = logicalIdWhere(resources, 'AWS::Lambda::Function', 'FunctionName', physicalName(stageName, def.name));
         const streamId = logicalIdWhere(resources, 'AWS::Kinesis::Stream', 'Name', physicalName(stageName, STREAMS[src.stream].name));
+        // An enhanced fan-out reader maps from its own consumer of the stream; a shared one from the stream.
+        let eventSourceArn: unknown = arnOf(streamId);
+        if (src.fanOut === 'ENHANCED') {
+          const consumerId = logicalIdWhere(resources, 'AWS::Kinesis::StreamConsumer', 'ConsumerName', `${physicalName(stageName, def.name)}-consumer`);
+          assert.deepEqual(resources[consumerId]!.Properties!.StreamARN, arnOf(streamId), `${def.name}: consumer of ${src.stream}`);
+          eventSourceArn = { 'Fn::GetAtt': [consumerId, 'ConsumerARN'] };
+        }
         template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
           FunctionName: refTo(fnId),
-          EventSourceArn: arnOf(streamId),
+          EventSourceArn: eventSourceArn,
           FunctionResponseTypes: ['ReportBatchItemFailures'],
           BisectBatchOnFunctionError: src.bisectBatchOnError,
           MaximumRetryAttempts: src.retryAttempts,

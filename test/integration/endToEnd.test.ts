@@ -153,12 +153,18 @@ describe('ingest → stream → tagger → gateway', () => {
   });
 
   it('serves the campaigns and analytics subgraphs with real data', async () => {
-    const created = await gql(stack, 'mutation { createCampaign(input: { name: "Win back", channel: "email", segmentId: "vip_at_risk" }) { id status } }');
+    const journey = (segment: string) => ({
+      trigger: { kind: 'SEGMENT_ENTERED', segment },
+      start: 'offer',
+      nodes: { offer: { type: 'SEND', channel: 'email', purpose: 'marketing', message: { body: 'We miss you' }, next: 'end' }, end: { type: 'EXIT' } },
+    });
+    const create = 'mutation($j: JSON!) { createCampaign(input: { name: "Win back", journey: $j }) { id status } }';
+    const created = await gql(stack, create, { j: journey('vip_at_risk') });
     assert.equal(created.json.data.createCampaign.status, 'DRAFT');
     const id = created.json.data.createCampaign.id;
     const activated = await gql(stack, `mutation { setCampaignStatus(id: "${id}", status: ACTIVE) { status } }`);
     assert.equal(activated.json.data.setCampaignStatus.status, 'ACTIVE');
-    const badSegment = await gql(stack, 'mutation { createCampaign(input: { name: "x", channel: "email", segmentId: "missing" }) { id } }');
+    const badSegment = await gql(stack, create, { j: journey('missing') });
     assert.equal(badSegment.json.errors[0].extensions.code, 'BAD_USER_INPUT');
     const counts = await waitFor(async () => {
       const r = await gql(stack, '{ tagCounts(tags: ["high_value", "no_such_tag"]) { tag users } }');

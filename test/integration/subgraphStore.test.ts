@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { emptyProfile } from '../../core/profile/types.js';
-import { getCampaign, listCampaigns } from '../../core/store/campaigns.js';
+import { getCampaign, listCampaigns } from '../../core/journeyEngine/store/campaigns.js';
 import { saveProfile } from '../../core/store/profiles.js';
 import { countProfiles, sampleProfiles, scanProfilesPage } from '../../core/store/users.js';
 import { gql, useTestStack } from '../support/stack.js';
@@ -68,7 +68,12 @@ describe('campaigns', () => {
     const segment = await gql(stack, 'mutation { createSegment(input: { id: "store_all", name: "Everyone", expression: "true" }) { id } }');
     assert.equal(segment.json.data?.createSegment.id, 'store_all', JSON.stringify(segment.json.errors));
     const create = async (name: string) => {
-      const r = await gql(stack, `mutation { createCampaign(input: { name: "${name}", channel: "email", segmentId: "store_all" }) { id status } }`);
+      const journey = {
+        trigger: { kind: 'SEGMENT_ENTERED', segment: 'store_all' },
+        start: 'hello',
+        nodes: { hello: { type: 'SEND', channel: 'email', purpose: 'marketing', message: { body: 'Hi' }, next: 'end' }, end: { type: 'EXIT' } },
+      };
+      const r = await gql(stack, 'mutation($n: String!, $j: JSON!) { createCampaign(input: { name: $n, journey: $j }) { id status version } }', { n: name, j: journey });
       assert.ok(r.json.data, JSON.stringify(r.json.errors));
       return r.json.data.createCampaign;
     };

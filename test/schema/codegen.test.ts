@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { it } from 'node:test';
 import { parse, type EnumTypeDefinitionNode } from 'graphql';
-import { campaignStatusSchema } from '../../core/store/campaigns.js';
+import { campaignStatusSchema } from '../../core/journeyEngine/store/campaigns.js';
 import { identityKindSchema } from '../../core/identity/types.js';
 import { churnBandSchema } from '../../core/profile/types.js';
 import { generatedTypesPath, generateResolverTypes } from '../../schema/codegen.js';

@@ -1,28 +1,59 @@
-import { randomUUID } from 'node:crypto';
 import { GraphQLError } from 'graphql';
-import { getCampaign, putCampaign, updateCampaignStatus, type Campaign } from '../../../core/store/campaigns.js';
-import { badInput, requireScope } from '../../context.js';
+import { instantiateTemplate, JourneyTemplateError } from '../../../core/journeys/index.js';
+import { getCampaign, putCampaign, updateCampaignJourney, updateCampaignStatus } from '../../../core/journeyEngine/store/campaigns.js';
+import { requireScope } from '../../context.js';
+import { checkedJourney, checkedNames, newCampaign } from '../journeyInput.js';
 import { TRANSITIONS } from '../status.js';
 import type { MutationResolvers } from '../types.generated.js';
+
+const notFound = (id: string) => new GraphQLError(`campaign ${id} does not exist`, { extensions: { code: 'NOT_FOUND' } });
 
 export const Mutation: MutationResolvers = {
   createCampaign: async (_, { input }, ctx) => {
     requireScope(ctx, 'campaigns:write');
-    if (!input.name.trim()) throw badInput('name must not be empty', 'name');
-    if (!/^[a-z][a-z0-9_-]{1,31}$/.test(input.channel)) throw badInput('channel must be a short lower-case name such as email', 'channel');
-    const segments = await ctx.segments();
-    if (!segments.some((s) => s.id === input.segmentId)) throw badInput(`segment ${input.segmentId} does not exist`, 'segmentId');
-    const campaign: Campaign = { id: randomUUID(), ...input, status: 'DRAFT', createdAt: ctx.now, updatedAt: ctx.now };
-    return putCampaign(ctx.tables.campaigns, campaign);
+    const names = checkedNames(input);
+    const journey = await checkedJourney(input.journey, ctx);
+    return putCampaign(ctx.tables, newCampaign(names, journey, ctx.now));
+  },
+  updateCampaign: async (_, { id, expectedVersion, input }, ctx) => {
+    requireScope(ctx, 'campaigns:write');
+    const names = checkedNames(input);
+    const journey = await checkedJourney(input.journey, ctx);
+    const current = await getCampaign(ctx.tables.campaigns, id);
+    if (!current) throw notFound(id);
+    if (current.status === 'ENDED') throw new GraphQLError('an ENDED campaign cannot change', { extensions: { code: 'BAD_USER_INPUT' } });
+    const updated = await updateCampaignJourney(ctx.tables, id, expectedVersion, { ...names, journey }, ctx.now);
+    if (!updated) {
+      throw new GraphQLError(`campaign ${id} is at version ${current.version}, not ${expectedVersion}; reload and edit that`, {
+        extensions: { code: 'CONFLICT', currentVersion: current.version },
+      });
+    }
+    return updated;
   },
   setCampaignStatus: async (_, args, ctx) => {
     requireScope(ctx, 'campaigns:write');
     const current = await getCampaign(ctx.tables.campaigns, args.id);
-    if (!current) throw new GraphQLError(`campaign ${args.id} does not exist`, { extensions: { code: 'NOT_FOUND' } });
+    if (!current) throw notFound(args.id);
     const from = current.status;
     if (!TRANSITIONS[from].includes(args.status)) {
       throw new GraphQLError(`a ${from} campaign cannot become ${args.status}`, { extensions: { code: 'BAD_USER_INPUT' } });
     }
     return updateCampaignStatus(ctx.tables.campaigns, args.id, from, args.status, ctx.now);
+  },
+  createCampaignFromTemplate: async (_, args, ctx) => {
+    requireScope(ctx, 'campaigns:write');
+    const names = checkedNames({ name: args.name });
+    const params = args.params ?? {};
+    if (typeof params !== 'object' || Array.isArray(params)) {
+      throw new GraphQLError('params must be an object', { extensions: { code: 'BAD_USER_INPUT', field: 'params' } });
+    }
+    let journey;
+    try {
+      journey = instantiateTemplate(args.template, params as Record<string, unknown>);
+    } catch (err) {
+      if (!(err instanceof JourneyTemplateError)) throw err;
+      throw new GraphQLError(err.message, { extensions: { code: 'BAD_USER_INPUT', reason: err.code, problems: err.problems } });
+    }
+    return putCampaign(ctx.tables, newCampaign(names, await checkedJourney(journey, ctx), ctx.now));
   },
 };

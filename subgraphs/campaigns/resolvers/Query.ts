@@ -1,6 +1,26 @@
-import { getCampaign, listCampaigns } from '../../../core/store/campaigns.js';
-import { requireScope } from '../../context.js';
+import { listTemplates, simulateJourney, validateJourney } from '../../../core/journeys/index.js';
+import { loadCounts } from '../../../core/journeyEngine/applyEffects.js';
+import { profileViews } from '../../../core/journeyEngine/profileView.js';
+import { getCampaign, listCampaigns } from '../../../core/journeyEngine/store/campaigns.js';
+import { listOutbox } from '../../../core/journeyEngine/store/outbox.js';
+import { badInput, decodeCursor, encodeCursor, isPlausibleId, pageSize, requireScope } from '../../context.js';
+import { checkedJourney } from '../journeyInput.js';
 import type { QueryResolvers } from '../types.generated.js';
+
+/** An outbox cursor: the last item's user and id (the key DynamoDB continues after). */
+const outboxCursor = (k: { userId: string; id: string }) => encodeCursor(JSON.stringify([k.userId, k.id]));
+function fromOutboxCursor(after: string | null | undefined): { userId: string; id: string } | undefined {
+  const raw = decodeCursor(after);
+  if (raw === undefined) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw badInput('invalid cursor', 'after');
+  }
+  if (!Array.isArray(parsed) || parsed.length !== 2 || !parsed.every((p) => typeof p === 'string')) throw badInput('invalid cursor', 'after');
+  return { userId: parsed[0], id: parsed[1] };
+}
 
 export const Query: QueryResolvers = {
   campaigns: async (_, __, ctx) => {
@@ -10,6 +30,46 @@ export const Query: QueryResolvers = {
   },
   campaign: async (_, args, ctx) => {
     requireScope(ctx, 'profiles:read');
-    return getCampaign(ctx.tables.campaigns, args.id);
+    return isPlausibleId(args.id) ? getCampaign(ctx.tables.campaigns, args.id) : null;
+  },
+  campaignTemplates: (_, __, ctx) => {
+    requireScope(ctx, 'profiles:read');
+    return listTemplates();
+  },
+  validateJourney: (_, args, ctx) => {
+    requireScope(ctx, 'profiles:read');
+    return validateJourney(args.journey);
+  },
+  outbox: async (_, args, ctx) => {
+    requireScope(ctx, 'profiles:read');
+    const { campaignId, userId } = args;
+    if (!campaignId && !userId) throw badInput('outbox needs a campaignId or a userId', 'campaignId');
+    for (const [field, id] of [['campaignId', campaignId], ['userId', userId]] as const) {
+      if (id !== null && id !== undefined && !isPlausibleId(id)) throw badInput(`${field} is not a valid id`, field);
+    }
+    const page = await listOutbox(ctx.tables.outbox, {
+      ...(campaignId ? { campaignId } : {}),
+      ...(userId ? { userId } : {}),
+      kind: 'MESSAGE',
+      first: pageSize(args.first),
+      after: fromOutboxCursor(args.after),
+    });
+    const edges = page.items.map((node) => ({ cursor: outboxCursor(node), node }));
+    return { edges, pageInfo: { hasNextPage: page.next !== undefined, endCursor: edges.at(-1)?.cursor ?? null } };
+  },
+  simulateJourney: async (_, args, ctx) => {
+    requireScope(ctx, 'profiles:read');
+    if (!isPlausibleId(args.userId)) throw badInput('userId is not a valid id', 'userId');
+    let journey;
+    try {
+      journey = await checkedJourney(args.journey, ctx);
+    } catch (err) {
+      const problems = (err as { extensions?: { problems?: unknown } }).extensions?.problems;
+      if (Array.isArray(problems)) return { problems, inAudience: false, path: [], outcome: 'INVALID', steps: [] };
+      throw err;
+    }
+    const view = (await profileViews(ctx.tables.profiles, [args.userId])).get(args.userId)!;
+    const counts = await loadCounts(ctx.tables.outbox, args.userId, 'simulation', ctx.now);
+    return { problems: [], ...simulateJourney(journey, view, ctx.now, counts, ctx.journeySettings) };
   },
 };

@@ -1,9 +1,15 @@
+import { DateTimeScalar, JSONScalar } from '../../scalars.js';
 import type { Resolvers } from '../types.generated.js';
+import { Campaign } from './Campaign.js';
+import { CampaignTemplate } from './CampaignTemplate.js';
+import { Enrollment } from './Enrollment.js';
+import { Message } from './Message.js';
 import { Mutation } from './Mutation.js';
 import { Query } from './Query.js';
+import { User } from './User.js';
 
 /**
  * The campaigns subgraph's resolvers, one file per type, typed with the `Resolvers` generated from
  * schema/campaigns.graphql so tsc checks them against the SDL (see docs/architecture.md).
  */
-export const resolvers: Resolvers = { Query, Mutation };
+export const resolvers: Resolvers = { Query, Mutation, Campaign, CampaignTemplate, Enrollment, Message, User, JSON: JSONScalar, DateTime: DateTimeScalar };

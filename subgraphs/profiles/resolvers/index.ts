@@ -1,4 +1,4 @@
-import { DateTimeScalar, JSONScalar } from '../scalars.js';
+import { DateTimeScalar, JSONScalar } from '../../scalars.js';
 import type { Resolvers } from '../types.generated.js';
 import { Mutation } from './Mutation.js';
 import { ProfileStats } from './ProfileStats.js';

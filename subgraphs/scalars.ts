@@ -1,5 +1,5 @@
 import { GraphQLScalarType, Kind, type ValueNode } from 'graphql';
-import { badInput } from '../context.js';
+import { badInput } from './context.js';
 
 function parseLiteral(ast: ValueNode): unknown {
   switch (ast.kind) {

@@ -1,0 +1,185 @@
+import type { StoredEvent } from '../events/schema.js';
+import type { ProfileView } from '../journeys/conditions.js';
+import { guardAction, guardSend, type GuardOutcome, type GuardSettings, type SentCounts } from '../journeys/guards.js';
+import type { ActionEffect, Effect, JourneyVersion, SendEffect } from '../journeys/types.js';
+import type { PendingEffect, StoredEnrollment } from './store/enrollments.js';
+import { outboxId, recordOutcome, sentMessages, type OutboxItem } from './store/outbox.js';
+import { putTimer } from './store/timers.js';
+import { effectEventId, emitEvents } from './emit.js';
+import type { JourneyTables } from './tables.js';
+
+const DAY_MS = 86_400_000;
+
+/** What applying effects needs besides the enrollment: the tables, guard settings and the wall clock. */
+export interface ApplyContext {
+  tables: JourneyTables;
+  settings: GuardSettings;
+  now: () => number;
+}
+
+/**
+ * Counts of messages SENT to the user before `asOf`, per rolling day and week, this campaign and all. Read from the
+ * outbox once per step's effects and then kept up to date as this step sends.
+ */
+export async function loadCounts(table: string, userId: string, campaignId: string, asOf: string): Promise<SentCounts> {
+  const asOfMs = Date.parse(asOf);
+  const sent = await sentMessages(table, userId, new Date(asOfMs - 7 * DAY_MS).toISOString(), asOf);
+  const counts: SentCounts = { campaignDay: 0, campaignWeek: 0, allDay: 0, allWeek: 0 };
+  for (const m of sent) {
+    const inDay = Date.parse(m.createdAt) > asOfMs - DAY_MS;
+    const own = m.campaignId === campaignId;
+    counts.allWeek++;
+    if (inDay) counts.allDay++;
+    if (own) counts.campaignWeek++;
+    if (own && inDay) counts.campaignDay++;
+  }
+  return counts;
+}
+
+/** The outbox item of an effect, before its outcome. */
+function baseItem(e: StoredEnrollment, effect: Effect, asOf: string, kind: OutboxItem['kind'], nowMs: number) {
+  return {
+    userId: e.state.userId,
+    id: outboxId(asOf, effect.key, kind),
+    kind,
+    idempotencyKey: effect.key,
+    campaignId: e.campaignId,
+    campaignVersion: e.version,
+    enrollmentId: e.state.enrollmentId,
+    node: effect.node,
+    createdAt: asOf,
+    updatedAt: new Date(nowMs).toISOString(),
+  };
+}
+
+/** The message of a send as the outbox records it, with the guards' outcome. */
+export function messageItem(e: StoredEnrollment, send: SendEffect, asOf: string, outcome: GuardOutcome, nowMs: number): OutboxItem {
+  return {
+    ...baseItem(e, send, asOf, 'MESSAGE', nowMs),
+    status: outcome.status,
+    ...(outcome.reason ? { reason: outcome.reason } : {}),
+    detail: outcome.detail,
+    ...(outcome.notBefore ? { notBefore: outcome.notBefore } : {}),
+    ...(outcome.term ? { term: outcome.term } : {}),
+    channel: send.channel,
+    purpose: send.purpose,
+    ...(send.subject !== undefined ? { subject: send.subject } : {}),
+    body: send.body,
+  };
+}
+
+/** The events an action puts back on the stream, so profiles, rules and analytics see what the journey did. */
+function actionEvents(e: StoredEnrollment, a: ActionEffect, asOf: string): StoredEvent[] {
+  const base = { userId: e.state.userId, eventId: effectEventId(a.key), timestamp: asOf };
+  const campaign = { campaignId: e.campaignId, campaignVersion: e.version, node: a.node };
+  switch (a.action) {
+    case 'ISSUE_COUPON':
+      return [{ ...base, type: 'track', event: 'coupon_issued', properties: { ...campaign, code: a.couponCode, ...a.params } }];
+    case 'SET_TRAIT':
+      return [{ ...base, type: 'identify', traits: { [String(a.params.name)]: a.params.value } as Record<string, never> }];
+    case 'SET_TAG':
+    case 'REMOVE_TAG':
+      return [
+        {
+          ...base,
+          type: 'track',
+          event: 'campaign_tag_changed',
+          properties: { ...campaign, tag: a.params.tag, change: a.action === 'SET_TAG' ? 'added' : 'removed' },
+        },
+      ];
+    case 'WEBHOOK':
+      return [];
+  }
+}
+
+/**
+ * Applies one step's effects, each idempotently by its key, in order: a retried step (after a crash, a redelivered
+ * batch) repeats none of them.
+ * - SEND: the guards decide (docs/architecture.md, "Journeys"), and the outbox records the outcome once; a send held
+ *   by quiet hours gets a QUEUED_SEND timer for the end of the window.
+ * - ACTION: the abuse guard, then the action's events on the stream, then its outbox record. Emitting before the
+ *   record means a crash in between emits again, with the same event id, which every reader skips.
+ * - SET_TIMER: the durable timer. EXPOSURE and GOAL: outbox records (the experiment and campaign figures).
+ *
+ * @example
+ * await applyEffects(ctx, stored, version, view, stored.pending);
+ */
+export async function applyEffects(
+  ctx: ApplyContext,
+  e: StoredEnrollment,
+  version: JourneyVersion,
+  view: ProfileView,
+  pending: readonly PendingEffect[],
+): Promise<void> {
+  let counts: SentCounts | undefined;
+  for (const { effect, asOf } of pending) {
+    const nowMs = ctx.now();
+    switch (effect.kind) {
+      case 'SEND': {
+        counts ??= await loadCounts(ctx.tables.outbox, e.state.userId, e.campaignId, asOf);
+        const outcome = guardSend({ journey: version.journey, enrollment: e.state, send: effect, view, asOf, counts, settings: ctx.settings });
+        const item = messageItem(e, effect, asOf, outcome, nowMs);
+        if (outcome.status === 'QUEUED') {
+          // The timer first: a crash after it and before the record leaves a timer whose message the next attempt records.
+          await putTimer(
+            ctx.tables.timers,
+            { kind: 'QUEUED_SEND', at: outcome.notBefore!, userId: e.state.userId, enrollmentId: e.state.enrollmentId, campaignId: e.campaignId, node: effect.node, visit: 0, outboxId: item.id },
+            effect.key,
+            nowMs,
+          );
+        }
+        const fresh = await recordOutcome(ctx.tables.outbox, item);
+        if (fresh && outcome.status === 'SENT') {
+          counts.allDay++;
+          counts.allWeek++;
+          counts.campaignDay++;
+          counts.campaignWeek++;
+        }
+        break;
+      }
+      case 'ACTION': {
+        // Webhook delivery (signed, retried, dead-lettered) is not built yet: recorded as failed, never as done.
+        const guarded: GuardOutcome =
+          effect.action === 'WEBHOOK' ? { status: 'FAILED', detail: 'webhook delivery is not built in this version' } : guardAction(effect, view);
+        if (guarded.status === 'SENT') await emitEvents(ctx.tables.eventsStream, actionEvents(e, effect, asOf), nowMs);
+        await recordOutcome(ctx.tables.outbox, {
+          ...baseItem(e, effect, asOf, 'ACTION', nowMs),
+          status: guarded.status,
+          ...(guarded.reason ? { reason: guarded.reason } : {}),
+          detail: guarded.status === 'SENT' ? `${effect.action} done` : guarded.detail,
+          action: effect.action,
+          ...(effect.couponCode && guarded.status === 'SENT' ? { couponCode: effect.couponCode } : {}),
+        });
+        break;
+      }
+      case 'SET_TIMER':
+        await putTimer(
+          ctx.tables.timers,
+          { kind: 'STEP', at: effect.at, userId: e.state.userId, enrollmentId: e.state.enrollmentId, campaignId: e.campaignId, node: effect.node, visit: effect.visit },
+          effect.key,
+          nowMs,
+        );
+        break;
+      case 'EXPOSURE':
+        await recordOutcome(ctx.tables.outbox, {
+          ...baseItem(e, effect, asOf, 'EXPOSURE', nowMs),
+          status: 'SENT',
+          detail: `bucket ${effect.bucket.toFixed(6)}`,
+          experiment: effect.experiment,
+          variant: String(effect.variant),
+        });
+        break;
+      case 'GOAL':
+        await recordOutcome(ctx.tables.outbox, {
+          ...baseItem(e, effect, asOf, 'GOAL', nowMs),
+          status: 'SENT',
+          detail: `goal ${effect.event}`,
+          eventId: effect.eventId,
+          ...(effect.revenue !== undefined ? { revenue: effect.revenue } : {}),
+        });
+        break;
+      case 'EXIT':
+        break; // the saved state records it
+    }
+  }
+}

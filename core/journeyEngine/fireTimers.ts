@@ -1,0 +1,104 @@
+import { guardSend } from '../journeys/guards.js';
+import type { SendEffect } from '../journeys/types.js';
+import { forEachLimit } from '../platform/forEachLimit.js';
+import { getEnrollment } from './store/enrollments.js';
+import { getJob, putJob } from '../store/jobs.js';
+import { getOutcome, moveOutcome } from './store/outbox.js';
+import { deleteTimer, dueTimers, minuteOf, putTimer, type TimerItem } from './store/timers.js';
+import { advanceEnrollment, type EngineContext } from './advance.js';
+import { loadCounts } from './applyEffects.js';
+import { profileViews } from './profileView.js';
+
+/** The jobs-table item that holds the oldest minute partition that may still hold timers. */
+const WATERMARK_JOB = 'journeys#timers';
+/** Minutes behind the clock that are read again on every tick: a timer put just before a minute ended lands there. */
+const GRACE_MINUTES = 2;
+/** Minutes read on the first tick of a new stage. */
+const FIRST_LOOKBACK_MINUTES = 60;
+const MINUTE_MS = 60_000;
+/** Timers fired at once. */
+const TIMER_CONCURRENCY = 16;
+
+export interface TimerTickResult {
+  fired: number;
+  /** Wall-clock lateness of each fired timer: fired minus due (`dueMs`), in ms. */
+  latenessMs: number[];
+  failed: number;
+}
+
+/** Fires one due timer, then deletes it. */
+async function fire(ctx: EngineContext, t: TimerItem, view: Parameters<typeof advanceEnrollment>[3]): Promise<void> {
+  const campaign = (await ctx.campaigns.byId()).get(t.campaignId);
+  if (campaign?.status === 'PAUSED') {
+    // Held while paused: moved to the next minute, due time unchanged, so it fires once the campaign resumes.
+    const { minute: _m, id: _i, dueMs: _d, ...rest } = t;
+    await putTimer(ctx.tables.timers, rest, t.id.slice(t.id.indexOf('#') + 1), ctx.now() + MINUTE_MS);
+    await deleteTimer(ctx.tables.timers, t);
+    return;
+  }
+  if (campaign?.status === 'ACTIVE') {
+    const e = await getEnrollment(ctx.tables.enrollments, t.userId, t.enrollmentId);
+    if (e && t.kind === 'STEP') await advanceEnrollment(ctx, e, { timer: { node: t.node, visit: t.visit, at: t.at } }, view);
+    if (e && t.kind === 'QUEUED_SEND') await sendQueued(ctx, t, e, view);
+  }
+  await deleteTimer(ctx.tables.timers, t);
+}
+
+/**
+ * A message held by quiet hours, at the end of the window: every guard runs again (the user may have withdrawn
+ * consent or reached a cap meanwhile), and the outbox item moves from QUEUED to the new outcome.
+ */
+async function sendQueued(ctx: EngineContext, t: TimerItem, e: NonNullable<Awaited<ReturnType<typeof getEnrollment>>>, view: Parameters<typeof advanceEnrollment>[3]) {
+  const item = t.outboxId ? await getOutcome(ctx.tables.outbox, t.userId, t.outboxId) : null;
+  if (!item || item.status !== 'QUEUED') return;
+  const version = await ctx.campaigns.version(e.campaignId, e.version);
+  if (!version) return;
+  const send: Pick<SendEffect, 'purpose' | 'subject' | 'body'> = { purpose: item.purpose as SendEffect['purpose'], body: item.body ?? '', ...(item.subject !== undefined ? { subject: item.subject } : {}) };
+  const counts = await loadCounts(ctx.tables.outbox, t.userId, e.campaignId, t.at);
+  const outcome = guardSend({ journey: version.journey, enrollment: e.state, send, view, asOf: t.at, counts, settings: ctx.settings });
+  const moved = await moveOutcome(ctx.tables.outbox, item, 'QUEUED', { ...outcome, updatedAt: new Date(ctx.now()).toISOString() });
+  if (moved && outcome.status === 'QUEUED') {
+    const { minute: _m, id: _i, dueMs: _d, ...rest } = t;
+    await putTimer(ctx.tables.timers, { ...rest, at: outcome.notBefore! }, `${item.idempotencyKey}#${outcome.notBefore}`, ctx.now());
+  }
+}
+
+/**
+ * One tick of the timer scheduler (EventBridge each minute on AWS, each second locally): fires every timer due by
+ * now, from the oldest minute partition that may hold one. Firing is idempotent (a stale or repeated timer changes
+ * nothing, core/journeys/step.ts), so a tick that fails half way is simply repeated. Ticks must not overlap.
+ *
+ * @example
+ * const { fired, latenessMs } = await fireDueTimers(ctx);
+ */
+export async function fireDueTimers(ctx: EngineContext): Promise<TimerTickResult> {
+  const nowMs = ctx.now();
+  const current = minuteOf(nowMs);
+  const saved = await getJob(ctx.tables.jobs, WATERMARK_JOB, { consistentRead: true });
+  let from = typeof saved?.minute === 'string' ? saved.minute : minuteOf(nowMs - FIRST_LOOKBACK_MINUTES * MINUTE_MS);
+  const result: TimerTickResult = { fired: 0, latenessMs: [], failed: 0 };
+  let clean = true;
+  let doneThrough: string | null = null;
+  for (let m = Date.parse(`${from}:00Z`); minuteOf(m) <= current; m += MINUTE_MS) {
+    const minute = minuteOf(m);
+    const due = await dueTimers(ctx.tables.timers, minute, nowMs);
+    const views = due.length ? await profileViews(ctx.tables.profiles, [...new Set(due.map((t) => t.userId))]) : new Map();
+    await forEachLimit(due, TIMER_CONCURRENCY, async (t) => {
+      try {
+        await fire(ctx, t, views.get(t.userId)!);
+        result.fired++;
+        result.latenessMs.push(Math.max(0, ctx.now() - t.dueMs));
+      } catch (err) {
+        clean = false;
+        result.failed++;
+        ctx.onError?.(err, { timer: t.id, userId: t.userId });
+      }
+    });
+    if (clean && m < nowMs - GRACE_MINUTES * MINUTE_MS) doneThrough = minuteOf(m + MINUTE_MS);
+  }
+  if (doneThrough && doneThrough !== from) {
+    from = doneThrough;
+    await putJob(ctx.tables.jobs, { job: WATERMARK_JOB, minute: from });
+  }
+  return result;
+}

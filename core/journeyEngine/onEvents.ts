@@ -1,0 +1,86 @@
+import type { KinesisStreamRecord } from 'aws-lambda';
+import type { ProfileView } from '../journeys/conditions.js';
+import { matchesTrigger } from '../journeys/enroll.js';
+import type { Campaign } from './store/campaigns.js';
+import { enrollmentsOfUser, type StoredEnrollment } from './store/enrollments.js';
+import { decodeAll } from '../tagging/decode.js';
+import { route, type Group } from '../tagging/route.js';
+import { advanceEnrollment, enroll, type EngineContext } from './advance.js';
+import { forEachLimit } from '../platform/forEachLimit.js';
+import { profileViews } from './profileView.js';
+
+/** What one batch did. */
+export interface JourneyBatchResult {
+  /** Sequence numbers of records that failed (poison, or their user's processing threw). */
+  failed: string[];
+  enrolled: number;
+  /** Enrollments that took a step. */
+  stepped: number;
+  /** Kinesis arrival times (ms) of the records whose events enrolled someone: trigger-to-enrollment latency. */
+  enrolledArrivals: number[];
+}
+
+/** Users processed at once; each is a chain of reads and writes on its own enrollments. */
+const USER_CONCURRENCY = 16;
+
+/** Campaigns whose enrollments move and whose triggers enroll: ACTIVE only (a paused one holds, an ended one is done). */
+const isActive = (c: Campaign | undefined): c is Campaign => c?.status === 'ACTIVE';
+
+async function processUser(
+  ctx: EngineContext,
+  group: Group,
+  view: ProfileView,
+  byId: ReadonlyMap<string, Campaign>,
+  result: JourneyBatchResult,
+): Promise<void> {
+  const enrollments: StoredEnrollment[] = await enrollmentsOfUser(ctx.tables.enrollments, group.userId);
+  const triggered = [...byId.values()].filter((c) => isActive(c) && c.journey.trigger.kind === 'EVENT');
+  for (const { event, record } of group.items) {
+    // Existing enrollments first: the trigger event of a new one must not also step it.
+    for (let i = 0; i < enrollments.length; i++) {
+      const e = enrollments[i]!;
+      if (!isActive(byId.get(e.campaignId))) continue;
+      const after = await advanceEnrollment(ctx, e, { event }, view);
+      if (after !== e && after.rev !== e.rev) result.stepped++;
+      enrollments[i] = after;
+    }
+    for (const campaign of triggered) {
+      if (!matchesTrigger(campaign.journey, { kind: 'EVENT', event }, view, event.timestamp)) continue;
+      const r = await enroll(ctx, campaign, view, { causeId: event.eventId, asOf: event.timestamp, past: enrollments, seenEventId: event.eventId });
+      if ('enrolled' in r) {
+        enrollments.push(r.enrolled);
+        result.enrolled++;
+        result.enrolledArrivals.push(record.kinesis.approximateArrivalTimestamp * 1000);
+      }
+    }
+  }
+}
+
+/**
+ * The journeys function's use case on the `events` stream: routes each track event to its canonical profile (the
+ * tagger's identity rules, read-only here), steps that user's enrollments in active campaigns (goals, exit events,
+ * WAIT_FOR_EVENT), then enrolls them in the campaigns the event triggers. A user whose processing throws fails
+ * all of their records; Lambda retries from the earliest, and every step and enrollment is idempotent.
+ *
+ * @example
+ * const { failed } = await processJourneyEvents(ctx, event.Records);
+ */
+export async function processJourneyEvents(ctx: EngineContext, records: readonly KinesisStreamRecord[]): Promise<JourneyBatchResult> {
+  const { decoded, failed } = decodeAll(records);
+  const result: JourneyBatchResult = { failed, enrolled: 0, stepped: 0, enrolledArrivals: [] };
+  const byId = await ctx.campaigns.byId();
+  if (![...byId.values()].some(isActive)) return result;
+  const tracks = decoded.filter((d) => d.event.type === 'track');
+  if (tracks.length === 0) return result;
+  const groups = await route(tracks, ctx.tables.identities);
+  const views = await profileViews(ctx.tables.profiles, groups.map((g) => g.userId));
+  await forEachLimit(groups, USER_CONCURRENCY, async (group) => {
+    try {
+      await processUser(ctx, group, views.get(group.userId)!, byId, result);
+    } catch (err) {
+      ctx.onError?.(err, { userId: group.userId });
+      for (const item of group.items) result.failed.push(item.record.kinesis.sequenceNumber);
+    }
+  });
+  return result;
+}

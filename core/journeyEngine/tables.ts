@@ -1,0 +1,30 @@
+import { requireEnv } from '../platform/env.js';
+
+/** Where the journey engine reads and writes (one contract for CDK and local: core/platform/definitions.ts). */
+export interface JourneyTables {
+  profiles: string;
+  identities: string;
+  campaigns: string;
+  campaignVersions: string;
+  enrollments: string;
+  outbox: string;
+  timers: string;
+  jobs: string;
+  /** Where coupons issued and traits set go back in, so rules and analytics see them. */
+  eventsStream: string;
+}
+
+/** The journey engine's tables and stream, from the function's environment. */
+export function journeyTables(): JourneyTables {
+  return {
+    profiles: requireEnv('PROFILES_TABLE'),
+    identities: requireEnv('IDENTITIES_TABLE'),
+    campaigns: requireEnv('CAMPAIGNS_TABLE'),
+    campaignVersions: requireEnv('CAMPAIGN_VERSIONS_TABLE'),
+    enrollments: requireEnv('ENROLLMENTS_TABLE'),
+    outbox: requireEnv('OUTBOX_TABLE'),
+    timers: requireEnv('TIMERS_TABLE'),
+    jobs: requireEnv('JOBS_TABLE'),
+    eventsStream: requireEnv('EVENTS_STREAM'),
+  };
+}

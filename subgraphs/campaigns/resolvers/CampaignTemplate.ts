@@ -1,0 +1,5 @@
+import type { CampaignTemplateResolvers } from '../types.generated.js';
+
+export const CampaignTemplate: CampaignTemplateResolvers = {
+  params: (t) => t.defaults,
+};

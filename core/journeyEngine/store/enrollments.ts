@@ -1,4 +1,4 @@
-import { GetCommand, paginateQuery, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, paginateQuery, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from '../../aws/clients.js';
 import type { Effect, EnrollmentState } from '../../journeys/types.js';
 import { ifConditionHolds } from '../../store/conditional.js';
@@ -144,18 +144,4 @@ export async function countEnrollments(table: string, campaignId: string): Promi
     }
   }
   return counts;
-}
-
-/** Whether a campaign has any enrollment (the index's first item). */
-export async function hasEnrollments(table: string, campaignId: string): Promise<boolean> {
-  const res = await dynamo().send(
-    new QueryCommand({
-      TableName: table,
-      IndexName: 'byCampaign',
-      KeyConditionExpression: 'campaignId = :c',
-      ExpressionAttributeValues: { ':c': campaignId },
-      Limit: 1,
-    }),
-  );
-  return (res.Items?.length ?? 0) > 0;
 }

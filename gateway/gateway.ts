@@ -71,7 +71,7 @@ export const CLIENT_ERROR_CODES: ReadonlySet<string> = new Set([
 ]);
 
 /** Only the extensions a known error may show (no serviceName, stacktrace or exception from downstream). */
-const SAFE_EXTENSIONS = ['code', 'field', 'ruleError', 'position', 'limit', 'cost', 'depth', 'aliases', 'remaining'];
+const SAFE_EXTENSIONS = ['code', 'field', 'ruleError', 'position', 'limit', 'cost', 'depth', 'aliases', 'remaining', 'problems', 'reason', 'currentVersion'];
 
 /** A known typed error as it is (minus internals), anything else as `internal error` with the request id. */
 export function maskError(formatted: GraphQLFormattedError, requestId: string | undefined): GraphQLFormattedError {

@@ -26,6 +26,17 @@ export interface TimerTickResult {
   failed: number;
 }
 
+/** Due timers by user, each user's in due order (`id` starts with the due time). */
+function groupByUser(due: readonly TimerItem[]): Map<string, TimerItem[]> {
+  const byUser = new Map<string, TimerItem[]>();
+  for (const t of [...due].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))) {
+    let list = byUser.get(t.userId);
+    if (!list) byUser.set(t.userId, (list = []));
+    list.push(t);
+  }
+  return byUser;
+}
+
 /** Fires one due timer, then deletes it. */
 async function fire(ctx: EngineContext, t: TimerItem, view: Parameters<typeof advanceEnrollment>[3]): Promise<void> {
   const campaign = (await ctx.campaigns.byId()).get(t.campaignId);
@@ -83,15 +94,19 @@ export async function fireDueTimers(ctx: EngineContext): Promise<TimerTickResult
     const minute = minuteOf(m);
     const due = await dueTimers(ctx.tables.timers, minute, nowMs);
     const views = due.length ? await profileViews(ctx.tables.profiles, [...new Set(due.map((t) => t.userId))]) : new Map();
-    await forEachLimit(due, TIMER_CONCURRENCY, async (t) => {
-      try {
-        await fire(ctx, t, views.get(t.userId)!);
-        result.fired++;
-        result.latenessMs.push(Math.max(0, ctx.now() - t.dueMs));
-      } catch (err) {
-        clean = false;
-        result.failed++;
-        ctx.onError?.(err, { timer: t.id, userId: t.userId });
+    // One user's timers run in due order, one at a time: queued sends re-count the user's frequency caps, and two
+    // at once would both see room for one more.
+    await forEachLimit([...groupByUser(due)], TIMER_CONCURRENCY, async ([userId, timers]) => {
+      for (const t of timers) {
+        try {
+          await fire(ctx, t, views.get(userId)!);
+          result.fired++;
+          result.latenessMs.push(Math.max(0, ctx.now() - t.dueMs));
+        } catch (err) {
+          clean = false;
+          result.failed++;
+          ctx.onError?.(err, { timer: t.id, userId });
+        }
       }
     });
     if (clean && m < nowMs - GRACE_MINUTES * MINUTE_MS) doneThrough = minuteOf(m + MINUTE_MS);

@@ -1,6 +1,7 @@
 import type { KinesisStreamRecord } from 'aws-lambda';
 import type { ProfileView } from '../journeys/conditions.js';
 import { matchesTrigger } from '../journeys/enroll.js';
+import { foldEvent } from '../profile/fold.js';
 import type { Campaign } from './store/campaigns.js';
 import { enrollmentsOfUser, type StoredEnrollment } from './store/enrollments.js';
 import { decodeAll } from '../tagging/decode.js';
@@ -35,7 +36,12 @@ async function processUser(
 ): Promise<void> {
   const enrollments: StoredEnrollment[] = await enrollmentsOfUser(ctx.tables.enrollments, group.userId);
   const triggered = [...byId.values()].filter((c) => isActive(c) && c.journey.trigger.kind === 'EVENT');
-  for (const { event, record } of group.items) {
+  for (const { event, record, position } of group.items) {
+    // The view as of this event: the tagger may not have folded this batch yet (an identify granting consent and a
+    // track in one request), so the batch's events are folded into the stored profile here too. The fold skips
+    // what the tagger already applied (its per-shard watermark and event ids).
+    foldEvent(view.profile, event, position);
+    if (event.type !== 'track') continue;
     // Existing enrollments first: the trigger event of a new one must not also step it.
     for (let i = 0; i < enrollments.length; i++) {
       const e = enrollments[i]!;
@@ -57,9 +63,9 @@ async function processUser(
 }
 
 /**
- * The journeys function's use case on the `events` stream: routes each track event to its canonical profile (the
- * tagger's identity rules, read-only here), steps that user's enrollments in active campaigns (goals, exit events,
- * WAIT_FOR_EVENT), then enrolls them in the campaigns the event triggers. A user whose processing throws fails
+ * The journeys function's use case on the `events` stream: routes each event to its canonical profile (the tagger's
+ * identity rules, read-only here) and, for each track event, steps that user's enrollments in active campaigns
+ * (goals, exit events, WAIT_FOR_EVENT), then enrolls them in the campaigns the event triggers. A user whose processing throws fails
  * all of their records; Lambda retries from the earliest, and every step and enrollment is idempotent.
  *
  * @example
@@ -70,9 +76,8 @@ export async function processJourneyEvents(ctx: EngineContext, records: readonly
   const result: JourneyBatchResult = { failed, enrolled: 0, stepped: 0, enrolledArrivals: [] };
   const byId = await ctx.campaigns.byId();
   if (![...byId.values()].some(isActive)) return result;
-  const tracks = decoded.filter((d) => d.event.type === 'track');
-  if (tracks.length === 0) return result;
-  const groups = await route(tracks, ctx.tables.identities);
+  if (!decoded.some((d) => d.event.type === 'track')) return result;
+  const groups = await route(decoded, ctx.tables.identities);
   const views = await profileViews(ctx.tables.profiles, groups.map((g) => g.userId));
   await forEachLimit(groups, USER_CONCURRENCY, async (group) => {
     try {

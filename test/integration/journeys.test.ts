@@ -78,4 +78,203 @@ describe('journeys on the local stack', () => {
     const stats = (await gql(stack, `{ campaign(id: "${id}") { stats { entered active completed sent suppressed } } }`)).json.data.campaign.stats;
     assert.deepEqual(stats, { entered: 1, active: 0, completed: 1, sent: 1, suppressed: 0 });
   });
+
+  it('cart_abandon_coupon: no order a day after the cart gets a coupon; an order in between exits', async () => {
+    const id = await activeTemplate(stack, 'cart_abandon_coupon');
+    const t0 = daysAgo(5);
+    await ingest(stack, [
+      consent('cart-1', daysAgo(9)),
+      consent('cart-2', daysAgo(9)),
+      track('cart-1', 'product_added_to_cart', t0, { productId: 'p1', price: 30 }),
+      track('cart-2', 'product_added_to_cart', t0, { productId: 'p2', price: 30 }),
+      track('cart-2', 'order_completed', daysAgo(5, 2), { orderId: 'c2', revenue: 30 }),
+    ]);
+    const [reminder] = await waitFor(async () => {
+      const m = await messages(stack, { campaignId: id, userId: 'cart-1' });
+      return m.length ? m : null;
+    }, 'the cart reminder');
+    assert.equal(reminder!.status, 'SENT', reminder!.detail);
+    const code = /Use (CART-[0-9A-Z]+) to check out/.exec(reminder!.body)?.[1];
+    assert.ok(code, reminder!.body);
+    // The coupon went back into the stream: the profile saw coupon_issued with that code.
+    const issued = await waitFor(async () => {
+      const r = await gql(stack, '{ user(id: "cart-1") { events(first: 20) { edges { node { event properties } } } } }');
+      return r.json.data?.user?.events.edges.find((e: any) => e.node.event === 'coupon_issued')?.node;
+    }, 'coupon_issued on the profile');
+    assert.equal(issued.properties.code, code);
+    assert.equal(issued.properties.campaignId, id);
+    const [exited] = (await enrollments(stack, 'cart-2')).filter((e: any) => e.campaignId === id);
+    assert.deepEqual([exited.state, exited.endReason, exited.path], ['EXITED', 'EXIT_EVENT', ['wait']]);
+    assert.deepEqual(await messages(stack, { campaignId: id, userId: 'cart-2' }), []);
+  });
+
+  it('new_user_nurture: the new_user tag (changes stream) enrolls; welcome, a coupon on day 3, a review on day 7', async () => {
+    const id = await activeTemplate(stack, 'new_user_nurture');
+    await ingest(stack, [consent('nu-1', daysAgo(10)), track('nu-1', 'app_opened', daysAgo(10))]);
+    const sent = await waitFor(async () => {
+      const m = await messages(stack, { campaignId: id, userId: 'nu-1' });
+      return m.length === 3 ? m : null;
+    }, 'three nurture messages');
+    // Newest first.
+    assert.deepEqual(sent.map((m) => [m.node, m.status]), [['review', 'SENT'], ['coupon_msg', 'SENT'], ['welcome', 'SENT']]);
+    assert.match(sent[1]!.body, /use WELCOME-[0-9A-Z]+ on your first order/);
+    const days = sent.map((m) => Math.round((Date.parse(m.createdAt) - Date.parse(sent[2]!.createdAt)) / DAY));
+    assert.deepEqual(days, [7, 3, 0]);
+  });
+
+  it('dormant_winback: the sweep tags dormant high-value customers; a 10% holdout; the order that wins one back converts', async () => {
+    const id = await activeTemplate(stack, 'dormant_winback');
+    const users = Array.from({ length: 10 }, (_, i) => `dw-${i}`);
+    await ingest(stack, users.flatMap((u, i) => [consent(u, daysAgo(60)), track(u, 'order_completed', daysAgo(45), { orderId: `dw${i}`, revenue: 1500 })]));
+    await waitFor(async () => {
+      const r = await gql(stack, `{ user(id: "${users.at(-1)}") { tags { name } } }`);
+      return r.json.data?.user?.tags.some((t: any) => t.name === 'high_value');
+    }, 'the profiles');
+    const hour = new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000);
+    await stack.runScheduled('sweeper', hour); // the hourly sweep finds them dormant now
+    const all = await waitFor(async () => {
+      const es = (await Promise.all(users.map((u) => enrollments(stack, u)))).map((list: any[]) => list.find((e) => e.campaignId === id));
+      return es.every((e) => e && (e.state !== 'ACTIVE' || e.node === 'await_order')) ? es : null;
+    }, 'ten enrollments');
+    const held = all.filter((e: any) => e.endReason === 'HOLDOUT');
+    const treated = users.filter((_, i) => all[i].endReason !== 'HOLDOUT');
+    assert.equal(held.length + treated.length, 10);
+    for (const u of treated) {
+      const [offer] = await messages(stack, { campaignId: id, userId: u });
+      assert.equal(offer?.status, 'SENT', `${u}: ${JSON.stringify(offer)}`);
+      assert.match(offer!.body, /WINBACK-[0-9A-Z]+/);
+    }
+    for (const e of held) assert.deepEqual(e.path, ['holdout']);
+    if (treated.length) {
+      const back = treated[0]!;
+      await ingest(stack, [track(back, 'order_completed', new Date().toISOString(), { orderId: 'won', revenue: 80 })]);
+      const won = await waitFor(async () => (await enrollments(stack, back)).find((e: any) => e.campaignId === id && e.state === 'COMPLETED'), 'won back');
+      assert.equal(won.node, 'won_back');
+      assert.ok(won.convertedAt);
+      const stats = (await gql(stack, `{ campaign(id: "${id}") { stats { entered converted revenue conversionRate } } }`)).json.data.campaign.stats;
+      assert.deepEqual(stats, { entered: 10, converted: 1, revenue: 80, conversionRate: 0.1 });
+    }
+  });
+
+  it('guards in order: consent, frequency caps, quiet hours (queued, then sent when the window ends) and compliance', async () => {
+    const journey = {
+      trigger: { kind: 'EVENT', event: 'guard_test' },
+      start: 'm1',
+      nodes: {
+        m1: { type: 'SEND', channel: 'email', purpose: 'marketing', message: { body: 'Hello' }, next: 'm2' },
+        m2: { type: 'SEND', channel: 'email', purpose: 'marketing', message: { body: 'Guaranteed returns, risk-free!' }, next: 'm3' },
+        m3: { type: 'SEND', channel: 'sms', purpose: 'marketing', message: { body: 'Third' }, next: 'm4' },
+        m4: { type: 'SEND', channel: 'sms', purpose: 'marketing', message: { body: 'Fourth' }, next: 'm5' },
+        m5: { type: 'SEND', channel: 'outbox', purpose: 'transactional', message: { body: 'Your receipt' }, next: 'end' },
+        end: { type: 'EXIT' },
+      },
+      limits: { perUserPerDay: 2, quietHours: { start: '21:00', end: '08:00' } },
+    };
+    const created = await gql(stack, 'mutation($j: JSON!) { createCampaign(input: { name: "guards", journey: $j }) { id } }', { j: journey });
+    const id = created.json.data.createCampaign.id;
+    await gql(stack, `mutation { setCampaignStatus(id: "${id}", status: ACTIVE) { status } }`);
+    await new Promise((r) => setTimeout(r, 1100));
+    const night = new Date(Date.parse(daysAgo(3)) + 13 * 3_600_000).toISOString(); // 23:00 UTC
+    await ingest(stack, [
+      { type: 'identify', userId: 'g-none', timestamp: daysAgo(4), traits: { name: 'No consent' } },
+      consent('g-day', daysAgo(4)),
+      consent('g-night', daysAgo(4)),
+      track('g-none', 'guard_test', daysAgo(3)),
+      track('g-day', 'guard_test', daysAgo(3)),
+      track('g-night', 'guard_test', night),
+    ]);
+    const outcome = async (u: string) =>
+      waitFor(async () => {
+        const m = await messages(stack, { campaignId: id, userId: u });
+        return m.length === 5 && m.every((x) => x.status !== 'QUEUED') ? m.reverse().map((x) => [x.node, x.status, x.reason]) : null;
+      }, `five outcomes for ${u}`);
+    assert.deepEqual(await outcome('g-none'), [
+      ['m1', 'SUPPRESSED', 'CONSENT'],
+      ['m2', 'SUPPRESSED', 'CONSENT'],
+      ['m3', 'SUPPRESSED', 'CONSENT'],
+      ['m4', 'SUPPRESSED', 'CONSENT'],
+      ['m5', 'SENT', null], // transactional needs no marketing consent
+    ]);
+    const day = await outcome('g-day');
+    assert.deepEqual(day, [
+      ['m1', 'SENT', null],
+      ['m2', 'SUPPRESSED', 'COMPLIANCE'],
+      ['m3', 'SENT', null],
+      ['m4', 'SUPPRESSED', 'FREQUENCY_CAP'],
+      ['m5', 'SUPPRESSED', 'FREQUENCY_CAP'],
+    ]);
+    // At night everything waits for 08:00, then runs every guard again, in the same order.
+    assert.deepEqual(await outcome('g-night'), day);
+    const compliance = (await messages(stack, { campaignId: id, userId: 'g-day' })).find((m) => m.node === 'm2')!;
+    assert.match(compliance.detail, /banned term 'guaranteed returns'/);
+  });
+
+  it('is exactly once for a trigger sent twice, and a new version leaves running enrollments on theirs', async () => {
+    const journey = (body: string) => ({
+      trigger: { kind: 'EVENT', event: 'twice_test' },
+      start: 'hi',
+      nodes: {
+        hi: { type: 'SEND', channel: 'outbox', purpose: 'transactional', message: { body }, next: 'wait' },
+        wait: { type: 'WAIT', duration: 'P1D', next: 'bye' },
+        bye: { type: 'SEND', channel: 'outbox', purpose: 'transactional', message: { body: `${body} bye` }, next: 'end' },
+        end: { type: 'EXIT' },
+      },
+      reentry: { mode: 'ALWAYS' },
+    });
+    const created = await gql(stack, 'mutation($j: JSON!) { createCampaign(input: { name: "twice", journey: $j }) { id version } }', { j: journey('v1') });
+    const id = created.json.data.createCampaign.id;
+    await gql(stack, `mutation { setCampaignStatus(id: "${id}", status: ACTIVE) { status } }`);
+    const stale = await gql(stack, 'mutation($id: ID!, $j: JSON!) { updateCampaign(id: $id, expectedVersion: 5, input: { name: "twice", journey: $j }) { version } }', { id, j: journey('v2') });
+    assert.equal(stale.json.errors[0].extensions.code, 'CONFLICT');
+    await new Promise((r) => setTimeout(r, 1100));
+    const trigger = { ...track('tw-1', 'twice_test', daysAgo(0, -1)), eventId: 'twice-1' };
+    await ingest(stack, [trigger]);
+    await ingest(stack, [trigger]); // a client resend: same event id
+    await waitFor(async () => (await messages(stack, { campaignId: id, userId: 'tw-1' })).length === 1, 'hi');
+    const updated = await gql(stack, 'mutation($id: ID!, $j: JSON!) { updateCampaign(id: $id, expectedVersion: 1, input: { name: "twice", journey: $j }) { version journey } }', { id, j: journey('v2') });
+    assert.equal(updated.json.data?.updateCampaign.version, 2, JSON.stringify(updated.json.errors));
+    await new Promise((r) => setTimeout(r, 1100));
+    await ingest(stack, [{ ...track('tw-2', 'twice_test', daysAgo(0, -1)), eventId: 'twice-2' }]);
+    await waitFor(async () => (await messages(stack, { campaignId: id, userId: 'tw-2' })).length === 1, 'hi on v2');
+    // (As new users they are in new_user_nurture too.)
+    const one = (await enrollments(stack, 'tw-1')).filter((e: any) => e.campaignId === id);
+    const two = (await enrollments(stack, 'tw-2')).filter((e: any) => e.campaignId === id);
+    assert.equal(one.length, 1, 'one enrollment for the trigger sent twice');
+    assert.deepEqual([one[0].version, two[0].version], [1, 2]);
+    const [m1] = await messages(stack, { campaignId: id, userId: 'tw-1' });
+    const [m2] = await messages(stack, { campaignId: id, userId: 'tw-2' });
+    assert.deepEqual([m1!.body, m1!.campaignVersion, m2!.body, m2!.campaignVersion], ['v1', 1, 'v2', 2]);
+  });
+
+  it('validates journeys with paths and codes, and simulates one without sending', async () => {
+    const bad = { trigger: { kind: 'EVENT', event: 'x' }, start: 'a', nodes: { a: { type: 'SEND', channel: 'pigeon', purpose: 'marketing', message: { body: 'hi' }, next: 'nowhere' } } };
+    const v = await gql(stack, 'query($j: JSON!) { validateJourney(journey: $j) { path code } }', { j: bad });
+    const codes = v.json.data.validateJourney.map((p: any) => `${p.path} ${p.code}`);
+    assert.ok(codes.some((c: string) => c.startsWith('nodes.a.channel')), codes.join('; '));
+    const rejected = await gql(stack, 'mutation($j: JSON!) { createCampaign(input: { name: "bad", journey: $j }) { id } }', { j: bad });
+    assert.equal(rejected.json.errors[0].extensions.code, 'BAD_USER_INPUT');
+    assert.ok(rejected.json.errors[0].extensions.problems.length >= 2);
+
+    const templates = (await gql(stack, '{ campaignTemplates { id params journey } }')).json.data.campaignTemplates;
+    assert.deepEqual(templates.map((t: any) => t.id), ['payment_failed_retention', 'new_user_nurture', 'dormant_winback', 'cart_abandon_coupon', 'post_purchase_review']);
+    const sim = await gql(
+      stack,
+      `query($j: JSON!) { simulateJourney(journey: $j, userId: "g-none") { problems { code } inAudience path outcome steps { node kind summary guards { guard pass detail } } } }`,
+      { j: templates.find((t: any) => t.id === 'cart_abandon_coupon').journey },
+    );
+    const r = sim.json.data?.simulateJourney;
+    assert.ok(r, JSON.stringify(sim.json.errors));
+    assert.deepEqual([r.problems, r.path, r.outcome], [[], ['wait'], 'WAITING']);
+    assert.equal(r.steps[0].kind, 'SET_TIMER');
+    const before = (await gql(stack, '{ campaigns { id } }')).json.data.campaigns.length;
+    const msg = await gql(
+      stack,
+      `query($j: JSON!) { simulateJourney(journey: $j, userId: "g-none") { steps { kind guards { guard pass } } } }`,
+      { j: { trigger: { kind: 'EVENT', event: 'sim' }, start: 's', nodes: { s: { type: 'SEND', channel: 'email', purpose: 'marketing', message: { body: 'hi' }, next: 'e' }, e: { type: 'EXIT' } } } },
+    );
+    const guards = msg.json.data.simulateJourney.steps[0].guards;
+    assert.deepEqual(guards.map((g: any) => `${g.guard}:${g.pass}`), ['AUDIENCE:true', 'CONSENT:false', 'FREQUENCY_CAP:true', 'QUIET_HOURS:true', 'COMPLIANCE:true']);
+    assert.equal((await gql(stack, '{ campaigns { id } }')).json.data.campaigns.length, before, 'nothing created');
+    assert.deepEqual(await messages(stack, { userId: 'g-none', campaignId: 'simulation' }), []);
+  });
 });

@@ -23,23 +23,30 @@ export interface TimerItem {
   visit: number;
   /** QUEUED_SEND: the outbox item to send. */
   outboxId?: string;
-  /** Wall-clock epoch ms it became due: its time, or when it was set if that was later (timer lateness is from here). */
+  /** Wall-clock epoch ms it is due: its time, or {@link SETTLE_MS} after it was set if that is later (lateness is from here). */
   dueMs: number;
 }
+
+/**
+ * Least wall-clock time between setting a timer and firing it. A wait already over when it is set (a replayed or
+ * late event) would otherwise fire before the tagger, which runs beside the journeys function, has folded the events
+ * that led to it into the profile the next step reads.
+ */
+export const SETTLE_MS = 1_000;
 
 /** The partition of a wall-clock instant: `2026-12-02T18:51`. */
 export const minuteOf = (ms: number) => new Date(ms).toISOString().slice(0, 16);
 
 /**
- * Stores a timer. It goes in the partition of its due time, or of `nowMs` if that is later: a timer due in the
- * past (an event replayed from history waits "3 days" of 2011) fires at the next tick instead of in a minute the
- * tick has already left behind.
+ * Stores a timer. It goes in the partition of its due time, or of `nowMs` (plus {@link SETTLE_MS}) if that is later:
+ * a timer due in the past (an event replayed from history waits "3 days" of 2011) fires at once instead of in a
+ * minute the tick has already left behind.
  *
  * @example
  * await putTimer(table, { kind: 'STEP', at, userId, enrollmentId, campaignId, node, visit }, key, Date.now());
  */
 export async function putTimer(table: string, timer: Omit<TimerItem, 'minute' | 'id' | 'dueMs'>, key: string, nowMs: number): Promise<TimerItem> {
-  const dueMs = Math.max(Date.parse(timer.at), nowMs);
+  const dueMs = Math.max(Date.parse(timer.at), nowMs + SETTLE_MS);
   const item: TimerItem = { ...timer, minute: minuteOf(dueMs), id: `${timer.at}#${key}`, dueMs };
   await dynamo().send(new PutCommand({ TableName: table, Item: item }));
   return item;

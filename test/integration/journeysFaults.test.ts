@@ -116,7 +116,7 @@ describe('journey engine under random kills', () => {
     const records = [...events, ...events].map((e) => record(e));
 
     const faults = installFaults(0.15);
-    let batchAttempts = 0;
+    let batchAttempts: number;
     let ticks = 0;
     try {
       faults.state.armed = true;

@@ -4,6 +4,10 @@ import type { Segment, TagRule } from './types.js';
 export const HIGH_VALUE_REVENUE = 1000;
 /** Hours after adding to cart without an order before a visitor counts as a cart abandoner. */
 export const CART_ABANDON_HOURS = 24;
+/** Coupon farming (薅羊毛): this many coupons issued, or redeemed, within {@link COUPON_ABUSE_HOURS} hours. */
+export const COUPON_ABUSE_ISSUED = 5;
+export const COUPON_ABUSE_REDEEMED = 3;
+export const COUPON_ABUSE_HOURS = 6;
 
 type Starter = Omit<TagRule, 'version' | 'updatedAt' | 'enabled'>;
 
@@ -56,6 +60,13 @@ export const STARTER_RULES: Starter[] = [
     description: 'A category whose decayed interest score (views 1, favourites 2, cart 3, orders 5; 30-day half-life) is at least 3.',
     expression: 'item >= 3',
     forEach: 'interests',
+  },
+  {
+    // The journeys' ISSUE_COUPON skips users with this tag (core/journeys/guards.ts, COUPON_ABUSER_TAG).
+    id: 'coupon_abuser',
+    tag: 'coupon_abuser',
+    description: `Coupon farming: ${COUPON_ABUSE_ISSUED} coupons claimed or ${COUPON_ABUSE_REDEEMED} redeemed within ${COUPON_ABUSE_HOURS} hours.`,
+    expression: `count_hours("coupon_issued", ${COUPON_ABUSE_HOURS}) >= ${COUPON_ABUSE_ISSUED} or count_hours("coupon_redeemed", ${COUPON_ABUSE_HOURS}) >= ${COUPON_ABUSE_REDEEMED}`,
   },
   {
     id: 'negative_feedback',

@@ -29,6 +29,20 @@ export const RULE_FUNCTIONS: Record<string, RuleFunction> = {
   sum: (key, days) => (scope && typeof key === 'string' ? windowSum(scope.profile, key, scope.asOf, optionalDays(days)) : null),
   /** last("product_added_to_cart"): the latest time of an event, or null. */
   last: (name) => (scope && typeof name === 'string' ? (own(scope.profile.lastAt, name) ?? null) : null),
+  /**
+   * count_hours("coupon_redeemed", 6): events of that name in the last N hours. Hour windows come from the
+   * profile's ring of its last 100 events (day buckets cannot tell hours apart), so they count at most those.
+   */
+  count_hours: (name, hours) => {
+    if (!scope || typeof name !== 'string' || typeof hours !== 'number' || !(hours > 0)) return null;
+    const from = scope.asOfMs - hours * HOUR_MS;
+    let n = 0;
+    for (const e of scope.profile.recent) {
+      const at = Date.parse(e.timestamp);
+      if (e.event === name && at > from && at <= scope.asOfMs) n++;
+    }
+    return n;
+  },
   days_since: since(24 * HOUR_MS),
   hours_since: since(HOUR_MS),
   /** interest("garden"): the category's decayed score at asOf. */

@@ -27,6 +27,7 @@ const MAPPERS: Record<SubgraphName, Record<string, string>> = {
     Enrollment: '../../core/journeyEngine/store/enrollments.js#StoredEnrollment',
     Message: '../../core/journeyEngine/store/outbox.js#OutboxItem',
     CampaignTemplate: '../../core/journeys/templates.js#JourneyTemplate',
+    JourneySettings: '../../core/journeyEngine/store/settings.js#JourneySettings',
   },
   analytics: {},
 };

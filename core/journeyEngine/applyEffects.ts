@@ -13,7 +13,8 @@ const DAY_MS = 86_400_000;
 /** What applying effects needs besides the enrollment: the tables, guard settings and the wall clock. */
 export interface ApplyContext {
   tables: JourneyTables;
-  settings: GuardSettings;
+  /** The guard settings now (cached: core/journeyEngine/campaignCache.ts). */
+  settings: () => Promise<GuardSettings>;
   now: () => number;
 }
 
@@ -117,7 +118,7 @@ export async function applyEffects(
     switch (effect.kind) {
       case 'SEND': {
         counts ??= await loadCounts(ctx.tables.outbox, e.state.userId, e.campaignId, asOf);
-        const outcome = guardSend({ journey: version.journey, enrollment: e.state, send: effect, view, asOf, counts, settings: ctx.settings });
+        const outcome = guardSend({ journey: version.journey, enrollment: e.state, send: effect, view, asOf, counts, settings: await ctx.settings() });
         const item = messageItem(e, effect, asOf, outcome, nowMs);
         if (outcome.status === 'QUEUED') {
           // The timer first: a crash after it and before the record leaves a timer whose message the next attempt records.

@@ -1,31 +1,46 @@
-import { getCampaignVersion, listCampaigns, type Campaign } from './store/campaigns.js';
+import type { GuardSettings } from '../journeys/guards.js';
 import type { JourneyVersion } from '../journeys/types.js';
+import { getCampaignVersion, listCampaigns, type Campaign } from './store/campaigns.js';
+import { getJourneySettings, guardSettingsOf } from './store/settings.js';
 
 /**
- * What a journey function knows of campaigns: all of them, reloaded every `ttlSeconds` (activation and pauses take
- * effect within that), and their versions, which never change once published and so are cached for good.
+ * What a journey function knows of campaigns: all of them and the operators' guard settings, reloaded every
+ * `ttlSeconds` (activation, pauses and new lexicon terms take effect within that), and their versions, which never
+ * change once published and so are cached for good.
  *
  * @example
  * const cache = new CampaignCache(tables, 5);
  * const active = (await cache.campaigns()).filter((c) => c.status === 'ACTIVE');
  */
 export class CampaignCache {
-  private loaded: { at: number; byId: Map<string, Campaign> } | null = null;
+  private loaded: { at: number; byId: Map<string, Campaign>; settings: GuardSettings } | null = null;
   private readonly versions = new Map<string, Promise<JourneyVersion | null>>();
 
   constructor(
-    private readonly tables: { campaigns: string; campaignVersions: string },
+    private readonly tables: { campaigns: string; campaignVersions: string; jobs: string },
     private readonly ttlSeconds: number,
+    /** The stage's part of the guard settings (its default time zone). */
+    private readonly stage: { defaultTimeZone: string },
     private readonly now: () => number = Date.now,
   ) {}
 
+  private async current() {
+    if (!this.loaded || this.now() - this.loaded.at >= this.ttlSeconds * 1000) {
+      const [all, saved] = await Promise.all([listCampaigns(this.tables.campaigns), getJourneySettings(this.tables.jobs)]);
+      const settings = guardSettingsOf(saved, this.stage.defaultTimeZone);
+      this.loaded = { at: this.now(), byId: new Map(all.map((c) => [c.id, c])), settings };
+    }
+    return this.loaded;
+  }
+
   /** Every campaign by id, at most `ttlSeconds` old. */
   async byId(): Promise<Map<string, Campaign>> {
-    if (!this.loaded || this.now() - this.loaded.at >= this.ttlSeconds * 1000) {
-      const all = await listCampaigns(this.tables.campaigns);
-      this.loaded = { at: this.now(), byId: new Map(all.map((c) => [c.id, c])) };
-    }
-    return this.loaded.byId;
+    return (await this.current()).byId;
+  }
+
+  /** The guard settings: the stage's time zone and the operators' lexicon terms and global caps. */
+  async settings(): Promise<GuardSettings> {
+    return (await this.current()).settings;
   }
 
   /** One published version (null if missing: the campaign was written by hand). */

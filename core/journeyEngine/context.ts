@@ -6,17 +6,18 @@ import { journeyTables } from './tables.js';
 
 /**
  * The engine context a journey handler builds once per container: tables from the environment, campaigns cached
- * for `RULES_TTL_SECONDS`, the stage's default time zone, failures logged.
+ * and the operators' guard settings for `RULES_TTL_SECONDS`, the stage's default time zone, failures logged.
  *
  * @example
  * const ctx = engineContext(o.logger);
  */
 export function engineContext(logger: Pick<Logger, 'error'>): EngineContext {
   const tables = journeyTables();
+  const campaigns = new CampaignCache(tables, Number(requireEnv('RULES_TTL_SECONDS')), { defaultTimeZone: requireEnv('DEFAULT_TIME_ZONE') });
   return {
     tables,
-    campaigns: new CampaignCache(tables, Number(requireEnv('RULES_TTL_SECONDS'))),
-    settings: { defaultTimeZone: requireEnv('DEFAULT_TIME_ZONE') },
+    campaigns,
+    settings: () => campaigns.settings(),
     now: Date.now,
     onError: (err, context) => logger.error('journey processing failed', { ...context, error: err as Error }),
   };

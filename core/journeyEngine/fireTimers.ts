@@ -66,7 +66,7 @@ async function sendQueued(ctx: EngineContext, t: TimerItem, e: NonNullable<Await
   if (!version) return;
   const send: Pick<SendEffect, 'purpose' | 'subject' | 'body'> = { purpose: item.purpose as SendEffect['purpose'], body: item.body ?? '', ...(item.subject !== undefined ? { subject: item.subject } : {}) };
   const counts = await loadCounts(ctx.tables.outbox, t.userId, e.campaignId, t.at);
-  const outcome = guardSend({ journey: version.journey, enrollment: e.state, send, view, asOf: t.at, counts, settings: ctx.settings });
+  const outcome = guardSend({ journey: version.journey, enrollment: e.state, send, view, asOf: t.at, counts, settings: await ctx.settings() });
   const moved = await moveOutcome(ctx.tables.outbox, item, 'QUEUED', { ...outcome, updatedAt: new Date(ctx.now()).toISOString() });
   if (moved && outcome.status === 'QUEUED') {
     const { minute: _m, id: _i, dueMs: _d, ...rest } = t;

@@ -5,6 +5,7 @@ import type { Campaign as CampaignModel } from '../../core/journeyEngine/store/c
 import type { StoredEnrollment as StoredEnrollmentModel } from '../../core/journeyEngine/store/enrollments.js';
 import type { OutboxItem as OutboxItemModel } from '../../core/journeyEngine/store/outbox.js';
 import type { JourneyTemplate as JourneyTemplateModel } from '../../core/journeys/templates.js';
+import type { JourneySettings as JourneySettingsModel } from '../../core/journeyEngine/store/settings.js';
 import type { RequestContext } from '../context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -164,6 +165,31 @@ export type JourneyProblem = {
   path: Scalars['String']['output'];
 };
 
+/** Guard settings operators control. */
+export type JourneySettings = {
+  __typename?: 'JourneySettings';
+  /** The built-in lexicon (English and Chinese ad-law terms), for reference. */
+  defaultTerms: Array<Scalars['String']['output']>;
+  /** Terms added to the compliance lexicon: a marketing send containing one is suppressed (COMPLIANCE). */
+  extraTerms: Array<Scalars['String']['output']>;
+  /** Most messages SENT to one user per rolling day, across all campaigns (null: no cap). */
+  perUserPerDay?: Maybe<Scalars['Int']['output']>;
+  /** Most per rolling week, across all campaigns (null: no cap). */
+  perUserPerWeek?: Maybe<Scalars['Int']['output']>;
+  /** When they were last changed. */
+  updatedAt?: Maybe<Scalars['DateTime']['output']>;
+};
+
+/** New guard settings (they replace the old ones). */
+export type JourneySettingsInput = {
+  /** Terms added to the compliance lexicon (at most 1000, each at most 100 characters). */
+  extraTerms: Array<Scalars['String']['input']>;
+  /** Cap per user per rolling day across all campaigns. */
+  perUserPerDay?: InputMaybe<Scalars['Int']['input']>;
+  /** Cap per user per rolling week across all campaigns. */
+  perUserPerWeek?: InputMaybe<Scalars['Int']['input']>;
+};
+
 /** What simulateJourney found. */
 export type JourneySimulation = {
   __typename?: 'JourneySimulation';
@@ -261,6 +287,8 @@ export type Mutation = {
   setCampaignStatus: Campaign;
   /** Publishes a new journey version if the campaign is still at expectedVersion; running enrollments finish on theirs. */
   updateCampaign: Campaign;
+  /** Replaces the operators' guard settings; journeys apply them within RULES_TTL_SECONDS. */
+  updateJourneySettings: JourneySettings;
 };
 
 
@@ -288,6 +316,11 @@ export type MutationUpdateCampaignArgs = {
   input: CampaignInput;
 };
 
+
+export type MutationUpdateJourneySettingsArgs = {
+  input: JourneySettingsInput;
+};
+
 /** Relay paging state. */
 export type PageInfo = {
   __typename?: 'PageInfo';
@@ -305,6 +338,8 @@ export type Query = {
   campaignTemplates: Array<CampaignTemplate>;
   /** Every campaign, newest first. */
   campaigns: Array<Campaign>;
+  /** The operators' guard settings: lexicon additions and caps across all campaigns. */
+  journeySettings: JourneySettings;
   /** Send attempts, newest first, of a campaign or a user (at least one of the two). */
   outbox: MessageConnection;
   /** The path one profile would take through a journey now, and what each guard would say, without sending anything. */
@@ -473,6 +508,8 @@ export type ResolversTypes = {
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   JSON: ResolverTypeWrapper<Scalars['JSON']['output']>;
   JourneyProblem: ResolverTypeWrapper<JourneyProblem>;
+  JourneySettings: ResolverTypeWrapper<JourneySettingsModel>;
+  JourneySettingsInput: JourneySettingsInput;
   JourneySimulation: ResolverTypeWrapper<JourneySimulation>;
   Message: ResolverTypeWrapper<OutboxItemModel>;
   MessageConnection: ResolverTypeWrapper<Omit<MessageConnection, 'edges'> & { edges: Array<ResolversTypes['MessageEdge']> }>;
@@ -502,6 +539,8 @@ export type ResolversParentTypes = {
   Boolean: Scalars['Boolean']['output'];
   JSON: Scalars['JSON']['output'];
   JourneyProblem: JourneyProblem;
+  JourneySettings: JourneySettingsModel;
+  JourneySettingsInput: JourneySettingsInput;
   JourneySimulation: JourneySimulation;
   Message: OutboxItemModel;
   MessageConnection: Omit<MessageConnection, 'edges'> & { edges: Array<ResolversParentTypes['MessageEdge']> };
@@ -583,6 +622,14 @@ export type JourneyProblemResolvers<ContextType = RequestContext, ParentType ext
   path?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
+export type JourneySettingsResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['JourneySettings'] = ResolversParentTypes['JourneySettings']> = {
+  defaultTerms?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  extraTerms?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  perUserPerDay?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  perUserPerWeek?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  updatedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+};
+
 export type JourneySimulationResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['JourneySimulation'] = ResolversParentTypes['JourneySimulation']> = {
   inAudience?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   outcome?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -625,6 +672,7 @@ export type MutationResolvers<ContextType = RequestContext, ParentType extends R
   createCampaignFromTemplate?: Resolver<ResolversTypes['Campaign'], ParentType, ContextType, RequireFields<MutationCreateCampaignFromTemplateArgs, 'name' | 'template'>>;
   setCampaignStatus?: Resolver<ResolversTypes['Campaign'], ParentType, ContextType, RequireFields<MutationSetCampaignStatusArgs, 'id' | 'status'>>;
   updateCampaign?: Resolver<ResolversTypes['Campaign'], ParentType, ContextType, RequireFields<MutationUpdateCampaignArgs, 'expectedVersion' | 'id' | 'input'>>;
+  updateJourneySettings?: Resolver<ResolversTypes['JourneySettings'], ParentType, ContextType, RequireFields<MutationUpdateJourneySettingsArgs, 'input'>>;
 };
 
 export type PageInfoResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = {
@@ -636,6 +684,7 @@ export type QueryResolvers<ContextType = RequestContext, ParentType extends Reso
   campaign?: Resolver<Maybe<ResolversTypes['Campaign']>, ParentType, ContextType, RequireFields<QueryCampaignArgs, 'id'>>;
   campaignTemplates?: Resolver<Array<ResolversTypes['CampaignTemplate']>, ParentType, ContextType>;
   campaigns?: Resolver<Array<ResolversTypes['Campaign']>, ParentType, ContextType>;
+  journeySettings?: Resolver<ResolversTypes['JourneySettings'], ParentType, ContextType>;
   outbox?: Resolver<ResolversTypes['MessageConnection'], ParentType, ContextType, RequireFields<QueryOutboxArgs, 'first'>>;
   simulateJourney?: Resolver<ResolversTypes['JourneySimulation'], ParentType, ContextType, RequireFields<QuerySimulateJourneyArgs, 'journey' | 'userId'>>;
   validateJourney?: Resolver<Array<ResolversTypes['JourneyProblem']>, ParentType, ContextType, RequireFields<QueryValidateJourneyArgs, 'journey'>>;
@@ -663,6 +712,7 @@ export type Resolvers<ContextType = RequestContext> = {
   GuardVerdict?: GuardVerdictResolvers<ContextType>;
   JSON?: GraphQLScalarType;
   JourneyProblem?: JourneyProblemResolvers<ContextType>;
+  JourneySettings?: JourneySettingsResolvers<ContextType>;
   JourneySimulation?: JourneySimulationResolvers<ContextType>;
   Message?: MessageResolvers<ContextType>;
   MessageConnection?: MessageConnectionResolvers<ContextType>;

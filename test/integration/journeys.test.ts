@@ -277,4 +277,40 @@ describe('journeys on the local stack', () => {
     assert.equal((await gql(stack, '{ campaigns { id } }')).json.data.campaigns.length, before, 'nothing created');
     assert.deepEqual(await messages(stack, { userId: 'g-none', campaignId: 'simulation' }), []);
   });
+
+  it('lets operators extend the compliance lexicon and cap sends across campaigns', async () => {
+    const set = await gql(
+      stack,
+      'mutation { updateJourneySettings(input: { extraTerms: ["miracle deal", "miracle deal"], perUserPerDay: 1 }) { extraTerms perUserPerDay defaultTerms } }',
+    );
+    const saved = set.json.data?.updateJourneySettings;
+    assert.ok(saved, JSON.stringify(set.json.errors));
+    assert.deepEqual([saved.extraTerms, saved.perUserPerDay], [['miracle deal'], 1]);
+    assert.ok(saved.defaultTerms.includes('保本'));
+    const bad = await gql(stack, 'mutation { updateJourneySettings(input: { extraTerms: [""] }) { extraTerms } }');
+    assert.equal(bad.json.errors[0].extensions.code, 'BAD_USER_INPUT');
+    const make = async (event: string, body: string) => {
+      const j = {
+        trigger: { kind: 'EVENT', event },
+        start: 's',
+        nodes: { s: { type: 'SEND', channel: 'email', purpose: 'marketing', message: { body }, next: 'e' }, e: { type: 'EXIT' } },
+      };
+      const id = (await gql(stack, 'mutation($j: JSON!) { createCampaign(input: { name: "ops", journey: $j }) { id } }', { j })).json.data.createCampaign.id;
+      await gql(stack, `mutation { setCampaignStatus(id: "${id}", status: ACTIVE) { status } }`);
+      return id as string;
+    };
+    const a = await make('ops_a', 'A Miracle Deal for you');
+    const b = await make('ops_b', 'Plain news');
+    const c = await make('ops_c', 'More plain news');
+    await new Promise((r) => setTimeout(r, 1100));
+    await ingest(stack, [consent('ops-1', daysAgo(2))]);
+    await ingest(stack, [track('ops-1', 'ops_a', daysAgo(1)), track('ops-1', 'ops_b', daysAgo(1, 1)), track('ops-1', 'ops_c', daysAgo(1, 2))]);
+    const one = async (id: string) => waitFor(async () => (await messages(stack, { campaignId: id, userId: 'ops-1' }))[0], `message of ${id}`);
+    const [ma, mb, mc] = [await one(a), await one(b), await one(c)];
+    assert.deepEqual([ma.status, ma.reason], ['SUPPRESSED', 'COMPLIANCE']);
+    assert.match(ma.detail, /miracle deal/);
+    assert.deepEqual([mb.status, mc.status, mc.reason], ['SENT', 'SUPPRESSED', 'FREQUENCY_CAP']);
+    assert.match(mc.detail, /all campaigns per day/);
+    await gql(stack, 'mutation { updateJourneySettings(input: { extraTerms: [] }) { extraTerms } }');
+  });
 });

@@ -103,7 +103,8 @@ describe('journey engine under random kills', () => {
     await gql(stack, `mutation { setCampaignStatus(id: "${campaignId}", status: ACTIVE) { status } }`);
 
     const tables = journeyTables();
-    const ctx: EngineContext = { tables, campaigns: new CampaignCache(tables, 0), settings: { defaultTimeZone: 'UTC' }, now: Date.now };
+    const campaigns = new CampaignCache(tables, 0, { defaultTimeZone: 'UTC' });
+    const ctx: EngineContext = { tables, campaigns, settings: () => campaigns.settings(), now: Date.now };
     const t0 = Date.now() - 3 * 86_400_000;
     const events: StoredEvent[] = Array.from({ length: USERS }, (_, i) => ({
       type: 'track',

@@ -1,6 +1,7 @@
 import { GraphQLError } from 'graphql';
 import { instantiateTemplate, JourneyTemplateError } from '../../../core/journeys/index.js';
 import { getCampaign, putCampaign, updateCampaignJourney, updateCampaignStatus } from '../../../core/journeyEngine/store/campaigns.js';
+import { journeySettingsSchema, putJourneySettings } from '../../../core/journeyEngine/store/settings.js';
 import { requireScope } from '../../context.js';
 import { checkedJourney, checkedNames, newCampaign } from '../journeyInput.js';
 import { TRANSITIONS } from '../status.js';
@@ -39,6 +40,15 @@ export const Mutation: MutationResolvers = {
       throw new GraphQLError(`a ${from} campaign cannot become ${args.status}`, { extensions: { code: 'BAD_USER_INPUT' } });
     }
     return updateCampaignStatus(ctx.tables.campaigns, args.id, from, args.status, ctx.now);
+  },
+  updateJourneySettings: async (_, { input }, ctx) => {
+    requireScope(ctx, 'campaigns:write');
+    const parsed = journeySettingsSchema.safeParse({ ...input, updatedAt: ctx.now });
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      throw new GraphQLError(`${issue.path.join('.')}: ${issue.message}`, { extensions: { code: 'BAD_USER_INPUT', field: issue.path.join('.') } });
+    }
+    return putJourneySettings(ctx.tables.jobs, { ...parsed.data, extraTerms: [...new Set(parsed.data.extraTerms)] });
   },
   createCampaignFromTemplate: async (_, args, ctx) => {
     requireScope(ctx, 'campaigns:write');

@@ -3,6 +3,7 @@ import type { Resolvers } from '../types.generated.js';
 import { Campaign } from './Campaign.js';
 import { CampaignTemplate } from './CampaignTemplate.js';
 import { Enrollment } from './Enrollment.js';
+import { JourneySettings } from './JourneySettings.js';
 import { Message } from './Message.js';
 import { Mutation } from './Mutation.js';
 import { Query } from './Query.js';
@@ -12,4 +13,4 @@ import { User } from './User.js';
  * The campaigns subgraph's resolvers, one file per type, typed with the `Resolvers` generated from
  * schema/campaigns.graphql so tsc checks them against the SDL (see docs/architecture.md).
  */
-export const resolvers: Resolvers = { Query, Mutation, Campaign, CampaignTemplate, Enrollment, Message, User, JSON: JSONScalar, DateTime: DateTimeScalar };
+export const resolvers: Resolvers = { Query, Mutation, Campaign, CampaignTemplate, Enrollment, JourneySettings, Message, User, JSON: JSONScalar, DateTime: DateTimeScalar };

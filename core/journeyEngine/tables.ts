@@ -4,6 +4,8 @@ import { requireEnv } from '../platform/env.js';
 export interface JourneyTables {
   profiles: string;
   identities: string;
+  /** Segment members, for SCHEDULE triggers. */
+  memberships: string;
   campaigns: string;
   campaignVersions: string;
   enrollments: string;
@@ -19,6 +21,7 @@ export function journeyTables(): JourneyTables {
   return {
     profiles: requireEnv('PROFILES_TABLE'),
     identities: requireEnv('IDENTITIES_TABLE'),
+    memberships: requireEnv('MEMBERSHIPS_TABLE'),
     campaigns: requireEnv('CAMPAIGNS_TABLE'),
     campaignVersions: requireEnv('CAMPAIGN_VERSIONS_TABLE'),
     enrollments: requireEnv('ENROLLMENTS_TABLE'),

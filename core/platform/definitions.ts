@@ -202,7 +202,7 @@ const streamEnv = (...names: StreamName[]) => names.map((n) => STREAMS[n].envVar
 
 const PROFILE_ENGINE_TABLES = ['profiles', 'identities', 'memberships', 'rules', 'audit'] as const satisfies TableName[];
 /** What the journey engine reads and writes (core/journeyEngine/tables.ts). */
-const JOURNEY_TABLES = ['profiles', 'identities', 'campaigns', 'campaignVersions', 'enrollments', 'outbox', 'timers', 'jobs'] as const satisfies TableName[];
+const JOURNEY_TABLES = ['profiles', 'identities', 'memberships', 'campaigns', 'campaignVersions', 'enrollments', 'outbox', 'timers', 'jobs'] as const satisfies TableName[];
 const GRAPHQL_TABLES = [
   'profiles', 'identities', 'memberships', 'rules', 'audit', 'campaigns', 'campaignVersions', 'enrollments', 'outbox', 'apiKeys', 'jobs',
 ] as const satisfies TableName[];

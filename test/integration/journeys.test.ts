@@ -313,4 +313,33 @@ describe('journeys on the local stack', () => {
     assert.match(mc.detail, /all campaigns per day/);
     await gql(stack, 'mutation { updateJourneySettings(input: { extraTerms: [] }) { extraTerms } }');
   });
+
+  it('SCHEDULE: each period, the members of the segment are offered an enrollment once', async () => {
+    const seg = await gql(stack, 'mutation { createSegment(input: { id: "sched_gold", name: "Gold", expression: "traits.plan == \\"gold\\"" }) { id } }');
+    assert.ok(seg.json.data, JSON.stringify(seg.json.errors));
+    await new Promise((r) => setTimeout(r, 1100));
+    await ingest(stack, [
+      { type: 'identify', userId: 'sched-1', timestamp: daysAgo(1), traits: { plan: 'gold' } },
+      { type: 'identify', userId: 'sched-2', timestamp: daysAgo(1), traits: { plan: 'silver' } },
+    ]);
+    await waitFor(async () => (await gql(stack, '{ segment(id: "sched_gold") { size } }')).json.data?.segment?.size === 1, 'the segment');
+    const journey = {
+      trigger: { kind: 'SCHEDULE', every: 'P1D', segment: 'sched_gold' },
+      reentry: { mode: 'ALWAYS' },
+      start: 's',
+      nodes: { s: { type: 'SEND', channel: 'outbox', purpose: 'transactional', message: { body: 'Your daily gold digest' }, next: 'e' }, e: { type: 'EXIT' } },
+    };
+    const id = (await gql(stack, 'mutation($j: JSON!) { createCampaign(input: { name: "digest", journey: $j }) { id segmentId } }', { j: journey })).json.data.createCampaign.id;
+    await gql(stack, `mutation { setCampaignStatus(id: "${id}", status: ACTIVE) { status } }`);
+    const [m] = await waitFor(async () => {
+      const list = await messages(stack, { campaignId: id });
+      return list.length ? list : null;
+    }, 'the digest');
+    const today = new Date(Math.floor(Date.now() / 86_400_000) * 86_400_000).toISOString();
+    assert.deepEqual([m!.node, m!.status, m!.createdAt], ['s', 'SENT', today]);
+    await new Promise((r) => setTimeout(r, 2500)); // more ticks in the same period
+    const all = await messages(stack, { campaignId: id });
+    assert.deepEqual(all.map((x) => x.createdAt), [today], 'one per member per period');
+    assert.deepEqual(await messages(stack, { campaignId: id, userId: 'sched-2' }), []);
+  });
 });

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import { dirname, join, resolve } from 'node:path';
@@ -45,16 +46,19 @@ export interface LocalStack {
   close(): Promise<void>;
 }
 
-async function adminKey(dataDir: string, given: string | undefined): Promise<string> {
-  if (given) return given;
-  const file = join(dataDir, 'admin-key');
+/** A secret kept in a file of the data dir (made on first use, readable only by its owner). */
+async function keptSecret(file: string, make: () => string): Promise<string> {
   try {
     return (await readFile(file, 'utf8')).trim();
   } catch {
-    const key = generateKey();
-    await writeFile(file, key + '\n', { mode: 0o600 });
-    return key;
+    const secret = make();
+    await writeFile(file, secret + '\n', { mode: 0o600 });
+    return secret;
   }
+}
+
+async function adminKey(dataDir: string, given: string | undefined): Promise<string> {
+  return given ?? keptSecret(join(dataDir, 'admin-key'), generateKey);
 }
 
 async function loadHandler<T>(fn: FunctionDefinition): Promise<T> {
@@ -91,6 +95,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   resetClients();
   await provision(LOCAL_STAGE);
 
+  // The journeys' webhook signing key, kept with the data (Secrets Manager plays this part on AWS).
+  process.env.WEBHOOK_SIGNING_SECRET = await keptSecret(join(dataDir, 'webhook-secret'), () => randomBytes(32).toString('hex'));
   const apiKey = await adminKey(dataDir, options.apiKey);
   await putApiKey(process.env.API_KEYS_TABLE!, apiKey, { name: 'admin', scopes: ['admin'], rateLimit: 100_000 });
 

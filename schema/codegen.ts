@@ -28,6 +28,7 @@ const MAPPERS: Record<SubgraphName, Record<string, string>> = {
     Message: '../../core/journeyEngine/store/outbox.js#OutboxItem',
     CampaignTemplate: '../../core/journeys/templates.js#JourneyTemplate',
     JourneySettings: '../../core/journeyEngine/store/settings.js#JourneySettings',
+    CampaignExperiment: '../../core/journeyEngine/campaignExperiment.js#SplitExperiment',
   },
   analytics: {},
 };

@@ -1,21 +1,22 @@
 import type { StoredEvent } from '../events/schema.js';
 import type { ProfileView } from '../journeys/conditions.js';
-import { guardAction, guardSend, type GuardOutcome, type GuardSettings, type SentCounts } from '../journeys/guards.js';
+import { guardAction, guardSend, type GuardOutcome, type SentCounts } from '../journeys/guards.js';
 import type { ActionEffect, Effect, JourneyVersion, SendEffect } from '../journeys/types.js';
+import { callWebhook, deliverMessage, deliverOnce, type DeliveryContext } from './channels.js';
 import type { PendingEffect, StoredEnrollment } from './store/enrollments.js';
 import { outboxId, recordOutcome, sentMessages, type OutboxItem } from './store/outbox.js';
+import type { EngineSettings } from './store/settings.js';
 import { putTimer } from './store/timers.js';
 import { effectEventId, emitEvents } from './emit.js';
 import type { JourneyTables } from './tables.js';
 
 const DAY_MS = 86_400_000;
 
-/** What applying effects needs besides the enrollment: the tables, guard settings and the wall clock. */
-export interface ApplyContext {
+/** What applying effects needs besides the enrollment: the tables, the settings, the signing key and the clock. */
+export interface ApplyContext extends DeliveryContext {
   tables: JourneyTables;
-  /** The guard settings now (cached: core/journeyEngine/campaignCache.ts). */
-  settings: () => Promise<GuardSettings>;
-  now: () => number;
+  /** The engine's settings now (cached: core/journeyEngine/campaignCache.ts). */
+  settings: () => Promise<EngineSettings>;
 }
 
 /**
@@ -98,8 +99,10 @@ function actionEvents(e: StoredEnrollment, a: ActionEffect, asOf: string): Store
  * batch) repeats none of them.
  * - SEND: the guards decide (docs/architecture.md, "Journeys"), and the outbox records the outcome once; a send held
  *   by quiet hours gets a QUEUED_SEND timer for the end of the window.
- * - ACTION: the abuse guard, then the action's events on the stream, then its outbox record. Emitting before the
- *   record means a crash in between emits again, with the same event id, which every reader skips.
+ *   A send the guards pass is delivered on its channel (core/journeyEngine/channels.ts) before it is recorded.
+ * - ACTION: the abuse guard, then the action's events on the stream (or its webhook call), then its outbox record.
+ *   Emitting before the record means a crash in between emits again, with the same event id, which every reader
+ *   skips (and calls a webhook again with the same Idempotency-Key).
  * - SET_TIMER: the durable timer. EXPOSURE and GOAL: outbox records (the experiment and campaign figures).
  *
  * @example
@@ -118,19 +121,26 @@ export async function applyEffects(
     switch (effect.kind) {
       case 'SEND': {
         counts ??= await loadCounts(ctx.tables.outbox, e.state.userId, e.campaignId, asOf);
-        const outcome = guardSend({ journey: version.journey, enrollment: e.state, send: effect, view, asOf, counts, settings: await ctx.settings() });
+        const settings = await ctx.settings();
+        const outcome = guardSend({ journey: version.journey, enrollment: e.state, send: effect, view, asOf, counts, settings });
         const item = messageItem(e, effect, asOf, outcome, nowMs);
-        if (outcome.status === 'QUEUED') {
-          // The timer first: a crash after it and before the record leaves a timer whose message the next attempt records.
-          await putTimer(
-            ctx.tables.timers,
-            { kind: 'QUEUED_SEND', at: outcome.notBefore!, userId: e.state.userId, enrollmentId: e.state.enrollmentId, campaignId: e.campaignId, node: effect.node, visit: 0, outboxId: item.id },
-            effect.key,
-            nowMs,
-          );
+        let sent: boolean;
+        if (outcome.status === 'SENT' && effect.channel === 'webhook') {
+          sent = (await deliverOnce(ctx, ctx.tables.outbox, item, () => deliverMessage(ctx, item, settings)))?.status === 'SENT';
+        } else {
+          if (outcome.status === 'QUEUED') {
+            // The timer first: a crash after it and before the record leaves a timer whose message the next attempt records.
+            await putTimer(
+              ctx.tables.timers,
+              { kind: 'QUEUED_SEND', at: outcome.notBefore!, userId: e.state.userId, enrollmentId: e.state.enrollmentId, campaignId: e.campaignId, node: effect.node, visit: 0, outboxId: item.id },
+              effect.key,
+              nowMs,
+            );
+          }
+          const final = outcome.status === 'SENT' ? { ...item, ...(await deliverMessage(ctx, item, settings)) } : item;
+          sent = (await recordOutcome(ctx.tables.outbox, final)) && final.status === 'SENT';
         }
-        const fresh = await recordOutcome(ctx.tables.outbox, item);
-        if (fresh && outcome.status === 'SENT') {
+        if (sent) {
           counts.allDay++;
           counts.allWeek++;
           counts.campaignDay++;
@@ -139,18 +149,23 @@ export async function applyEffects(
         break;
       }
       case 'ACTION': {
-        // Webhook delivery (signed, retried, dead-lettered) is not built yet: recorded as failed, never as done.
-        const guarded: GuardOutcome =
-          effect.action === 'WEBHOOK' ? { status: 'FAILED', detail: 'webhook delivery is not built in this version' } : guardAction(effect, view);
-        if (guarded.status === 'SENT') await emitEvents(ctx.tables.eventsStream, actionEvents(e, effect, asOf), nowMs);
-        await recordOutcome(ctx.tables.outbox, {
+        const guarded = guardAction(effect, view);
+        const item: OutboxItem = {
           ...baseItem(e, effect, asOf, 'ACTION', nowMs),
           status: guarded.status,
           ...(guarded.reason ? { reason: guarded.reason } : {}),
           detail: guarded.status === 'SENT' ? `${effect.action} done` : guarded.detail,
           action: effect.action,
           ...(effect.couponCode && guarded.status === 'SENT' ? { couponCode: effect.couponCode } : {}),
-        });
+        };
+        if (guarded.status === 'SENT' && effect.action === 'WEBHOOK') {
+          const p = effect.params as { url: string; body?: Record<string, unknown> };
+          const about = { userId: item.userId, campaignId: item.campaignId, node: item.node, idempotencyKey: item.idempotencyKey, createdAt: item.createdAt };
+          await deliverOnce(ctx, ctx.tables.outbox, item, () => callWebhook(ctx, p.url, p.body ?? {}, about));
+          break;
+        }
+        if (guarded.status === 'SENT') await emitEvents(ctx.tables.eventsStream, actionEvents(e, effect, asOf), nowMs);
+        await recordOutcome(ctx.tables.outbox, item);
         break;
       }
       case 'SET_TIMER':

@@ -1,7 +1,6 @@
-import type { GuardSettings } from '../journeys/guards.js';
 import type { JourneyVersion } from '../journeys/types.js';
 import { getCampaignVersion, listCampaigns, type Campaign } from './store/campaigns.js';
-import { getJourneySettings, guardSettingsOf } from './store/settings.js';
+import { engineSettingsOf, getJourneySettings, type EngineSettings } from './store/settings.js';
 
 /**
  * What a journey function knows of campaigns: all of them and the operators' guard settings, reloaded every
@@ -13,7 +12,7 @@ import { getJourneySettings, guardSettingsOf } from './store/settings.js';
  * const active = (await cache.campaigns()).filter((c) => c.status === 'ACTIVE');
  */
 export class CampaignCache {
-  private loaded: { at: number; byId: Map<string, Campaign>; settings: GuardSettings } | null = null;
+  private loaded: { at: number; byId: Map<string, Campaign>; settings: EngineSettings } | null = null;
   private readonly versions = new Map<string, Promise<JourneyVersion | null>>();
 
   constructor(
@@ -27,7 +26,7 @@ export class CampaignCache {
   private async current() {
     if (!this.loaded || this.now() - this.loaded.at >= this.ttlSeconds * 1000) {
       const [all, saved] = await Promise.all([listCampaigns(this.tables.campaigns), getJourneySettings(this.tables.jobs)]);
-      const settings = guardSettingsOf(saved, this.stage.defaultTimeZone);
+      const settings = engineSettingsOf(saved, this.stage.defaultTimeZone);
       this.loaded = { at: this.now(), byId: new Map(all.map((c) => [c.id, c])), settings };
     }
     return this.loaded;
@@ -38,8 +37,8 @@ export class CampaignCache {
     return (await this.current()).byId;
   }
 
-  /** The guard settings: the stage's time zone and the operators' lexicon terms and global caps. */
-  async settings(): Promise<GuardSettings> {
+  /** The engine's settings: the stage's time zone, the operators' lexicon terms, global caps and webhook URL. */
+  async settings(): Promise<EngineSettings> {
     return (await this.current()).settings;
   }
 

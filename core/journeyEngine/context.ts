@@ -18,6 +18,7 @@ export function engineContext(logger: Pick<Logger, 'error'>): EngineContext {
     tables,
     campaigns,
     settings: () => campaigns.settings(),
+    webhookSecret: requireEnv('WEBHOOK_SIGNING_SECRET'),
     now: Date.now,
     onError: (err, context) => logger.error('journey processing failed', { ...context, error: err as Error }),
   };

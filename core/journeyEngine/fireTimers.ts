@@ -1,4 +1,4 @@
-import { guardSend } from '../journeys/guards.js';
+import { guardSend, type GuardOutcome } from '../journeys/guards.js';
 import type { SendEffect } from '../journeys/types.js';
 import { forEachLimit } from '../platform/forEachLimit.js';
 import { getEnrollment } from './store/enrollments.js';
@@ -7,6 +7,7 @@ import { getOutcome, moveOutcome } from './store/outbox.js';
 import { deleteTimer, dueTimers, minuteOf, putTimer, type TimerItem } from './store/timers.js';
 import { advanceEnrollment, type EngineContext } from './advance.js';
 import { loadCounts } from './applyEffects.js';
+import { deliverMessage, deliverOnce } from './channels.js';
 import { profileViews } from './profileView.js';
 
 /** The jobs-table item that holds the oldest minute partition that may still hold timers. */
@@ -66,7 +67,13 @@ async function sendQueued(ctx: EngineContext, t: TimerItem, e: NonNullable<Await
   if (!version) return;
   const send: Pick<SendEffect, 'purpose' | 'subject' | 'body'> = { purpose: item.purpose as SendEffect['purpose'], body: item.body ?? '', ...(item.subject !== undefined ? { subject: item.subject } : {}) };
   const counts = await loadCounts(ctx.tables.outbox, t.userId, e.campaignId, t.at);
-  const outcome = guardSend({ journey: version.journey, enrollment: e.state, send, view, asOf: t.at, counts, settings: await ctx.settings() });
+  const settings = await ctx.settings();
+  let outcome: GuardOutcome = guardSend({ journey: version.journey, enrollment: e.state, send, view, asOf: t.at, counts, settings });
+  if (outcome.status === 'SENT' && item.channel === 'webhook') {
+    await deliverOnce(ctx, ctx.tables.outbox, item, () => deliverMessage(ctx, item, settings));
+    return;
+  }
+  if (outcome.status === 'SENT') outcome = { ...outcome, ...(await deliverMessage(ctx, item, settings)) };
   const moved = await moveOutcome(ctx.tables.outbox, item, 'QUEUED', { ...outcome, updatedAt: new Date(ctx.now()).toISOString() });
   if (moved && outcome.status === 'QUEUED') {
     const { minute: _m, id: _i, dueMs: _d, ...rest } = t;

@@ -1,7 +1,8 @@
 import type { KinesisStreamRecord } from 'aws-lambda';
 import type { ProfileView } from '../journeys/conditions.js';
 import { matchesTrigger } from '../journeys/enroll.js';
-import { foldEvent } from '../profile/fold.js';
+import { compareSequence, foldEvent } from '../profile/fold.js';
+import { sleep } from '../platform/sleep.js';
 import type { Campaign } from './store/campaigns.js';
 import { enrollmentsOfUser, type StoredEnrollment } from './store/enrollments.js';
 import { decodeAll } from '../tagging/decode.js';
@@ -21,6 +22,36 @@ export interface JourneyBatchResult {
   enrolledArrivals: number[];
 }
 
+/** Longest a batch waits for the tagger to apply its records to the profiles it reads. */
+const MAX_TAGGER_WAIT_MS = 1_500;
+const TAGGER_POLL_MS = 40;
+
+/** Whether the stored profile already holds the group's last record (the tagger's per-shard watermark). */
+function caughtUp(view: ProfileView, group: Group): boolean {
+  const { shardId, sequenceNumber } = group.items.at(-1)!.position;
+  const mark = view.profile.dedup.shards[shardId];
+  return mark !== undefined && compareSequence(sequenceNumber, mark) <= 0;
+}
+
+/**
+ * The batch's profiles once the tagger has applied the batch's records to them, so a step sees the profile as of
+ * its event, earlier requests included (consent granted a moment before the trigger). The two functions read the
+ * same stream side by side and the tagger is usually a few tens of milliseconds ahead; the wait is bounded, and a
+ * profile still behind after it has the batch's own events folded in by the caller.
+ */
+async function viewsAfterTagger(ctx: EngineContext, groups: readonly Group[]): Promise<Map<string, ProfileView>> {
+  const views = await profileViews(ctx.tables.profiles, groups.map((g) => g.userId));
+  const deadline = ctx.now() + MAX_TAGGER_WAIT_MS;
+  let behind = groups.filter((g) => !caughtUp(views.get(g.userId)!, g));
+  while (behind.length > 0 && ctx.now() < deadline) {
+    await sleep(TAGGER_POLL_MS);
+    const again = await profileViews(ctx.tables.profiles, behind.map((g) => g.userId));
+    for (const [userId, view] of again) views.set(userId, view);
+    behind = behind.filter((g) => !caughtUp(views.get(g.userId)!, g));
+  }
+  return views;
+}
+
 /** Users processed at once; each is a chain of reads and writes on its own enrollments. */
 const USER_CONCURRENCY = 16;
 
@@ -37,9 +68,8 @@ async function processUser(
   const enrollments: StoredEnrollment[] = await enrollmentsOfUser(ctx.tables.enrollments, group.userId);
   const triggered = [...byId.values()].filter((c) => isActive(c) && c.journey.trigger.kind === 'EVENT');
   for (const { event, record, position } of group.items) {
-    // The view as of this event: the tagger may not have folded this batch yet (an identify granting consent and a
-    // track in one request), so the batch's events are folded into the stored profile here too. The fold skips
-    // what the tagger already applied (its per-shard watermark and event ids).
+    // The view as of this event: should the tagger still be behind (viewsAfterTagger), the batch's events are
+    // folded into the stored profile here too. The fold skips what the tagger already applied.
     foldEvent(view.profile, event, position);
     if (event.type !== 'track') continue;
     // Existing enrollments first: the trigger event of a new one must not also step it.
@@ -78,7 +108,7 @@ export async function processJourneyEvents(ctx: EngineContext, records: readonly
   if (![...byId.values()].some(isActive)) return result;
   if (!decoded.some((d) => d.event.type === 'track')) return result;
   const groups = await route(decoded, ctx.tables.identities);
-  const views = await profileViews(ctx.tables.profiles, groups.map((g) => g.userId));
+  const views = await viewsAfterTagger(ctx, groups);
   await forEachLimit(groups, USER_CONCURRENCY, async (group) => {
     try {
       await processUser(ctx, group, views.get(group.userId)!, byId, result);

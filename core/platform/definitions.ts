@@ -180,6 +180,11 @@ export const ENV = {
   traceEnabled: 'POWERTOOLS_TRACE_ENABLED',
   /** IANA zone of quiet hours for users without a valid `timezone` trait (stage data; `UTC` unless set). */
   defaultTimeZone: 'DEFAULT_TIME_ZONE',
+  /**
+   * The key journeys sign webhooks with. Each runtime supplies its own: a Secrets Manager secret on AWS (a
+   * dynamic reference, resolved at deploy), a random key kept in the data dir locally.
+   */
+  webhookSecret: 'WEBHOOK_SIGNING_SECRET',
 } as const;
 
 /** The CloudWatch namespace of opsgraph's own metrics; every function adds `service` and `stage` dimensions. */
@@ -206,7 +211,7 @@ const JOURNEY_TABLES = ['profiles', 'identities', 'memberships', 'campaigns', 'c
 const GRAPHQL_TABLES = [
   'profiles', 'identities', 'memberships', 'rules', 'audit', 'campaigns', 'campaignVersions', 'enrollments', 'outbox', 'apiKeys', 'jobs',
 ] as const satisfies TableName[];
-const JOURNEY_ENV = [ENV.stage, ...OBSERVABILITY_ENV, ENV.rulesTtl, ENV.defaultTimeZone, ...tableEnv(...JOURNEY_TABLES), ...streamEnv('events')];
+const JOURNEY_ENV = [ENV.stage, ...OBSERVABILITY_ENV, ENV.rulesTtl, ENV.defaultTimeZone, ENV.webhookSecret, ...tableEnv(...JOURNEY_TABLES), ...streamEnv('events')];
 
 export const FUNCTIONS = {
   ingest: {
@@ -375,6 +380,7 @@ export function environmentFor(fn: FunctionDefinition, stage: string): Record<st
     else if (name === ENV.metricsNamespace) env[name] = METRICS_NAMESPACE;
     else if (name === ENV.traceEnabled) env[name] = 'true';
     else if (name === ENV.defaultTimeZone) env[name] = 'UTC';
+    else if (name === ENV.webhookSecret) env[name] = ''; // the runtime's own (see ENV.webhookSecret)
     else {
       const table = Object.values(TABLES).find((t) => t.envVar === name);
       const stream = Object.values(STREAMS).find((s) => s.envVar === name);

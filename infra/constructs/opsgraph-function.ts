@@ -155,12 +155,15 @@ export class OpsgraphFunction extends Construct {
     }
   }
 
-  /** `environmentFor`'s values, with the names of tables and streams replaced by the CDK resources' own. */
+  /** `environmentFor`'s values, with the names of tables and streams replaced by the CDK resources' own, and the secrets'. */
   private environment(def: FunctionDefinition, stage: StageSettings, stores: DataStores): Record<string, string> {
     const env = environmentFor(def, stage.name);
     for (const name of Object.keys(env)) {
       const resource = stores.resourceForEnvVar(name);
-      if (resource) env[name] = 'tableName' in resource ? resource.tableName : resource.streamName;
+      if (!resource) continue;
+      // The secret as a CloudFormation dynamic reference: resolved at deploy, never written into the template.
+      if ('secretValue' in resource) env[name] = resource.secretValue.unsafeUnwrap();
+      else env[name] = 'tableName' in resource ? resource.tableName : resource.streamName;
     }
     // The Powertools settings (service name, metrics namespace, tracing) come with the definition's environment.
     return { ...env, NODE_OPTIONS: '--enable-source-maps' };

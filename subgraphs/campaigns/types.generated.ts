@@ -6,6 +6,7 @@ import type { StoredEnrollment as StoredEnrollmentModel } from '../../core/journ
 import type { OutboxItem as OutboxItemModel } from '../../core/journeyEngine/store/outbox.js';
 import type { JourneyTemplate as JourneyTemplateModel } from '../../core/journeys/templates.js';
 import type { JourneySettings as JourneySettingsModel } from '../../core/journeyEngine/store/settings.js';
+import type { SplitExperiment as SplitExperimentModel } from '../../core/journeyEngine/campaignExperiment.js';
 import type { RequestContext } from '../context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -34,6 +35,8 @@ export type Campaign = {
   createdAt: Scalars['DateTime']['output'];
   /** What it is for. */
   description?: Maybe<Scalars['String']['output']>;
+  /** A split's experiment from real exposures and goal conversions: the uplift over a HOLDOUT (the first split, by default), or a RANDOM node's arms. Null when the journey has no such split. */
+  experiment?: Maybe<CampaignExperiment>;
   /** Campaign id. */
   id: Scalars['ID']['output'];
   /** The current version's journey document. */
@@ -50,6 +53,26 @@ export type Campaign = {
   updatedAt: Scalars['DateTime']['output'];
   /** Current journey version (1 on creation). */
   version: Scalars['Int']['output'];
+};
+
+
+/** A versioned journey that enrolls users on a trigger and acts on them. */
+export type CampaignExperimentArgs = {
+  engine?: InputMaybe<StatsEngine>;
+  node?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** The experiment of one split node of a journey. */
+export type CampaignExperiment = {
+  __typename?: 'CampaignExperiment';
+  /** HOLDOUT or RANDOM. */
+  kind: Scalars['String']['output'];
+  /** Conversion (within the goal window) and goal revenue per enrollment, each against the first variant. */
+  metrics: Array<SplitMetric>;
+  /** The HOLDOUT or RANDOM node. */
+  node: Scalars['String']['output'];
+  /** Exposed enrollments per variant (holdout and treatment, or branch 0, 1, …) and their goal conversions. */
+  variants: Array<SplitVariant>;
 };
 
 /** Input for a campaign. */
@@ -143,6 +166,17 @@ export type EnrollmentState =
   | 'EXITED'
   | 'FAILED';
 
+/** gbstats-style analysis of an experiment (docs/architecture.md, "Contracts"). */
+export type ExperimentAnalysis = {
+  __typename?: 'ExperimentAnalysis';
+  /** Sample-ratio-mismatch chi-square p-value. */
+  srmPValue: Scalars['Float']['output'];
+  /** srmPValue < 0.001: the split is not what it should be; distrust the results. */
+  srmWarning: Scalars['Boolean']['output'];
+  /** Per variant, the control first. */
+  variants: Array<VariantAnalysis>;
+};
+
 /** One guard's verdict on a send. */
 export type GuardVerdict = {
   __typename?: 'GuardVerdict';
@@ -178,6 +212,8 @@ export type JourneySettings = {
   perUserPerWeek?: Maybe<Scalars['Int']['output']>;
   /** When they were last changed. */
   updatedAt?: Maybe<Scalars['DateTime']['output']>;
+  /** Where SEND nodes on the webhook channel post their messages (signed; see README "Journeys"). */
+  webhookUrl?: Maybe<Scalars['String']['output']>;
 };
 
 /** New guard settings (they replace the old ones). */
@@ -188,6 +224,8 @@ export type JourneySettingsInput = {
   perUserPerDay?: InputMaybe<Scalars['Int']['input']>;
   /** Cap per user per rolling week across all campaigns. */
   perUserPerWeek?: InputMaybe<Scalars['Int']['input']>;
+  /** Where SEND nodes on the webhook channel post (http or https). */
+  webhookUrl?: InputMaybe<Scalars['String']['input']>;
 };
 
 /** What simulateJourney found. */
@@ -266,6 +304,8 @@ export type MessageReason =
   | 'AUDIENCE'
   | 'COMPLIANCE'
   | 'CONSENT'
+  /** The channel did not take it, after its retries (a webhook that kept failing): the outbox is its dead letter. */
+  | 'DELIVERY'
   | 'FREQUENCY_CAP'
   | 'HOLDOUT'
   | 'QUIET_HOURS';
@@ -385,6 +425,35 @@ export type SimulatedStep = {
   summary: Scalars['String']['output'];
 };
 
+/** One metric of a split. */
+export type SplitMetric = {
+  __typename?: 'SplitMetric';
+  /** The analysis; null while it cannot be computed (see note). */
+  analysis?: Maybe<ExperimentAnalysis>;
+  /** CONVERSION or REVENUE. */
+  metric: Scalars['String']['output'];
+  /** Why there is no analysis yet (a variant with no users, …). */
+  note?: Maybe<Scalars['String']['output']>;
+};
+
+/** One variant's raw figures. */
+export type SplitVariant = {
+  __typename?: 'SplitVariant';
+  /** Of them, converted. */
+  converted: Scalars['Int']['output'];
+  /** holdout, treatment, or the branch index. */
+  name: Scalars['String']['output'];
+  /** Their goal revenue. */
+  revenue: Scalars['Float']['output'];
+  /** Enrollments exposed. */
+  users: Scalars['Int']['output'];
+};
+
+/** Which statistics: gbstats' Bayesian (chance to win, risk) or frequentist (p-values) engine. */
+export type StatsEngine =
+  | 'BAYESIAN'
+  | 'FREQUENTIST';
+
 /** A user, as campaigns know them. */
 export type User = {
   __typename?: 'User';
@@ -392,6 +461,33 @@ export type User = {
   enrollments: Array<Enrollment>;
   /** User id. */
   id: Scalars['ID']['output'];
+};
+
+/** One variant's inference. */
+export type VariantAnalysis = {
+  __typename?: 'VariantAnalysis';
+  /** p-value after the multiple-comparison correction. */
+  adjustedPValue?: Maybe<Scalars['Float']['output']>;
+  /** Bayesian chance to beat the control. */
+  chanceToWin?: Maybe<Scalars['Float']['output']>;
+  /** Lower end of the interval of the lift. */
+  ciLower?: Maybe<Scalars['Float']['output']>;
+  /** Upper end. */
+  ciUpper?: Maybe<Scalars['Float']['output']>;
+  /** Why the result is uninformative, if it is. */
+  errorMessage?: Maybe<Scalars['String']['output']>;
+  /** Relative lift over the control (null for the control). */
+  lift?: Maybe<Scalars['Float']['output']>;
+  /** Mean of the metric (the conversion rate for conversion). */
+  mean: Scalars['Float']['output'];
+  /** Variant name. */
+  name: Scalars['String']['output'];
+  /** Frequentist p-value. */
+  pValue?: Maybe<Scalars['Float']['output']>;
+  /** Bayesian expected loss of shipping this variant. */
+  risk?: Maybe<Scalars['Float']['output']>;
+  /** Units exposed. */
+  users: Scalars['Int']['output'];
 };
 
 
@@ -496,6 +592,7 @@ export type ResolversTypes = {
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  CampaignExperiment: ResolverTypeWrapper<SplitExperimentModel>;
   CampaignInput: CampaignInput;
   CampaignStats: ResolverTypeWrapper<CampaignStats>;
   Float: ResolverTypeWrapper<Scalars['Float']['output']>;
@@ -504,8 +601,9 @@ export type ResolversTypes = {
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   Enrollment: ResolverTypeWrapper<StoredEnrollmentModel>;
   EnrollmentState: EnrollmentState;
-  GuardVerdict: ResolverTypeWrapper<GuardVerdict>;
+  ExperimentAnalysis: ResolverTypeWrapper<ExperimentAnalysis>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  GuardVerdict: ResolverTypeWrapper<GuardVerdict>;
   JSON: ResolverTypeWrapper<Scalars['JSON']['output']>;
   JourneyProblem: ResolverTypeWrapper<JourneyProblem>;
   JourneySettings: ResolverTypeWrapper<JourneySettingsModel>;
@@ -520,7 +618,11 @@ export type ResolversTypes = {
   PageInfo: ResolverTypeWrapper<PageInfo>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   SimulatedStep: ResolverTypeWrapper<SimulatedStep>;
+  SplitMetric: ResolverTypeWrapper<SplitMetric>;
+  SplitVariant: ResolverTypeWrapper<SplitVariant>;
+  StatsEngine: StatsEngine;
   User: ResolverTypeWrapper<Omit<User, 'enrollments'> & { enrollments: Array<ResolversTypes['Enrollment']> }>;
+  VariantAnalysis: ResolverTypeWrapper<VariantAnalysis>;
 };
 
 /** Mapping between all available schema types and the resolvers parents */
@@ -529,14 +631,16 @@ export type ResolversParentTypes = {
   String: Scalars['String']['output'];
   ID: Scalars['ID']['output'];
   Int: Scalars['Int']['output'];
+  CampaignExperiment: SplitExperimentModel;
   CampaignInput: CampaignInput;
   CampaignStats: CampaignStats;
   Float: Scalars['Float']['output'];
   CampaignTemplate: JourneyTemplateModel;
   DateTime: Scalars['DateTime']['output'];
   Enrollment: StoredEnrollmentModel;
-  GuardVerdict: GuardVerdict;
+  ExperimentAnalysis: ExperimentAnalysis;
   Boolean: Scalars['Boolean']['output'];
+  GuardVerdict: GuardVerdict;
   JSON: Scalars['JSON']['output'];
   JourneyProblem: JourneyProblem;
   JourneySettings: JourneySettingsModel;
@@ -549,7 +653,10 @@ export type ResolversParentTypes = {
   PageInfo: PageInfo;
   Query: Record<PropertyKey, never>;
   SimulatedStep: SimulatedStep;
+  SplitMetric: SplitMetric;
+  SplitVariant: SplitVariant;
   User: Omit<User, 'enrollments'> & { enrollments: Array<ResolversParentTypes['Enrollment']> } | FederationReferenceTypes['User'];
+  VariantAnalysis: VariantAnalysis;
 };
 
 export type CampaignResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Campaign'] = ResolversParentTypes['Campaign'], FederationReferenceType extends FederationReferenceTypes['Campaign'] = FederationReferenceTypes['Campaign']> = {
@@ -557,6 +664,7 @@ export type CampaignResolvers<ContextType = RequestContext, ParentType extends R
   channel?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   description?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  experiment?: Resolver<Maybe<ResolversTypes['CampaignExperiment']>, ParentType, ContextType, RequireFields<CampaignExperimentArgs, 'engine'>>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   journey?: Resolver<ResolversTypes['JSON'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -565,6 +673,13 @@ export type CampaignResolvers<ContextType = RequestContext, ParentType extends R
   status?: Resolver<ResolversTypes['CampaignStatus'], ParentType, ContextType>;
   updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   version?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type CampaignExperimentResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CampaignExperiment'] = ResolversParentTypes['CampaignExperiment']> = {
+  kind?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  metrics?: Resolver<Array<ResolversTypes['SplitMetric']>, ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  variants?: Resolver<Array<ResolversTypes['SplitVariant']>, ParentType, ContextType>;
 };
 
 export type CampaignStatsResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CampaignStats'] = ResolversParentTypes['CampaignStats']> = {
@@ -606,6 +721,12 @@ export type EnrollmentResolvers<ContextType = RequestContext, ParentType extends
   waitingUntil?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
 };
 
+export type ExperimentAnalysisResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ExperimentAnalysis'] = ResolversParentTypes['ExperimentAnalysis']> = {
+  srmPValue?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  srmWarning?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  variants?: Resolver<Array<ResolversTypes['VariantAnalysis']>, ParentType, ContextType>;
+};
+
 export type GuardVerdictResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['GuardVerdict'] = ResolversParentTypes['GuardVerdict']> = {
   detail?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   guard?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -628,6 +749,7 @@ export type JourneySettingsResolvers<ContextType = RequestContext, ParentType ex
   perUserPerDay?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   perUserPerWeek?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   updatedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  webhookUrl?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 };
 
 export type JourneySimulationResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['JourneySimulation'] = ResolversParentTypes['JourneySimulation']> = {
@@ -697,18 +819,47 @@ export type SimulatedStepResolvers<ContextType = RequestContext, ParentType exte
   summary?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
+export type SplitMetricResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['SplitMetric'] = ResolversParentTypes['SplitMetric']> = {
+  analysis?: Resolver<Maybe<ResolversTypes['ExperimentAnalysis']>, ParentType, ContextType>;
+  metric?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  note?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
+export type SplitVariantResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['SplitVariant'] = ResolversParentTypes['SplitVariant']> = {
+  converted?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  revenue?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  users?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
 export type UserResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['User'] = ResolversParentTypes['User'], FederationReferenceType extends FederationReferenceTypes['User'] = FederationReferenceTypes['User']> = {
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['User']> | FederationReferenceType, FederationReferenceType, ContextType>;
   enrollments?: Resolver<Array<ResolversTypes['Enrollment']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
 };
 
+export type VariantAnalysisResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['VariantAnalysis'] = ResolversParentTypes['VariantAnalysis']> = {
+  adjustedPValue?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  chanceToWin?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  ciLower?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  ciUpper?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  errorMessage?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  lift?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  mean?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  pValue?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  risk?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  users?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
 export type Resolvers<ContextType = RequestContext> = {
   Campaign?: CampaignResolvers<ContextType>;
+  CampaignExperiment?: CampaignExperimentResolvers<ContextType>;
   CampaignStats?: CampaignStatsResolvers<ContextType>;
   CampaignTemplate?: CampaignTemplateResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
   Enrollment?: EnrollmentResolvers<ContextType>;
+  ExperimentAnalysis?: ExperimentAnalysisResolvers<ContextType>;
   GuardVerdict?: GuardVerdictResolvers<ContextType>;
   JSON?: GraphQLScalarType;
   JourneyProblem?: JourneyProblemResolvers<ContextType>;
@@ -721,6 +872,9 @@ export type Resolvers<ContextType = RequestContext> = {
   PageInfo?: PageInfoResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   SimulatedStep?: SimulatedStepResolvers<ContextType>;
+  SplitMetric?: SplitMetricResolvers<ContextType>;
+  SplitVariant?: SplitVariantResolvers<ContextType>;
   User?: UserResolvers<ContextType>;
+  VariantAnalysis?: VariantAnalysisResolvers<ContextType>;
 };
 

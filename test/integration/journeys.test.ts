@@ -1,5 +1,10 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { readFileSync } from 'node:fs';
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { verifyWebhook } from '../../core/journeyEngine/webhook.js';
 import { gql, postJson, track, useTestStack, waitFor, type TestStack } from '../support/stack.js';
 
 /*
@@ -127,8 +132,8 @@ describe('journeys on the local stack', () => {
     const users = Array.from({ length: 10 }, (_, i) => `dw-${i}`);
     await ingest(stack, users.flatMap((u, i) => [consent(u, daysAgo(60)), track(u, 'order_completed', daysAgo(45), { orderId: `dw${i}`, revenue: 1500 })]));
     await waitFor(async () => {
-      const r = await gql(stack, `{ user(id: "${users.at(-1)}") { tags { name } } }`);
-      return r.json.data?.user?.tags.some((t: any) => t.name === 'high_value');
+      const r = await Promise.all(users.map((u) => gql(stack, `{ user(id: "${u}") { consent tags { name } } }`)));
+      return r.every((x) => x.json.data?.user?.consent?.marketing === true && x.json.data.user.tags.some((t: any) => t.name === 'high_value'));
     }, 'the profiles');
     const hour = new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000);
     await stack.runScheduled('sweeper', hour); // the hourly sweep finds them dormant now
@@ -140,8 +145,12 @@ describe('journeys on the local stack', () => {
     const treated = users.filter((_, i) => all[i].endReason !== 'HOLDOUT');
     assert.equal(held.length + treated.length, 10);
     for (const u of treated) {
-      const [offer] = await messages(stack, { campaignId: id, userId: u });
-      assert.equal(offer?.status, 'SENT', `${u}: ${JSON.stringify(offer)}`);
+      // The step is saved before its effects apply: wait for the message.
+      const [offer] = await waitFor(async () => {
+        const m = await messages(stack, { campaignId: id, userId: u });
+        return m.length ? m : null;
+      }, `the offer to ${u}`);
+      assert.equal(offer?.status, "SENT", `${u}: ${JSON.stringify(offer)}`);
       assert.match(offer!.body, /WINBACK-[0-9A-Z]+/);
     }
     for (const e of held) assert.deepEqual(e.path, ['holdout']);
@@ -153,6 +162,21 @@ describe('journeys on the local stack', () => {
       assert.ok(won.convertedAt);
       const stats = (await gql(stack, `{ campaign(id: "${id}") { stats { entered converted revenue conversionRate } } }`)).json.data.campaign.stats;
       assert.deepEqual(stats, { entered: 10, converted: 1, revenue: 80, conversionRate: 0.1 });
+    }
+    // The holdout's experiment: exposures per variant, the conversion, and an analysis once both sides have users.
+    const x = (
+      await gql(stack, `{ campaign(id: "${id}") { experiment { node kind variants { name users converted revenue } metrics { metric note analysis { srmPValue variants { name users mean lift chanceToWin } } } } } }`)
+    ).json.data.campaign.experiment;
+    assert.deepEqual([x.node, x.kind], ['holdout', 'HOLDOUT']);
+    assert.deepEqual(x.variants.map((v: any) => [v.name, v.users]), [['holdout', held.length], ['treatment', treated.length]]);
+    assert.equal(x.variants[1].converted, treated.length ? 1 : 0);
+    const conversion = x.metrics.find((m: any) => m.metric === 'CONVERSION');
+    if (held.length && treated.length) {
+      assert.equal(conversion.analysis.variants[1].mean, 1 / treated.length);
+      assert.ok(conversion.analysis.srmPValue > 0 && conversion.analysis.srmPValue <= 1);
+    } else {
+      assert.equal(conversion.analysis, null);
+      assert.ok(conversion.note);
     }
   });
 
@@ -341,5 +365,79 @@ describe('journeys on the local stack', () => {
     const all = await messages(stack, { campaignId: id });
     assert.deepEqual(all.map((x) => x.createdAt), [today], 'one per member per period');
     assert.deepEqual(await messages(stack, { campaignId: id, userId: 'sched-2' }), []);
+  });
+
+  it('payment_failed_retention: history and sentiment choose a coupon, an upgrade or a service agent; webhooks signed', async () => {
+    // A loopback receiver for the webhook channel and the service desk's WEBHOOK action.
+    const received: Array<{ path: string; headers: IncomingHttpHeaders; body: string }> = [];
+    let failNext = 1; // the first delivery fails with a 503: retried
+    const server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => (body += c));
+      req.on('end', () => {
+        if (failNext-- > 0) return void res.writeHead(503).end();
+        received.push({ path: req.url!, headers: req.headers, body });
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    after(() => new Promise<void>((r) => server.close(() => r())));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const saved = await gql(stack, `mutation { updateJourneySettings(input: { extraTerms: [], webhookUrl: "${base}/messages" }) { webhookUrl } }`);
+    assert.equal(saved.json.data?.updateJourneySettings.webhookUrl, `${base}/messages`, JSON.stringify(saved.json.errors));
+    const id = await activeTemplate(stack, 'payment_failed_retention', { channel: 'webhook', agentWebhookUrl: `${base}/agent` });
+
+    const logins = (u: string) => [3, 6, 9].map((d) => track(u, 'login', daysAgo(d)));
+    const orders = (u: string) => [20, 15].map((d, i) => track(u, 'order_completed', daysAgo(d), { orderId: `${u}-${i}`, revenue: 300 }));
+    await ingest(stack, [
+      consent('pf-coupon', daysAgo(40)),
+      track('pf-coupon', 'login', daysAgo(3)),
+      consent('pf-upgrade', daysAgo(40)),
+      ...logins('pf-upgrade'),
+      ...orders('pf-upgrade'),
+      consent('pf-agent', daysAgo(40)),
+      ...logins('pf-agent'),
+      ...orders('pf-agent'),
+      track('pf-agent', 'message_received', daysAgo(2), { text: 'Terrible service, I am very disappointed' }),
+    ]);
+    await waitFor(async () => {
+      const r = await gql(stack, '{ user(id: "pf-agent") { stats { orders } } }');
+      return r.json.data?.user?.stats.orders === 2;
+    }, 'the histories');
+    await ingest(stack, ['pf-coupon', 'pf-upgrade', 'pf-agent'].map((u) => track(u, 'payment_failed', daysAgo(1), { orderId: `${u}-pf` })));
+
+    const nodes = async (u: string, n: number) =>
+      waitFor(async () => {
+        const m = await messages(stack, { campaignId: id, userId: u });
+        return m.length === n && m.every((x) => x.status !== 'QUEUED') ? m.reverse() : null; // QUEUED: being delivered
+      }, `${n} messages for ${u}`);
+    const coupon = await nodes('pf-coupon', 2);
+    const upgrade = await nodes('pf-upgrade', 2);
+    const agent = await nodes('pf-agent', 2);
+    assert.deepEqual(coupon.map((m) => [m.node, m.status]), [['notify', 'SENT'], ['coupon_msg', 'SENT']]);
+    assert.deepEqual(upgrade.map((m) => m.node), ['notify', 'upgrade_msg']);
+    assert.deepEqual(agent.map((m) => m.node), ['notify', 'agent_msg']);
+    for (const m of [...coupon, ...upgrade, ...agent]) assert.match(m.detail, /delivered to 127\.0\.0\.1/);
+    assert.match(coupon[1]!.body, /use RETRY-[0-9A-Z]+ for your next order/);
+
+    // Every delivery is signed with the stack's key, carries its idempotency key, and came once.
+    const secret = readFileSync(join(stack.dataDir, 'webhook-secret'), 'utf8').trim();
+    for (const r of received) {
+      const sig = r.headers['x-opsgraph-signature'] as string;
+      assert.ok(verifyWebhook(secret, r.headers['x-opsgraph-timestamp'] as string, r.body, sig, Date.now()), `signature of ${r.path}`);
+    }
+    const toMessages = received.filter((r) => r.path === '/messages').map((r) => JSON.parse(r.body));
+    assert.equal(toMessages.length, 6);
+    assert.equal(new Set(received.map((r) => r.headers['idempotency-key'])).size, received.length);
+    const desk = received.filter((r) => r.path === '/agent').map((r) => JSON.parse(r.body));
+    assert.deepEqual(desk.map((d) => [d.type, d.userId, d.data]), [['action', 'pf-agent', { reason: 'payment_failed', priority: 'high' }]]);
+
+    // The actions reached the profiles through the stream: a campaign tag and a trait.
+    const profile = async (u: string) => (await gql(stack, `{ user(id: "${u}") { traits tags { name source } } }`)).json.data.user;
+    const tagged = await waitFor(async () => (await profile('pf-agent')).tags.find((t: any) => t.name === 'service_agent'), 'the service_agent tag');
+    assert.equal(tagged.source, `campaign:${id}`);
+    const offered = await waitFor(async () => (await profile('pf-upgrade')).traits.membership_offer, 'the membership_offer trait');
+    assert.equal(offered, 'upgrade');
+    await gql(stack, 'mutation { updateJourneySettings(input: { extraTerms: [] }) { webhookUrl } }');
   });
 });

@@ -45,6 +45,8 @@ export interface OutboxItem {
   revenue?: number;
   /** When the status last changed (wall clock), for delivery and queue handling. */
   updatedAt: string;
+  /** QUEUED while one applier delivers it (a webhook): epoch ms until which that applier holds it. */
+  leaseUntil?: number;
 }
 
 /** The outbox id of an effect: event time first, so a user's items sort by time. */
@@ -83,7 +85,7 @@ export async function moveOutcome(
     values[`:v${i}`] = v;
     return `${k} = :v${i}`;
   });
-  const removes = (['reason', 'term', 'notBefore'] as const).filter((k) => !to[k]);
+  const removes = [...(['reason', 'term', 'notBefore'] as const).filter((k) => !to[k]), 'leaseUntil'];
   return ifConditionHolds(() =>
     dynamo().send(
       new UpdateCommand({
@@ -96,6 +98,30 @@ export async function moveOutcome(
       }),
     ),
   );
+}
+
+/**
+ * Takes the delivery lease of a QUEUED item (one held by quiet hours, or whose last holder's lease ran out):
+ * `HELD` when this caller now holds it until `untilMs`, `BUSY` while another holds a live lease, `DONE` when the
+ * item has left QUEUED (someone delivered it, or decided not to). Only the holder delivers, so two appliers of one
+ * step (a retried batch and a timer) never both call a webhook.
+ */
+export async function leaseOutcome(table: string, at: Pick<OutboxItem, 'userId' | 'id'>, nowMs: number, untilMs: number): Promise<'HELD' | 'BUSY' | 'DONE'> {
+  const held = await ifConditionHolds(() =>
+    dynamo().send(
+      new UpdateCommand({
+        TableName: table,
+        Key: { userId: at.userId, id: at.id },
+        UpdateExpression: 'SET leaseUntil = :until',
+        ConditionExpression: '#s = :queued AND (attribute_not_exists(leaseUntil) OR leaseUntil < :now)',
+        ExpressionAttributeNames: { '#s': 'status' },
+        ExpressionAttributeValues: { ':until': untilMs, ':queued': 'QUEUED', ':now': nowMs },
+      }),
+    ),
+  );
+  if (held) return 'HELD';
+  const current = await getOutcome(table, at.userId, at.id);
+  return current?.status === 'QUEUED' ? 'BUSY' : 'DONE';
 }
 
 /** One outbox item, or null (read consistently: the caller is about to act on its status). */
@@ -235,4 +261,30 @@ export async function countOutbox(table: string, campaignId: string): Promise<Ou
     }
   }
   return counts;
+}
+
+/** An exposure or a goal of a campaign, as its experiment analysis reads them. */
+export type SplitOutcome = Pick<OutboxItem, 'kind' | 'enrollmentId' | 'node' | 'variant' | 'revenue'>;
+
+/**
+ * A campaign's split exposures and goal conversions (one projected index query).
+ *
+ * @example
+ * const items = await splitOutcomes(table, 'c1');
+ */
+export async function splitOutcomes(table: string, campaignId: string): Promise<SplitOutcome[]> {
+  const out: SplitOutcome[] = [];
+  const pages = paginateQuery(
+    { client: dynamo() },
+    {
+      TableName: table,
+      IndexName: 'byCampaign',
+      KeyConditionExpression: 'campaignId = :c',
+      FilterExpression: 'kind IN (:e, :g)',
+      ProjectionExpression: 'kind, enrollmentId, node, variant, revenue',
+      ExpressionAttributeValues: { ':c': campaignId, ':e': 'EXPOSURE', ':g': 'GOAL' },
+    },
+  );
+  for await (const page of pages) for (const item of page.Items ?? []) out.push(item as SplitOutcome);
+  return out;
 }

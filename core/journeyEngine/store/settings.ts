@@ -10,6 +10,8 @@ export const journeySettingsSchema = z.object({
   extraTerms: z.array(z.string().trim().min(1).max(100)).max(1000).default([]),
   perUserPerDay: z.number().int().positive().max(1000).nullable().default(null),
   perUserPerWeek: z.number().int().positive().max(10_000).nullable().default(null),
+  /** Where SEND nodes on the `webhook` channel post. */
+  webhookUrl: z.url({ protocol: /^https?$/ }).max(2048).nullable().default(null),
   updatedAt: z.string().nullable().default(null),
 });
 export type JourneySettings = z.infer<typeof journeySettingsSchema>;
@@ -33,16 +35,22 @@ export async function putJourneySettings(table: string, settings: JourneySetting
   return settings;
 }
 
+/** What the engine applies effects with: the guards' settings and where `webhook` channel sends go. */
+export interface EngineSettings extends GuardSettings {
+  webhookUrl?: string;
+}
+
 /**
- * The guards' settings from the stage's time zone and the operators' saved settings.
+ * The engine's settings from the stage's time zone and the operators' saved settings.
  *
  * @example
- * const settings = guardSettingsOf(await getJourneySettings(tables.jobs), 'Asia/Shanghai');
+ * const settings = engineSettingsOf(await getJourneySettings(tables.jobs), 'Asia/Shanghai');
  */
-export function guardSettingsOf(saved: JourneySettings, defaultTimeZone: string): GuardSettings {
+export function engineSettingsOf(saved: JourneySettings, defaultTimeZone: string): EngineSettings {
   return {
     defaultTimeZone,
     extraTerms: saved.extraTerms,
+    ...(saved.webhookUrl ? { webhookUrl: saved.webhookUrl } : {}),
     globalLimits: {
       ...(saved.perUserPerDay ? { perUserPerDay: saved.perUserPerDay } : {}),
       ...(saved.perUserPerWeek ? { perUserPerWeek: saved.perUserPerWeek } : {}),

@@ -1,5 +1,7 @@
+import { splitExperiment, splitNodes } from '../../../core/journeyEngine/campaignExperiment.js';
 import { countEnrollments } from '../../../core/journeyEngine/store/enrollments.js';
-import { countOutbox } from '../../../core/journeyEngine/store/outbox.js';
+import { countOutbox, splitOutcomes } from '../../../core/journeyEngine/store/outbox.js';
+import { badInput } from '../../context.js';
 import type { CampaignResolvers } from '../types.generated.js';
 
 export const Campaign: CampaignResolvers = {
@@ -10,6 +12,12 @@ export const Campaign: CampaignResolvers = {
   channel: (c) => {
     for (const node of Object.values(c.journey.nodes)) if (node.type === 'SEND') return node.channel;
     return null;
+  },
+  experiment: async (c, args, ctx) => {
+    const node = args.node ?? splitNodes(c.journey)[0];
+    if (!node) return null;
+    if (!Object.hasOwn(c.journey.nodes, node)) throw badInput(`the journey has no node ${node}`, 'node');
+    return splitExperiment(c.journey, node, await splitOutcomes(ctx.tables.outbox, c.id), args.engine ?? 'BAYESIAN');
   },
   stats: async (c, _, ctx) => {
     const [e, o] = await Promise.all([countEnrollments(ctx.tables.enrollments, c.id), countOutbox(ctx.tables.outbox, c.id)]);

@@ -3,7 +3,7 @@ import { loadCounts } from '../../../core/journeyEngine/applyEffects.js';
 import { profileViews } from '../../../core/journeyEngine/profileView.js';
 import { getCampaign, listCampaigns } from '../../../core/journeyEngine/store/campaigns.js';
 import { listOutbox } from '../../../core/journeyEngine/store/outbox.js';
-import { getJourneySettings, guardSettingsOf } from '../../../core/journeyEngine/store/settings.js';
+import { engineSettingsOf, getJourneySettings } from '../../../core/journeyEngine/store/settings.js';
 import { badInput, decodeCursor, encodeCursor, isPlausibleId, pageSize, requireScope } from '../../context.js';
 import { checkedJourney } from '../journeyInput.js';
 import type { QueryResolvers } from '../types.generated.js';
@@ -71,7 +71,7 @@ export const Query: QueryResolvers = {
     }
     const view = (await profileViews(ctx.tables.profiles, [args.userId])).get(args.userId)!;
     const counts = await loadCounts(ctx.tables.outbox, args.userId, 'simulation', ctx.now);
-    const settings = guardSettingsOf(await getJourneySettings(ctx.tables.jobs), ctx.journeySettings.defaultTimeZone);
+    const settings = engineSettingsOf(await getJourneySettings(ctx.tables.jobs), ctx.journeySettings.defaultTimeZone);
     return { problems: [], ...simulateJourney(journey, view, ctx.now, counts, settings) };
   },
   journeySettings: (_, __, ctx) => {

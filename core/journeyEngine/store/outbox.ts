@@ -232,33 +232,41 @@ export interface OutboxCounts {
   revenue: number;
 }
 
-/** Counts a campaign's messages by status and sums its goal revenue (one index query, projected). */
-export async function countOutbox(table: string, campaignId: string): Promise<OutboxCounts> {
-  const counts: OutboxCounts = { sent: 0, suppressed: 0, queued: 0, failed: 0, revenue: 0 };
+/**
+ * A campaign's items of some kinds, with only `attributes` read (one projected query of the `byCampaign` index).
+ */
+async function campaignItems(table: string, campaignId: string, kinds: readonly OutboxKind[], attributes: readonly string[]): Promise<Array<Partial<OutboxItem>>> {
+  const out: Array<Partial<OutboxItem>> = [];
+  const names = Object.fromEntries(attributes.map((a, i) => [`#a${i}`, a]));
+  const kindValues = Object.fromEntries(kinds.map((k, i) => [`:k${i}`, k]));
   const pages = paginateQuery(
     { client: dynamo() },
     {
       TableName: table,
       IndexName: 'byCampaign',
       KeyConditionExpression: 'campaignId = :c',
-      FilterExpression: 'kind IN (:m, :g)',
-      ProjectionExpression: 'kind, #s, revenue',
-      ExpressionAttributeNames: { '#s': 'status' },
-      ExpressionAttributeValues: { ':c': campaignId, ':m': 'MESSAGE', ':g': 'GOAL' },
+      FilterExpression: `kind IN (${Object.keys(kindValues).join(', ')})`,
+      ProjectionExpression: Object.keys(names).join(', '),
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: { ':c': campaignId, ...kindValues },
     },
   );
-  for await (const page of pages) {
-    for (const item of page.Items ?? []) {
-      if (item.kind === 'GOAL') {
-        counts.revenue += typeof item.revenue === 'number' ? item.revenue : 0;
-        continue;
-      }
-      const s = item.status as MessageStatus;
-      if (s === 'SENT') counts.sent++;
-      else if (s === 'SUPPRESSED') counts.suppressed++;
-      else if (s === 'QUEUED') counts.queued++;
-      else counts.failed++;
+  for await (const page of pages) for (const item of page.Items ?? []) out.push(item as Partial<OutboxItem>);
+  return out;
+}
+
+/** Counts a campaign's messages by status and sums its goal revenue. */
+export async function countOutbox(table: string, campaignId: string): Promise<OutboxCounts> {
+  const counts: OutboxCounts = { sent: 0, suppressed: 0, queued: 0, failed: 0, revenue: 0 };
+  for (const item of await campaignItems(table, campaignId, ['MESSAGE', 'GOAL'], ['kind', 'status', 'revenue'])) {
+    if (item.kind === 'GOAL') {
+      counts.revenue += typeof item.revenue === 'number' ? item.revenue : 0;
+      continue;
     }
+    if (item.status === 'SENT') counts.sent++;
+    else if (item.status === 'SUPPRESSED') counts.suppressed++;
+    else if (item.status === 'QUEUED') counts.queued++;
+    else counts.failed++;
   }
   return counts;
 }
@@ -267,24 +275,11 @@ export async function countOutbox(table: string, campaignId: string): Promise<Ou
 export type SplitOutcome = Pick<OutboxItem, 'kind' | 'enrollmentId' | 'node' | 'variant' | 'revenue'>;
 
 /**
- * A campaign's split exposures and goal conversions (one projected index query).
+ * A campaign's split exposures and goal conversions.
  *
  * @example
  * const items = await splitOutcomes(table, 'c1');
  */
 export async function splitOutcomes(table: string, campaignId: string): Promise<SplitOutcome[]> {
-  const out: SplitOutcome[] = [];
-  const pages = paginateQuery(
-    { client: dynamo() },
-    {
-      TableName: table,
-      IndexName: 'byCampaign',
-      KeyConditionExpression: 'campaignId = :c',
-      FilterExpression: 'kind IN (:e, :g)',
-      ProjectionExpression: 'kind, enrollmentId, node, variant, revenue',
-      ExpressionAttributeValues: { ':c': campaignId, ':e': 'EXPOSURE', ':g': 'GOAL' },
-    },
-  );
-  for await (const page of pages) for (const item of page.Items ?? []) out.push(item as SplitOutcome);
-  return out;
+  return (await campaignItems(table, campaignId, ['EXPOSURE', 'GOAL'], ['kind', 'enrollmentId', 'node', 'variant', 'revenue'])) as SplitOutcome[];
 }

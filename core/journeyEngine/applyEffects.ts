@@ -38,6 +38,15 @@ export async function loadCounts(table: string, userId: string, campaignId: stri
   return counts;
 }
 
+const NO_COUNTS = (): SentCounts => ({ campaignDay: 0, campaignWeek: 0, allDay: 0, allWeek: 0 });
+
+/** Whether any frequency cap applies to the journey's sends (its own limits, or the operators' across campaigns). */
+function hasCaps(version: JourneyVersion, settings: EngineSettings): boolean {
+  const own = version.journey.limits;
+  const all = settings.globalLimits;
+  return [own?.perUserPerDay, own?.perUserPerWeek, all?.perUserPerDay, all?.perUserPerWeek].some((c) => c !== undefined);
+}
+
 /** The outbox item of an effect, before its outcome. */
 function baseItem(e: StoredEnrollment, effect: Effect, asOf: string, kind: OutboxItem['kind'], nowMs: number) {
   return {
@@ -120,8 +129,9 @@ export async function applyEffects(
     const nowMs = ctx.now();
     switch (effect.kind) {
       case 'SEND': {
-        counts ??= await loadCounts(ctx.tables.outbox, e.state.userId, e.campaignId, asOf);
         const settings = await ctx.settings();
+        // Frequency caps are the only reader of the counts: without one, no query.
+        counts ??= hasCaps(version, settings) ? await loadCounts(ctx.tables.outbox, e.state.userId, e.campaignId, asOf) : NO_COUNTS();
         const outcome = guardSend({ journey: version.journey, enrollment: e.state, send: effect, view, asOf, counts, settings });
         const item = messageItem(e, effect, asOf, outcome, nowMs);
         let sent: boolean;

@@ -1,5 +1,5 @@
 import type { JourneyVersion } from '../journeys/types.js';
-import { getCampaignVersion, listCampaigns, type Campaign } from './store/campaigns.js';
+import { getCampaign, getCampaignVersion, listCampaigns, type Campaign } from './store/campaigns.js';
 import { engineSettingsOf, getJourneySettings, type EngineSettings } from './store/settings.js';
 
 /**
@@ -35,6 +35,20 @@ export class CampaignCache {
   /** Every campaign by id, at most `ttlSeconds` old. */
   async byId(): Promise<Map<string, Campaign>> {
     return (await this.current()).byId;
+  }
+
+  /**
+   * One campaign, for an enrollment or timer that already exists. The cache can be older than the campaign's
+   * activation (it exists, so someone saw it ACTIVE): missing or DRAFT here is re-read from the table, so a
+   * fresh campaign's first timers are not taken for a draft's.
+   */
+  async campaign(id: string): Promise<Campaign | undefined> {
+    const byId = await this.byId();
+    const cached = byId.get(id);
+    if (cached && cached.status !== 'DRAFT') return cached;
+    const fresh = (await getCampaign(this.tables.campaigns, id)) ?? undefined;
+    if (fresh) byId.set(id, fresh);
+    return fresh;
   }
 
   /** The engine's settings: the stage's time zone, the operators' lexicon terms, global caps and webhook URL. */

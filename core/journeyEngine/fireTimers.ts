@@ -38,9 +38,9 @@ function groupByUser(due: readonly TimerItem[]): Map<string, TimerItem[]> {
   return byUser;
 }
 
-/** Fires one due timer, then deletes it. */
+/** Fires one due timer, then deletes it (a timer of an ENDED or deleted campaign is only deleted). */
 async function fire(ctx: EngineContext, t: TimerItem, view: Parameters<typeof advanceEnrollment>[3]): Promise<void> {
-  const campaign = (await ctx.campaigns.byId()).get(t.campaignId);
+  const campaign = await ctx.campaigns.campaign(t.campaignId);
   if (campaign?.status === 'PAUSED') {
     // Held while paused: moved to the next minute, due time unchanged, so it fires once the campaign resumes.
     const { minute: _m, id: _i, dueMs: _d, ...rest } = t;

@@ -75,7 +75,7 @@ async function processUser(
     // Existing enrollments first: the trigger event of a new one must not also step it.
     for (let i = 0; i < enrollments.length; i++) {
       const e = enrollments[i]!;
-      if (!isActive(byId.get(e.campaignId))) continue;
+      if (!isActive(await ctx.campaigns.campaign(e.campaignId))) continue;
       const after = await advanceEnrollment(ctx, e, { event }, view);
       if (after !== e && after.rev !== e.rev) result.stepped++;
       enrollments[i] = after;

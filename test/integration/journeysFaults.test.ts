@@ -158,4 +158,16 @@ describe('journey engine under random kills', () => {
     }
     assert.ok(batchAttempts > 1 && ticks > 0);
   });
+
+  it('does not take a campaign activated after the cache loaded for a draft (its timers would be dropped)', async () => {
+    const tables = journeyTables();
+    const cache = new CampaignCache(tables, 3600, { defaultTimeZone: 'UTC' });
+    await cache.byId(); // loaded before the campaign exists
+    const journey = { trigger: { kind: 'EVENT', event: 'late_cache' }, start: 'e', nodes: { e: { type: 'EXIT' } } };
+    const id = (await gql(stack, 'mutation($j: JSON!) { createCampaign(input: { name: "late", journey: $j }) { id } }', { j: journey })).json.data.createCampaign.id;
+    assert.equal((await cache.campaign(id))?.status, 'DRAFT');
+    await gql(stack, `mutation { setCampaignStatus(id: "${id}", status: ACTIVE) { status } }`);
+    assert.equal((await cache.byId()).get(id)?.status, 'DRAFT', 'the cached list is still the old one');
+    assert.equal((await cache.campaign(id))?.status, 'ACTIVE', 'a draft is re-read');
+  });
 });

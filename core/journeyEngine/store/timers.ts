@@ -64,9 +64,10 @@ export async function dueTimers(table: string, minute: string, nowMs: number): P
     { client: dynamo() },
     {
       TableName: table,
-      KeyConditionExpression: '#m = :m',
+      // Ids start with the due time: the rest of the minute is not read (a settling timer is filtered below).
+      KeyConditionExpression: '#m = :m AND id <= :now',
       ExpressionAttributeNames: { '#m': 'minute' },
-      ExpressionAttributeValues: { ':m': minute },
+      ExpressionAttributeValues: { ':m': minute, ':now': `${new Date(nowMs).toISOString()}~` },
       ConsistentRead: true,
     },
   );

@@ -80,7 +80,7 @@ export async function advanceEnrollment(ctx: EngineContext, initial: StoredEnrol
   throw new EnrollmentContentionError(initial.state.enrollmentId);
 }
 
-/** Why a trigger did not enroll (null: it did). */
+/** What a trigger did: the enrollment it made, or why it made none. */
 export type EnrollOutcome = { enrolled: StoredEnrollment } | { skipped: string };
 
 /**

@@ -1,15 +1,15 @@
 import type { KinesisStreamRecord } from 'aws-lambda';
 import type { ProfileView } from '../journeys/conditions.js';
 import { matchesTrigger } from '../journeys/enroll.js';
-import { compareSequence, foldEvent } from '../profile/fold.js';
+import { forEachLimit } from '../platform/forEachLimit.js';
 import { sleep } from '../platform/sleep.js';
-import type { Campaign } from './store/campaigns.js';
-import { enrollmentsOfUser, type StoredEnrollment } from './store/enrollments.js';
+import { compareSequence, foldEvent } from '../profile/fold.js';
 import { decodeAll } from '../tagging/decode.js';
 import { route, type Group } from '../tagging/route.js';
 import { advanceEnrollment, enroll, type EngineContext } from './advance.js';
-import { forEachLimit } from '../platform/forEachLimit.js';
 import { profileViews } from './profileView.js';
+import type { Campaign } from './store/campaigns.js';
+import { enrollmentsOfUser, type StoredEnrollment } from './store/enrollments.js';
 
 /** What one batch did. */
 export interface JourneyBatchResult {

@@ -1,13 +1,12 @@
 import { fork } from 'node:child_process';
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
-import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { startLocalStack as StartLocalStack } from '../local/localStack.js';
 import type { LoadMessage, LoadOptions, LoadResult } from './freshnessLoad.js';
-import { arg, report } from './support.js';
+import { arg, descendantsCpuMs, report } from './support.js';
 
 /**
  * Freshness of the local stack: the time from an ingest request being accepted (its 200 response) until the
@@ -36,26 +35,6 @@ const { startLocalStack } = (await import(pathToFileURL(join(stackRoot, 'local',
 const dataDir = await mkdtemp(join(tmpdir(), 'opsgraph-bench-'));
 const stack = await startLocalStack({ port: 0, dataDir, schedules: false });
 
-/**
- * CPU milliseconds spent so far by this process's descendants other than `exceptPid` (the load generator), that
- * is by the storage servers' process, from Linux's /proc (utime + stime, in clock ticks of 10 ms); null where
- * /proc has no children lists.
- */
-function descendantsCpuMs(exceptPid: number | undefined, pid = process.pid): number | null {
-  try {
-    let ms = 0;
-    for (const child of readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number)) {
-      if (child === exceptPid) continue;
-      // Fields after the command (which may hold spaces) start at the third: utime and stime are the 14th and 15th.
-      const stat = readFileSync(`/proc/${child}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      ms += (Number(fields[11]) + Number(fields[12])) * 10 + (descendantsCpuMs(exceptPid, child) ?? 0);
-    }
-    return ms;
-  } catch {
-    return null;
-  }
-}
 
 /** CPU of this process when the first measured event is sent, and spent by the time its last latency is seen. */
 let cpuAtStart: NodeJS.CpuUsage | undefined;

@@ -1,5 +1,4 @@
 import { fork } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,7 +17,7 @@ import { emptyProfile } from '../core/profile/types.js';
 import { STARTER_RULES, STARTER_SEGMENTS } from '../core/rules/starterRules.js';
 import { compileRuleSet, evaluateProfile } from '../core/tagging/evaluateProfile.js';
 import type { LocalStack } from '../local/localStack.js';
-import { arg, percentile, report } from './support.js';
+import { arg, descendantsCpuMs, percentile, report } from './support.js';
 
 /**
  * The journey engine, three figures (one JSON line each):
@@ -250,25 +249,6 @@ function computeFigure(): void {
 // ---------------------------------------------------------------------------------------------------------------
 // 2 and 3. On the local stack.
 
-/**
- * CPU milliseconds spent so far by this process's descendants other than `exceptPid` (the load child), that is by
- * the storage servers' process (dynalite, kinesalite), from /proc (utime + stime, clock ticks of 10 ms); null
- * where /proc has no children lists. As in bench/freshness.ts.
- */
-function descendantsCpuMs(exceptPid: number | undefined, pid = process.pid): number | null {
-  try {
-    let ms = 0;
-    for (const child of readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number)) {
-      if (child === exceptPid) continue;
-      const stat = readFileSync(`/proc/${child}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      ms += (Number(fields[11]) + Number(fields[12])) * 10 + (descendantsCpuMs(exceptPid, child) ?? 0);
-    }
-    return ms;
-  } catch {
-    return null;
-  }
-}
 
 /** Sends `count` events through the load child and resolves with what it sent (`onStart` runs as it starts). */
 function sendLoad(q: LoadRequest, onStart: (childPid: number | undefined) => void): Promise<LoadReply> {

@@ -1,4 +1,6 @@
-/** Shared helpers for benchmarks: percentiles and one-JSON-line output. */
+import { readFileSync } from 'node:fs';
+
+/** Shared helpers for benchmarks: percentiles, one-JSON-line output, the storage process CPU. */
 
 export function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
@@ -39,4 +41,25 @@ export async function bundleAsDeployed(entry: string, outfile: string, target = 
     loader: BUNDLE_LOADERS,
     logLevel: 'error',
   });
+}
+
+/**
+ * CPU milliseconds spent so far by this process's descendants other than `exceptPid` (the load generator), that
+ * is by the storage servers' process, from Linux's /proc (utime + stime, in clock ticks of 10 ms); null where
+ * /proc has no children lists.
+ */
+export function descendantsCpuMs(exceptPid: number | undefined, pid = process.pid): number | null {
+  try {
+    let ms = 0;
+    for (const child of readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number)) {
+      if (child === exceptPid) continue;
+      // Fields after the command (which may hold spaces) start at the third: utime and stime are the 14th and 15th.
+      const stat = readFileSync(`/proc/${child}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ms += (Number(fields[11]) + Number(fields[12])) * 10 + (descendantsCpuMs(exceptPid, child) ?? 0);
+    }
+    return ms;
+  } catch {
+    return null;
+  }
 }

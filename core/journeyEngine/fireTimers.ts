@@ -4,7 +4,7 @@ import { forEachLimit } from '../platform/forEachLimit.js';
 import { getEnrollment } from './store/enrollments.js';
 import { getJob, putJob } from '../store/jobs.js';
 import { getOutcome, moveOutcome } from './store/outbox.js';
-import { deleteTimer, dueTimers, minuteOf, putTimer, type TimerItem } from './store/timers.js';
+import { deleteTimers, dueTimers, minuteOf, putTimer, type TimerItem } from './store/timers.js';
 import { advanceEnrollment, type EngineContext } from './advance.js';
 import { loadCounts } from './applyEffects.js';
 import { deliverMessage, deliverOnce } from './channels.js';
@@ -38,22 +38,21 @@ function groupByUser(due: readonly TimerItem[]): Map<string, TimerItem[]> {
   return byUser;
 }
 
-/** Fires one due timer, then deletes it (a timer of an ENDED or deleted campaign is only deleted). */
+/**
+ * Fires one due timer; the caller deletes it afterwards (in a batch). A timer of an ENDED or deleted campaign only
+ * goes; a paused campaign's moves to the next minute, due time unchanged, so it fires once the campaign resumes.
+ */
 async function fire(ctx: EngineContext, t: TimerItem, view: Parameters<typeof advanceEnrollment>[3]): Promise<void> {
   const campaign = await ctx.campaigns.campaign(t.campaignId);
   if (campaign?.status === 'PAUSED') {
-    // Held while paused: moved to the next minute, due time unchanged, so it fires once the campaign resumes.
     const { minute: _m, id: _i, dueMs: _d, ...rest } = t;
     await putTimer(ctx.tables.timers, rest, t.id.slice(t.id.indexOf('#') + 1), ctx.now() + MINUTE_MS);
-    await deleteTimer(ctx.tables.timers, t);
     return;
   }
-  if (campaign?.status === 'ACTIVE') {
-    const e = await getEnrollment(ctx.tables.enrollments, t.userId, t.enrollmentId);
-    if (e && t.kind === 'STEP') await advanceEnrollment(ctx, e, { timer: { node: t.node, visit: t.visit, at: t.at } }, view);
-    if (e && t.kind === 'QUEUED_SEND') await sendQueued(ctx, t, e, view);
-  }
-  await deleteTimer(ctx.tables.timers, t);
+  if (campaign?.status !== 'ACTIVE') return;
+  const e = await getEnrollment(ctx.tables.enrollments, t.userId, t.enrollmentId);
+  if (e && t.kind === 'STEP') await advanceEnrollment(ctx, e, { timer: { node: t.node, visit: t.visit, at: t.at } }, view);
+  if (e && t.kind === 'QUEUED_SEND') await sendQueued(ctx, t, e, view);
 }
 
 /**
@@ -103,10 +102,12 @@ export async function fireDueTimers(ctx: EngineContext): Promise<TimerTickResult
     const views = due.length ? await profileViews(ctx.tables.profiles, [...new Set(due.map((t) => t.userId))]) : new Map();
     // One user's timers run in due order, one at a time: queued sends re-count the user's frequency caps, and two
     // at once would both see room for one more.
+    const fired: TimerItem[] = [];
     await forEachLimit([...groupByUser(due)], TIMER_CONCURRENCY, async ([userId, timers]) => {
       for (const t of timers) {
         try {
           await fire(ctx, t, views.get(userId)!);
+          fired.push(t);
           result.fired++;
           result.latenessMs.push(Math.max(0, ctx.now() - t.dueMs));
         } catch (err) {
@@ -116,6 +117,8 @@ export async function fireDueTimers(ctx: EngineContext): Promise<TimerTickResult
         }
       }
     });
+    // A crash before this fires them again next tick, which changes nothing (each step is idempotent).
+    await deleteTimers(ctx.tables.timers, fired);
     if (clean && m < nowMs - GRACE_MINUTES * MINUTE_MS) doneThrough = minuteOf(m + MINUTE_MS);
   }
   if (doneThrough && doneThrough !== from) {

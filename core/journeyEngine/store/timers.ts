@@ -1,5 +1,6 @@
-import { DeleteCommand, paginateQuery, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, paginateQuery, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from '../../aws/clients.js';
+import { withUnprocessedRetry } from '../../store/retry.js';
 
 /**
  * The timers table (`minute`, `id`): durable journey timers, partitioned by the wall-clock minute they fall due, so
@@ -80,7 +81,14 @@ export async function dueTimers(table: string, minute: string, nowMs: number): P
   return out;
 }
 
-/** Removes a fired timer. */
-export async function deleteTimer(table: string, t: Pick<TimerItem, 'minute' | 'id'>): Promise<void> {
-  await dynamo().send(new DeleteCommand({ TableName: table, Key: { minute: t.minute, id: t.id } }));
+
+/** Removes fired timers, 25 to a BatchWriteItem (a tick deletes all it fired at once). */
+export async function deleteTimers(table: string, timers: ReadonlyArray<Pick<TimerItem, 'minute' | 'id'>>): Promise<void> {
+  for (let i = 0; i < timers.length; i += 25) {
+    const requests = timers.slice(i, i + 25).map((t) => ({ DeleteRequest: { Key: { minute: t.minute, id: t.id } } }));
+    await withUnprocessedRetry(requests, async (pending) => {
+      const res = await dynamo().send(new BatchWriteCommand({ RequestItems: { [table]: pending } }));
+      return res.UnprocessedItems?.[table] as typeof requests | undefined;
+    });
+  }
 }

@@ -28,7 +28,7 @@ import { arg, descendantsCpuMs, percentile, report } from './support.js';
  * 2. `journeys_trigger_to_send_ms`: on the local stack, a campaign whose EVENT trigger sends at once; trigger events
  *    at `--rate` per second for `--seconds`, each to its own user, from the time ingest accepted them (its 200) to
  *    the wall-clock `updatedAt` of their outbox message.
- * 3. `journeys_timer_lateness_ms`: on the same stack, a campaign that waits PT60S and then sends; `--timers` trigger
+ * 3. `journeys_timer_lateness_ms`: on the same stack, a campaign that waits `--wait-seconds` (150) and then sends; `--timers` trigger
  *    events spread evenly over a minute, so the timers fall due evenly over the next one. Lateness is the outbox
  *    `updatedAt` of the send minus the timer's due time (event timestamp + 60 s).
  *
@@ -42,7 +42,8 @@ import { arg, descendantsCpuMs, percentile, report } from './support.js';
 
 const LOAD_CHILD = '--load-child';
 const TICK_MS = 50;
-const WAIT_MS = 60_000;
+/** The timer-lateness load is spread over this long, so the timers fall due over as long. */
+const LOAD_MS = 60_000;
 
 /** What the load child is asked to send: `count` events named `event`, spread evenly over `durationMs`. */
 interface LoadRequest {
@@ -433,11 +434,14 @@ async function main(): Promise<void> {
 
     // --- 3. Timer lateness --------------------------------------------------------------------------------------
     const timers = arg('timers', 10_000);
+    // Long enough that every trigger has enrolled (and set its timer) before the first timer falls due: the figure
+    // is the timer tick's, not the enrollment backlog's.
+    const WAIT_MS = arg('wait-seconds', 150) * 1000;
     const waitCampaign = await activeCampaign('bench wait', {
       trigger: { kind: 'EVENT', event: 'bench_wait' },
       start: 'wait',
       nodes: {
-        wait: { type: 'WAIT', duration: 'PT60S', next: 'ping' },
+        wait: { type: 'WAIT', duration: `PT${WAIT_MS / 1000}S`, next: 'ping' },
         ping: send,
         end: { type: 'EXIT' },
       },
@@ -446,7 +450,7 @@ async function main(): Promise<void> {
     let ingestMeter: ReturnType<typeof cpuMeter> | undefined;
     const timerLoop = monitorEventLoopDelay({ resolution: 10 });
     const waitLoad = await sendLoad(
-      { ingestUrl: s.ingestUrl, apiKey: s.apiKey, event: 'bench_wait', firstUser: 1_000_000, count: timers, durationMs: WAIT_MS, run },
+      { ingestUrl: s.ingestUrl, apiKey: s.apiKey, event: 'bench_wait', firstUser: 1_000_000, count: timers, durationMs: LOAD_MS, run },
       (pid) => {
         loadPid = pid;
         ingestMeter = cpuMeter(() => loadPid);
@@ -459,7 +463,7 @@ async function main(): Promise<void> {
     // Half way through the firing minute: what one tick's read of the current minute partition costs (the due part
     // of it: ids start with the due time).
     let partitionProbe: { items: number; ms: number } | null = null;
-    const probeAt = Math.max(...waitLoad.sent.map((e) => e.timestampMs)) + WAIT_MS / 2;
+    const probeAt = Math.min(...waitLoad.sent.map((e) => e.timestampMs)) + WAIT_MS + LOAD_MS / 2;
     if (probeAt > Date.now()) {
       await sleep(probeAt - Date.now());
       const started = performance.now();
@@ -487,6 +491,7 @@ async function main(): Promise<void> {
       accepted: waitLoad.sent.length,
       ingest_failed_events: waitLoad.failedEvents,
       ...(waitLoad.failures.length ? { ingest_failures: waitLoad.failures } : {}),
+      wait_seconds: WAIT_MS / 1000,
       due_rate_per_s: r1(waitLoad.sent.length / ((lastDue - firstDue) / 1000)),
       // Trigger sends of figure 2 still not made when this figure started (its backlog, if the stack fell behind).
       backlog_from_trigger_figure: trigger.sent.length - eventually,

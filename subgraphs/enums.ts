@@ -6,7 +6,7 @@ import type { ChurnBand, IdentityKind } from '../core/profile/types.js';
 import type { CampaignStatus } from '../core/journeyEngine/store/campaigns.js';
 import type { MessageReason, MessageStatus } from '../core/journeys/guards.js';
 import type { EnrollmentState } from '../core/journeys/types.js';
-import type { StatsEngine } from '../core/experiments/stats/types.js';
+import type { MetricType, PValueCorrection, StatsEngine } from '../core/experiments/stats/types.js';
 import type * as analytics from './analytics/types.generated.js';
 import type * as campaigns from './campaigns/types.generated.js';
 import type * as profiles from './profiles/types.generated.js';
@@ -24,4 +24,6 @@ export type EnumsMatchTheSdl = [
   Assert<Same<MessageReason, campaigns.MessageReason>>,
   Assert<Same<EnrollmentState['status'], campaigns.EnrollmentState>>,
   Assert<Same<StatsEngine, campaigns.StatsEngine>>,
+  Assert<Same<MetricType, campaigns.ExperimentMetric>>,
+  Assert<Same<PValueCorrection, campaigns.PValueCorrection>>,
 ];

@@ -177,6 +177,47 @@ export type ExperimentAnalysis = {
   variants: Array<VariantAnalysis>;
 };
 
+/** Summary statistics of an experiment, the control first (the input of gbstats). */
+export type ExperimentAnalysisInput = {
+  /** Two-sided significance level; credible intervals are 1 − alpha. */
+  alpha?: InputMaybe<Scalars['Float']['input']>;
+  /** Correction across the treatment arms. */
+  correction?: InputMaybe<PValueCorrection>;
+  /** BAYESIAN or FREQUENTIST. */
+  engine: StatsEngine;
+  /** Lower is better: flips chance to win and risk. */
+  inverse?: InputMaybe<Scalars['Boolean']['input']>;
+  /** BINOMIAL: sum counts converted users. MEAN: sum and sumSquares are per-user metric totals. */
+  metric: ExperimentMetric;
+  /** Bayesian only: a Gaussian prior on the relative lift. */
+  prior?: InputMaybe<GaussianPriorInput>;
+  /** Relative lift (default) or the absolute difference. */
+  relative?: InputMaybe<Scalars['Boolean']['input']>;
+  /** Frequentist only: asymptotic confidence sequences (always-valid p-values). */
+  sequential?: InputMaybe<Scalars['Boolean']['input']>;
+  /** The total sample size the sequential intervals are tuned for. */
+  sequentialTuning?: InputMaybe<Scalars['Float']['input']>;
+  /** Per variant; the first is the control. preSum, preSumSquares and sumProduct turn on CUPED. */
+  variants: Array<VariantStatsInput>;
+  /** Expected traffic split, one per variant (default equal). */
+  weights?: InputMaybe<Array<Scalars['Float']['input']>>;
+};
+
+/** What a metric sums: conversions (BINOMIAL) or a per-user value (MEAN). */
+export type ExperimentMetric =
+  | 'BINOMIAL'
+  | 'MEAN';
+
+/** A Gaussian prior on the relative lift (improper unless proper). */
+export type GaussianPriorInput = {
+  /** Prior mean. */
+  mean: Scalars['Float']['input'];
+  /** Whether the prior is used (false: flat). */
+  proper: Scalars['Boolean']['input'];
+  /** Prior standard deviation. */
+  stddev: Scalars['Float']['input'];
+};
+
 /** One guard's verdict on a send. */
 export type GuardVerdict = {
   __typename?: 'GuardVerdict';
@@ -361,6 +402,12 @@ export type MutationUpdateJourneySettingsArgs = {
   input: JourneySettingsInput;
 };
 
+/** Multiple-comparison correction of frequentist p-values across the treatment arms. */
+export type PValueCorrection =
+  | 'BENJAMINI_HOCHBERG'
+  | 'HOLM_BONFERRONI'
+  | 'NONE';
+
 /** Relay paging state. */
 export type PageInfo = {
   __typename?: 'PageInfo';
@@ -372,6 +419,8 @@ export type PageInfo = {
 
 export type Query = {
   __typename?: 'Query';
+  /** An experiment's analysis from summary statistics, as gbstats 0.8.0 computes it; pure, nothing is stored. */
+  analyzeExperiment: ExperimentAnalysis;
   /** One campaign by id. */
   campaign?: Maybe<Campaign>;
   /** The starter journeys, with their parameters and defaults. */
@@ -386,6 +435,11 @@ export type Query = {
   simulateJourney: JourneySimulation;
   /** Every problem of a journey document, each with its path and code; empty when it is valid. */
   validateJourney: Array<JourneyProblem>;
+};
+
+
+export type QueryAnalyzeExperimentArgs = {
+  input: ExperimentAnalysisInput;
 };
 
 
@@ -488,6 +542,24 @@ export type VariantAnalysis = {
   risk?: Maybe<Scalars['Float']['output']>;
   /** Units exposed. */
   users: Scalars['Int']['output'];
+};
+
+/** One variant's summary statistics. */
+export type VariantStatsInput = {
+  /** Variant name. */
+  name: Scalars['String']['input'];
+  /** CUPED: sum of the pre-exposure covariate. */
+  preSum?: InputMaybe<Scalars['Float']['input']>;
+  /** CUPED: sum of its squares. */
+  preSumSquares?: InputMaybe<Scalars['Float']['input']>;
+  /** Sum of the metric (conversions for BINOMIAL). */
+  sum: Scalars['Float']['input'];
+  /** CUPED: sum of metric × covariate. */
+  sumProduct?: InputMaybe<Scalars['Float']['input']>;
+  /** Sum of squared per-user values (ignored for BINOMIAL). */
+  sumSquares: Scalars['Float']['input'];
+  /** Units exposed. */
+  users: Scalars['Int']['input'];
 };
 
 
@@ -603,6 +675,9 @@ export type ResolversTypes = {
   EnrollmentState: EnrollmentState;
   ExperimentAnalysis: ResolverTypeWrapper<ExperimentAnalysis>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  ExperimentAnalysisInput: ExperimentAnalysisInput;
+  ExperimentMetric: ExperimentMetric;
+  GaussianPriorInput: GaussianPriorInput;
   GuardVerdict: ResolverTypeWrapper<GuardVerdict>;
   JSON: ResolverTypeWrapper<Scalars['JSON']['output']>;
   JourneyProblem: ResolverTypeWrapper<JourneyProblem>;
@@ -615,6 +690,7 @@ export type ResolversTypes = {
   MessageReason: MessageReason;
   MessageStatus: MessageStatus;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  PValueCorrection: PValueCorrection;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   SimulatedStep: ResolverTypeWrapper<SimulatedStep>;
@@ -623,6 +699,7 @@ export type ResolversTypes = {
   StatsEngine: StatsEngine;
   User: ResolverTypeWrapper<Omit<User, 'enrollments'> & { enrollments: Array<ResolversTypes['Enrollment']> }>;
   VariantAnalysis: ResolverTypeWrapper<VariantAnalysis>;
+  VariantStatsInput: VariantStatsInput;
 };
 
 /** Mapping between all available schema types and the resolvers parents */
@@ -640,6 +717,8 @@ export type ResolversParentTypes = {
   Enrollment: StoredEnrollmentModel;
   ExperimentAnalysis: ExperimentAnalysis;
   Boolean: Scalars['Boolean']['output'];
+  ExperimentAnalysisInput: ExperimentAnalysisInput;
+  GaussianPriorInput: GaussianPriorInput;
   GuardVerdict: GuardVerdict;
   JSON: Scalars['JSON']['output'];
   JourneyProblem: JourneyProblem;
@@ -657,6 +736,7 @@ export type ResolversParentTypes = {
   SplitVariant: SplitVariant;
   User: Omit<User, 'enrollments'> & { enrollments: Array<ResolversParentTypes['Enrollment']> } | FederationReferenceTypes['User'];
   VariantAnalysis: VariantAnalysis;
+  VariantStatsInput: VariantStatsInput;
 };
 
 export type CampaignResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Campaign'] = ResolversParentTypes['Campaign'], FederationReferenceType extends FederationReferenceTypes['Campaign'] = FederationReferenceTypes['Campaign']> = {
@@ -803,6 +883,7 @@ export type PageInfoResolvers<ContextType = RequestContext, ParentType extends R
 };
 
 export type QueryResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
+  analyzeExperiment?: Resolver<ResolversTypes['ExperimentAnalysis'], ParentType, ContextType, RequireFields<QueryAnalyzeExperimentArgs, 'input'>>;
   campaign?: Resolver<Maybe<ResolversTypes['Campaign']>, ParentType, ContextType, RequireFields<QueryCampaignArgs, 'id'>>;
   campaignTemplates?: Resolver<Array<ResolversTypes['CampaignTemplate']>, ParentType, ContextType>;
   campaigns?: Resolver<Array<ResolversTypes['Campaign']>, ParentType, ContextType>;

@@ -440,4 +440,21 @@ describe('journeys on the local stack', () => {
     assert.equal(offered, 'upgrade');
     await gql(stack, 'mutation { updateJourneySettings(input: { extraTerms: [] }) { webhookUrl } }');
   });
+
+  it('analyzeExperiment: gbstats figures through the gateway, and bad input as BAD_USER_INPUT', async () => {
+    const q = `query($i: ExperimentAnalysisInput!) { analyzeExperiment(input: $i) { srmPValue srmWarning variants { name users mean lift chanceToWin risk pValue } } }`;
+    const bayes = await gql(stack, q, {
+      i: { metric: 'BINOMIAL', engine: 'BAYESIAN', variants: [{ name: 'control', users: 100, sum: 49, sumSquares: 49 }, { name: 'b', users: 100, sum: 51, sumSquares: 51 }] },
+    });
+    const b = bayes.json.data?.analyzeExperiment;
+    assert.ok(b, JSON.stringify(bayes.json.errors));
+    assert.ok(Math.abs(b.variants[1].chanceToWin - 0.60918) < 1e-5, String(b.variants[1].chanceToWin));
+    const srm = await gql(stack, q, {
+      i: { metric: 'BINOMIAL', engine: 'FREQUENTIST', weights: [0.5, 0.5], variants: [{ name: 'a', users: 1000, sum: 100, sumSquares: 100 }, { name: 'b', users: 1200, sum: 130, sumSquares: 130 }] },
+    });
+    assert.ok(Math.abs(srm.json.data.analyzeExperiment.srmPValue - 0.000020079) < 1e-8);
+    assert.equal(srm.json.data.analyzeExperiment.srmWarning, true);
+    const bad = await gql(stack, q, { i: { metric: 'MEAN', engine: 'FREQUENTIST', variants: [{ name: 'a', users: -1, sum: 1, sumSquares: 1 }, { name: 'b', users: 10, sum: 1, sumSquares: 1 }] } });
+    assert.equal(bad.json.errors[0].extensions.code, 'BAD_USER_INPUT');
+  });
 });

@@ -1,3 +1,5 @@
+import { analyzeExperiment } from '../../../core/experiments/stats/analyze.js';
+import { ExperimentInputError } from '../../../core/experiments/stats/errors.js';
 import { listTemplates, simulateJourney, validateJourney } from '../../../core/journeys/index.js';
 import { loadCounts } from '../../../core/journeyEngine/applyEffects.js';
 import { profileViews } from '../../../core/journeyEngine/profileView.js';
@@ -73,6 +75,35 @@ export const Query: QueryResolvers = {
     const counts = await loadCounts(ctx.tables.outbox, args.userId, 'simulation', ctx.now);
     const settings = engineSettingsOf(await getJourneySettings(ctx.tables.jobs), ctx.journeySettings.defaultTimeZone);
     return { problems: [], ...simulateJourney(journey, view, ctx.now, counts, settings) };
+  },
+  analyzeExperiment: (_, { input }, ctx) => {
+    requireScope(ctx, 'analytics:read');
+    try {
+      return analyzeExperiment({
+        metric: input.metric,
+        engine: input.engine,
+        relative: input.relative ?? true,
+        alpha: input.alpha ?? 0.05,
+        sequential: input.sequential ?? false,
+        sequentialTuning: input.sequentialTuning ?? 5000,
+        correction: input.correction ?? 'NONE',
+        inverse: input.inverse ?? false,
+        ...(input.weights ? { weights: input.weights } : {}),
+        ...(input.prior ? { prior: input.prior } : {}),
+        variants: input.variants.map((v) => ({
+          name: v.name,
+          users: v.users,
+          sum: v.sum,
+          sumSquares: v.sumSquares,
+          ...(v.preSum != null ? { preSum: v.preSum } : {}),
+          ...(v.preSumSquares != null ? { preSumSquares: v.preSumSquares } : {}),
+          ...(v.sumProduct != null ? { sumProduct: v.sumProduct } : {}),
+        })),
+      });
+    } catch (err) {
+      if (err instanceof ExperimentInputError) throw badInput(err.message, 'input');
+      throw err;
+    }
   },
   journeySettings: (_, __, ctx) => {
     requireScope(ctx, 'profiles:read');

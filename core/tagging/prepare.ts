@@ -4,7 +4,7 @@ import { attachIdentities } from '../identity/attach.js';
 import { identityKey } from '../identity/identities.js';
 import { hasRoomFor } from '../identity/limits.js';
 import type { IdentityRef } from '../identity/types.js';
-import { foldEvent } from '../profile/fold.js';
+import { CAMPAIGN_SOURCE, foldEvent } from '../profile/fold.js';
 import { reviveProfile } from '../profile/revive.js';
 import { anyKeptOut, noneKeptOut, type KeptOut } from '../profile/limits.js';
 import { mergeProfiles } from '../profile/merge.js';
@@ -72,6 +72,7 @@ export function prepareGroup(group: Group, stored: ReadonlyMap<string, StoredPro
   }
   let applied = 0;
   let latest: StoredEvent | null = null;
+  const campaignTagsBefore = campaignTags(profile);
   for (const item of group.items) {
     for (const ref of attachIdentities(profile, item.event, group.links)) refuse(ref, item.event.timestamp);
     if (foldEvent(profile, item.event, item.position, kept)) {
@@ -86,6 +87,7 @@ export function prepareGroup(group: Group, stored: ReadonlyMap<string, StoredPro
   const keptOut = anyKeptOut(kept) ? kept : null;
   if (keptOut) appendProfileAudit(audits, profile.userId, 'limit_reached', latest?.timestamp ?? asOf, { ...keptOut });
   const changes = evaluateProfile(profile, rules, asOf, latest, externalTagsOf(existing));
+  changes.push(...campaignTagChanges(campaignTagsBefore, profile, asOf));
   // Downstream consumers (the churn scorer) rescore on any profile change, not only on tag changes.
   changes.push({ kind: 'profile_updated', userId: profile.userId, subject: profile.userId, at: asOf });
   for (const source of merged) {
@@ -95,6 +97,22 @@ export function prepareGroup(group: Group, stored: ReadonlyMap<string, StoredPro
     for (const s of Object.keys(source.profile.segments)) changes.push({ kind: 'segment_exited', userId: source.profile.userId, subject: s, at: asOf });
   }
   return { group, profile, expectedVersion: existing?.version ?? 0, merged, changes, audits, keptOut };
+}
+
+/** The tags journeys set (`SET_TAG`, folded from `campaign_tag_changed`), which no rule re-evaluation reports. */
+function campaignTags(profile: Profile): Set<string> {
+  const names = new Set<string>();
+  for (const name in profile.tags) if (profile.tags[name]!.source.startsWith(CAMPAIGN_SOURCE)) names.add(name);
+  return names;
+}
+
+/** The campaign tags this batch's fold added or removed, as changes: memberships and TAG_ADDED triggers follow. */
+function campaignTagChanges(before: ReadonlySet<string>, profile: Profile, asOf: string): ProfileChange[] {
+  const after = campaignTags(profile);
+  const changes: ProfileChange[] = [];
+  for (const t of after) if (!before.has(t)) changes.push({ kind: 'tag_added', userId: profile.userId, subject: t, at: asOf });
+  for (const t of before) if (!after.has(t)) changes.push({ kind: 'tag_removed', userId: profile.userId, subject: t, at: asOf });
+  return changes;
 }
 
 /**

@@ -436,6 +436,12 @@ describe('journeys on the local stack', () => {
     const profile = async (u: string) => (await gql(stack, `{ user(id: "${u}") { traits tags { name source } } }`)).json.data.user;
     const tagged = await waitFor(async () => (await profile('pf-agent')).tags.find((t: any) => t.name === 'service_agent'), 'the service_agent tag');
     assert.equal(tagged.source, `campaign:${id}`);
+    // Published as a tag_added change like a rule's tag: the membership index counts it.
+    const counted = await waitFor(async () => {
+      const r = await gql(stack, '{ tagCounts(tags: ["service_agent"]) { users } }');
+      return r.json.data?.tagCounts[0].users === 1 ? r : null;
+    }, 'the service_agent membership');
+    assert.ok(counted);
     const offered = await waitFor(async () => (await profile('pf-upgrade')).traits.membership_offer, 'the membership_offer trait');
     assert.equal(offered, 'upgrade');
     await gql(stack, 'mutation { updateJourneySettings(input: { extraTerms: [] }) { webhookUrl } }');

@@ -128,7 +128,8 @@ describe('journeys on the local stack', () => {
   });
 
   it('dormant_winback: the sweep tags dormant high-value customers; a 10% holdout; the order that wins one back converts', async () => {
-    const id = await activeTemplate(stack, 'dormant_winback');
+    // No quiet hours: the sweep runs at the current hour, which may fall in them.
+    const id = await activeTemplate(stack, 'dormant_winback', { quietHours: null });
     const users = Array.from({ length: 10 }, (_, i) => `dw-${i}`);
     await ingest(stack, users.flatMap((u, i) => [consent(u, daysAgo(60)), track(u, 'order_completed', daysAgo(45), { orderId: `dw${i}`, revenue: 1500 })]));
     await waitFor(async () => {

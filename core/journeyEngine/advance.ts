@@ -64,8 +64,8 @@ export async function advanceEnrollment(ctx: EngineContext, initial: StoredEnrol
     if (event && e.seen.includes(event.eventId)) return e;
     const version = await ctx.campaigns.version(e.campaignId, e.version);
     if (!version) return e;
-    const asOf = event ? event.timestamp : (cause as { timer: { at: string } }).timer.at;
-    const r = step({ version, state: e.state, view, asOf, ...(event ? { event } : { timer: (cause as { timer: { node: string; visit: number } }).timer }) });
+    const asOf = 'event' in cause ? cause.event.timestamp : cause.timer.at;
+    const r = step({ version, state: e.state, view, asOf, ...('event' in cause ? { event: cause.event } : { timer: cause.timer }) });
     if (r.state === e.state && r.effects.length === 0) return e;
     const next: StoredEnrollment = {
       ...e,

@@ -1,6 +1,7 @@
 import type { StoredEvent } from '../events/schema.js';
 import type { ProfileView } from '../journeys/conditions.js';
-import { guardAction, guardSend, type GuardOutcome, type SentCounts } from '../journeys/guards.js';
+import { guardAction, guardSend, type GuardOutcome, type GuardSettings, type SentCounts } from '../journeys/guards.js';
+import type { Journey } from '../journeys/schema.js';
 import type { ActionEffect, Effect, JourneyVersion, SendEffect } from '../journeys/types.js';
 import { callWebhook, deliverMessage, deliverOnce, type DeliveryContext } from './channels.js';
 import type { PendingEffect, StoredEnrollment } from './store/enrollments.js';
@@ -19,14 +20,16 @@ export interface ApplyContext extends DeliveryContext {
   settings: () => Promise<EngineSettings>;
 }
 
+const NO_COUNTS = (): SentCounts => ({ campaignDay: 0, campaignWeek: 0, allDay: 0, allWeek: 0 });
+
 /**
  * Counts of messages SENT to the user before `asOf`, per rolling day and week, this campaign and all. Read from the
  * outbox once per step's effects and then kept up to date as this step sends.
  */
-export async function loadCounts(table: string, userId: string, campaignId: string, asOf: string): Promise<SentCounts> {
+async function loadCounts(table: string, userId: string, campaignId: string, asOf: string): Promise<SentCounts> {
   const asOfMs = Date.parse(asOf);
   const sent = await sentMessages(table, userId, new Date(asOfMs - 7 * DAY_MS).toISOString(), asOf);
-  const counts: SentCounts = { campaignDay: 0, campaignWeek: 0, allDay: 0, allWeek: 0 };
+  const counts = NO_COUNTS();
   for (const m of sent) {
     const inDay = Date.parse(m.createdAt) > asOfMs - DAY_MS;
     const own = m.campaignId === campaignId;
@@ -38,13 +41,20 @@ export async function loadCounts(table: string, userId: string, campaignId: stri
   return counts;
 }
 
-const NO_COUNTS = (): SentCounts => ({ campaignDay: 0, campaignWeek: 0, allDay: 0, allWeek: 0 });
-
-/** Whether any frequency cap applies to the journey's sends (its own limits, or the operators' across campaigns). */
-function hasCaps(version: JourneyVersion, settings: EngineSettings): boolean {
-  const own = version.journey.limits;
+/**
+ * The counts a send's frequency caps read: from the outbox when a cap applies (the journey's own limits, or the
+ * operators' across campaigns), else none, without a query.
+ */
+export async function capCounts(
+  table: string,
+  journey: Journey,
+  settings: GuardSettings,
+  at: { userId: string; campaignId: string; asOf: string },
+): Promise<SentCounts> {
+  const own = journey.limits;
   const all = settings.globalLimits;
-  return [own?.perUserPerDay, own?.perUserPerWeek, all?.perUserPerDay, all?.perUserPerWeek].some((c) => c !== undefined);
+  const capped = [own?.perUserPerDay, own?.perUserPerWeek, all?.perUserPerDay, all?.perUserPerWeek].some((c) => c !== undefined);
+  return capped ? loadCounts(table, at.userId, at.campaignId, at.asOf) : NO_COUNTS();
 }
 
 /** The outbox item of an effect, before its outcome. */
@@ -130,8 +140,7 @@ export async function applyEffects(
     switch (effect.kind) {
       case 'SEND': {
         const settings = await ctx.settings();
-        // Frequency caps are the only reader of the counts: without one, no query.
-        counts ??= hasCaps(version, settings) ? await loadCounts(ctx.tables.outbox, e.state.userId, e.campaignId, asOf) : NO_COUNTS();
+        counts ??= await capCounts(ctx.tables.outbox, version.journey, settings, { userId: e.state.userId, campaignId: e.campaignId, asOf });
         const outcome = guardSend({ journey: version.journey, enrollment: e.state, send: effect, view, asOf, counts, settings });
         const item = messageItem(e, effect, asOf, outcome, nowMs);
         let sent: boolean;

@@ -1,12 +1,13 @@
 import { guardSend, type GuardOutcome } from '../journeys/guards.js';
 import type { SendEffect } from '../journeys/types.js';
 import { forEachLimit } from '../platform/forEachLimit.js';
-import { getEnrollment } from './store/enrollments.js';
+import type { ProfileView } from '../journeys/conditions.js';
+import { getEnrollment, type StoredEnrollment } from './store/enrollments.js';
 import { getJob, putJob } from '../store/jobs.js';
 import { getOutcome, moveOutcome } from './store/outbox.js';
 import { deleteTimers, dueTimers, minuteOf, putTimer, type TimerItem } from './store/timers.js';
 import { advanceEnrollment, type EngineContext } from './advance.js';
-import { loadCounts } from './applyEffects.js';
+import { capCounts } from './applyEffects.js';
 import { deliverMessage, deliverOnce } from './channels.js';
 import { profileViews } from './profileView.js';
 
@@ -27,6 +28,12 @@ export interface TimerTickResult {
   failed: number;
 }
 
+/** What a timer is, without where it is stored (`putTimer` derives those again). */
+function timerFields(t: TimerItem): Omit<TimerItem, 'minute' | 'id' | 'dueMs'> {
+  const { minute: _m, id: _i, dueMs: _d, ...fields } = t;
+  return fields;
+}
+
 /** Due timers by user, each user's in due order (`id` starts with the due time). */
 function groupByUser(due: readonly TimerItem[]): Map<string, TimerItem[]> {
   const byUser = new Map<string, TimerItem[]>();
@@ -42,11 +49,10 @@ function groupByUser(due: readonly TimerItem[]): Map<string, TimerItem[]> {
  * Fires one due timer; the caller deletes it afterwards (in a batch). A timer of an ENDED or deleted campaign only
  * goes; a paused campaign's moves to the next minute, due time unchanged, so it fires once the campaign resumes.
  */
-async function fire(ctx: EngineContext, t: TimerItem, view: Parameters<typeof advanceEnrollment>[3]): Promise<void> {
+async function fire(ctx: EngineContext, t: TimerItem, view: ProfileView): Promise<void> {
   const campaign = await ctx.campaigns.campaign(t.campaignId);
   if (campaign?.status === 'PAUSED') {
-    const { minute: _m, id: _i, dueMs: _d, ...rest } = t;
-    await putTimer(ctx.tables.timers, rest, t.id.slice(t.id.indexOf('#') + 1), ctx.now() + MINUTE_MS);
+    await putTimer(ctx.tables.timers, timerFields(t), t.id.slice(t.id.indexOf('#') + 1), ctx.now() + MINUTE_MS);
     return;
   }
   if (campaign?.status !== 'ACTIVE') return;
@@ -59,14 +65,14 @@ async function fire(ctx: EngineContext, t: TimerItem, view: Parameters<typeof ad
  * A message held by quiet hours, at the end of the window: every guard runs again (the user may have withdrawn
  * consent or reached a cap meanwhile), and the outbox item moves from QUEUED to the new outcome.
  */
-async function sendQueued(ctx: EngineContext, t: TimerItem, e: NonNullable<Awaited<ReturnType<typeof getEnrollment>>>, view: Parameters<typeof advanceEnrollment>[3]) {
+async function sendQueued(ctx: EngineContext, t: TimerItem, e: StoredEnrollment, view: ProfileView) {
   const item = t.outboxId ? await getOutcome(ctx.tables.outbox, t.userId, t.outboxId) : null;
   if (!item || item.status !== 'QUEUED') return;
   const version = await ctx.campaigns.version(e.campaignId, e.version);
   if (!version) return;
   const send: Pick<SendEffect, 'purpose' | 'subject' | 'body'> = { purpose: item.purpose as SendEffect['purpose'], body: item.body ?? '', ...(item.subject !== undefined ? { subject: item.subject } : {}) };
-  const counts = await loadCounts(ctx.tables.outbox, t.userId, e.campaignId, t.at);
   const settings = await ctx.settings();
+  const counts = await capCounts(ctx.tables.outbox, version.journey, settings, { userId: t.userId, campaignId: e.campaignId, asOf: t.at });
   let outcome: GuardOutcome = guardSend({ journey: version.journey, enrollment: e.state, send, view, asOf: t.at, counts, settings });
   if (outcome.status === 'SENT' && item.channel === 'webhook') {
     await deliverOnce(ctx, ctx.tables.outbox, item, () => deliverMessage(ctx, item, settings));
@@ -75,8 +81,7 @@ async function sendQueued(ctx: EngineContext, t: TimerItem, e: NonNullable<Await
   if (outcome.status === 'SENT') outcome = { ...outcome, ...(await deliverMessage(ctx, item, settings)) };
   const moved = await moveOutcome(ctx.tables.outbox, item, 'QUEUED', { ...outcome, updatedAt: new Date(ctx.now()).toISOString() });
   if (moved && outcome.status === 'QUEUED') {
-    const { minute: _m, id: _i, dueMs: _d, ...rest } = t;
-    await putTimer(ctx.tables.timers, { ...rest, at: outcome.notBefore! }, `${item.idempotencyKey}#${outcome.notBefore}`, ctx.now());
+    await putTimer(ctx.tables.timers, { ...timerFields(t), at: outcome.notBefore! }, `${item.idempotencyKey}#${outcome.notBefore}`, ctx.now());
   }
 }
 
@@ -92,7 +97,7 @@ export async function fireDueTimers(ctx: EngineContext): Promise<TimerTickResult
   const nowMs = ctx.now();
   const current = minuteOf(nowMs);
   const saved = await getJob(ctx.tables.jobs, WATERMARK_JOB, { consistentRead: true });
-  let from = typeof saved?.minute === 'string' ? saved.minute : minuteOf(nowMs - FIRST_LOOKBACK_MINUTES * MINUTE_MS);
+  const from = typeof saved?.minute === 'string' ? saved.minute : minuteOf(nowMs - FIRST_LOOKBACK_MINUTES * MINUTE_MS);
   const result: TimerTickResult = { fired: 0, latenessMs: [], failed: 0 };
   let clean = true;
   let doneThrough: string | null = null;
@@ -121,9 +126,6 @@ export async function fireDueTimers(ctx: EngineContext): Promise<TimerTickResult
     await deleteTimers(ctx.tables.timers, fired);
     if (clean && m < nowMs - GRACE_MINUTES * MINUTE_MS) doneThrough = minuteOf(m + MINUTE_MS);
   }
-  if (doneThrough && doneThrough !== from) {
-    from = doneThrough;
-    await putJob(ctx.tables.jobs, { job: WATERMARK_JOB, minute: from });
-  }
+  if (doneThrough && doneThrough !== from) await putJob(ctx.tables.jobs, { job: WATERMARK_JOB, minute: doneThrough });
   return result;
 }

@@ -43,6 +43,8 @@ export function prepareGroup(group: Group, stored: ReadonlyMap<string, StoredPro
   const existing = stored.get(group.userId);
   // Null-prototype client-keyed maps (a no-op when the store already revived them).
   const profile = existing ? reviveProfile(existing.profile) : emptyProfile(group.userId);
+  // Before merges too: campaign tags a merged profile brings are new to this one.
+  const campaignTagsBefore = campaignTags(profile);
   const merged: StoredProfile[] = [];
   const audits: AuditEntry[] = [];
   const refused = new Set<string>();
@@ -72,7 +74,6 @@ export function prepareGroup(group: Group, stored: ReadonlyMap<string, StoredPro
   }
   let applied = 0;
   let latest: StoredEvent | null = null;
-  const campaignTagsBefore = campaignTags(profile);
   for (const item of group.items) {
     for (const ref of attachIdentities(profile, item.event, group.links)) refuse(ref, item.event.timestamp);
     if (foldEvent(profile, item.event, item.position, kept)) {
@@ -106,7 +107,7 @@ function campaignTags(profile: Profile): Set<string> {
   return names;
 }
 
-/** The campaign tags this batch's fold added or removed, as changes: memberships and TAG_ADDED triggers follow. */
+/** The campaign tags this batch's merges and fold added or removed, as changes: memberships and TAG_ADDED triggers follow. */
 function campaignTagChanges(before: ReadonlySet<string>, profile: Profile, asOf: string): ProfileChange[] {
   const after = campaignTags(profile);
   const changes: ProfileChange[] = [];

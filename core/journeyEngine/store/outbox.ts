@@ -179,7 +179,6 @@ export async function listOutbox(
   table: string,
   q: { campaignId?: string; userId?: string; kind?: OutboxKind; first: number; after?: { userId: string; id: string } },
 ): Promise<OutboxPage> {
-  const names: Record<string, string> = {};
   const values: Record<string, unknown> = {};
   const filters: string[] = [];
   let input: QueryCommandInput;
@@ -212,7 +211,6 @@ export async function listOutbox(
         Limit: q.first - items.length,
         ExclusiveStartKey: start,
         ...(filters.length ? { FilterExpression: filters.join(' AND ') } : {}),
-        ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
         ExpressionAttributeValues: values,
       }),
     );

@@ -1,7 +1,7 @@
 import { analyzeExperiment } from '../../../core/experiments/stats/analyze.js';
 import { ExperimentInputError } from '../../../core/experiments/stats/errors.js';
 import { listTemplates, simulateJourney, validateJourney } from '../../../core/journeys/index.js';
-import { loadCounts } from '../../../core/journeyEngine/applyEffects.js';
+import { capCounts } from '../../../core/journeyEngine/applyEffects.js';
 import { profileViews } from '../../../core/journeyEngine/profileView.js';
 import { getCampaign, listCampaigns } from '../../../core/journeyEngine/store/campaigns.js';
 import { listOutbox } from '../../../core/journeyEngine/store/outbox.js';
@@ -72,8 +72,8 @@ export const Query: QueryResolvers = {
       throw err;
     }
     const view = (await profileViews(ctx.tables.profiles, [args.userId])).get(args.userId)!;
-    const counts = await loadCounts(ctx.tables.outbox, args.userId, 'simulation', ctx.now);
     const settings = engineSettingsOf(await getJourneySettings(ctx.tables.jobs), ctx.journeySettings.defaultTimeZone);
+    const counts = await capCounts(ctx.tables.outbox, journey, settings, { userId: args.userId, campaignId: 'simulation', asOf: ctx.now });
     return { problems: [], ...simulateJourney(journey, view, ctx.now, counts, settings) };
   },
   analyzeExperiment: (_, { input }, ctx) => {

@@ -29,6 +29,10 @@ const MAPPERS: Record<SubgraphName, Record<string, string>> = {
     CampaignTemplate: '../../core/journeys/templates.js#JourneyTemplate',
     JourneySettings: '../../core/journeyEngine/store/settings.js#JourneySettings',
     CampaignExperiment: '../../core/journeyEngine/campaignExperiment.js#SplitExperiment',
+    Experiment: '../../core/experiments/definition.js#Experiment',
+    ExperimentMetricDefinition: '../../core/experiments/definition.js#ExperimentMetric',
+    ExperimentResults: '../../core/experiments/units.js#ExperimentResults',
+    ExperimentMetricResult: '../../core/experiments/units.js#MetricResult',
   },
   analytics: {},
 };

@@ -18,6 +18,10 @@ export interface SubgraphTables {
   enrollments: string;
   outbox: string;
   jobs: string;
+  experiments: string;
+  experimentUnits: string;
+  /** The events stream (a stream, not a table): `assignExperiment` records exposures on it. */
+  eventsStream: string;
 }
 
 /** Per-request context shared by the gateway and the in-process subgraphs. */

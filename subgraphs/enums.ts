@@ -7,6 +7,8 @@ import type { CampaignStatus } from '../core/journeyEngine/store/campaigns.js';
 import type { MessageReason, MessageStatus } from '../core/journeys/guards.js';
 import type { EnrollmentState } from '../core/journeys/types.js';
 import type { MetricType, PValueCorrection, StatsEngine } from '../core/experiments/stats/types.js';
+import type { AssignmentReason, ExperimentMetricKind, ExperimentStatus } from '../core/experiments/definition.js';
+import type { GuardrailStatus } from '../core/experiments/units.js';
 import type * as analytics from './analytics/types.generated.js';
 import type * as campaigns from './campaigns/types.generated.js';
 import type * as profiles from './profiles/types.generated.js';
@@ -26,4 +28,8 @@ export type EnumsMatchTheSdl = [
   Assert<Same<StatsEngine, campaigns.StatsEngine>>,
   Assert<Same<MetricType, campaigns.ExperimentMetric>>,
   Assert<Same<PValueCorrection, campaigns.PValueCorrection>>,
+  Assert<Same<ExperimentStatus, campaigns.ExperimentStatus>>,
+  Assert<Same<ExperimentMetricKind, campaigns.ExperimentMetricKind>>,
+  Assert<Same<AssignmentReason, campaigns.ExperimentAssignmentReason>>,
+  Assert<Same<GuardrailStatus, campaigns.GuardrailStatus>>,
 ];

@@ -82,6 +82,11 @@ export const WELL_KNOWN_PROPERTIES = {
   coupon_redeemed: z.looseObject({ couponId: z.string().max(256).optional(), orderId: z.string().max(256).optional() }),
   message_received: z.looseObject({ text: z.string().min(1).max(4000) }),
   share: json,
+  /** Segment's Experiment Viewed: an exposure to a standalone experiment (variationId: the index or a variant key). */
+  experiment_viewed: z.looseObject({
+    experimentId: z.string().min(1).max(64),
+    variationId: z.union([z.number().int().min(0).max(99), z.string().min(1).max(64)]),
+  }),
 } as const;
 
 export type WellKnownEvent = keyof typeof WELL_KNOWN_PROPERTIES;

@@ -13,18 +13,18 @@ export const JOURNEY_SOURCE = 'journeys';
 export const effectEventId = (key: string) => `jrn-${fnv1a32(key).toString(36)}${fnv1a32(`${key}#event`).toString(36)}`;
 
 /**
- * Puts events that journeys cause (`coupon_issued`, an `identify` for SET_TRAIT, `campaign_tag_changed`) on the
- * `events` stream, as ingest would. Throws if any was not stored: the step's effects stay pending and are
+ * Puts events that journeys cause (`coupon_issued`, an `identify` for SET_TRAIT, `campaign_tag_changed`), or
+ * experiment exposures (`source` "experiments"), on the `events` stream, as ingest would. Throws if any was not stored: the step's effects stay pending and are
  * applied again.
  *
  * @example
  * await emitEvents(tables.eventsStream, [{ type: 'track', event: 'coupon_issued', userId, eventId, timestamp, properties }]);
  */
-export async function emitEvents(stream: string, events: readonly StoredEvent[], nowMs: number): Promise<void> {
+export async function emitEvents(stream: string, events: readonly StoredEvent[], nowMs: number, source = JOURNEY_SOURCE): Promise<void> {
   if (events.length === 0) return;
   const receivedAt = new Date(nowMs).toISOString();
   const entries = events.map((event) => {
-    const record: StreamRecord = { v: 1, receivedAt, source: JOURNEY_SOURCE, event };
+    const record: StreamRecord = { v: 1, receivedAt, source, event };
     return { PartitionKey: partitionKeyOf(event), Data: Buffer.from(JSON.stringify(record)) };
   });
   const { failed } = await putRecordsWithRetry(stream, entries);

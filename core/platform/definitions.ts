@@ -147,6 +147,15 @@ export const TABLES = {
     sortKey: { name: 'id', type: 'S' },
     envVar: 'TIMERS_TABLE',
   },
+  /** Standalone experiments, by key (core/experiments/definition.ts). */
+  experiments: { name: 'experiments', partitionKey: { name: 'id', type: 'S' }, envVar: 'EXPERIMENTS_TABLE' },
+  /** One item per exposed user of an experiment: variation, first exposure and metric values (core/experiments/units.ts). */
+  experimentUnits: {
+    name: 'experiment-units',
+    partitionKey: { name: 'experimentId', type: 'S' },
+    sortKey: { name: 'userId', type: 'S' },
+    envVar: 'EXPERIMENT_UNITS_TABLE',
+  },
 } as const satisfies Record<string, TableDefinition>;
 
 export type TableName = keyof typeof TABLES;
@@ -210,6 +219,7 @@ const PROFILE_ENGINE_TABLES = ['profiles', 'identities', 'memberships', 'rules',
 const JOURNEY_TABLES = ['profiles', 'identities', 'memberships', 'campaigns', 'campaignVersions', 'enrollments', 'outbox', 'timers', 'jobs'] as const satisfies TableName[];
 const GRAPHQL_TABLES = [
   'profiles', 'identities', 'memberships', 'rules', 'audit', 'campaigns', 'campaignVersions', 'enrollments', 'outbox', 'apiKeys', 'jobs',
+  'experiments', 'experimentUnits',
 ] as const satisfies TableName[];
 const JOURNEY_ENV = [ENV.stage, ...OBSERVABILITY_ENV, ENV.rulesTtl, ENV.defaultTimeZone, ENV.webhookSecret, ...tableEnv(...JOURNEY_TABLES), ...streamEnv('events')];
 
@@ -233,11 +243,13 @@ export const FUNCTIONS = {
       ENV.apolloTelemetryDisabled,
       ENV.defaultTimeZone,
       ...tableEnv(...GRAPHQL_TABLES),
+      ...streamEnv('events'),
     ],
     memoryMb: 1024,
     timeoutSeconds: 15,
     tables: GRAPHQL_TABLES,
-    writesStreams: [],
+    // assignExperiment records its exposures as experiment_viewed events, as an SDK would.
+    writesStreams: ['events'],
     routes: ['POST /graphql', 'GET /graphql'],
   },
   tagger: {
@@ -353,6 +365,25 @@ export const FUNCTIONS = {
     schedule: { everyMinutes: 1, localEverySeconds: 1 },
     // Ticks must not overlap (core/journeyEngine/fireTimers.ts).
     reservedConcurrency: 1,
+  },
+  experiments: {
+    name: 'experiments',
+    entry: 'lambdas/experiments/handler.ts',
+    environment: [ENV.stage, ...OBSERVABILITY_ENV, ENV.rulesTtl, ...tableEnv('experiments', 'experimentUnits', 'identities')],
+    memoryMb: 512,
+    timeoutSeconds: 60,
+    tables: ['experiments', 'experimentUnits', 'identities'],
+    writesStreams: [],
+    source: {
+      stream: 'events',
+      batchSize: 500,
+      // Analyses are read in minutes, not milliseconds: fuller batches, fewer unit writes.
+      maxBatchingWindowSeconds: 2,
+      retryAttempts: 10,
+      bisectBatchOnError: true,
+      maxRecordAgeSeconds: 86_400,
+      startingPosition: 'TRIM_HORIZON',
+    },
   },
 } as const satisfies Record<string, FunctionDefinition>;
 

@@ -22,6 +22,9 @@ const tables: SubgraphTables = {
   enrollments: requireEnv('ENROLLMENTS_TABLE'),
   outbox: requireEnv('OUTBOX_TABLE'),
   jobs: requireEnv('JOBS_TABLE'),
+  experiments: requireEnv('EXPERIMENTS_TABLE'),
+  experimentUnits: requireEnv('EXPERIMENT_UNITS_TABLE'),
+  eventsStream: requireEnv('EVENTS_STREAM'),
 };
 const journeySettings = { defaultTimeZone: requireEnv('DEFAULT_TIME_ZONE') };
 

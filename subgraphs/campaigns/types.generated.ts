@@ -7,6 +7,8 @@ import type { OutboxItem as OutboxItemModel } from '../../core/journeyEngine/sto
 import type { JourneyTemplate as JourneyTemplateModel } from '../../core/journeys/templates.js';
 import type { JourneySettings as JourneySettingsModel } from '../../core/journeyEngine/store/settings.js';
 import type { SplitExperiment as SplitExperimentModel } from '../../core/journeyEngine/campaignExperiment.js';
+import type { Experiment as ExperimentModel, ExperimentMetric as ExperimentMetricModel } from '../../core/experiments/definition.js';
+import type { ExperimentResults as ExperimentResultsModel, MetricResult as MetricResultModel } from '../../core/experiments/units.js';
 import type { RequestContext } from '../context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -166,6 +168,46 @@ export type EnrollmentState =
   | 'EXITED'
   | 'FAILED';
 
+/** A standalone experiment: an A/B/n test assigned as GrowthBook's SDKs assign, measured on the events stream. */
+export type Experiment = {
+  __typename?: 'Experiment';
+  /** The analysis of every metric from the stored exposures and metric values (event time, each event counted once). */
+  analysis: ExperimentResults;
+  /** Fraction of users in the experiment at all. */
+  coverage: Scalars['Float']['output'];
+  createdAt: Scalars['DateTime']['output'];
+  description?: Maybe<Scalars['String']['output']>;
+  /** Metrics that must not get worse. */
+  guardrails: Array<ExperimentMetricDefinition>;
+  /** The key: the experimentId that experiment_viewed events carry. */
+  id: Scalars['ID']['output'];
+  /** The tracking key (the id). */
+  key: Scalars['String']['output'];
+  /** Goal metrics (the p-value correction runs across them). */
+  metrics: Array<ExperimentMetricDefinition>;
+  name: Scalars['String']['output'];
+  /** The layer slice, if the experiment is mutually exclusive with others. */
+  namespace?: Maybe<ExperimentNamespace>;
+  /** The hash seed (the key unless set). */
+  seed: Scalars['String']['output'];
+  /** Exposures count from here. */
+  startAt: Scalars['DateTime']['output'];
+  status: ExperimentStatus;
+  /** Exposures count until here (unset: until stopped). */
+  stopAt?: Maybe<Scalars['DateTime']['output']>;
+  updatedAt: Scalars['DateTime']['output'];
+  /** The arms, the control first. */
+  variants: Array<ExperimentVariant>;
+};
+
+
+/** A standalone experiment: an A/B/n test assigned as GrowthBook's SDKs assign, measured on the events stream. */
+export type ExperimentAnalysisArgs = {
+  correction?: InputMaybe<PValueCorrection>;
+  engine?: InputMaybe<StatsEngine>;
+  sequential?: InputMaybe<Scalars['Boolean']['input']>;
+};
+
 /** gbstats-style analysis of an experiment (docs/architecture.md, "Contracts"). */
 export type ExperimentAnalysis = {
   __typename?: 'ExperimentAnalysis';
@@ -203,10 +245,149 @@ export type ExperimentAnalysisInput = {
   weights?: InputMaybe<Array<Scalars['Float']['input']>>;
 };
 
+/** The variation a user gets. */
+export type ExperimentAssignment = {
+  __typename?: 'ExperimentAssignment';
+  /** GrowthBook's hash v2 of the seed and the user id, in [0, 1). */
+  bucket: Scalars['Float']['output'];
+  experimentId: Scalars['ID']['output'];
+  /** In the experiment (running, inside its layer slice and coverage). */
+  inExperiment: Scalars['Boolean']['output'];
+  /** Why the user is or is not in the experiment. */
+  reason: ExperimentAssignmentReason;
+  userId: Scalars['ID']['output'];
+  /** The variation index; null when not in the experiment. */
+  variationId?: Maybe<Scalars['Int']['output']>;
+  /** The variation key; null when not in the experiment. */
+  variationKey?: Maybe<Scalars['String']['output']>;
+};
+
+/** Why a user is or is not in an experiment. */
+export type ExperimentAssignmentReason =
+  | 'ASSIGNED'
+  | 'NOT_RUNNING'
+  | 'OUTSIDE_COVERAGE'
+  | 'OUTSIDE_NAMESPACE';
+
+/** What createExperiment takes. */
+export type ExperimentInput = {
+  coverage?: InputMaybe<Scalars['Float']['input']>;
+  description?: InputMaybe<Scalars['String']['input']>;
+  /** Up to 10 guardrail metrics. */
+  guardrails?: InputMaybe<Array<ExperimentMetricInput>>;
+  /** 1–64 letters, digits, _ . or -: the experimentId SDKs send. */
+  key: Scalars['String']['input'];
+  /** 1–10 goal metrics. */
+  metrics: Array<ExperimentMetricInput>;
+  name: Scalars['String']['input'];
+  /** A layer slice, for experiments that must not share users. */
+  namespace?: InputMaybe<ExperimentNamespaceInput>;
+  /** The hash seed; the key unless set. */
+  seed?: InputMaybe<Scalars['String']['input']>;
+  startAt: Scalars['DateTime']['input'];
+  stopAt?: InputMaybe<Scalars['DateTime']['input']>;
+  /** 2–10 arms, the control first. */
+  variants: Array<ExperimentVariantInput>;
+};
+
 /** What a metric sums: conversions (BINOMIAL) or a per-user value (MEAN). */
 export type ExperimentMetric =
   | 'BINOMIAL'
   | 'MEAN';
+
+/** One metric of a standalone experiment. */
+export type ExperimentMetricDefinition = {
+  __typename?: 'ExperimentMetricDefinition';
+  /** The track event it counts. */
+  event: Scalars['String']['output'];
+  /** Lower is better. */
+  inverse: Scalars['Boolean']['output'];
+  kind: ExperimentMetricKind;
+  name: Scalars['String']['output'];
+  /** Only events within this many hours of the first exposure count (unset: until the experiment stops). */
+  windowHours?: Maybe<Scalars['Float']['output']>;
+};
+
+/** One metric. */
+export type ExperimentMetricInput = {
+  event: Scalars['String']['input'];
+  inverse?: InputMaybe<Scalars['Boolean']['input']>;
+  kind: ExperimentMetricKind;
+  name: Scalars['String']['input'];
+  windowHours?: InputMaybe<Scalars['Float']['input']>;
+};
+
+/** What a metric measures per exposed user. */
+export type ExperimentMetricKind =
+  /** Whether the user did the event at all (a conversion rate). */
+  | 'CONVERSION'
+  /** Matching events (a mean per user). */
+  | 'COUNT'
+  /** The sum of the events' revenue property (a mean per user). */
+  | 'REVENUE';
+
+/** One metric's analysis. */
+export type ExperimentMetricResult = {
+  __typename?: 'ExperimentMetricResult';
+  /** Null while it cannot be computed (see note). */
+  analysis?: Maybe<ExperimentAnalysis>;
+  guardrail: Scalars['Boolean']['output'];
+  /** Guardrails only, per variant (the control first): FAILING when the variant is significantly worse. */
+  guardrailStatus?: Maybe<Array<GuardrailStatus>>;
+  kind: ExperimentMetricKind;
+  name: Scalars['String']['output'];
+  /** Why there is no analysis yet (a variant with no users, …). */
+  note?: Maybe<Scalars['String']['output']>;
+};
+
+/** A slice [start, end) of a layer's hash space. */
+export type ExperimentNamespace = {
+  __typename?: 'ExperimentNamespace';
+  end: Scalars['Float']['output'];
+  name: Scalars['String']['output'];
+  start: Scalars['Float']['output'];
+};
+
+/** A slice [start, end) of a layer's hash space. */
+export type ExperimentNamespaceInput = {
+  end: Scalars['Float']['input'];
+  name: Scalars['String']['input'];
+  start: Scalars['Float']['input'];
+};
+
+/** A standalone experiment's analysis. */
+export type ExperimentResults = {
+  __typename?: 'ExperimentResults';
+  /** Users exposed per variant (those seen in two variations excluded). */
+  exposures: Array<Scalars['Int']['output']>;
+  /** Goal metrics, then guardrails. */
+  metrics: Array<ExperimentMetricResult>;
+  /** Users exposed to more than one variation: left out, as GrowthBook does. */
+  multipleExposures: Scalars['Int']['output'];
+};
+
+/** Where a standalone experiment is: DRAFT (no exposures count), RUNNING, STOPPED (exposures end; metric windows still close). */
+export type ExperimentStatus =
+  | 'DRAFT'
+  | 'RUNNING'
+  | 'STOPPED';
+
+/** One arm. */
+export type ExperimentVariant = {
+  __typename?: 'ExperimentVariant';
+  /** The variation key; experiment_viewed may name it or its index. */
+  key: Scalars['String']['output'];
+  name: Scalars['String']['output'];
+  /** Share of traffic, the weights summing to 1. */
+  weight: Scalars['Float']['output'];
+};
+
+/** One arm; give every arm a weight, or none (equal). */
+export type ExperimentVariantInput = {
+  key: Scalars['String']['input'];
+  name?: InputMaybe<Scalars['String']['input']>;
+  weight?: InputMaybe<Scalars['Float']['input']>;
+};
 
 /** A Gaussian prior on the relative lift (improper unless proper). */
 export type GaussianPriorInput = {
@@ -228,6 +409,11 @@ export type GuardVerdict = {
   /** No objection. */
   pass: Scalars['Boolean']['output'];
 };
+
+/** A guardrail's verdict for one variant. */
+export type GuardrailStatus =
+  | 'FAILING'
+  | 'OK';
 
 /** One problem of a journey document. */
 export type JourneyProblem = {
@@ -360,16 +546,28 @@ export type MessageStatus =
 
 export type Mutation = {
   __typename?: 'Mutation';
+  /** The variation a user gets (GrowthBook hash v2 of the seed and user id, so SDKs agree) and, when the user is in the experiment, the exposure recorded as an experiment_viewed event. */
+  assignExperiment: ExperimentAssignment;
   /** Creates a draft campaign from a journey document (checked: problems are BAD_USER_INPUT with their paths). */
   createCampaign: Campaign;
   /** Creates a draft campaign from a starter journey and its parameters (defaults for those left out). */
   createCampaignFromTemplate: Campaign;
+  /** Creates a draft standalone experiment (its key must be new; a layer slice must not overlap a live experiment's). */
+  createExperiment: Experiment;
   /** Moves a campaign to a new status: DRAFT → ACTIVE ⇄ PAUSED → ENDED. */
   setCampaignStatus: Campaign;
+  /** Moves an experiment on: DRAFT → RUNNING → STOPPED. Stopping sets stopAt to now unless it is earlier. */
+  setExperimentStatus: Experiment;
   /** Publishes a new journey version if the campaign is still at expectedVersion; running enrollments finish on theirs. */
   updateCampaign: Campaign;
   /** Replaces the operators' guard settings; journeys apply them within RULES_TTL_SECONDS. */
   updateJourneySettings: JourneySettings;
+};
+
+
+export type MutationAssignExperimentArgs = {
+  id: Scalars['ID']['input'];
+  userId: Scalars['ID']['input'];
 };
 
 
@@ -385,9 +583,20 @@ export type MutationCreateCampaignFromTemplateArgs = {
 };
 
 
+export type MutationCreateExperimentArgs = {
+  input: ExperimentInput;
+};
+
+
 export type MutationSetCampaignStatusArgs = {
   id: Scalars['ID']['input'];
   status: CampaignStatus;
+};
+
+
+export type MutationSetExperimentStatusArgs = {
+  id: Scalars['ID']['input'];
+  status: ExperimentStatus;
 };
 
 
@@ -427,6 +636,10 @@ export type Query = {
   campaignTemplates: Array<CampaignTemplate>;
   /** Every campaign, newest first. */
   campaigns: Array<Campaign>;
+  /** A standalone experiment by id (its key), with its analysis from the real exposures and conversions. */
+  experiment?: Maybe<Experiment>;
+  /** Every standalone experiment, newest first; only those in a status when given. */
+  experiments: Array<Experiment>;
   /** The operators' guard settings: lexicon additions and caps across all campaigns. */
   journeySettings: JourneySettings;
   /** Send attempts, newest first, of a campaign or a user (at least one of the two). */
@@ -445,6 +658,16 @@ export type QueryAnalyzeExperimentArgs = {
 
 export type QueryCampaignArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+export type QueryExperimentArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type QueryExperimentsArgs = {
+  status?: InputMaybe<ExperimentStatus>;
 };
 
 
@@ -673,12 +896,27 @@ export type ResolversTypes = {
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   Enrollment: ResolverTypeWrapper<StoredEnrollmentModel>;
   EnrollmentState: EnrollmentState;
-  ExperimentAnalysis: ResolverTypeWrapper<ExperimentAnalysis>;
+  Experiment: ResolverTypeWrapper<ExperimentModel>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  ExperimentAnalysis: ResolverTypeWrapper<ExperimentAnalysis>;
   ExperimentAnalysisInput: ExperimentAnalysisInput;
+  ExperimentAssignment: ResolverTypeWrapper<ExperimentAssignment>;
+  ExperimentAssignmentReason: ExperimentAssignmentReason;
+  ExperimentInput: ExperimentInput;
   ExperimentMetric: ExperimentMetric;
+  ExperimentMetricDefinition: ResolverTypeWrapper<ExperimentMetricModel>;
+  ExperimentMetricInput: ExperimentMetricInput;
+  ExperimentMetricKind: ExperimentMetricKind;
+  ExperimentMetricResult: ResolverTypeWrapper<MetricResultModel>;
+  ExperimentNamespace: ResolverTypeWrapper<ExperimentNamespace>;
+  ExperimentNamespaceInput: ExperimentNamespaceInput;
+  ExperimentResults: ResolverTypeWrapper<ExperimentResultsModel>;
+  ExperimentStatus: ExperimentStatus;
+  ExperimentVariant: ResolverTypeWrapper<ExperimentVariant>;
+  ExperimentVariantInput: ExperimentVariantInput;
   GaussianPriorInput: GaussianPriorInput;
   GuardVerdict: ResolverTypeWrapper<GuardVerdict>;
+  GuardrailStatus: GuardrailStatus;
   JSON: ResolverTypeWrapper<Scalars['JSON']['output']>;
   JourneyProblem: ResolverTypeWrapper<JourneyProblem>;
   JourneySettings: ResolverTypeWrapper<JourneySettingsModel>;
@@ -715,9 +953,20 @@ export type ResolversParentTypes = {
   CampaignTemplate: JourneyTemplateModel;
   DateTime: Scalars['DateTime']['output'];
   Enrollment: StoredEnrollmentModel;
-  ExperimentAnalysis: ExperimentAnalysis;
+  Experiment: ExperimentModel;
   Boolean: Scalars['Boolean']['output'];
+  ExperimentAnalysis: ExperimentAnalysis;
   ExperimentAnalysisInput: ExperimentAnalysisInput;
+  ExperimentAssignment: ExperimentAssignment;
+  ExperimentInput: ExperimentInput;
+  ExperimentMetricDefinition: ExperimentMetricModel;
+  ExperimentMetricInput: ExperimentMetricInput;
+  ExperimentMetricResult: MetricResultModel;
+  ExperimentNamespace: ExperimentNamespace;
+  ExperimentNamespaceInput: ExperimentNamespaceInput;
+  ExperimentResults: ExperimentResultsModel;
+  ExperimentVariant: ExperimentVariant;
+  ExperimentVariantInput: ExperimentVariantInput;
   GaussianPriorInput: GaussianPriorInput;
   GuardVerdict: GuardVerdict;
   JSON: Scalars['JSON']['output'];
@@ -801,10 +1050,74 @@ export type EnrollmentResolvers<ContextType = RequestContext, ParentType extends
   waitingUntil?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
 };
 
+export type ExperimentResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Experiment'] = ResolversParentTypes['Experiment']> = {
+  analysis?: Resolver<ResolversTypes['ExperimentResults'], ParentType, ContextType, RequireFields<ExperimentAnalysisArgs, 'correction' | 'engine' | 'sequential'>>;
+  coverage?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  description?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  guardrails?: Resolver<Array<ResolversTypes['ExperimentMetricDefinition']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  key?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  metrics?: Resolver<Array<ResolversTypes['ExperimentMetricDefinition']>, ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  namespace?: Resolver<Maybe<ResolversTypes['ExperimentNamespace']>, ParentType, ContextType>;
+  seed?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  startAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['ExperimentStatus'], ParentType, ContextType>;
+  stopAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  variants?: Resolver<Array<ResolversTypes['ExperimentVariant']>, ParentType, ContextType>;
+};
+
 export type ExperimentAnalysisResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ExperimentAnalysis'] = ResolversParentTypes['ExperimentAnalysis']> = {
   srmPValue?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
   srmWarning?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   variants?: Resolver<Array<ResolversTypes['VariantAnalysis']>, ParentType, ContextType>;
+};
+
+export type ExperimentAssignmentResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ExperimentAssignment'] = ResolversParentTypes['ExperimentAssignment']> = {
+  bucket?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  experimentId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  inExperiment?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  reason?: Resolver<ResolversTypes['ExperimentAssignmentReason'], ParentType, ContextType>;
+  userId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  variationId?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  variationKey?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
+export type ExperimentMetricDefinitionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ExperimentMetricDefinition'] = ResolversParentTypes['ExperimentMetricDefinition']> = {
+  event?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  inverse?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['ExperimentMetricKind'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  windowHours?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+};
+
+export type ExperimentMetricResultResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ExperimentMetricResult'] = ResolversParentTypes['ExperimentMetricResult']> = {
+  analysis?: Resolver<Maybe<ResolversTypes['ExperimentAnalysis']>, ParentType, ContextType>;
+  guardrail?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  guardrailStatus?: Resolver<Maybe<Array<ResolversTypes['GuardrailStatus']>>, ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['ExperimentMetricKind'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  note?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
+export type ExperimentNamespaceResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ExperimentNamespace'] = ResolversParentTypes['ExperimentNamespace']> = {
+  end?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  start?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+};
+
+export type ExperimentResultsResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ExperimentResults'] = ResolversParentTypes['ExperimentResults']> = {
+  exposures?: Resolver<Array<ResolversTypes['Int']>, ParentType, ContextType>;
+  metrics?: Resolver<Array<ResolversTypes['ExperimentMetricResult']>, ParentType, ContextType>;
+  multipleExposures?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type ExperimentVariantResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ExperimentVariant'] = ResolversParentTypes['ExperimentVariant']> = {
+  key?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  weight?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
 };
 
 export type GuardVerdictResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['GuardVerdict'] = ResolversParentTypes['GuardVerdict']> = {
@@ -870,9 +1183,12 @@ export type MessageEdgeResolvers<ContextType = RequestContext, ParentType extend
 };
 
 export type MutationResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
+  assignExperiment?: Resolver<ResolversTypes['ExperimentAssignment'], ParentType, ContextType, RequireFields<MutationAssignExperimentArgs, 'id' | 'userId'>>;
   createCampaign?: Resolver<ResolversTypes['Campaign'], ParentType, ContextType, RequireFields<MutationCreateCampaignArgs, 'input'>>;
   createCampaignFromTemplate?: Resolver<ResolversTypes['Campaign'], ParentType, ContextType, RequireFields<MutationCreateCampaignFromTemplateArgs, 'name' | 'template'>>;
+  createExperiment?: Resolver<ResolversTypes['Experiment'], ParentType, ContextType, RequireFields<MutationCreateExperimentArgs, 'input'>>;
   setCampaignStatus?: Resolver<ResolversTypes['Campaign'], ParentType, ContextType, RequireFields<MutationSetCampaignStatusArgs, 'id' | 'status'>>;
+  setExperimentStatus?: Resolver<ResolversTypes['Experiment'], ParentType, ContextType, RequireFields<MutationSetExperimentStatusArgs, 'id' | 'status'>>;
   updateCampaign?: Resolver<ResolversTypes['Campaign'], ParentType, ContextType, RequireFields<MutationUpdateCampaignArgs, 'expectedVersion' | 'id' | 'input'>>;
   updateJourneySettings?: Resolver<ResolversTypes['JourneySettings'], ParentType, ContextType, RequireFields<MutationUpdateJourneySettingsArgs, 'input'>>;
 };
@@ -887,6 +1203,8 @@ export type QueryResolvers<ContextType = RequestContext, ParentType extends Reso
   campaign?: Resolver<Maybe<ResolversTypes['Campaign']>, ParentType, ContextType, RequireFields<QueryCampaignArgs, 'id'>>;
   campaignTemplates?: Resolver<Array<ResolversTypes['CampaignTemplate']>, ParentType, ContextType>;
   campaigns?: Resolver<Array<ResolversTypes['Campaign']>, ParentType, ContextType>;
+  experiment?: Resolver<Maybe<ResolversTypes['Experiment']>, ParentType, ContextType, RequireFields<QueryExperimentArgs, 'id'>>;
+  experiments?: Resolver<Array<ResolversTypes['Experiment']>, ParentType, ContextType, Partial<QueryExperimentsArgs>>;
   journeySettings?: Resolver<ResolversTypes['JourneySettings'], ParentType, ContextType>;
   outbox?: Resolver<ResolversTypes['MessageConnection'], ParentType, ContextType, RequireFields<QueryOutboxArgs, 'first'>>;
   simulateJourney?: Resolver<ResolversTypes['JourneySimulation'], ParentType, ContextType, RequireFields<QuerySimulateJourneyArgs, 'journey' | 'userId'>>;
@@ -940,7 +1258,14 @@ export type Resolvers<ContextType = RequestContext> = {
   CampaignTemplate?: CampaignTemplateResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
   Enrollment?: EnrollmentResolvers<ContextType>;
+  Experiment?: ExperimentResolvers<ContextType>;
   ExperimentAnalysis?: ExperimentAnalysisResolvers<ContextType>;
+  ExperimentAssignment?: ExperimentAssignmentResolvers<ContextType>;
+  ExperimentMetricDefinition?: ExperimentMetricDefinitionResolvers<ContextType>;
+  ExperimentMetricResult?: ExperimentMetricResultResolvers<ContextType>;
+  ExperimentNamespace?: ExperimentNamespaceResolvers<ContextType>;
+  ExperimentResults?: ExperimentResultsResolvers<ContextType>;
+  ExperimentVariant?: ExperimentVariantResolvers<ContextType>;
   GuardVerdict?: GuardVerdictResolvers<ContextType>;
   JSON?: GraphQLScalarType;
   JourneyProblem?: JourneyProblemResolvers<ContextType>;

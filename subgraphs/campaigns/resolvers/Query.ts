@@ -1,5 +1,6 @@
 import { analyzeExperiment } from '../../../core/experiments/stats/analyze.js';
 import { ExperimentInputError } from '../../../core/experiments/stats/errors.js';
+import { getExperiment, listExperiments } from '../../../core/experimentEngine/store/experiments.js';
 import { listTemplates, simulateJourney, validateJourney } from '../../../core/journeys/index.js';
 import { capCounts } from '../../../core/journeyEngine/applyEffects.js';
 import { profileViews } from '../../../core/journeyEngine/profileView.js';
@@ -104,6 +105,15 @@ export const Query: QueryResolvers = {
       if (err instanceof ExperimentInputError) throw badInput(err.message, 'input');
       throw err;
     }
+  },
+  experiment: async (_, args, ctx) => {
+    requireScope(ctx, 'analytics:read');
+    return isPlausibleId(args.id) ? getExperiment(ctx.tables.experiments, args.id) : null;
+  },
+  experiments: async (_, args, ctx) => {
+    requireScope(ctx, 'analytics:read');
+    const all = await listExperiments(ctx.tables.experiments);
+    return all.filter((e) => !args.status || e.status === args.status).sort((a, b) => b.createdAt.localeCompare(a.createdAt));
   },
   journeySettings: (_, __, ctx) => {
     requireScope(ctx, 'profiles:read');

@@ -65,7 +65,8 @@ export async function advanceEnrollment(ctx: EngineContext, initial: StoredEnrol
     const version = await ctx.campaigns.version(e.campaignId, e.version);
     if (!version) return e;
     const asOf = 'event' in cause ? cause.event.timestamp : cause.timer.at;
-    const r = step({ version, state: e.state, view, asOf, ...('event' in cause ? { event: cause.event } : { timer: cause.timer }) });
+    const allocations = await ctx.campaigns.allocations(version);
+    const r = step({ version, state: e.state, view, asOf, allocations, ...('event' in cause ? { event: cause.event } : { timer: cause.timer }) });
     if (r.state === e.state && r.effects.length === 0) return e;
     const next: StoredEnrollment = {
       ...e,
@@ -110,7 +111,7 @@ export async function enroll(
   const mine = cause.past.filter((p) => p.campaignId === campaign.id).map((p) => ({ status: p.state.status, enteredAt: p.state.enteredAt }));
   const allowed = canEnroll(version.journey.reentry, mine, cause.asOf);
   if (!allowed.ok) return { skipped: allowed.reason };
-  const r = startEnrollment(version, enrollmentId, userId, view, cause.asOf);
+  const r = startEnrollment(version, enrollmentId, userId, view, cause.asOf, await ctx.campaigns.allocations(version));
   const stored: StoredEnrollment = {
     campaignId: campaign.id,
     version: campaign.version,

@@ -1,4 +1,6 @@
+import { banditNodes } from '../journeys/assign.js';
 import type { JourneyVersion } from '../journeys/types.js';
+import { getBandits } from './store/bandits.js';
 import { getCampaign, getCampaignVersion, listCampaigns, type Campaign } from './store/campaigns.js';
 import { engineSettingsOf, getJourneySettings, type EngineSettings } from './store/settings.js';
 
@@ -14,6 +16,7 @@ import { engineSettingsOf, getJourneySettings, type EngineSettings } from './sto
 export class CampaignCache {
   private loaded: { at: number; byId: Map<string, Campaign>; settings: EngineSettings } | null = null;
   private readonly versions = new Map<string, Promise<JourneyVersion | null>>();
+  private readonly bandits = new Map<string, { at: number; weights: Promise<Record<string, number[]>> }>();
 
   constructor(
     private readonly tables: { campaigns: string; campaignVersions: string; jobs: string },
@@ -54,6 +57,22 @@ export class CampaignCache {
   /** The engine's settings: the stage's time zone, the operators' lexicon terms, global caps and webhook URL. */
   async settings(): Promise<EngineSettings> {
     return (await this.current()).settings;
+  }
+
+  /**
+   * The bandit weights of a version's THOMPSON nodes, at most `ttlSeconds` old (they change at most every 15
+   * minutes); undefined for a journey without a bandit, which costs no read.
+   */
+  async allocations(version: JourneyVersion): Promise<Record<string, number[]> | undefined> {
+    if (banditNodes(version.journey).length === 0) return undefined;
+    const id = version.campaignId;
+    let cached = this.bandits.get(id);
+    if (!cached || this.now() - cached.at >= this.ttlSeconds * 1000) {
+      const weights = getBandits(this.tables.jobs, id).then(({ nodes }) => Object.fromEntries(Object.entries(nodes).map(([node, s]) => [node, s.weights])));
+      weights.catch(() => this.bandits.delete(id));
+      this.bandits.set(id, (cached = { at: this.now(), weights }));
+    }
+    return cached.weights;
   }
 
   /** One published version (null if missing: the campaign was written by hand). */

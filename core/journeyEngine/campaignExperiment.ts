@@ -1,3 +1,4 @@
+import type { BanditState } from '../experiments/bandit.js';
 import { analyzeExperiment } from '../experiments/stats/analyze.js';
 import { ExperimentInputError } from '../experiments/stats/errors.js';
 import type { ExperimentAnalysis, StatsEngine, VariantInput } from '../experiments/stats/types.js';
@@ -16,6 +17,8 @@ export interface SplitExperiment {
   kind: 'HOLDOUT' | 'RANDOM';
   variants: Array<{ name: string; users: number; converted: number; revenue: number }>;
   metrics: SplitMetric[];
+  /** A THOMPSON node's bandit state (set by the resolver, which reads it); absent otherwise. */
+  allocation?: BanditState | null;
 }
 
 /** The split nodes of a journey, HOLDOUTs first (the "does the strategy work" question), then RANDOMs. */
@@ -24,16 +27,23 @@ export function splitNodes(journey: Journey): string[] {
   return [...ids.filter((id) => journey.nodes[id]!.type === 'HOLDOUT'), ...ids.filter((id) => journey.nodes[id]!.type === 'RANDOM')];
 }
 
+/** Exposed enrollments per variant of one split node and their goal conversions and revenue. */
+export interface SplitUnits {
+  kind: 'HOLDOUT' | 'RANDOM';
+  names: string[];
+  /** The node's own split (a bandit's starting one), one per variant. */
+  weights: number[];
+  units: Array<{ users: number; converted: number; revenue: number; revenueSquares: number }>;
+}
+
 /**
- * The experiment of one split node, from its exposures and the goals of the exposed enrollments: conversion
- * (BINOMIAL) and goal revenue per enrollment (MEAN), the first variant as control (the holdout for a HOLDOUT,
- * branch 0 for a RANDOM), weighted as the node splits. Units are enrollments, each exposed once at the node.
+ * Counts a split node's exposures and the goals of the exposed enrollments: units are enrollments, each exposed
+ * once at the node. Null when the node is not a split.
  *
  * @example
- * const x = splitExperiment(campaign.journey, 'holdout', await splitOutcomes(table, campaign.id), 'BAYESIAN');
- * x.metrics[0].analysis?.variants[1].lift // uplift of conversion over the holdout
+ * splitUnits(journey, 'ab', outcomes)?.units.map((u) => u.converted)
  */
-export function splitExperiment(journey: Journey, node: string, outcomes: readonly SplitOutcome[], engine: StatsEngine): SplitExperiment | null {
+export function splitUnits(journey: Journey, node: string, outcomes: readonly SplitOutcome[]): SplitUnits | null {
   const n = journey.nodes[node];
   if (!n || (n.type !== 'HOLDOUT' && n.type !== 'RANDOM')) return null;
   const names = n.type === 'HOLDOUT' ? ['holdout', 'treatment'] : n.branches.map((_, i) => String(i));
@@ -55,6 +65,22 @@ export function splitExperiment(journey: Journey, node: string, outcomes: readon
       u.revenueSquares += revenue * revenue;
     }
   }
+  return { kind: n.type, names, weights, units };
+}
+
+/**
+ * The experiment of one split node, from its exposures and the goals of the exposed enrollments: conversion
+ * (BINOMIAL) and goal revenue per enrollment (MEAN), the first variant as control (the holdout for a HOLDOUT,
+ * branch 0 for a RANDOM), weighted as the node splits.
+ *
+ * @example
+ * const x = splitExperiment(campaign.journey, 'holdout', await splitOutcomes(table, campaign.id), 'BAYESIAN');
+ * x.metrics[0].analysis?.variants[1].lift // uplift of conversion over the holdout
+ */
+export function splitExperiment(journey: Journey, node: string, outcomes: readonly SplitOutcome[], engine: StatsEngine): SplitExperiment | null {
+  const split = splitUnits(journey, node, outcomes);
+  if (!split) return null;
+  const { names, weights, units } = split;
   const analyze = (metric: SplitMetric['metric']): SplitMetric => {
     const variants: VariantInput[] = units.map((u, i) =>
       metric === 'CONVERSION'
@@ -71,7 +97,7 @@ export function splitExperiment(journey: Journey, node: string, outcomes: readon
   };
   return {
     node,
-    kind: n.type,
+    kind: split.kind,
     variants: units.map((u, i) => ({ name: names[i]!, users: u.users, converted: u.converted, revenue: u.revenue })),
     metrics: [analyze('CONVERSION'), analyze('REVENUE')],
   };

@@ -5,6 +5,7 @@
  */
 
 import { fnv1a32, hash } from '../experiments/hash.js';
+import type { Journey } from './schema.js';
 
 export { fnv1a32 };
 
@@ -41,4 +42,14 @@ export function pickBranch(bucket: number, weights: readonly number[]): number {
     if (bucket < cumulative) return i;
   }
   return lastPositive;
+}
+
+/**
+ * The RANDOM nodes whose traffic a bandit moves (`allocation: "THOMPSON"`).
+ *
+ * @example
+ * banditNodes(journey) // ['offer']
+ */
+export function banditNodes(journey: Journey): string[] {
+  return Object.entries(journey.nodes).flatMap(([id, n]) => (n.type === 'RANDOM' && n.allocation === 'THOMPSON' ? [id] : []));
 }

@@ -2,7 +2,7 @@ import type { StoredEvent } from '../events/schema.js';
 import { fnv1a32 } from './assign.js';
 import { evaluateCondition, type ProfileView } from './conditions.js';
 import type { Journey, Reentry } from './schema.js';
-import { step, type StepResult } from './step.js';
+import { step, type StepInput, type StepResult } from './step.js';
 import type { EnrollmentState, JourneyVersion } from './types.js';
 
 /** What may start an enrollment: an event, a segment or tag change from the `changes` stream, or a schedule tick. */
@@ -97,6 +97,13 @@ export function newEnrollment(journey: Journey, enrollmentId: string, userId: st
  * @example
  * const { state, effects } = startEnrollment(version, enrollmentIdFor(c.id, userId, event.eventId), userId, { profile }, event.timestamp);
  */
-export function startEnrollment(version: JourneyVersion, enrollmentId: string, userId: string, view: ProfileView, asOf: string): StepResult {
-  return step({ version, state: newEnrollment(version.journey, enrollmentId, userId, asOf), view, asOf });
+export function startEnrollment(
+  version: JourneyVersion,
+  enrollmentId: string,
+  userId: string,
+  view: ProfileView,
+  asOf: string,
+  allocations?: StepInput['allocations'],
+): StepResult {
+  return step({ version, state: newEnrollment(version.journey, enrollmentId, userId, asOf), view, asOf, allocations });
 }

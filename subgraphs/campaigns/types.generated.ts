@@ -7,6 +7,7 @@ import type { OutboxItem as OutboxItemModel } from '../../core/journeyEngine/sto
 import type { JourneyTemplate as JourneyTemplateModel } from '../../core/journeys/templates.js';
 import type { JourneySettings as JourneySettingsModel } from '../../core/journeyEngine/store/settings.js';
 import type { SplitExperiment as SplitExperimentModel } from '../../core/journeyEngine/campaignExperiment.js';
+import type { BanditState as BanditStateModel } from '../../core/experiments/bandit.js';
 import type { Experiment as ExperimentModel, ExperimentMetric as ExperimentMetricModel } from '../../core/experiments/definition.js';
 import type { ExperimentResults as ExperimentResultsModel, MetricResult as MetricResultModel } from '../../core/experiments/units.js';
 import type { RequestContext } from '../context.js';
@@ -26,6 +27,19 @@ export type Scalars = {
   /** Any JSON value: a journey document, template parameters. */
   JSON: { input: unknown; output: unknown; }
   _FieldSet: { input: unknown; output: unknown; }
+};
+
+/** A bandit's traffic split: top-two Thompson sampling on goal conversion, a 1% floor per arm, reweighted at most every 15 minutes once every arm has 100 exposures. */
+export type BanditAllocation = {
+  __typename?: 'BanditAllocation';
+  /** P(arm is best) at the last reweighting; null before it. */
+  bestArmProbabilities?: Maybe<Array<Scalars['Float']['output']>>;
+  /** When the weights last moved; null before the first reweighting. */
+  updatedAt?: Maybe<Scalars['DateTime']['output']>;
+  /** Reweightings so far. */
+  updates: Scalars['Int']['output'];
+  /** Current weight per arm, summing to 1 (the node's own split before the first reweighting). */
+  weights: Array<Scalars['Float']['output']>;
 };
 
 /** A versioned journey that enrolls users on a trigger and acts on them. */
@@ -67,6 +81,8 @@ export type CampaignExperimentArgs = {
 /** The experiment of one split node of a journey. */
 export type CampaignExperiment = {
   __typename?: 'CampaignExperiment';
+  /** A RANDOM node with allocation THOMPSON: the bandit's current split; null for any other split. */
+  allocation?: Maybe<BanditAllocation>;
   /** HOLDOUT or RANDOM. */
   kind: Scalars['String']['output'];
   /** Conversion (within the goal window) and goal revenue per enrollment, each against the first variant. */
@@ -883,14 +899,15 @@ export type FederationReferenceTypes = {
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = {
+  BanditAllocation: ResolverTypeWrapper<BanditStateModel>;
+  Float: ResolverTypeWrapper<Scalars['Float']['output']>;
+  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   Campaign: ResolverTypeWrapper<CampaignModel>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
-  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   CampaignExperiment: ResolverTypeWrapper<SplitExperimentModel>;
   CampaignInput: CampaignInput;
   CampaignStats: ResolverTypeWrapper<CampaignStats>;
-  Float: ResolverTypeWrapper<Scalars['Float']['output']>;
   CampaignStatus: CampaignStatus;
   CampaignTemplate: ResolverTypeWrapper<JourneyTemplateModel>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
@@ -942,14 +959,15 @@ export type ResolversTypes = {
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = {
+  BanditAllocation: BanditStateModel;
+  Float: Scalars['Float']['output'];
+  Int: Scalars['Int']['output'];
   Campaign: CampaignModel;
   String: Scalars['String']['output'];
   ID: Scalars['ID']['output'];
-  Int: Scalars['Int']['output'];
   CampaignExperiment: SplitExperimentModel;
   CampaignInput: CampaignInput;
   CampaignStats: CampaignStats;
-  Float: Scalars['Float']['output'];
   CampaignTemplate: JourneyTemplateModel;
   DateTime: Scalars['DateTime']['output'];
   Enrollment: StoredEnrollmentModel;
@@ -988,6 +1006,13 @@ export type ResolversParentTypes = {
   VariantStatsInput: VariantStatsInput;
 };
 
+export type BanditAllocationResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['BanditAllocation'] = ResolversParentTypes['BanditAllocation']> = {
+  bestArmProbabilities?: Resolver<Maybe<Array<ResolversTypes['Float']>>, ParentType, ContextType>;
+  updatedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  updates?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  weights?: Resolver<Array<ResolversTypes['Float']>, ParentType, ContextType>;
+};
+
 export type CampaignResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Campaign'] = ResolversParentTypes['Campaign'], FederationReferenceType extends FederationReferenceTypes['Campaign'] = FederationReferenceTypes['Campaign']> = {
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Campaign']> | FederationReferenceType, FederationReferenceType, ContextType>;
   channel?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
@@ -1005,6 +1030,7 @@ export type CampaignResolvers<ContextType = RequestContext, ParentType extends R
 };
 
 export type CampaignExperimentResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CampaignExperiment'] = ResolversParentTypes['CampaignExperiment']> = {
+  allocation?: Resolver<Maybe<ResolversTypes['BanditAllocation']>, ParentType, ContextType>;
   kind?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   metrics?: Resolver<Array<ResolversTypes['SplitMetric']>, ParentType, ContextType>;
   node?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -1252,6 +1278,7 @@ export type VariantAnalysisResolvers<ContextType = RequestContext, ParentType ex
 };
 
 export type Resolvers<ContextType = RequestContext> = {
+  BanditAllocation?: BanditAllocationResolvers<ContextType>;
   Campaign?: CampaignResolvers<ContextType>;
   CampaignExperiment?: CampaignExperimentResolvers<ContextType>;
   CampaignStats?: CampaignStatsResolvers<ContextType>;

@@ -5,11 +5,13 @@ import { analyzeExperiment } from '../../core/experiments/stats/analyze.js';
 import { gql, postJson, track, useTestStack, waitFor, type TestStack } from '../support/stack.js';
 
 /*
- * Standalone experiments end to end on the local stack: made through the gateway, exposures from assignExperiment
+ * Experiments end to end on the local stack. Standalone experiments: made through the gateway, exposures from assignExperiment
  * and from SDK-style experiment_viewed events through ingest, conversions through ingest, the experiments function
- * on the real stream, and the analysis read back through the gateway and checked against an independent count.
+ * on the real stream, and the analysis read back through the gateway and checked against an independent count. A
+ * journey's THOMPSON split: exposures and conversions through the journeys functions, the bandit reweighted on the
+ * timers' tick, and new enrollments split by the new weights.
  */
-const stack = useTestStack();
+const stack = useTestStack({ schedules: ['journeyTimers'] });
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -211,5 +213,83 @@ describe('standalone experiments on the local stack', () => {
     const r = await postJson(stack.ingestUrl, { events: [track('v1', 'experiment_viewed', new Date().toISOString(), { variationId: 0 }), track('v1', 'login', new Date().toISOString())] }, stack.apiKey);
     assert.equal(r.status, 200, JSON.stringify(r.json));
     assert.equal(r.json.accepted, 1, JSON.stringify(r.json));
+  });
+});
+
+describe('a journey bandit on the local stack', () => {
+  it('a THOMPSON split moves traffic to the arm that converts, and new enrollments follow the stored weights', async () => {
+    const journey = {
+      trigger: { kind: 'EVENT', event: 'bandit_entry' },
+      start: 'offer',
+      nodes: {
+        offer: {
+          type: 'RANDOM',
+          allocation: 'THOMPSON',
+          branches: [
+            { percent: 34, next: 'w0' },
+            { percent: 33, next: 'w1' },
+            { percent: 33, next: 'w2' },
+          ],
+        },
+        w0: { type: 'WAIT', duration: 'P30D', next: 'end' },
+        w1: { type: 'WAIT', duration: 'P30D', next: 'end' },
+        w2: { type: 'WAIT', duration: 'P30D', next: 'end' },
+        end: { type: 'EXIT' },
+      },
+      goal: { event: 'bandit_goal', withinDays: 30 },
+    };
+    const created = await gql(stack, 'mutation($j: JSON!) { createCampaign(input: { name: "bandit", journey: $j }) { id } }', { j: journey });
+    assert.ok(created.json.data, JSON.stringify(created.json.errors));
+    const id = created.json.data.createCampaign.id as string;
+    await gql(stack, `mutation { setCampaignStatus(id: "${id}", status: ACTIVE) { status } }`);
+    await new Promise((r) => setTimeout(r, 1100)); // the journey functions' campaign cache (1 s in tests)
+
+    const EXPERIMENT = `{ campaign(id: "${id}") { experiment { variants { users converted } allocation { weights bestArmProbabilities updates updatedAt } } } }`;
+    const experimentNow = async () => (await gql(stack, EXPERIMENT)).json.data.campaign.experiment;
+    const before = await experimentNow();
+    assert.deepEqual(before.allocation, { weights: [0.34, 0.33, 0.33], bestArmProbabilities: null, updates: 0, updatedAt: null });
+
+    /** Enters users and returns the arm each took, from their enrollments' paths. */
+    async function enter(prefix: string, count: number): Promise<number[]> {
+      const users = Array.from({ length: count }, (_, i) => `${prefix}-${i}`);
+      const now = new Date().toISOString();
+      await ingest(stack, users.map((u) => track(u, 'bandit_entry', now)));
+      const arms: number[] = [];
+      for (let i = 0; i < users.length; i += 15) {
+        const batch = users.slice(i, i + 15);
+        const paths = await waitFor(async () => {
+          const r = await gql(stack, `{ ${batch.map((u, k) => `u${k}: user(id: "${u}") { enrollments { campaignId path } }`).join(' ')} }`);
+          const got = batch.map((_, k) => r.json.data?.[`u${k}`]?.enrollments?.find((e: any) => e.campaignId === id)?.path);
+          return got.every((p) => p && p.length >= 2) ? got : null;
+        }, `the enrollments of ${batch[0]}…`, 30_000);
+        for (const p of paths) arms.push(Number(String(p[1]).slice(1)));
+      }
+      return arms;
+    }
+
+    const first = await enter('bd', 390);
+    const perArm = [0, 1, 2].map((a) => first.filter((x) => x === a).length);
+    assert.ok(perArm.every((n) => n >= 100), `every arm needs 100 exposures: ${perArm}`);
+    // Arm 2 converts far better.
+    const goals = first.flatMap((arm, i) => ((arm === 2 ? i % 5 < 3 : i % 20 === 0) ? [track(`bd-${i}`, 'bandit_goal', new Date().toISOString())] : []));
+    await ingest(stack, goals);
+    const moved = await waitFor(async () => {
+      const x = await experimentNow();
+      return x.allocation.updates >= 1 ? x : null;
+    }, 'the first reweighting', 40_000);
+    const w = moved.allocation.weights as number[];
+    assert.ok(Math.abs(w.reduce((a, b) => a + b, 0) - 1) < 1e-9, `${w}`);
+    assert.ok(w.every((x) => x >= 0.01), `the 1% floor: ${w}`);
+    assert.ok(w[2]! > w[0]! && w[2]! > w[1]!, `arm 2 gains traffic: ${w}`);
+    assert.ok(moved.allocation.bestArmProbabilities[2] > 0.99, JSON.stringify(moved.allocation));
+    assert.ok(Date.parse(moved.allocation.updatedAt) > Date.now() - 60_000);
+
+    await new Promise((r) => setTimeout(r, 1100)); // the journey functions read the new weights within their cache TTL
+    const later = await enter('bd2', 240);
+    const share = later.filter((x) => x === 2).length / later.length;
+    // Under the old split about a third would land in arm 2; under the new one about w[2].
+    assert.ok(share > (0.33 + w[2]!) / 2, `share of new enrollments in arm 2: ${share} (weights ${w})`);
+    const again = await experimentNow();
+    assert.equal(again.allocation.updates, 1, 'no second reweighting within 15 minutes');
   });
 });

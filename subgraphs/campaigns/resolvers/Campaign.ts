@@ -1,8 +1,10 @@
-import { splitExperiment, splitNodes } from '../../../core/journeyEngine/campaignExperiment.js';
+import { banditNodes } from '../../../core/journeys/assign.js';
+import { splitExperiment, splitNodes, splitUnits } from '../../../core/journeyEngine/campaignExperiment.js';
+import { getBandits } from '../../../core/journeyEngine/store/bandits.js';
 import { countEnrollments } from '../../../core/journeyEngine/store/enrollments.js';
 import { countOutbox, splitOutcomes } from '../../../core/journeyEngine/store/outbox.js';
 import { badInput } from '../../context.js';
-import type { CampaignResolvers } from '../types.generated.js';
+import type { BanditAllocationResolvers, CampaignResolvers } from '../types.generated.js';
 
 export const Campaign: CampaignResolvers = {
   segmentId: (c) => {
@@ -17,7 +19,11 @@ export const Campaign: CampaignResolvers = {
     const node = args.node ?? splitNodes(c.journey)[0];
     if (!node) return null;
     if (!Object.hasOwn(c.journey.nodes, node)) throw badInput(`the journey has no node ${node}`, 'node');
-    return splitExperiment(c.journey, node, await splitOutcomes(ctx.tables.outbox, c.id), args.engine ?? 'BAYESIAN');
+    const x = splitExperiment(c.journey, node, await splitOutcomes(ctx.tables.outbox, c.id), args.engine ?? 'BAYESIAN');
+    if (!x || !banditNodes(c.journey).includes(node)) return x;
+    const state = (await getBandits(ctx.tables.jobs, c.id)).nodes[node];
+    const weights = splitUnits(c.journey, node, [])!.weights;
+    return { ...x, allocation: state && state.weights.length === weights.length ? state : { weights, updatedAt: null, seed: 0, updates: 0, bestArmProbabilities: null } };
   },
   stats: async (c, _, ctx) => {
     const [e, o] = await Promise.all([countEnrollments(ctx.tables.enrollments, c.id), countOutbox(ctx.tables.outbox, c.id)]);
@@ -34,4 +40,8 @@ export const Campaign: CampaignResolvers = {
       revenue: o.revenue,
     };
   },
+};
+
+export const BanditAllocation: BanditAllocationResolvers = {
+  updatedAt: (s) => (s.updatedAt === null ? null : new Date(s.updatedAt).toISOString()),
 };

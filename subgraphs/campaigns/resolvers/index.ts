@@ -1,6 +1,6 @@
 import { DateTimeScalar, JSONScalar } from '../../scalars.js';
 import type { Resolvers } from '../types.generated.js';
-import { Campaign } from './Campaign.js';
+import { BanditAllocation, Campaign } from './Campaign.js';
 import { CampaignTemplate } from './CampaignTemplate.js';
 import { Enrollment } from './Enrollment.js';
 import { Experiment, ExperimentMetricDefinition, ExperimentMetricResult } from './Experiment.js';
@@ -17,6 +17,7 @@ import { User } from './User.js';
 export const resolvers: Resolvers = {
   Query,
   Mutation,
+  BanditAllocation,
   Campaign,
   CampaignTemplate,
   Enrollment,

@@ -191,7 +191,9 @@ export type Experiment = {
   analysis: ExperimentResults;
   /** Fraction of users in the experiment at all. */
   coverage: Scalars['Float']['output'];
+  /** When it was created. */
   createdAt: Scalars['DateTime']['output'];
+  /** What it tests, for the people reading results. */
   description?: Maybe<Scalars['String']['output']>;
   /** Metrics that must not get worse. */
   guardrails: Array<ExperimentMetricDefinition>;
@@ -201,6 +203,7 @@ export type Experiment = {
   key: Scalars['String']['output'];
   /** Goal metrics (the p-value correction runs across them). */
   metrics: Array<ExperimentMetricDefinition>;
+  /** Display name. */
   name: Scalars['String']['output'];
   /** The layer slice, if the experiment is mutually exclusive with others. */
   namespace?: Maybe<ExperimentNamespace>;
@@ -208,9 +211,11 @@ export type Experiment = {
   seed: Scalars['String']['output'];
   /** Exposures count from here. */
   startAt: Scalars['DateTime']['output'];
+  /** DRAFT, RUNNING or STOPPED. */
   status: ExperimentStatus;
   /** Exposures count until here (unset: until stopped). */
   stopAt?: Maybe<Scalars['DateTime']['output']>;
+  /** When it last changed. */
   updatedAt: Scalars['DateTime']['output'];
   /** The arms, the control first. */
   variants: Array<ExperimentVariant>;
@@ -266,11 +271,13 @@ export type ExperimentAssignment = {
   __typename?: 'ExperimentAssignment';
   /** GrowthBook's hash v2 of the seed and the user id, in [0, 1). */
   bucket: Scalars['Float']['output'];
+  /** The experiment. */
   experimentId: Scalars['ID']['output'];
   /** In the experiment (running, inside its layer slice and coverage). */
   inExperiment: Scalars['Boolean']['output'];
   /** Why the user is or is not in the experiment. */
   reason: ExperimentAssignmentReason;
+  /** The user assigned. */
   userId: Scalars['ID']['output'];
   /** The variation index; null when not in the experiment. */
   variationId?: Maybe<Scalars['Int']['output']>;
@@ -287,7 +294,9 @@ export type ExperimentAssignmentReason =
 
 /** What createExperiment takes. */
 export type ExperimentInput = {
+  /** Fraction of users in the experiment at all (default 1). */
   coverage?: InputMaybe<Scalars['Float']['input']>;
+  /** What it tests. */
   description?: InputMaybe<Scalars['String']['input']>;
   /** Up to 10 guardrail metrics. */
   guardrails?: InputMaybe<Array<ExperimentMetricInput>>;
@@ -295,12 +304,15 @@ export type ExperimentInput = {
   key: Scalars['String']['input'];
   /** 1–10 goal metrics. */
   metrics: Array<ExperimentMetricInput>;
+  /** Display name. */
   name: Scalars['String']['input'];
   /** A layer slice, for experiments that must not share users. */
   namespace?: InputMaybe<ExperimentNamespaceInput>;
   /** The hash seed; the key unless set. */
   seed?: InputMaybe<Scalars['String']['input']>;
+  /** Exposures count from here. */
   startAt: Scalars['DateTime']['input'];
+  /** Exposures count until here (unset: until stopped). */
   stopAt?: InputMaybe<Scalars['DateTime']['input']>;
   /** 2–10 arms, the control first. */
   variants: Array<ExperimentVariantInput>;
@@ -318,7 +330,9 @@ export type ExperimentMetricDefinition = {
   event: Scalars['String']['output'];
   /** Lower is better. */
   inverse: Scalars['Boolean']['output'];
+  /** COUNT, CONVERSION or REVENUE. */
   kind: ExperimentMetricKind;
+  /** Unique within the experiment. */
   name: Scalars['String']['output'];
   /** Only events within this many hours of the first exposure count (unset: until the experiment stops). */
   windowHours?: Maybe<Scalars['Float']['output']>;
@@ -326,10 +340,15 @@ export type ExperimentMetricDefinition = {
 
 /** One metric. */
 export type ExperimentMetricInput = {
+  /** The track event it counts (snake_case). */
   event: Scalars['String']['input'];
+  /** Lower is better (default false). */
   inverse?: InputMaybe<Scalars['Boolean']['input']>;
+  /** COUNT, CONVERSION or REVENUE. */
   kind: ExperimentMetricKind;
+  /** Unique within the experiment. */
   name: Scalars['String']['input'];
+  /** Only events within this many hours of the first exposure count (unset: until the experiment stops). */
   windowHours?: InputMaybe<Scalars['Float']['input']>;
 };
 
@@ -347,10 +366,13 @@ export type ExperimentMetricResult = {
   __typename?: 'ExperimentMetricResult';
   /** Null while it cannot be computed (see note). */
   analysis?: Maybe<ExperimentAnalysis>;
+  /** A guardrail rather than a goal. */
   guardrail: Scalars['Boolean']['output'];
   /** Guardrails only, per variant (the control first): FAILING when the variant is significantly worse. */
   guardrailStatus?: Maybe<Array<GuardrailStatus>>;
+  /** COUNT, CONVERSION or REVENUE. */
   kind: ExperimentMetricKind;
+  /** The metric. */
   name: Scalars['String']['output'];
   /** Why there is no analysis yet (a variant with no users, …). */
   note?: Maybe<Scalars['String']['output']>;
@@ -359,15 +381,21 @@ export type ExperimentMetricResult = {
 /** A slice [start, end) of a layer's hash space. */
 export type ExperimentNamespace = {
   __typename?: 'ExperimentNamespace';
+  /** End of the slice (exclusive), in [0, 1]. */
   end: Scalars['Float']['output'];
+  /** The layer. */
   name: Scalars['String']['output'];
+  /** Start of the slice, in [0, 1]. */
   start: Scalars['Float']['output'];
 };
 
 /** A slice [start, end) of a layer's hash space. */
 export type ExperimentNamespaceInput = {
+  /** End of the slice (exclusive), in [0, 1]. */
   end: Scalars['Float']['input'];
+  /** The layer. */
   name: Scalars['String']['input'];
+  /** Start of the slice, in [0, 1]. */
   start: Scalars['Float']['input'];
 };
 
@@ -393,6 +421,7 @@ export type ExperimentVariant = {
   __typename?: 'ExperimentVariant';
   /** The variation key; experiment_viewed may name it or its index. */
   key: Scalars['String']['output'];
+  /** Display name (the key unless set). */
   name: Scalars['String']['output'];
   /** Share of traffic, the weights summing to 1. */
   weight: Scalars['Float']['output'];
@@ -400,8 +429,11 @@ export type ExperimentVariant = {
 
 /** One arm; give every arm a weight, or none (equal). */
 export type ExperimentVariantInput = {
+  /** The variation key. */
   key: Scalars['String']['input'];
+  /** Display name (the key unless set). */
   name?: InputMaybe<Scalars['String']['input']>;
+  /** Share of traffic; the weights must sum to 1. */
   weight?: InputMaybe<Scalars['Float']['input']>;
 };
 

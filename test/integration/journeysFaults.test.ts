@@ -23,7 +23,9 @@ import { record } from '../support/streamRecords.js';
  */
 const stack = useTestStack();
 
-const USERS = 12;
+// Enough writes that a run at this kill rate is killed 20 times: a finished run writes nothing more (a redelivered
+// batch finds every effect applied), so the kills must come from the first pass through the journey.
+const USERS = 16;
 const MIN_KILLS = 20;
 
 /** Throws at random on journey-table writes and on PutRecords to the events stream, while `armed`. */
@@ -116,7 +118,7 @@ describe('journey engine under random kills', () => {
     // A batch that also holds each trigger twice (a client resend): still one enrollment per user.
     const records = [...events, ...events].map((e) => record(e));
 
-    const faults = installFaults(0.15);
+    const faults = installFaults(0.2);
     let batchAttempts: number;
     let ticks = 0;
     try {
@@ -126,12 +128,10 @@ describe('journey engine under random kills', () => {
       for (; ticks < 300; ticks++) {
         await fireDueTimers(ctx).catch(() => undefined);
         const states = await Promise.all(events.map((e) => enrollmentsOfUser(tables.enrollments, e.userId!)));
-        if (faults.state.kills >= MIN_KILLS && states.every((s) => s.length === 1 && s[0]!.state.status === 'COMPLETED' && s[0]!.pending.length === 0)) break;
-        if (states.every((s) => s.length === 1 && s[0]!.state.status === 'COMPLETED') && faults.state.kills < MIN_KILLS) {
-          // Finished before enough kills: redeliver the whole batch again (at-least-once), still under fire.
-          batchAttempts += await untilProcessed(ctx, records.map((r) => record(JSON.parse(Buffer.from(r.kinesis.data, 'base64').toString()).event)));
-        }
+        if (states.every((s) => s.length === 1 && s[0]!.state.status === 'COMPLETED' && s[0]!.pending.length === 0)) break;
       }
+      // A redelivery of the whole batch once everything is done (at-least-once) still changes nothing.
+      batchAttempts += await untilProcessed(ctx, records.map((r) => record(JSON.parse(Buffer.from(r.kinesis.data, 'base64').toString()).event)));
     } finally {
       faults.state.armed = false;
       faults.remove();

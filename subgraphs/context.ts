@@ -20,6 +20,7 @@ export interface SubgraphTables {
   jobs: string;
   experiments: string;
   experimentUnits: string;
+  aggregates: string;
   /** The events stream (a stream, not a table): `assignExperiment` records exposures on it. */
   eventsStream: string;
 }

@@ -9,6 +9,8 @@ import type { EnrollmentState } from '../core/journeys/types.js';
 import type { MetricType, PValueCorrection, StatsEngine } from '../core/experiments/stats/types.js';
 import type { AssignmentReason, ExperimentMetricKind, ExperimentStatus } from '../core/experiments/definition.js';
 import type { GuardrailStatus } from '../core/experiments/units.js';
+import type { Granularity } from '../core/analytics/buckets.js';
+import type { MetricGroupBy, MetricName } from '../core/analyticsEngine/metrics.js';
 import type * as analytics from './analytics/types.generated.js';
 import type * as campaigns from './campaigns/types.generated.js';
 import type * as profiles from './profiles/types.generated.js';
@@ -32,4 +34,7 @@ export type EnumsMatchTheSdl = [
   Assert<Same<ExperimentMetricKind, campaigns.ExperimentMetricKind>>,
   Assert<Same<AssignmentReason, campaigns.ExperimentAssignmentReason>>,
   Assert<Same<GuardrailStatus, campaigns.GuardrailStatus>>,
+  Assert<Same<MetricName, analytics.Metric>>,
+  Assert<Same<Granularity, analytics.Granularity>>,
+  Assert<Same<MetricGroupBy, analytics.MetricGroupBy>>,
 ];

@@ -156,6 +156,13 @@ export const TABLES = {
     sortKey: { name: 'userId', type: 'S' },
     envVar: 'EXPERIMENT_UNITS_TABLE',
   },
+  /** Real-time analytics: counters and sketches per (series, bucket), value indexes, first-seen users (core/analyticsEngine). */
+  aggregates: {
+    name: 'aggregates',
+    partitionKey: { name: 'series', type: 'S' },
+    sortKey: { name: 'bucket', type: 'N' },
+    envVar: 'AGGREGATES_TABLE',
+  },
 } as const satisfies Record<string, TableDefinition>;
 
 export type TableName = keyof typeof TABLES;
@@ -219,7 +226,7 @@ const PROFILE_ENGINE_TABLES = ['profiles', 'identities', 'memberships', 'rules',
 const JOURNEY_TABLES = ['profiles', 'identities', 'memberships', 'campaigns', 'campaignVersions', 'enrollments', 'outbox', 'timers', 'jobs'] as const satisfies TableName[];
 const GRAPHQL_TABLES = [
   'profiles', 'identities', 'memberships', 'rules', 'audit', 'campaigns', 'campaignVersions', 'enrollments', 'outbox', 'apiKeys', 'jobs',
-  'experiments', 'experimentUnits',
+  'experiments', 'experimentUnits', 'aggregates',
 ] as const satisfies TableName[];
 const JOURNEY_ENV = [ENV.stage, ...OBSERVABILITY_ENV, ENV.rulesTtl, ENV.defaultTimeZone, ENV.webhookSecret, ...tableEnv(...JOURNEY_TABLES), ...streamEnv('events')];
 
@@ -365,6 +372,26 @@ export const FUNCTIONS = {
     schedule: { everyMinutes: 1, localEverySeconds: 1 },
     // Ticks must not overlap (core/journeyEngine/fireTimers.ts).
     reservedConcurrency: 1,
+  },
+  aggregator: {
+    name: 'aggregator',
+    entry: 'lambdas/aggregator/handler.ts',
+    environment: [ENV.stage, ...OBSERVABILITY_ENV, ...tableEnv('aggregates', 'identities')],
+    memoryMb: 1024,
+    timeoutSeconds: 60,
+    tables: ['aggregates', 'identities'],
+    writesStreams: [],
+    source: {
+      stream: 'events',
+      batchSize: 1000,
+      // Writes scale with the buckets a batch touches: fuller batches, fewer writes per event; dashboards read
+      // within seconds.
+      maxBatchingWindowSeconds: 1,
+      retryAttempts: 10,
+      bisectBatchOnError: true,
+      maxRecordAgeSeconds: 86_400,
+      startingPosition: 'TRIM_HORIZON',
+    },
   },
   experiments: {
     name: 'experiments',

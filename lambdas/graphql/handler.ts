@@ -24,6 +24,7 @@ const tables: SubgraphTables = {
   jobs: requireEnv('JOBS_TABLE'),
   experiments: requireEnv('EXPERIMENTS_TABLE'),
   experimentUnits: requireEnv('EXPERIMENT_UNITS_TABLE'),
+  aggregates: requireEnv('AGGREGATES_TABLE'),
   eventsStream: requireEnv('EVENTS_STREAM'),
 };
 const journeySettings = { defaultTimeZone: requireEnv('DEFAULT_TIME_ZONE') };

@@ -5,6 +5,7 @@ import { forEachLimit } from '../platform/forEachLimit.js';
 import { compareSequence } from '../profile/fold.js';
 import { decodeAll, type Decoded } from '../tagging/decode.js';
 import { route } from '../tagging/route.js';
+import { claimEvent } from './store/eventClaims.js';
 import { putFirstSeen } from './store/firstSeen.js';
 import { addIndexValues, addToCounter, aggregateItemKey, getAggregates, putSketch, watermarkAttribute, type AggregateKey, type StoredAggregate } from './store/aggregates.js';
 import { currenciesIndexKey, firstSeenKey, seriesKey, valuesIndexKey, type StoredMetric } from './series.js';
@@ -72,11 +73,21 @@ function newUserIncrements(users: readonly NewUserHint[]): Increment[] {
  * const { failed } = await processAggregates({ table: tables.aggregates, identities }, event.Records);
  */
 export async function processAggregates(ctx: { table: string; identities: string }, records: readonly KinesisStreamRecord[]): Promise<AggregatorBatchResult> {
-  const { decoded, failed } = decodeAll(records);
+  const { decoded: all, failed } = decodeAll(records);
   const result: AggregatorBatchResult = { failed, writes: 0, events: 0 };
+  if (all.length === 0) return result;
+  // A client's resend is a second record with the same event id: only the record that claims the id counts.
+  const claimed = new Set<Decoded>();
+  const ids = new Set<string>();
+  const firstOfId = all.filter((d) => !ids.has(d.event.eventId) && ids.add(d.event.eventId));
+  await forEachLimit(firstOfId, WRITE_CONCURRENCY, async (d) => {
+    if (await claimEvent(ctx.table, d.event.eventId, d.position, Date.now())) claimed.add(d);
+  });
+  result.writes += firstOfId.length;
+  const decoded = all.filter((d) => claimed.has(d));
   if (decoded.length === 0) return result;
-  const shardId = decoded[0]!.position.shardId;
-  const last = decoded.at(-1)!.position.sequenceNumber;
+  const shardId = all[0]!.position.shardId;
+  const last = all.at(-1)!.position.sequenceNumber;
   const canonical = new Map<string, string>();
   for (const g of await route(decoded, ctx.identities)) for (const item of g.items) canonical.set(item.event.eventId, g.userId);
   const fold = (items: readonly Decoded[]) => aggregateEvents(items.map((d) => d.event), { canonicalUserId: (e) => canonical.get(e.eventId) });
@@ -130,7 +141,7 @@ export async function processAggregates(ctx: { table: string; identities: string
     }
     lost = true;
   });
-  if (lost) for (const d of decoded) result.failed.push(d.record.kinesis.sequenceNumber);
+  if (lost) for (const d of all) result.failed.push(d.record.kinesis.sequenceNumber);
   return result;
 }
 

@@ -162,6 +162,8 @@ export const TABLES = {
     partitionKey: { name: 'series', type: 'S' },
     sortKey: { name: 'bucket', type: 'N' },
     envVar: 'AGGREGATES_TABLE',
+    // Event-id claims expire (core/analyticsEngine/store/eventClaims.ts); counters and sketches never carry it.
+    timeToLiveAttribute: 'expiresAt',
   },
 } as const satisfies Record<string, TableDefinition>;
 

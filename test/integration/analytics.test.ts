@@ -98,7 +98,7 @@ describe('real-time metrics on the local stack', () => {
     assert.deepEqual(values(buyers), [12], 'distinct buyers over the month, merged from daily sketches');
   });
 
-  it('a redelivered or extended batch adds nothing twice', async () => {
+  it('a redelivered or extended batch, or a resent event, adds nothing twice', async () => {
     const table = process.env.AGGREGATES_TABLE!;
     const identities = process.env.IDENTITIES_TABLE!;
     const at = (h: number) => new Date(Date.UTC(2004, 5, 1, h)).toISOString();
@@ -115,6 +115,8 @@ describe('real-time metrics on the local stack', () => {
     await processAggregates({ table, identities }, records.slice(0, 25)); // the same batch again
     await processAggregates({ table, identities }, records.slice(0, 40)); // a retry that reaches further
     await processAggregates({ table, identities }, records.slice(10, 40)); // a late duplicate of part of it
+    // A client's resend: the same events again as new stream records.
+    await processAggregates({ table, identities }, events.slice(0, 5).map((e) => record(e, 'shardId-000000000077')));
     const r = await metric(stack, { m: 'ORDERS', from: '2004-06-01T00:00:00Z', to: '2004-06-02T00:00:00Z', g: 'DAY' });
     assert.deepEqual(values(r.data.metric[0]), [40]);
     const rev = await metric(stack, { m: 'REVENUE', from: '2004-06-01T00:00:00Z', to: '2004-06-02T00:00:00Z', g: 'HOUR' });

@@ -68,6 +68,8 @@ export interface ExpectedProfiles {
   customerIds: string[];
   /** `anon:guest-<InvoiceNo>` → figures, for every guest invoice that yields an event. */
   guests: Map<string, ExpectedStats>;
+  /** Every invoice that yields an event, with its profile id: what time series (orders per day, …) are checked against. */
+  invoices: Array<{ profileId: string; at: number; pence: number; refund: boolean }>;
 }
 
 /** Splits one CSV line; double quotes wrap fields with commas, `""` is a quote inside them. */
@@ -167,11 +169,13 @@ export async function computeExpected(csvPath: string): Promise<ExpectedProfiles
   };
   const customers = new Map<string, Customer>();
   const guests = new Map<string, ExpectedStats>();
+  const withEvents: ExpectedProfiles['invoices'] = [];
   for (const inv of invoices.values()) {
     const isCancel = inv.invoiceNo.startsWith('C') || inv.invoiceNo.startsWith('c');
     const hasEvent = isCancel || inv.milli !== 0;
     const isRefund = isCancel || inv.milli < 0;
     const pence = Math.round(Math.abs(inv.milli) / 10);
+    if (hasEvent) withEvents.push({ profileId: inv.customer === '' ? `anon:guest-${inv.invoiceNo}` : inv.customer, at: inv.at, pence, refund: isRefund });
     if (inv.customer === '') {
       if (!hasEvent) continue;
       const t = new Date(inv.at).toISOString();
@@ -209,7 +213,7 @@ export async function computeExpected(csvPath: string): Promise<ExpectedProfiles
     });
   }
   const customerIds = [...out.keys()].sort((a, b) => Number(a) - Number(b) || a.localeCompare(b));
-  return { customers: out, customerIds, guests };
+  return { customers: out, customerIds, guests, invoices: withEvents };
 }
 
 /**

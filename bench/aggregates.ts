@@ -49,7 +49,11 @@ const dataDir = await mkdtemp(join(tmpdir(), 'opsgraph-bench-aggregates-'));
 const stack = await startLocalStack({ port: 0, dataDir });
 try {
   const plan = await planReplay({ csvPath: DEFAULT_CSV, slice: { start: 0, end: customers } });
-  const records = plan.events.map((e) => toRecord(JSON.parse(e) as StreamRecord['event']));
+  // Ingest stores timestamps in their canonical form; the plan keeps the CSV's.
+  const records = plan.events.map((e) => {
+    const event = JSON.parse(e) as StreamRecord['event'];
+    return toRecord({ ...event, timestamp: new Date(event.timestamp).toISOString() });
+  });
   const ctx = { table: process.env.AGGREGATES_TABLE!, identities: process.env.IDENTITIES_TABLE! };
   let writes = 0;
   let events = 0;

@@ -7,6 +7,7 @@ import { currencyExponent, type AggregateGranularity, type Dimension } from '../
 import { assertTimeZone, bucketRanges, type Granularity } from '../analytics/buckets.js';
 import { AnalyticsInputError } from '../analytics/errors.js';
 import { HyperLogLog } from '../analytics/hll.js';
+import { forEachLimit } from '../platform/forEachLimit.js';
 import { currenciesIndexKey, seriesKey, valuesIndexKey, type StoredMetric } from './series.js';
 import { indexValues, seriesItems, type StoredAggregate } from './store/aggregates.js';
 
@@ -38,6 +39,8 @@ export interface MetricSeries {
 }
 
 const SKETCHES = new Set<MetricName>(['ACTIVE_USERS', 'BUYERS']);
+/** Series read at once (one Query each). */
+const READ_CONCURRENCY = 16;
 const MONEY = new Set<MetricName>(['REVENUE', 'REFUND_AMOUNT', 'AVERAGE_ORDER_VALUE']);
 
 /**
@@ -66,24 +69,24 @@ export async function metricSeries(table: string, q: MetricQuery): Promise<Metri
   const read = (metric: StoredMetric, group: string | null, currency?: string) =>
     seriesItems(table, seriesKey(metric, stored, dimension, group, currency), first, last);
 
-  const out: MetricSeries[] = [];
-  for (const group of groups.sort((a, b) => String(a).localeCompare(String(b)))) {
-    for (const currency of currencies) {
-      const items = byRange(await read(base, group, currency), ranges);
-      const scale = currency ? 10 ** currencyExponent(currency) : 1;
-      let points: MetricPoint[];
-      if (SKETCHES.has(q.metric)) points = ranges.map((r, i) => ({ start: iso(r.start), value: distinct(items[i]!), exact: false }));
-      else points = ranges.map((r, i) => ({ start: iso(r.start), value: sum(items[i]!) / scale, exact: true }));
-      if (q.metric === 'AVERAGE_ORDER_VALUE') {
-        const orders = byRange(await read('ORDERS', group), ranges);
-        points = points.map((p, i) => {
-          const n = sum(orders[i]!);
-          return { ...p, value: n ? p.value / n : 0 };
-        });
-      }
-      out.push({ group, currency: currency ?? null, points });
+  // Every group's series is its own Query: read them side by side.
+  const tasks = groups.sort((a, b) => String(a).localeCompare(String(b))).flatMap((group) => currencies.map((currency) => ({ group, currency })));
+  const out: MetricSeries[] = new Array(tasks.length);
+  await forEachLimit(tasks.map((t, i) => ({ ...t, i })), READ_CONCURRENCY, async ({ group, currency, i }) => {
+    const items = byRange(await read(base, group, currency), ranges);
+    const scale = currency ? 10 ** currencyExponent(currency) : 1;
+    let points: MetricPoint[];
+    if (SKETCHES.has(q.metric)) points = ranges.map((r, k) => ({ start: iso(r.start), value: distinct(items[k]!), exact: false }));
+    else points = ranges.map((r, k) => ({ start: iso(r.start), value: sum(items[k]!) / scale, exact: true }));
+    if (q.metric === 'AVERAGE_ORDER_VALUE') {
+      const orders = byRange(await read('ORDERS', group), ranges);
+      points = points.map((p, k) => {
+        const n = sum(orders[k]!);
+        return { ...p, value: n ? p.value / n : 0 };
+      });
     }
-  }
+    out[i] = { group, currency: currency ?? null, points };
+  });
   return out;
 }
 

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { assign, type Experiment } from '../../core/experiments/definition.js';
 import { analyzeExperiment } from '../../core/experiments/stats/analyze.js';
+import { hashUnit, pickBranch, splitSeed } from '../../core/journeys/assign.js';
 import { gql, postJson, track, useTestStack, waitFor, type TestStack } from '../support/stack.js';
 
 /*
@@ -249,11 +250,16 @@ describe('a journey bandit on the local stack', () => {
     const before = await experimentNow();
     assert.deepEqual(before.allocation, { weights: [0.34, 0.33, 0.33], bestArmProbabilities: null, updates: 0, updatedAt: null });
 
-    /** Enters users and returns the arm each took, from their enrollments' paths. */
-    async function enter(prefix: string, count: number): Promise<number[]> {
+    /** Enters users (with the goals `goal(arm, i)` asks for, each right behind its user's entry) and returns the arm each took, from their enrollments' paths. */
+    async function enter(prefix: string, count: number, goal?: (arm: number, i: number) => boolean): Promise<number[]> {
       const users = Array.from({ length: count }, (_, i) => `${prefix}-${i}`);
       const now = new Date().toISOString();
-      await ingest(stack, users.map((u) => track(u, 'bandit_entry', now)));
+      // The arm under the starting split, by the engine's own hash (a campaign's seed is its id).
+      const armAtStart = (u: string) => pickBranch(hashUnit(splitSeed(id, 'offer'), u), [34, 33, 33]);
+      await ingest(
+        stack,
+        users.flatMap((u, i) => [track(u, 'bandit_entry', now), ...(goal?.(armAtStart(u), i) ? [track(u, 'bandit_goal', now)] : [])]),
+      );
       const arms: number[] = [];
       for (let i = 0; i < users.length; i += 15) {
         const batch = users.slice(i, i + 15);
@@ -264,15 +270,15 @@ describe('a journey bandit on the local stack', () => {
         }, `the enrollments of ${batch[0]}…`, 30_000);
         for (const p of paths) arms.push(Number(String(p[1]).slice(1)));
       }
+      if (goal) assert.deepEqual(arms, users.map(armAtStart), 'the engine splits by the GrowthBook hash of the campaign id and node');
       return arms;
     }
 
-    const first = await enter('bd', 390);
+    // Arm 2 converts far better. Each goal travels right behind its user's entry (one user, one shard, in order), so
+    // the tick that first sees 100 exposures an arm sees their conversions too: no reweighting on exposures alone.
+    const first = await enter('bd', 390, (arm, i) => (arm === 2 ? i % 5 < 3 : i % 20 === 0));
     const perArm = [0, 1, 2].map((a) => first.filter((x) => x === a).length);
     assert.ok(perArm.every((n) => n >= 100), `every arm needs 100 exposures: ${perArm}`);
-    // Arm 2 converts far better.
-    const goals = first.flatMap((arm, i) => ((arm === 2 ? i % 5 < 3 : i % 20 === 0) ? [track(`bd-${i}`, 'bandit_goal', new Date().toISOString())] : []));
-    await ingest(stack, goals);
     const moved = await waitFor(async () => {
       const x = await experimentNow();
       return x.allocation.updates >= 1 ? x : null;

@@ -33,7 +33,7 @@ export async function startGateway(options: { reparseEachFetch?: boolean; logger
   });
   const server = new ApolloServer<RequestContext>({
     gateway,
-    plugins: [queryLimitsPlugin, errorMaskingPlugin(options.logger ?? createLogger())],
+    plugins: [queryLimitsPlugin, errorMaskingPlugin(options.logger ?? createLogger()), forbiddenStatusPlugin],
     introspection: true,
     includeStacktraceInErrorResponses: false,
     csrfPrevention: false,
@@ -108,6 +108,24 @@ const errorMaskingPlugin = (log: Pick<Logger, 'error'>): ApolloServerPlugin<Requ
     };
   },
 });
+
+/**
+ * A request refused whole for its key's scopes answers HTTP 403, as a REST route would: every error is FORBIDDEN and
+ * no root field has data. A request with some fields allowed stays 200 with its partial data (GraphQL's way).
+ */
+const forbiddenStatusPlugin: ApolloServerPlugin<RequestContext> = {
+  async requestDidStart() {
+    return {
+      async willSendResponse({ response }) {
+        if (response.body.kind !== 'single') return;
+        const { errors, data } = response.body.singleResult;
+        if (!errors?.length || !errors.every((e) => e.extensions?.code === 'FORBIDDEN')) return;
+        if (data && Object.values(data).some((v) => v !== null)) return;
+        response.http.status = 403;
+      },
+    };
+  },
+};
 
 export interface GraphQLHttpRequest {
   method: string;

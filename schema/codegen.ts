@@ -21,6 +21,7 @@ const MAPPERS: Record<SubgraphName, Record<string, string>> = {
     Identity: '../../core/profile/types.js#Identity',
     Event: '../../core/profile/types.js#EventSummary',
     ProfileStats: './stats.js#StatsView',
+    ApiKey: '../../core/auth/keyManagement.js#ApiKeyView',
   },
   campaigns: {
     Campaign: '../../core/journeyEngine/store/campaigns.js#Campaign',

@@ -1,6 +1,7 @@
 import DataLoader from 'dataloader';
 import { GraphQLError } from 'graphql';
-import type { ApiKey, Scope } from '../core/auth/apiKeys.js';
+import type { ApiKey } from '../core/auth/apiKeys.js';
+import { grants, type Scope } from '../core/auth/scopes.js';
 import type { GuardSettings } from '../core/journeys/guards.js';
 import { getProfiles, type StoredProfile } from '../core/store/profiles.js';
 import { listSegments } from '../core/store/rules.js';
@@ -21,6 +22,8 @@ export interface SubgraphTables {
   experiments: string;
   experimentUnits: string;
   aggregates: string;
+  apiKeys: string;
+  usage: string;
   /** The events stream (a stream, not a table): `assignExperiment` records exposures on it. */
   eventsStream: string;
 }
@@ -75,9 +78,9 @@ export function createRequestContext(tables: SubgraphTables, key: ApiKey, journe
   };
 }
 
-/** Throws a FORBIDDEN error unless the request's key has `scope` (or admin). */
+/** Throws a FORBIDDEN error unless the request's key grants `scope` (core/auth/scopes.ts). */
 export function requireScope(ctx: RequestContext, scope: Scope): void {
-  if (!ctx.key.scopes.includes(scope) && !ctx.key.scopes.includes('admin')) {
+  if (!grants(ctx.key.scopes, scope)) {
     throw new GraphQLError(`this API key lacks the ${scope} scope`, { extensions: { code: 'FORBIDDEN' } });
   }
 }

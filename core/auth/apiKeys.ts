@@ -1,29 +1,62 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
+import { grants, SCOPES, type Scope } from './scopes.js';
 import { getApiKeyItem, putApiKeyItem } from '../store/apiKeys.js';
 import { AuthFailureThrottle } from './authThrottle.js';
 import { LruCache } from './lru.js';
 
-/** What a key may do. `admin` implies every other scope. */
-export const SCOPES = ['events:write', 'profiles:read', 'rules:write', 'campaigns:write', 'analytics:read', 'admin'] as const;
-export type Scope = (typeof SCOPES)[number];
+export { SCOPES, type Scope } from './scopes.js';
 
 export interface ApiKey {
+  /** Public id (`key_` and 16 hex characters of the hash): what admins list, revoke and rotate by. */
+  id: string;
   keyHash: string;
   name: string;
   scopes: Scope[];
-  /** Requests per second this key may make (token bucket refill rate). */
+  /** Requests per second this key may make, over every container (core/auth/usage.ts). */
   rateLimit: number;
+  /** Requests per UTC day, over every container; unset: no quota. */
+  dailyQuota?: number;
+  /** False once revoked (kept for the audit and the listing). */
   active: boolean;
+  createdAt?: string;
+  /** The key (or `local`, `cli`) that created it. */
+  createdBy?: string;
+  /** After this instant the key is refused; unset: never expires. */
+  expiresAt?: string;
+  revokedAt?: string;
+  /** The key this one replaced (rotateApiKey). */
+  rotatedFrom?: string;
 }
 
 const apiKeySchema = z.object({
+  id: z.string(),
   keyHash: z.string(),
   name: z.string(),
   scopes: z.array(z.enum(SCOPES)),
   rateLimit: z.number().positive(),
+  dailyQuota: z.number().int().positive().optional(),
   active: z.boolean(),
+  createdAt: z.string().optional(),
+  createdBy: z.string().optional(),
+  expiresAt: z.string().optional(),
+  revokedAt: z.string().optional(),
+  rotatedFrom: z.string().optional(),
 });
+
+/** Parses a keys-table item; null for anything else (an old or hand-written item is no key). */
+export function parseApiKey(item: unknown): ApiKey | null {
+  const parsed = apiKeySchema.safeParse(item);
+  return parsed.success ? parsed.data : null;
+}
+
+/** A key's public id, derived from its hash so that storing the same key again keeps its id. */
+export const keyId = (keyHash: string) => `key_${keyHash.slice(0, 16)}`;
+
+/** Whether a key is usable at `now`: not revoked, not expired. */
+export function isUsable(key: ApiKey, now: number): boolean {
+  return key.active && (key.expiresAt === undefined || Date.parse(key.expiresAt) > now);
+}
 
 /** Keys are stored by SHA-256 only; a leaked table does not leak usable keys. */
 export function hashKey(key: string): string {
@@ -38,9 +71,9 @@ export function generateKey(): string {
 export type AuthResult =
   | { ok: true; key: ApiKey }
   | { ok: false; status: 401 | 403; code: 'UNAUTHENTICATED' | 'FORBIDDEN'; message: string }
-  | { ok: false; status: 429; code: 'RATE_LIMITED'; message: string; retryAfterSeconds: number };
+  | { ok: false; status: 429; code: 'RATE_LIMITED' | 'QUOTA_EXCEEDED'; message: string; retryAfterSeconds: number };
 
-/** How long a key read from the table is trusted (a revoked key stops working within this). */
+/** How long a key read from the table is trusted: a key revoked in another container stops working within this. */
 export const KNOWN_KEY_TTL_MS = 30_000;
 /** How long "no such key" is trusted: short, so a key created meanwhile works soon. */
 export const UNKNOWN_KEY_TTL_MS = 5_000;
@@ -61,19 +94,19 @@ async function lookup(table: string, keyHash: string, now: number): Promise<ApiK
   const hit = known.get(keyHash, now);
   if (hit) return hit;
   if (unknown.get(keyHash, now)) return null;
-  const res = { Item: await getApiKeyItem(table, keyHash) };
-  const parsed = apiKeySchema.safeParse(res.Item);
-  if (parsed.success) {
-    known.set(keyHash, parsed.data, now + KNOWN_KEY_TTL_MS);
-    return parsed.data;
+  const key = parseApiKey(await getApiKeyItem(table, keyHash));
+  if (key) {
+    known.set(keyHash, key, now + KNOWN_KEY_TTL_MS);
+    return key;
   }
   unknown.set(keyHash, true, now + UNKNOWN_KEY_TTL_MS);
   return null;
 }
 
 /**
- * Checks an `x-api-key` header against the keys table and the scope the route needs. A missing or unknown key
- * gets 401, a known key without the scope 403; neither message says which keys exist.
+ * Checks an API key against the keys table and the scope the route needs (none: any usable key, as for GraphQL,
+ * whose fields check their own scopes). A missing, unknown, revoked or expired key gets 401, a known key without
+ * the scope 403; neither message says which keys exist.
  *
  * With `source` (the client's address: API Gateway's `requestContext.http.sourceIp`), failed authentications
  * are counted per source, and a source past {@link AuthFailureThrottle}'s limit gets 429 with
@@ -83,7 +116,7 @@ async function lookup(table: string, keyHash: string, now: number): Promise<ApiK
  * const auth = await authenticate(table, headers['x-api-key'], 'events:write', event.requestContext.http.sourceIp);
  * if (!auth.ok) return { statusCode: auth.status, body: … };
  */
-export async function authenticate(table: string, presented: string | undefined, scope: Scope, source?: string): Promise<AuthResult> {
+export async function authenticate(table: string, presented: string | undefined, scope: Scope | undefined, source?: string): Promise<AuthResult> {
   const now = Date.now();
   if (source !== undefined) {
     const wait = failures.blockedFor(source, now);
@@ -91,22 +124,23 @@ export async function authenticate(table: string, presented: string | undefined,
       return { ok: false, status: 429, code: 'RATE_LIMITED', message: 'too many failed authentications from this address', retryAfterSeconds: wait };
     }
   }
-  if (!presented) return { ok: false, status: 401, code: 'UNAUTHENTICATED', message: 'missing x-api-key header' };
+  if (!presented) return { ok: false, status: 401, code: 'UNAUTHENTICATED', message: 'missing API key (x-api-key header)' };
   const keyHash = hashKey(presented);
   const key = await lookup(table, keyHash, now);
   // Compare the hashes in constant time so response timing does not hint at near-misses.
-  if (!key || !key.active || key.keyHash.length !== keyHash.length || !timingSafeEqual(Buffer.from(key.keyHash), Buffer.from(keyHash))) {
+  if (!key || !isUsable(key, now) || key.keyHash.length !== keyHash.length || !timingSafeEqual(Buffer.from(key.keyHash), Buffer.from(keyHash))) {
     if (source !== undefined) failures.fail(source, now);
     return { ok: false, status: 401, code: 'UNAUTHENTICATED', message: 'invalid API key' };
   }
-  if (!key.scopes.includes(scope) && !key.scopes.includes('admin')) {
+  if (scope && !grants(key.scopes, scope)) {
     return { ok: false, status: 403, code: 'FORBIDDEN', message: `this key lacks the ${scope} scope` };
   }
   return { ok: true, key };
 }
 
 /**
- * Stores a key (by hash). Used by the local runtime for the admin key and by `npm run keys` on AWS.
+ * Stores a key (by hash), replacing any item of the same key. Used by the local runtime for its admin key and by
+ * tests; admins create keys through core/auth/keyManagement.ts.
  *
  * @example
  * await putApiKey(table, generateKey(), { name: 'partner-acme', scopes: ['events:write'], rateLimit: 50 });
@@ -114,17 +148,28 @@ export async function authenticate(table: string, presented: string | undefined,
 export async function putApiKey(
   table: string,
   key: string,
-  options: { name: string; scopes: Scope[]; rateLimit?: number },
+  options: { name: string; scopes: Scope[]; rateLimit?: number; dailyQuota?: number; expiresAt?: string; createdBy?: string },
 ): Promise<ApiKey> {
+  const keyHash = hashKey(key);
   const item: ApiKey = {
-    keyHash: hashKey(key),
+    id: keyId(keyHash),
+    keyHash,
     name: options.name,
     scopes: options.scopes,
     rateLimit: options.rateLimit ?? 200,
+    ...(options.dailyQuota !== undefined ? { dailyQuota: options.dailyQuota } : {}),
+    ...(options.expiresAt !== undefined ? { expiresAt: options.expiresAt } : {}),
     active: true,
+    createdAt: new Date().toISOString(),
+    createdBy: options.createdBy ?? 'local',
   };
   await putApiKeyItem(table, item);
-  known.delete(item.keyHash);
-  unknown.delete(item.keyHash);
+  forgetKey(keyHash);
   return item;
+}
+
+/** Drops a key from this container's caches (after this container changed it); others notice within the TTL. */
+export function forgetKey(keyHash: string): void {
+  known.delete(keyHash);
+  unknown.delete(keyHash);
 }

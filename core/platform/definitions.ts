@@ -23,6 +23,8 @@ export interface TableDefinition {
   timeToLiveAttribute?: string;
   /** Global secondary indexes (all attributes projected). */
   indexes?: readonly IndexDefinition[];
+  /** Items are put, never updated or deleted: no role gets UpdateItem or DeleteItem on it (the audit). */
+  appendOnly?: boolean;
 }
 
 /** A global secondary index as both runtimes create it. */
@@ -82,6 +84,8 @@ export interface FunctionDefinition {
   memoryMb: number;
   timeoutSeconds: number;
   tables: readonly TableName[];
+  /** Of `tables`, those the function only reads: its role gets no write action on them. */
+  readOnlyTables?: readonly TableName[];
   /** Streams the function writes to. */
   writesStreams: readonly StreamName[];
   /** Streams that trigger the function through an event source mapping. */
@@ -113,9 +117,24 @@ export const TABLES = {
     partitionKey: { name: 'subject', type: 'S' },
     sortKey: { name: 'at', type: 'S' },
     envVar: 'AUDIT_TABLE',
+    appendOnly: true,
   },
   campaigns: { name: 'campaigns', partitionKey: { name: 'id', type: 'S' }, envVar: 'CAMPAIGNS_TABLE' },
-  apiKeys: { name: 'apikeys', partitionKey: { name: 'keyHash', type: 'S' }, envVar: 'API_KEYS_TABLE' },
+  /** API keys by hash, with their public ids indexed for admins (core/auth/keyManagement.ts). */
+  apiKeys: {
+    name: 'apikeys',
+    partitionKey: { name: 'keyHash', type: 'S' },
+    envVar: 'API_KEYS_TABLE',
+    indexes: [{ name: 'byId', partitionKey: { name: 'id', type: 'S' } }],
+  },
+  /** Requests per key per second and per UTC day, shared by every container (core/auth/usage.ts). */
+  usage: {
+    name: 'usage',
+    partitionKey: { name: 'keyId', type: 'S' },
+    sortKey: { name: 'slot', type: 'S' },
+    envVar: 'USAGE_TABLE',
+    timeToLiveAttribute: 'expiresAt',
+  },
   jobs: { name: 'jobs', partitionKey: { name: 'job', type: 'S' }, envVar: 'JOBS_TABLE' },
   /** Every published journey document: `campaignVersions(campaignId, version)`; enrollments run on theirs. */
   campaignVersions: {
@@ -228,7 +247,7 @@ const PROFILE_ENGINE_TABLES = ['profiles', 'identities', 'memberships', 'rules',
 const JOURNEY_TABLES = ['profiles', 'identities', 'memberships', 'campaigns', 'campaignVersions', 'enrollments', 'outbox', 'timers', 'jobs'] as const satisfies TableName[];
 const GRAPHQL_TABLES = [
   'profiles', 'identities', 'memberships', 'rules', 'audit', 'campaigns', 'campaignVersions', 'enrollments', 'outbox', 'apiKeys', 'jobs',
-  'experiments', 'experimentUnits', 'aggregates',
+  'experiments', 'experimentUnits', 'aggregates', 'usage',
 ] as const satisfies TableName[];
 const JOURNEY_ENV = [ENV.stage, ...OBSERVABILITY_ENV, ENV.rulesTtl, ENV.defaultTimeZone, ENV.webhookSecret, ...tableEnv(...JOURNEY_TABLES), ...streamEnv('events')];
 
@@ -236,10 +255,11 @@ export const FUNCTIONS = {
   ingest: {
     name: 'ingest',
     entry: 'lambdas/ingest/handler.ts',
-    environment: [ENV.stage, ...OBSERVABILITY_ENV, ...tableEnv('apiKeys'), ...streamEnv('events')],
+    environment: [ENV.stage, ...OBSERVABILITY_ENV, ...tableEnv('apiKeys', 'usage'), ...streamEnv('events')],
     memoryMb: 512,
     timeoutSeconds: 10,
-    tables: ['apiKeys'],
+    tables: ['apiKeys', 'usage'],
+    readOnlyTables: ['apiKeys'],
     writesStreams: ['events'],
     routes: ['POST /v1/events'],
   },

@@ -24,18 +24,13 @@ export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url
 export const NODE_RUNTIME = lambda.Runtime.NODEJS_24_X;
 
 /** Item-level DynamoDB actions a function gets on each of its tables, and nothing account-wide. */
-const TABLE_DATA_ACTIONS = [
-  'dynamodb:BatchGetItem',
-  'dynamodb:BatchWriteItem',
-  'dynamodb:ConditionCheckItem',
-  'dynamodb:DeleteItem',
-  'dynamodb:DescribeTable',
-  'dynamodb:GetItem',
-  'dynamodb:PutItem',
-  'dynamodb:Query',
-  'dynamodb:Scan',
-  'dynamodb:UpdateItem',
-];
+const TABLE_READ_ACTIONS = ['dynamodb:BatchGetItem', 'dynamodb:ConditionCheckItem', 'dynamodb:DescribeTable', 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan'];
+/** What a function may do to a table: read it, add to it (append-only tables), or everything. */
+const TABLE_ACTIONS = {
+  read: TABLE_READ_ACTIONS,
+  append: [...TABLE_READ_ACTIONS, 'dynamodb:PutItem'],
+  readWrite: [...TABLE_READ_ACTIONS, 'dynamodb:PutItem', 'dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamodb:UpdateItem'],
+};
 
 
 /** Properties of {@link OpsgraphFunction}. */
@@ -138,7 +133,11 @@ export class OpsgraphFunction extends Construct {
         'grants are scoped to their ARNs.',
     });
 
-    for (const name of new Set(def.tables)) this.grantTable(stores.tables[name], TABLES[name]);
+    for (const name of new Set(def.tables)) {
+      const table: TableDefinition = TABLES[name];
+      const access = def.readOnlyTables?.includes(name) ? 'read' : table.appendOnly ? 'append' : 'readWrite';
+      this.grantTable(stores.tables[name], table, access);
+    }
     for (const name of new Set(def.writesStreams)) stores.streams[name].grantWrite(this.role);
 
     if (def.source) {
@@ -170,10 +169,10 @@ export class OpsgraphFunction extends Construct {
   }
 
   /** Data actions on the table and on each of its indexes by name (no `index/*` wildcard). */
-  private grantTable(table: dynamodb.Table, def: TableDefinition): void {
+  private grantTable(table: dynamodb.Table, def: TableDefinition, access: keyof typeof TABLE_ACTIONS): void {
     const indexes = (def.indexes ?? []).map((ix) => `${table.tableArn}/index/${ix.name}`);
     this.role.addToPrincipalPolicy(
-      new iam.PolicyStatement({ actions: TABLE_DATA_ACTIONS, resources: [table.tableArn, ...indexes] }),
+      new iam.PolicyStatement({ actions: TABLE_ACTIONS[access], resources: [table.tableArn, ...indexes] }),
     );
   }
 

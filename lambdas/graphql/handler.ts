@@ -1,14 +1,12 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { authenticate } from '../../core/auth/apiKeys.js';
-import { RateLimiter } from '../../core/auth/rateLimit.js';
-import { bodyText, header, json } from '../../core/http/response.js';
+import { admitRequest, presentedKey } from '../../core/auth/admit.js';
+import { bodyText, json } from '../../core/http/response.js';
 import { FUNCTIONS } from '../../core/platform/definitions.js';
 import { requireEnv } from '../../core/platform/env.js';
 import { instrument, observability, type Invocation } from '../../core/platform/observability.js';
 import { executeGraphQL, startGateway } from '../../gateway/gateway.js';
 import { createRequestContext, type SubgraphTables } from '../../subgraphs/context.js';
 
-const limiter = new RateLimiter();
 const o = observability(FUNCTIONS.graphql);
 const gateway = startGateway({ logger: o.logger });
 const tables: SubgraphTables = {
@@ -25,6 +23,8 @@ const tables: SubgraphTables = {
   experiments: requireEnv('EXPERIMENTS_TABLE'),
   experimentUnits: requireEnv('EXPERIMENT_UNITS_TABLE'),
   aggregates: requireEnv('AGGREGATES_TABLE'),
+  apiKeys: requireEnv('API_KEYS_TABLE'),
+  usage: requireEnv('USAGE_TABLE'),
   eventsStream: requireEnv('EVENTS_STREAM'),
 };
 const journeySettings = { defaultTimeZone: requireEnv('DEFAULT_TIME_ZONE') };
@@ -43,17 +43,18 @@ const retryAfter = (seconds: number) => ({ 'retry-after': String(seconds) });
 async function graphqlHandler(event: APIGatewayProxyEventV2, { logger, measures }: Invocation): Promise<APIGatewayProxyStructuredResultV2> {
   measures.count('Requests', 1);
   const source = event.requestContext?.http?.sourceIp;
-  const auth = await authenticate(requireEnv('API_KEYS_TABLE'), header(event, 'x-api-key'), 'profiles:read', source);
+  // Any usable key gets in: each field checks its own scope (subgraphs/context.ts, requireScope).
+  const auth = await admitRequest({
+    keysTable: requireEnv('API_KEYS_TABLE'),
+    usageTable: requireEnv('USAGE_TABLE'),
+    presented: presentedKey(event),
+    scope: undefined,
+    source,
+  });
   if (!auth.ok) {
     measures.count('RequestsRejected', 1);
     logger.info('request rejected', { status: auth.status, code: auth.code });
     return graphqlError(auth.status, auth.code, auth.message, auth.status === 429 ? retryAfter(auth.retryAfterSeconds) : undefined);
-  }
-  const limit = limiter.attempt(auth.key.keyHash, auth.key.rateLimit, Date.now());
-  if (!limit.allowed) {
-    measures.count('RequestsRejected', 1);
-    logger.info('request rejected', { status: 429, code: 'RATE_LIMITED', key: auth.key.name });
-    return graphqlError(429, 'RATE_LIMITED', 'too many requests', retryAfter(limit.retryAfterSeconds));
   }
   const result = await executeGraphQL(
     await gateway,

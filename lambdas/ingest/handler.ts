@@ -1,13 +1,10 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { authenticate } from '../../core/auth/apiKeys.js';
-import { RateLimiter } from '../../core/auth/rateLimit.js';
-import { bodyText, header, json } from '../../core/http/response.js';
+import { admitRequest, presentedKey } from '../../core/auth/admit.js';
+import { bodyText, json } from '../../core/http/response.js';
 import { ingestRequest } from '../../core/ingest/ingestRequest.js';
 import { FUNCTIONS } from '../../core/platform/definitions.js';
 import { requireEnv } from '../../core/platform/env.js';
 import { instrument, type Invocation } from '../../core/platform/observability.js';
-
-const limiter = new RateLimiter();
 
 /**
  * Time kept back from the function's timeout for what follows the PutRecords retries: sorting the answer,
@@ -25,7 +22,7 @@ export function ingestDeadline(startedAt: number, remainingMs?: number): number 
 }
 
 /**
- * `POST /v1/events`: authenticate, rate-limit, then hand the body to the ingest use case.
+ * `POST /v1/events`: admit the key (scope, rate, quota), then hand the body to the ingest use case.
  *
  * Metrics: `EventsAccepted` and `EventsRejected` (items rejected on their own, per request) and
  * `RequestsRejected` (a request refused whole: bad key or scope, rate limit, bad JSON, too large, nothing valid).
@@ -39,12 +36,16 @@ async function ingestHandler(event: APIGatewayProxyEventV2, { logger, measures, 
     return json(status, { accepted: 0, rejected: [{ index: -1, code, message }] }, headers);
   };
   const source = event.requestContext?.http?.sourceIp;
-  const auth = await authenticate(requireEnv('API_KEYS_TABLE'), header(event, 'x-api-key'), 'events:write', source);
+  const auth = await admitRequest({
+    keysTable: requireEnv('API_KEYS_TABLE'),
+    usageTable: requireEnv('USAGE_TABLE'),
+    presented: presentedKey(event),
+    scope: 'events:write',
+    source,
+  });
   if (!auth.ok) {
     return refused(auth.status, auth.code, auth.message, auth.status === 429 ? { 'retry-after': String(auth.retryAfterSeconds) } : undefined);
   }
-  const limit = limiter.attempt(auth.key.keyHash, auth.key.rateLimit, Date.now());
-  if (!limit.allowed) return refused(429, 'RATE_LIMITED', 'too many requests', { 'retry-after': String(limit.retryAfterSeconds) });
   const result = await ingestRequest(bodyText(event), {
     stream: requireEnv('EVENTS_STREAM'),
     source: auth.key.name,

@@ -5,6 +5,7 @@ import type { StoredProfile as StoredProfileModel, ChurnScore as ChurnScoreModel
 import type { Segment as SegmentModel, TagRule as TagRuleModel } from '../../core/rules/types.js';
 import type { Identity as IdentityModel, EventSummary as EventSummaryModel } from '../../core/profile/types.js';
 import type { StatsView as StatsViewModel } from './stats.js';
+import type { ApiKeyView as ApiKeyViewModel } from '../../core/auth/keyManagement.js';
 import type { RequestContext } from '../context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -23,6 +24,64 @@ export type Scalars = {
   JSON: { input: unknown; output: unknown; }
   _FieldSet: { input: unknown; output: unknown; }
 };
+
+/** An API key, without its secret. */
+export type ApiKey = {
+  __typename?: 'ApiKey';
+  /** When the key was made. */
+  createdAt?: Maybe<Scalars['DateTime']['output']>;
+  /** The key (by name) that made it, or cli / local. */
+  createdBy?: Maybe<Scalars['String']['output']>;
+  /** Requests per UTC day over every container; null: no quota. */
+  dailyQuota?: Maybe<Scalars['Int']['output']>;
+  /** When the key stops being accepted; null: never. */
+  expiresAt?: Maybe<Scalars['DateTime']['output']>;
+  /** Public id: what revokeApiKey and rotateApiKey take. */
+  id: Scalars['ID']['output'];
+  /** Who or what the key is for. */
+  name: Scalars['String']['output'];
+  /** Requests per second over every container. */
+  rateLimitPerSecond: Scalars['Float']['output'];
+  /** When it was revoked. */
+  revokedAt?: Maybe<Scalars['DateTime']['output']>;
+  /** The id of the key this one replaced. */
+  rotatedFrom?: Maybe<Scalars['ID']['output']>;
+  /** What the key may do. */
+  scopes: Array<Scalars['String']['output']>;
+  /** Whether the key is accepted now. */
+  status: ApiKeyStatus;
+  /** Admitted requests per UTC day, oldest first, for the last `days` days (at most 90) up to today. */
+  usage: Array<KeyUsageDay>;
+};
+
+
+/** An API key, without its secret. */
+export type ApiKeyUsageArgs = {
+  days?: InputMaybe<Scalars['Int']['input']>;
+};
+
+/** A new API key. */
+export type ApiKeyInput = {
+  /** Requests per UTC day over every container; default no quota. */
+  dailyQuota?: InputMaybe<Scalars['Int']['input']>;
+  /** After this instant the key is refused; default never. */
+  expiresAt?: InputMaybe<Scalars['DateTime']['input']>;
+  /** Who or what the key is for; shown in listings, logs and the audit. */
+  name: Scalars['String']['input'];
+  /** Requests per second over every container; default 200. */
+  rateLimitPerSecond?: InputMaybe<Scalars['Float']['input']>;
+  /** What the key may do: events:write, profiles:read, profiles:pii, segments:read, rules:write, campaigns:read, campaigns:write, analytics:read, admin. */
+  scopes: Array<Scalars['String']['input']>;
+};
+
+/** Whether a key is accepted now. */
+export type ApiKeyStatus =
+  /** Accepted. */
+  | 'ACTIVE'
+  /** Past its expiresAt. */
+  | 'EXPIRED'
+  /** Revoked by an admin. */
+  | 'REVOKED';
 
 /** Churn risk band. */
 export type ChurnBand =
@@ -43,6 +102,15 @@ export type ChurnScore = {
   reasons: Array<Scalars['String']['output']>;
   /** When it was scored (event time of the scoring run). */
   scoredAt: Scalars['DateTime']['output'];
+};
+
+/** A key as it was made: `key` is shown this once. */
+export type CreatedApiKey = {
+  __typename?: 'CreatedApiKey';
+  /** The key's stored description. */
+  apiKey: ApiKey;
+  /** The secret to send as `x-api-key` (or as the HTTP Basic user name). */
+  key: Scalars['String']['output'];
 };
 
 /** An event as the profile remembers it. */
@@ -125,8 +193,19 @@ export type Interest = {
   score: Scalars['Float']['output'];
 };
 
+/** One UTC day of a key's admitted requests. */
+export type KeyUsageDay = {
+  __typename?: 'KeyUsageDay';
+  /** The day, YYYY-MM-DD. */
+  day: Scalars['String']['output'];
+  /** Requests admitted that day. */
+  requests: Scalars['Int']['output'];
+};
+
 export type Mutation = {
   __typename?: 'Mutation';
+  /** Creates an API key (admin). The key is in this answer only: the stage stores its SHA-256 hash. */
+  createApiKey: CreatedApiKey;
   /** Creates a segment. */
   createSegment: Segment;
   /** Creates a tag rule. The expression is checked before it is saved. */
@@ -142,10 +221,22 @@ export type Mutation = {
    * `asOf` (default: now, as the hourly sweep evaluates), so time-based rules such as `dormant` preview correctly.
    */
   previewTagRule: RulePreview;
+  /** Revokes an API key (admin): every container refuses it within 60 s. Revoking a revoked key changes nothing. */
+  revokeApiKey: ApiKey;
+  /**
+   * Replaces an API key by a new one with the same name, scopes and limits (admin). The old key keeps working for
+   * `graceSeconds` (0: it is revoked now, at most 30 days).
+   */
+  rotateApiKey: CreatedApiKey;
   /** Updates a segment; `expectedVersion` guards against concurrent edits. */
   updateSegment: Segment;
   /** Updates a tag rule; `expectedVersion` guards against overwriting someone else's change. */
   updateTagRule: TagRule;
+};
+
+
+export type MutationCreateApiKeyArgs = {
+  input: ApiKeyInput;
 };
 
 
@@ -180,6 +271,17 @@ export type MutationPreviewTagRuleArgs = {
   asOf?: InputMaybe<Scalars['DateTime']['input']>;
   expression: Scalars['String']['input'];
   sample?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+export type MutationRevokeApiKeyArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type MutationRotateApiKeyArgs = {
+  graceSeconds?: InputMaybe<Scalars['Int']['input']>;
+  id: Scalars['ID']['input'];
 };
 
 
@@ -244,6 +346,8 @@ export type ProfileStats = {
 
 export type Query = {
   __typename?: 'Query';
+  /** Every API key, newest first (admin). Keys themselves are never shown again: these are their ids, scopes, limits and states. */
+  apiKeys: Array<ApiKey>;
   /** One segment by id. */
   segment?: Maybe<Segment>;
   /** Every segment. */
@@ -546,21 +650,26 @@ export type FederationReferenceTypes = {
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = {
+  ApiKey: ResolverTypeWrapper<ApiKeyViewModel>;
+  String: ResolverTypeWrapper<Scalars['String']['output']>;
+  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
+  Float: ResolverTypeWrapper<Scalars['Float']['output']>;
+  ApiKeyInput: ApiKeyInput;
+  ApiKeyStatus: ApiKeyStatus;
   ChurnBand: ChurnBand;
   ChurnScore: ResolverTypeWrapper<ChurnScoreModel>;
-  String: ResolverTypeWrapper<Scalars['String']['output']>;
-  Float: ResolverTypeWrapper<Scalars['Float']['output']>;
+  CreatedApiKey: ResolverTypeWrapper<Omit<CreatedApiKey, 'apiKey'> & { apiKey: ResolversTypes['ApiKey'] }>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   Event: ResolverTypeWrapper<EventSummaryModel>;
-  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   EventConnection: ResolverTypeWrapper<Omit<EventConnection, 'edges'> & { edges: Array<ResolversTypes['EventEdge']> }>;
   EventEdge: ResolverTypeWrapper<Omit<EventEdge, 'node'> & { node: ResolversTypes['Event'] }>;
   EventWindow: ResolverTypeWrapper<EventWindow>;
-  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   Identity: ResolverTypeWrapper<IdentityModel>;
   IdentityKind: IdentityKind;
   Interest: ResolverTypeWrapper<Interest>;
   JSON: ResolverTypeWrapper<Scalars['JSON']['output']>;
+  KeyUsageDay: ResolverTypeWrapper<KeyUsageDay>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
@@ -580,19 +689,23 @@ export type ResolversTypes = {
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = {
-  ChurnScore: ChurnScoreModel;
+  ApiKey: ApiKeyViewModel;
   String: Scalars['String']['output'];
+  Int: Scalars['Int']['output'];
+  ID: Scalars['ID']['output'];
   Float: Scalars['Float']['output'];
+  ApiKeyInput: ApiKeyInput;
+  ChurnScore: ChurnScoreModel;
+  CreatedApiKey: Omit<CreatedApiKey, 'apiKey'> & { apiKey: ResolversParentTypes['ApiKey'] };
   DateTime: Scalars['DateTime']['output'];
   Event: EventSummaryModel;
-  ID: Scalars['ID']['output'];
   EventConnection: Omit<EventConnection, 'edges'> & { edges: Array<ResolversParentTypes['EventEdge']> };
   EventEdge: Omit<EventEdge, 'node'> & { node: ResolversParentTypes['Event'] };
   EventWindow: EventWindow;
-  Int: Scalars['Int']['output'];
   Identity: IdentityModel;
   Interest: Interest;
   JSON: Scalars['JSON']['output'];
+  KeyUsageDay: KeyUsageDay;
   Mutation: Record<PropertyKey, never>;
   Boolean: Scalars['Boolean']['output'];
   PageInfo: PageInfo;
@@ -610,12 +723,32 @@ export type ResolversParentTypes = {
   UserFilter: UserFilter;
 };
 
+export type ApiKeyResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ApiKey'] = ResolversParentTypes['ApiKey']> = {
+  createdAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  createdBy?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  dailyQuota?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  expiresAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  rateLimitPerSecond?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  revokedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  rotatedFrom?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  scopes?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['ApiKeyStatus'], ParentType, ContextType>;
+  usage?: Resolver<Array<ResolversTypes['KeyUsageDay']>, ParentType, ContextType, RequireFields<ApiKeyUsageArgs, 'days'>>;
+};
+
 export type ChurnScoreResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ChurnScore'] = ResolversParentTypes['ChurnScore']> = {
   band?: Resolver<ResolversTypes['ChurnBand'], ParentType, ContextType>;
   modelVersion?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   probability?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
   reasons?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   scoredAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+};
+
+export type CreatedApiKeyResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CreatedApiKey'] = ResolversParentTypes['CreatedApiKey']> = {
+  apiKey?: Resolver<ResolversTypes['ApiKey'], ParentType, ContextType>;
+  key?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
@@ -664,13 +797,21 @@ export interface JsonScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes
   name: 'JSON';
 }
 
+export type KeyUsageDayResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['KeyUsageDay'] = ResolversParentTypes['KeyUsageDay']> = {
+  day?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  requests?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
 export type MutationResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
+  createApiKey?: Resolver<ResolversTypes['CreatedApiKey'], ParentType, ContextType, RequireFields<MutationCreateApiKeyArgs, 'input'>>;
   createSegment?: Resolver<ResolversTypes['Segment'], ParentType, ContextType, RequireFields<MutationCreateSegmentArgs, 'input'>>;
   createTagRule?: Resolver<ResolversTypes['TagRule'], ParentType, ContextType, RequireFields<MutationCreateTagRuleArgs, 'input'>>;
   deleteSegment?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationDeleteSegmentArgs, 'id'>>;
   deleteTagRule?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationDeleteTagRuleArgs, 'id'>>;
   previewSegment?: Resolver<ResolversTypes['RulePreview'], ParentType, ContextType, RequireFields<MutationPreviewSegmentArgs, 'expression' | 'sample'>>;
   previewTagRule?: Resolver<ResolversTypes['RulePreview'], ParentType, ContextType, RequireFields<MutationPreviewTagRuleArgs, 'expression' | 'sample'>>;
+  revokeApiKey?: Resolver<ResolversTypes['ApiKey'], ParentType, ContextType, RequireFields<MutationRevokeApiKeyArgs, 'id'>>;
+  rotateApiKey?: Resolver<ResolversTypes['CreatedApiKey'], ParentType, ContextType, RequireFields<MutationRotateApiKeyArgs, 'graceSeconds' | 'id'>>;
   updateSegment?: Resolver<ResolversTypes['Segment'], ParentType, ContextType, RequireFields<MutationUpdateSegmentArgs, 'expectedVersion' | 'id' | 'input'>>;
   updateTagRule?: Resolver<ResolversTypes['TagRule'], ParentType, ContextType, RequireFields<MutationUpdateTagRuleArgs, 'expectedVersion' | 'id' | 'input'>>;
 };
@@ -700,6 +841,7 @@ export type ProfileStatsResolvers<ContextType = RequestContext, ParentType exten
 };
 
 export type QueryResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
+  apiKeys?: Resolver<Array<ResolversTypes['ApiKey']>, ParentType, ContextType>;
   segment?: Resolver<Maybe<ResolversTypes['Segment']>, ParentType, ContextType, RequireFields<QuerySegmentArgs, 'id'>>;
   segments?: Resolver<Array<ResolversTypes['Segment']>, ParentType, ContextType>;
   tagRules?: Resolver<Array<ResolversTypes['TagRule']>, ParentType, ContextType>;
@@ -769,7 +911,9 @@ export type UserEdgeResolvers<ContextType = RequestContext, ParentType extends R
 };
 
 export type Resolvers<ContextType = RequestContext> = {
+  ApiKey?: ApiKeyResolvers<ContextType>;
   ChurnScore?: ChurnScoreResolvers<ContextType>;
+  CreatedApiKey?: CreatedApiKeyResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
   Event?: EventResolvers<ContextType>;
   EventConnection?: EventConnectionResolvers<ContextType>;
@@ -778,6 +922,7 @@ export type Resolvers<ContextType = RequestContext> = {
   Identity?: IdentityResolvers<ContextType>;
   Interest?: InterestResolvers<ContextType>;
   JSON?: GraphQLScalarType;
+  KeyUsageDay?: KeyUsageDayResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   ProfileStats?: ProfileStatsResolvers<ContextType>;

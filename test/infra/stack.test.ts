@@ -193,10 +193,15 @@ for (const stageName of STAGE_NAMES) {
         ];
         const streamArn = (n: string) =>
           JSON.stringify(arnOf(logicalIdWhere(resources, 'AWS::Kinesis::Stream', 'Name', physicalName(stageName, n))));
+        const tables = [...new Set(def.tables)];
+        const written = tables.filter((t) => !(def as FunctionDefinition).readOnlyTables?.includes(t));
+        assert.deepEqual(resourcesGranted(resources, roleId, ['dynamodb:GetItem', 'dynamodb:Query']), tables.flatMap(tableArns).sort(), `${def.name}: tables read`);
+        assert.deepEqual(resourcesGranted(resources, roleId, ['dynamodb:PutItem']), written.flatMap(tableArns).sort(), `${def.name}: tables written`);
+        // Read-only tables get no write, append-only ones (the audit) no update or delete.
         assert.deepEqual(
-          resourcesGranted(resources, roleId, ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:Query']),
-          [...new Set(def.tables)].flatMap(tableArns).sort(),
-          `${def.name}: tables`,
+          resourcesGranted(resources, roleId, ['dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem']),
+          written.filter((t) => !(TABLES[t] as TableDefinition).appendOnly).flatMap(tableArns).sort(),
+          `${def.name}: tables changed`,
         );
         assert.deepEqual(
           resourcesGranted(resources, roleId, ['kinesis:PutRecord', 'kinesis:PutRecords']),

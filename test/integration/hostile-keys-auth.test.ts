@@ -123,9 +123,14 @@ describe('hostile keys: bounded caches, throttled guessing, Retry-After, any pos
     const second = await ingest([track('k-slow', 'login', '2026-11-20T10:00:00Z')], slowKey, '127.0.3.1');
     assert.equal(second.status, 429);
     assert.equal(second.retryAfter, '5');
-    const q1 = await graphql('{ segments { id } }', slowKey, '127.0.3.1');
+    // One limit per key, whatever the route: the ingest above spent this window's request.
+    const q0 = await graphql('{ segments { id } }', slowKey, '127.0.3.1');
+    assert.equal(q0.status, 429);
+    const slowReader = generateKey();
+    await putApiKey(process.env.API_KEYS_TABLE!, slowReader, { name: 'slow-reader', scopes: ['segments:read'], rateLimit: 0.2 });
+    const q1 = await graphql('{ segments { id } }', slowReader, '127.0.3.1');
     assert.equal(q1.status, 200, JSON.stringify(q1.json));
-    const q2 = await graphql('{ segments { id } }', slowKey, '127.0.3.1');
+    const q2 = await graphql('{ segments { id } }', slowReader, '127.0.3.1');
     assert.equal(q2.status, 429);
     assert.equal(q2.retryAfter, '5', 'a GraphQL 429 carries Retry-After');
 

@@ -28,24 +28,24 @@ function fromOutboxCursor(after: string | null | undefined): { userId: string; i
 
 export const Query: QueryResolvers = {
   campaigns: async (_, __, ctx) => {
-    requireScope(ctx, 'profiles:read');
+    requireScope(ctx, 'campaigns:read');
     const campaigns = await listCampaigns(ctx.tables.campaigns);
     return campaigns.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
   },
   campaign: async (_, args, ctx) => {
-    requireScope(ctx, 'profiles:read');
+    requireScope(ctx, 'campaigns:read');
     return isPlausibleId(args.id) ? getCampaign(ctx.tables.campaigns, args.id) : null;
   },
   campaignTemplates: (_, __, ctx) => {
-    requireScope(ctx, 'profiles:read');
+    requireScope(ctx, 'campaigns:read');
     return listTemplates();
   },
   validateJourney: (_, args, ctx) => {
-    requireScope(ctx, 'profiles:read');
+    requireScope(ctx, 'campaigns:read');
     return validateJourney(args.journey);
   },
   outbox: async (_, args, ctx) => {
-    requireScope(ctx, 'profiles:read');
+    requireScope(ctx, 'campaigns:read');
     const { campaignId, userId } = args;
     if (!campaignId && !userId) throw badInput('outbox needs a campaignId or a userId', 'campaignId');
     for (const [field, id] of [['campaignId', campaignId], ['userId', userId]] as const) {
@@ -62,7 +62,7 @@ export const Query: QueryResolvers = {
     return { edges, pageInfo: { hasNextPage: page.next !== undefined, endCursor: edges.at(-1)?.cursor ?? null } };
   },
   simulateJourney: async (_, args, ctx) => {
-    requireScope(ctx, 'profiles:read');
+    requireScope(ctx, 'campaigns:read');
     if (!isPlausibleId(args.userId)) throw badInput('userId is not a valid id', 'userId');
     let journey;
     try {
@@ -116,7 +116,7 @@ export const Query: QueryResolvers = {
     return all.filter((e) => !args.status || e.status === args.status).sort((a, b) => b.createdAt.localeCompare(a.createdAt));
   },
   journeySettings: (_, __, ctx) => {
-    requireScope(ctx, 'profiles:read');
+    requireScope(ctx, 'campaigns:read');
     return getJourneySettings(ctx.tables.jobs);
   },
 };

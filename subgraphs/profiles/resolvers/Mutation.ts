@@ -1,4 +1,7 @@
+import { createApiKey, revokeApiKey, rotateApiKey } from '../../../core/auth/keyManagement.js';
+import { keyTables, managingKeys } from '../apiKeys.js';
 import { requireScope } from '../../context.js';
+import { withoutNulls } from '../../withoutNulls.js';
 import { definitionId, preview, removeDefinition, saveDefinition, toSegment, toTagRule } from '../definitions.js';
 import type { MutationResolvers } from '../types.generated.js';
 
@@ -34,5 +37,17 @@ export const Mutation: MutationResolvers = {
   previewSegment: async (_, args, ctx) => {
     requireScope(ctx, 'profiles:read');
     return preview(ctx, args.expression, args.sample ?? 1000, args.asOf ?? ctx.now);
+  },
+  createApiKey: (_, { input }, ctx) => {
+    requireScope(ctx, 'admin');
+    return managingKeys(() => createApiKey(keyTables(ctx), withoutNulls(input), ctx.key.name, new Date(ctx.now)));
+  },
+  revokeApiKey: (_, { id }, ctx) => {
+    requireScope(ctx, 'admin');
+    return managingKeys(() => revokeApiKey(keyTables(ctx), id, ctx.key.name, new Date(ctx.now)));
+  },
+  rotateApiKey: (_, { id, graceSeconds }, ctx) => {
+    requireScope(ctx, 'admin');
+    return managingKeys(() => rotateApiKey(keyTables(ctx), id, graceSeconds ?? 0, ctx.key.name, new Date(ctx.now)));
   },
 };

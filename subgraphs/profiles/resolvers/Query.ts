@@ -1,3 +1,5 @@
+import { listApiKeys } from '../../../core/auth/keyManagement.js';
+import { keyTables } from '../apiKeys.js';
 import { identityKey, normaliseIdentity } from '../../../core/identity/identities.js';
 import { getIdentityLinks } from '../../../core/store/identities.js';
 import { membershipKey } from '../../../core/store/memberships.js';
@@ -34,15 +36,19 @@ export const Query: QueryResolvers = {
     return allUsersPage(ctx, first, after, info);
   },
   segment: async (_, args, ctx) => {
-    requireScope(ctx, 'profiles:read');
+    requireScope(ctx, 'segments:read');
     return (await ctx.segments()).find((s) => s.id === args.id) ?? null;
   },
   segments: async (_, __, ctx) => {
-    requireScope(ctx, 'profiles:read');
+    requireScope(ctx, 'segments:read');
     return ctx.segments();
   },
   tagRules: async (_, __, ctx) => {
-    requireScope(ctx, 'profiles:read');
+    requireScope(ctx, 'segments:read');
     return listTagRules(ctx.tables.rules);
+  },
+  apiKeys: (_, __, ctx) => {
+    requireScope(ctx, 'admin');
+    return listApiKeys(keyTables(ctx), Date.parse(ctx.now));
   },
 };

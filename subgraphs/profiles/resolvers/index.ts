@@ -1,5 +1,6 @@
 import { DateTimeScalar, JSONScalar } from '../../scalars.js';
 import type { Resolvers } from '../types.generated.js';
+import { ApiKey } from './ApiKey.js';
 import { Mutation } from './Mutation.js';
 import { ProfileStats } from './ProfileStats.js';
 import { Query } from './Query.js';
@@ -14,6 +15,7 @@ export const resolvers: Resolvers = {
   JSON: JSONScalar,
   DateTime: DateTimeScalar,
   Query,
+  ApiKey,
   Mutation,
   User,
   Segment,

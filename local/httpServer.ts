@@ -9,7 +9,7 @@ export type HttpHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayP
 /** Bodies above this are cut off before they reach a handler (API Gateway's own limit is 10 MB). */
 const MAX_BODY = MAX_REQUEST_BYTES + 1024 * 1024;
 
-function readBody(req: IncomingMessage): Promise<string | null> {
+function readBody(req: IncomingMessage): Promise<Buffer | null> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -17,16 +17,20 @@ function readBody(req: IncomingMessage): Promise<string | null> {
       size += c.length;
       if (size <= MAX_BODY) chunks.push(c);
     });
-    req.on('end', () => resolve(size > MAX_BODY ? null : Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => resolve(size > MAX_BODY ? null : Buffer.concat(chunks)));
     req.on('error', reject);
   });
 }
 
+/** Content types API Gateway passes as text; any other body, or one with a Content-Encoding, arrives base64. */
+const TEXT_TYPES = /^(text\/|application\/(json|[\w.+-]*\+json|graphql|x-www-form-urlencoded|javascript|xml)\b)/i;
+
 /** Builds the API Gateway HTTP API (payload format 2.0) event a Lambda behind it would receive. */
-function toEvent(req: IncomingMessage, url: URL, body: string, routeKey: string): APIGatewayProxyEventV2 {
+function toEvent(req: IncomingMessage, url: URL, raw: Buffer, routeKey: string): APIGatewayProxyEventV2 {
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers[k] = v;
   const now = Date.now();
+  const binary = raw.length > 0 && (headers['content-encoding'] !== undefined || !TEXT_TYPES.test(headers['content-type'] ?? ''));
   return {
     version: '2.0',
     routeKey,
@@ -34,8 +38,8 @@ function toEvent(req: IncomingMessage, url: URL, body: string, routeKey: string)
     rawQueryString: url.search.replace(/^\?/, ''),
     headers,
     queryStringParameters: Object.fromEntries(url.searchParams),
-    body,
-    isBase64Encoded: false,
+    body: binary ? raw.toString('base64') : raw.toString('utf8'),
+    isBase64Encoded: binary,
     requestContext: {
       accountId: '000000000000',
       apiId: 'local',

@@ -32,7 +32,53 @@ export interface IngestResult {
  * the fold does not depend on order, and concurrent profile writes are version-checked and retried.
  */
 export function partitionKeyOf(event: StreamRecord['event']): string {
+  // An alias travels with the id it retires, so it is folded after that id's earlier events, never beside them on
+  // another shard (where the merge could miss a profile that was being written).
+  if (event.type === 'alias' && event.previousId) return event.previousId;
   return event.anonymousId ?? event.userId ?? event.eventId;
+}
+
+export interface IngestOptions {
+  stream: string;
+  source: string;
+  receivedAt: number;
+  /** Epoch ms by which PutRecords retries must have ended (the function timeout minus a margin). */
+  deadline?: number;
+}
+
+/**
+ * A request body's JSON, or the refusal of a body too large or not JSON. Its own step so that a route can read
+ * the body (Segment's `writeKey`) before the events are ingested.
+ *
+ * @example
+ * const body = parseRequestBody(text);
+ * if (!body.ok) return body.refusal;
+ */
+export function parseRequestBody(rawBody: string): { ok: true; value: unknown } | { ok: false; refusal: IngestResult } {
+  const bytes = Buffer.byteLength(rawBody);
+  if (bytes > MAX_REQUEST_BYTES) {
+    return {
+      ok: false,
+      refusal: {
+        status: 413,
+        body: {
+          accepted: 0,
+          rejected: [{ index: -1, code: 'BAD_REQUEST', message: `request is ${bytes} bytes; the limit is ${MAX_REQUEST_BYTES}` }],
+        },
+      },
+    };
+  }
+  try {
+    return { ok: true, value: JSON.parse(rawBody) };
+  } catch (err) {
+    return {
+      ok: false,
+      refusal: {
+        status: 400,
+        body: { accepted: 0, rejected: [{ index: -1, code: 'MALFORMED_JSON', message: `body is not JSON: ${(err as Error).message}` }] },
+      },
+    };
+  }
 }
 
 /**
@@ -42,35 +88,16 @@ export function partitionKeyOf(event: StreamRecord['event']): string {
  * @example
  * const { status, body } = await ingestRequest(rawBody, { stream, source: 'admin', receivedAt: Date.now() });
  */
-export async function ingestRequest(
-  rawBody: string,
-  options: {
-    stream: string;
-    source: string;
-    receivedAt: number;
-    /** Epoch ms by which PutRecords retries must have ended (the function timeout minus a margin). */
-    deadline?: number;
-  },
-): Promise<IngestResult> {
-  const bytes = Buffer.byteLength(rawBody);
-  if (bytes > MAX_REQUEST_BYTES) {
-    return {
-      status: 413,
-      body: {
-        accepted: 0,
-        rejected: [{ index: -1, code: 'BAD_REQUEST', message: `request is ${bytes} bytes; the limit is ${MAX_REQUEST_BYTES}` }],
-      },
-    };
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(rawBody);
-  } catch (err) {
-    return {
-      status: 400,
-      body: { accepted: 0, rejected: [{ index: -1, code: 'MALFORMED_JSON', message: `body is not JSON: ${(err as Error).message}` }] },
-    };
-  }
+export async function ingestRequest(rawBody: string, options: IngestOptions): Promise<IngestResult> {
+  const body = parseRequestBody(rawBody);
+  return body.ok ? ingestBody(body.value, options) : body.refusal;
+}
+
+/**
+ * Ingests a parsed `{"events": [...]}` body (what {@link ingestRequest} does after the parse; the Segment routes
+ * come here with their messages translated).
+ */
+export async function ingestBody(parsed: unknown, options: IngestOptions): Promise<IngestResult> {
   const items = (parsed as { events?: unknown } | null)?.events;
   if (Array.isArray(items) && items.length > MAX_ITEMS_REJECTED_ONE_BY_ONE) {
     return {

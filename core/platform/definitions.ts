@@ -261,7 +261,8 @@ export const FUNCTIONS = {
     tables: ['apiKeys', 'usage'],
     readOnlyTables: ['apiKeys'],
     writesStreams: ['events'],
-    routes: ['POST /v1/events'],
+    // Segment's HTTP tracking API beside the contract's own route (core/ingest/segment.ts).
+    routes: ['POST /v1/events', 'POST /v1/batch', 'POST /v1/track', 'POST /v1/identify', 'POST /v1/alias', 'POST /v1/page', 'POST /v1/screen', 'POST /v1/group'],
   },
   graphql: {
     name: 'graphql',

@@ -1,7 +1,8 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { admitRequest, presentedKey } from '../../core/auth/admit.js';
-import { bodyText, json } from '../../core/http/response.js';
-import { ingestRequest } from '../../core/ingest/ingestRequest.js';
+import { json } from '../../core/http/response.js';
+import { ingestBody } from '../../core/ingest/ingestRequest.js';
+import { requestEvents } from '../../core/ingest/requestEvents.js';
 import { FUNCTIONS } from '../../core/platform/definitions.js';
 import { requireEnv } from '../../core/platform/env.js';
 import { instrument, type Invocation } from '../../core/platform/observability.js';
@@ -22,7 +23,7 @@ export function ingestDeadline(startedAt: number, remainingMs?: number): number 
 }
 
 /**
- * `POST /v1/events`: admit the key (scope, rate, quota), then hand the body to the ingest use case.
+ * `POST /v1/events` and Segment's routes (`/v1/batch`, `/v1/track`, …): admit the key (scope, rate, quota), then hand the body to the ingest use case.
  *
  * Metrics: `EventsAccepted` and `EventsRejected` (items rejected on their own, per request) and
  * `RequestsRejected` (a request refused whole: bad key or scope, rate limit, bad JSON, too large, nothing valid).
@@ -36,22 +37,23 @@ async function ingestHandler(event: APIGatewayProxyEventV2, { logger, measures, 
     return json(status, { accepted: 0, rejected: [{ index: -1, code, message }] }, headers);
   };
   const source = event.requestContext?.http?.sourceIp;
+  const receivedAt = Date.now();
+  // A header's key is checked before the body is read; Segment clients may put theirs in the body (writeKey).
+  const presented = presentedKey(event);
+  let read = presented ? undefined : requestEvents(event, receivedAt);
   const auth = await admitRequest({
     keysTable: requireEnv('API_KEYS_TABLE'),
     usageTable: requireEnv('USAGE_TABLE'),
-    presented: presentedKey(event),
+    presented: presented ?? (read?.ok ? read.writeKey : undefined),
     scope: 'events:write',
     source,
   });
   if (!auth.ok) {
     return refused(auth.status, auth.code, auth.message, auth.status === 429 ? { 'retry-after': String(auth.retryAfterSeconds) } : undefined);
   }
-  const result = await ingestRequest(bodyText(event), {
-    stream: requireEnv('EVENTS_STREAM'),
-    source: auth.key.name,
-    receivedAt: Date.now(),
-    deadline,
-  });
+  read ??= requestEvents(event, receivedAt);
+  if (!read.ok) return refused(read.status, read.code, read.message);
+  const result = await ingestBody(read.body, { stream: requireEnv('EVENTS_STREAM'), source: auth.key.name, receivedAt, deadline });
   const itemRejects = result.body.rejected.filter((r) => r.index >= 0).length;
   measures.count('EventsAccepted', result.body.accepted).count('EventsRejected', itemRejects);
   if (result.status !== 200) measures.count('RequestsRejected', 1);

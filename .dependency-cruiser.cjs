@@ -8,7 +8,7 @@
 /** Folders of core/, low → high. A module may import its own layer and the layers below, never one above. */
 const CORE_LAYERS = [
   ['platform', 'aws', 'http', 'text'], // foundation: definitions, env, logging, SDK clients, HTTP answers, lexicons
-  ['events', 'rules', 'experiments', 'analytics'], // pure domain: ingest contract, rule language, statistics, buckets
+  ['events', 'rules', 'experiments', 'analytics', 'privacy'], // pure domain: ingest contract, rule language, statistics, buckets, PII classes
   ['identity'], // identity rules: placeholder ids, keys, limits, attach, routing
   ['profile'], // the profile document: fold, merge, stats at asOf
   ['store', 'streams', 'changes'], // data access: DynamoDB (store), Kinesis (streams), the changes publisher

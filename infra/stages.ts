@@ -35,6 +35,8 @@ export interface StageSettings {
   readonly deadLetterRetentionDays: number;
   /** CloudWatch alarms; every alarm of the stack notifies the stage's SNS topic. */
   readonly alarms: AlarmSettings;
+  /** Trait keys this stage classifies as PII beyond the defaults (core/privacy/pii.ts); default none. */
+  readonly piiTraits?: readonly string[];
 }
 
 /** Alarm thresholds of a stage, and who the alarm topic notifies. */

@@ -6,7 +6,8 @@ export const LOCAL_STAGE = 'local';
 /**
  * The environment the local runtime gives one function: the same contract as the CDK stack, from the same
  * definitions. The local runtime runs every handler in one process, so it installs the union of these.
- * One value differs: tracing is off, as there is no X-Ray daemon here (and nothing may leave the machine).
+ * Two values differ: tracing is off, as there is no X-Ray daemon here (and nothing may leave the machine), and
+ * the stage's PII list is the shell's `PII_TRAITS`.
  *
  * @example
  * localEnvironment(FUNCTIONS.tagger).PROFILES_TABLE // 'opsgraph-local-profiles'
@@ -14,6 +15,8 @@ export const LOCAL_STAGE = 'local';
 export function localEnvironment(fn: FunctionDefinition): Record<string, string> {
   const env = environmentFor(fn, LOCAL_STAGE);
   if (ENV.traceEnabled in env) env[ENV.traceEnabled] = 'false';
+  // The stage data of the local stage is the shell's: `PII_TRAITS=loyalty_card npm start`.
+  if (ENV.piiTraits in env) env[ENV.piiTraits] = process.env.PII_TRAITS ?? '';
   return env;
 }
 

@@ -97,6 +97,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
   // The journeys' webhook signing key, kept with the data (Secrets Manager plays this part on AWS).
   process.env.WEBHOOK_SIGNING_SECRET = await keptSecret(join(dataDir, 'webhook-secret'), () => randomBytes(32).toString('hex'));
+  // The identity key likewise (Secrets Manager on AWS): emails and phones are linked by HMAC under it.
+  process.env.IDENTITY_HASH_SECRET = await keptSecret(join(dataDir, 'identity-secret'), () => randomBytes(32).toString('hex'));
   const apiKey = await adminKey(dataDir, options.apiKey);
   await putApiKey(process.env.API_KEYS_TABLE!, apiKey, { name: 'admin', scopes: ['admin'], rateLimit: 100_000 });
 

@@ -2,6 +2,7 @@ import DataLoader from 'dataloader';
 import { GraphQLError } from 'graphql';
 import type { ApiKey } from '../core/auth/apiKeys.js';
 import { grants, type Scope } from '../core/auth/scopes.js';
+import { piiClassifier } from '../core/privacy/pii.js';
 import type { GuardSettings } from '../core/journeys/guards.js';
 import { getProfiles, type StoredProfile } from '../core/store/profiles.js';
 import { listSegments } from '../core/store/rules.js';
@@ -44,6 +45,10 @@ export interface RequestContext {
   counts: Map<string, Promise<number>>;
   /** Stage settings of the journey guards (`simulateJourney` runs them). */
   journeySettings: GuardSettings;
+  /** The stage's identity key (ENV.identitySecret): `userByIdentity` hashes an email or phone with it. */
+  identitySecret: string | undefined;
+  /** Whether a trait or property key is personal data (core/privacy/pii.ts): masked without `profiles:pii`. */
+  isPii: (key: string) => boolean;
 }
 
 /** Profiles all previews of one request may sample together. */
@@ -58,10 +63,27 @@ export function isPlausibleId(id: string): boolean {
   return id.length > 0 && Buffer.byteLength(id, 'utf8') <= MAX_ID_BYTES;
 }
 
-export function createRequestContext(tables: SubgraphTables, key: ApiKey, journeySettings: GuardSettings = { defaultTimeZone: 'UTC' }): RequestContext {
+/** The stage's settings a request runs with; every one has a default for tests and benchmarks. */
+export interface RequestSettings {
+  journeySettings?: GuardSettings;
+  identitySecret?: string;
+  /** PII keys beyond the defaults (the stage's `piiTraits`). */
+  piiTraits?: readonly string[];
+}
+
+const classifiers = new Map<string, (key: string) => boolean>();
+
+export function createRequestContext(tables: SubgraphTables, key: ApiKey, settings: RequestSettings = {}): RequestContext {
+  const { journeySettings = { defaultTimeZone: 'UTC' }, identitySecret, piiTraits = [] } = settings;
+  // One classifier per list, not per request.
+  const listKey = piiTraits.join(',');
+  let isPii = classifiers.get(listKey);
+  if (!isPii) classifiers.set(listKey, (isPii = piiClassifier(piiTraits)));
   let segments: Promise<Segment[]> | undefined;
   return {
     journeySettings,
+    identitySecret,
+    isPii,
     segments: () => (segments ??= listSegments(tables.rules)),
     tables,
     key,

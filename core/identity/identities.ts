@@ -1,22 +1,38 @@
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { isPlaceholderId } from '../events/placeholderIds.js';
 import type { StoredEvent } from '../events/schema.js';
 import type { IdentityKind, IdentityRef } from './types.js';
 
-/** Kinds whose values are personal data: stored and keyed only as SHA-256 of the normalised value. */
+/**
+ * Kinds whose values are personal data: stored and keyed only as HMAC-SHA256 of the normalised value under the
+ * stage's identity key, so a leaked table cannot be reversed by hashing every phone number (an unkeyed hash can).
+ */
 const HASHED: ReadonlySet<IdentityKind> = new Set(['EMAIL', 'PHONE']);
+
+/** A personal identity sealed at ingest: `hmac:` and the hex digest. Only sealed values travel on the streams. */
+const SEALED = /^hmac:([0-9a-f]{64})$/;
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
+/** The keyed digest of a normalised personal identity value. */
+export const identityDigest = (value: string, secret: string) => createHmac('sha256', secret).update(value).digest('hex');
+
+
 /**
  * Normalises an identity value as clients send it, or returns null for blocked or unusable values.
- * Emails are trimmed and lower-cased, phones reduced to `+` and digits; both are then hashed.
+ * Emails are trimmed and lower-cased, phones reduced to `+` and digits; both are then keyed-hashed with `secret`
+ * (the stage's identity key). A value ingest already sealed (`hmac:…`) is taken as its digest. Without a secret, a
+ * raw value (from a record written before sealing existed) gets the unkeyed SHA-256 it had then.
  *
  * @example
- * normaliseIdentity('EMAIL', ' Ann@Example.com ') // { kind: 'EMAIL', value: sha256('ann@example.com') }
+ * normaliseIdentity('EMAIL', ' Ann@Example.com ', secret) // { kind: 'EMAIL', value: hmac(secret, 'ann@example.com') }
  */
-export function normaliseIdentity(kind: IdentityKind, raw: unknown): IdentityRef | null {
+export function normaliseIdentity(kind: IdentityKind, raw: unknown, secret?: string): IdentityRef | null {
   if (typeof raw !== 'string' && typeof raw !== 'number') return null;
+  if (HASHED.has(kind) && typeof raw === 'string') {
+    const sealed = SEALED.exec(raw);
+    if (sealed) return { kind, value: sealed[1]! };
+  }
   let value = String(raw).trim();
   if (isPlaceholderId(value)) return null;
   if (kind === 'EMAIL') {
@@ -27,7 +43,8 @@ export function normaliseIdentity(kind: IdentityKind, raw: unknown): IdentityRef
     if (digits.length < 6 || /^0+$/.test(digits)) return null;
     value = (value.startsWith('+') ? '+' : '') + digits;
   }
-  return { kind, value: HASHED.has(kind) ? sha256(value) : value };
+  if (!HASHED.has(kind)) return { kind, value };
+  return { kind, value: secret ? identityDigest(value, secret) : sha256(value) };
 }
 
 /** The identity table key: `<KIND>#<value>`, where the value is already hashed for personal kinds. */

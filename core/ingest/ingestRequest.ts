@@ -2,6 +2,7 @@ import { MAX_EVENTS_PER_REQUEST, MAX_REQUEST_BYTES, type StreamRecord } from '..
 import { validateBatch, type Rejection } from '../events/validate.js';
 import { putRecordsWithRetry } from '../streams/putRecords.js';
 import { checkDuplicateEventIds } from './duplicates.js';
+import { protectPersonalData } from './protectPersonalData.js';
 
 /**
  * Items past which a request is refused whole (413) instead of item by item: each item past
@@ -44,6 +45,8 @@ export interface IngestOptions {
   receivedAt: number;
   /** Epoch ms by which PutRecords retries must have ended (the function timeout minus a margin). */
   deadline?: number;
+  /** The stage's identity key: raw emails and phones are sealed with it before the stream (core/ingest/protectPersonalData.ts). */
+  identitySecret: string;
 }
 
 /**
@@ -113,7 +116,7 @@ export async function ingestBody(parsed: unknown, options: IngestOptions): Promi
   rejected.push(...conflicts);
   const receivedAt = new Date(options.receivedAt).toISOString();
   const entries = valid.map(({ event }) => {
-    const record: StreamRecord = { v: 1, receivedAt, source: options.source, event };
+    const record: StreamRecord = { v: 1, receivedAt, source: options.source, event: protectPersonalData(event, options.identitySecret) };
     return { PartitionKey: partitionKeyOf(event), Data: Buffer.from(JSON.stringify(record)) };
   });
   const { stored, failed } = entries.length

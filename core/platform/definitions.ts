@@ -222,6 +222,13 @@ export const ENV = {
    * dynamic reference, resolved at deploy), a random key kept in the data dir locally.
    */
   webhookSecret: 'WEBHOOK_SIGNING_SECRET',
+  /**
+   * The key emails and phones are keyed-hashed with (HMAC-SHA256, core/identity/identities.ts): a Secrets Manager
+   * secret on AWS, a random key kept in the data dir locally. Changing it orphans every stored email and phone link.
+   */
+  identitySecret: 'IDENTITY_HASH_SECRET',
+  /** Trait keys classified as PII beyond core/privacy/pii.ts's defaults, comma-separated (stage data: `piiTraits`). */
+  piiTraits: 'PII_TRAITS',
 } as const;
 
 /** The CloudWatch namespace of opsgraph's own metrics; every function adds `service` and `stage` dimensions. */
@@ -255,7 +262,7 @@ export const FUNCTIONS = {
   ingest: {
     name: 'ingest',
     entry: 'lambdas/ingest/handler.ts',
-    environment: [ENV.stage, ...OBSERVABILITY_ENV, ...tableEnv('apiKeys', 'usage'), ...streamEnv('events')],
+    environment: [ENV.stage, ...OBSERVABILITY_ENV, ENV.identitySecret, ...tableEnv('apiKeys', 'usage'), ...streamEnv('events')],
     memoryMb: 512,
     timeoutSeconds: 10,
     tables: ['apiKeys', 'usage'],
@@ -272,6 +279,8 @@ export const FUNCTIONS = {
       ...OBSERVABILITY_ENV,
       ENV.apolloTelemetryDisabled,
       ENV.defaultTimeZone,
+      ENV.identitySecret,
+      ENV.piiTraits,
       ...tableEnv(...GRAPHQL_TABLES),
       ...streamEnv('events'),
     ],
@@ -461,7 +470,8 @@ export function environmentFor(fn: FunctionDefinition, stage: string): Record<st
     else if (name === ENV.metricsNamespace) env[name] = METRICS_NAMESPACE;
     else if (name === ENV.traceEnabled) env[name] = 'true';
     else if (name === ENV.defaultTimeZone) env[name] = 'UTC';
-    else if (name === ENV.webhookSecret) env[name] = ''; // the runtime's own (see ENV.webhookSecret)
+    else if (name === ENV.webhookSecret || name === ENV.identitySecret) env[name] = ''; // the runtime's own (see ENV)
+    else if (name === ENV.piiTraits) env[name] = ''; // the stage's piiTraits (infra), or the shell's PII_TRAITS locally
     else {
       const table = Object.values(TABLES).find((t) => t.envVar === name);
       const stream = Object.values(STREAMS).find((s) => s.envVar === name);

@@ -11,7 +11,7 @@ import * as eventSources from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { environmentFor, physicalName, TABLES, type FunctionDefinition, type TableDefinition } from '../../core/platform/definitions.js';
+import { ENV, environmentFor, physicalName, TABLES, type FunctionDefinition, type TableDefinition } from '../../core/platform/definitions.js';
 import { maxRecordAgeSeconds, type StageSettings } from '../stages.js';
 import { logRetention, removalPolicy, type DataStores } from './data-stores.js';
 import type { DeadLetters } from './dead-letters.js';
@@ -164,6 +164,7 @@ export class OpsgraphFunction extends Construct {
       if ('secretValue' in resource) env[name] = resource.secretValue.unsafeUnwrap();
       else env[name] = 'tableName' in resource ? resource.tableName : resource.streamName;
     }
+    if (ENV.piiTraits in env) env[ENV.piiTraits] = (stage.piiTraits ?? []).join(',');
     // The Powertools settings (service name, metrics namespace, tracing) come with the definition's environment.
     return { ...env, NODE_OPTIONS: '--enable-source-maps' };
   }

@@ -5,7 +5,8 @@ import { FUNCTIONS } from '../../core/platform/definitions.js';
 import { requireEnv } from '../../core/platform/env.js';
 import { instrument, observability, type Invocation } from '../../core/platform/observability.js';
 import { executeGraphQL, startGateway } from '../../gateway/gateway.js';
-import { createRequestContext, type SubgraphTables } from '../../subgraphs/context.js';
+import { piiTraitsFromEnv } from '../../core/privacy/pii.js';
+import { createRequestContext, type RequestSettings, type SubgraphTables } from '../../subgraphs/context.js';
 
 const o = observability(FUNCTIONS.graphql);
 const gateway = startGateway({ logger: o.logger });
@@ -27,7 +28,11 @@ const tables: SubgraphTables = {
   usage: requireEnv('USAGE_TABLE'),
   eventsStream: requireEnv('EVENTS_STREAM'),
 };
-const journeySettings = { defaultTimeZone: requireEnv('DEFAULT_TIME_ZONE') };
+const settings: RequestSettings = {
+  journeySettings: { defaultTimeZone: requireEnv('DEFAULT_TIME_ZONE') },
+  identitySecret: requireEnv('IDENTITY_HASH_SECRET'),
+  piiTraits: piiTraitsFromEnv(process.env.PII_TRAITS),
+};
 
 const graphqlError = (status: number, code: string, message: string, headers?: Record<string, string>) =>
   json(status, { errors: [{ message, extensions: { code } }] }, headers);
@@ -59,7 +64,7 @@ async function graphqlHandler(event: APIGatewayProxyEventV2, { logger, measures 
   const result = await executeGraphQL(
     await gateway,
     { method: event.requestContext.http.method, headers: event.headers ?? {}, body: bodyText(event), search: event.rawQueryString ?? '' },
-    createRequestContext(tables, auth.key, journeySettings),
+    createRequestContext(tables, auth.key, settings),
   );
   if (result.status >= 400) {
     measures.count('ErrorResponses', 1);

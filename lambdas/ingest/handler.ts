@@ -53,7 +53,13 @@ async function ingestHandler(event: APIGatewayProxyEventV2, { logger, measures, 
   }
   read ??= requestEvents(event, receivedAt);
   if (!read.ok) return refused(read.status, read.code, read.message);
-  const result = await ingestBody(read.body, { stream: requireEnv('EVENTS_STREAM'), source: auth.key.name, receivedAt, deadline });
+  const result = await ingestBody(read.body, {
+    stream: requireEnv('EVENTS_STREAM'),
+    source: auth.key.name,
+    receivedAt,
+    deadline,
+    identitySecret: requireEnv('IDENTITY_HASH_SECRET'),
+  });
   const itemRejects = result.body.rejected.filter((r) => r.index >= 0).length;
   measures.count('EventsAccepted', result.body.accepted).count('EventsRejected', itemRejects);
   if (result.status !== 200) measures.count('RequestsRejected', 1);

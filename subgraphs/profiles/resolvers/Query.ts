@@ -15,7 +15,7 @@ export const Query: QueryResolvers = {
   },
   userByIdentity: async (_, args, ctx) => {
     requireScope(ctx, 'profiles:read');
-    const ref = normaliseIdentity(args.kind, args.value);
+    const ref = normaliseIdentity(args.kind, args.value, ctx.identitySecret);
     if (!ref) return null;
     const links = await getIdentityLinks(ctx.tables.identities, [identityKey(ref)]);
     const link = links.get(identityKey(ref));

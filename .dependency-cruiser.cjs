@@ -14,7 +14,7 @@ const CORE_LAYERS = [
   ['store', 'streams', 'changes'], // data access: DynamoDB (store), Kinesis (streams), the changes publisher
   ['ingest', 'tagging', 'deadLetters', 'auth'], // workflows: ingest requests, the tagger pipeline and sweep, DLQ, keys
   ['churn', 'journeys'], // consumers of the pipeline: churn scoring, the pure journey interpreter and guards
-  ['journeyEngine', 'experimentEngine', 'analyticsEngine'], // the engines: journeys, experiments (exposures, metrics), analytics (aggregates)
+  ['journeyEngine', 'experimentEngine', 'analyticsEngine', 'privacyEngine'], // the engines: journeys, experiments (exposures, metrics), analytics (aggregates), erasure and export
 ];
 
 const layerOf = (i) => CORE_LAYERS[i].join('|');

@@ -22,6 +22,7 @@ const MAPPERS: Record<SubgraphName, Record<string, string>> = {
     Event: '../../core/profile/types.js#EventSummary',
     ProfileStats: './stats.js#StatsView',
     ApiKey: '../../core/auth/keyManagement.js#ApiKeyView',
+    ErasureJob: '../../core/privacyEngine/store/erasureJobs.js#ErasureJob',
   },
   campaigns: {
     Campaign: '../../core/journeyEngine/store/campaigns.js#Campaign',

@@ -86,6 +86,8 @@ export interface FunctionDefinition {
   tables: readonly TableName[];
   /** Of `tables`, those the function only reads: its role gets no write action on them. */
   readOnlyTables?: readonly TableName[];
+  /** Of `tables`, append-only ones this function may still delete from: erasure removes a person's audit entries. */
+  erasesFrom?: readonly TableName[];
   /** Streams the function writes to. */
   writesStreams: readonly StreamName[];
   /** Streams that trigger the function through an event source mapping. */
@@ -256,6 +258,10 @@ const GRAPHQL_TABLES = [
   'profiles', 'identities', 'memberships', 'rules', 'audit', 'campaigns', 'campaignVersions', 'enrollments', 'outbox', 'apiKeys', 'jobs',
   'experiments', 'experimentUnits', 'aggregates', 'usage',
 ] as const satisfies TableName[];
+/** What an erasure visits (core/privacyEngine/erasure.ts, ErasureTables). */
+const PRIVACY_TABLES = [
+  'profiles', 'identities', 'memberships', 'enrollments', 'outbox', 'experiments', 'experimentUnits', 'aggregates', 'audit', 'jobs',
+] as const satisfies TableName[];
 const JOURNEY_ENV = [ENV.stage, ...OBSERVABILITY_ENV, ENV.rulesTtl, ENV.defaultTimeZone, ENV.webhookSecret, ...tableEnv(...JOURNEY_TABLES), ...streamEnv('events')];
 
 export const FUNCTIONS = {
@@ -403,6 +409,20 @@ export const FUNCTIONS = {
     // EventBridge's finest rate is a minute, so timers are at most a minute late on AWS by design; locally each second.
     schedule: { everyMinutes: 1, localEverySeconds: 1 },
     // Ticks must not overlap (core/journeyEngine/fireTimers.ts).
+    reservedConcurrency: 1,
+  },
+  privacy: {
+    name: 'privacy',
+    entry: 'lambdas/privacy/handler.ts',
+    environment: [ENV.stage, ...OBSERVABILITY_ENV, ...tableEnv(...PRIVACY_TABLES)],
+    memoryMb: 512,
+    timeoutSeconds: 300,
+    tables: PRIVACY_TABLES,
+    readOnlyTables: ['experiments'],
+    erasesFrom: ['audit'],
+    writesStreams: [],
+    // Erasure jobs (core/privacyEngine/erasure.ts) run within a minute of their request on AWS, a second locally.
+    schedule: { everyMinutes: 1, localEverySeconds: 1 },
     reservedConcurrency: 1,
   },
   aggregator: {

@@ -135,7 +135,11 @@ export class OpsgraphFunction extends Construct {
 
     for (const name of new Set(def.tables)) {
       const table: TableDefinition = TABLES[name];
-      const access = def.readOnlyTables?.includes(name) ? 'read' : table.appendOnly ? 'append' : 'readWrite';
+      const access = def.readOnlyTables?.includes(name)
+        ? 'read'
+        : table.appendOnly && !def.erasesFrom?.includes(name)
+          ? 'append'
+          : 'readWrite';
       this.grantTable(stores.tables[name], table, access);
     }
     for (const name of new Set(def.writesStreams)) stores.streams[name].grantWrite(this.role);

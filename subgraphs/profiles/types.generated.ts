@@ -6,6 +6,7 @@ import type { Segment as SegmentModel, TagRule as TagRuleModel } from '../../cor
 import type { Identity as IdentityModel, EventSummary as EventSummaryModel } from '../../core/profile/types.js';
 import type { StatsView as StatsViewModel } from './stats.js';
 import type { ApiKeyView as ApiKeyViewModel } from '../../core/auth/keyManagement.js';
+import type { ErasureJob as ErasureJobModel } from '../../core/privacyEngine/store/erasureJobs.js';
 import type { RequestContext } from '../context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -111,6 +112,47 @@ export type CreatedApiKey = {
   apiKey: ApiKey;
   /** The secret to send as `x-api-key` (or as the HTTP Basic user name). */
   key: Scalars['String']['output'];
+};
+
+/** An erasure of one person. */
+export type ErasureJob = {
+  __typename?: 'ErasureJob';
+  /** When it finished. */
+  completedAt?: Maybe<Scalars['DateTime']['output']>;
+  /** Job id. */
+  id: Scalars['ID']['output'];
+  /** When it was asked for. */
+  requestedAt: Scalars['DateTime']['output'];
+  /** The key (by name) that asked. */
+  requestedBy: Scalars['String']['output'];
+  /** Where the job stands. */
+  status: ErasureStatus;
+  /** Each store's part: profiles, identities, memberships, enrollments, outbox, experiment units, analytics, audit. */
+  stores: Array<ErasureStore>;
+  /** The person erased. */
+  userId: Scalars['ID']['output'];
+};
+
+/** Where an erasure job, or one store's part of it, stands. */
+export type ErasureStatus =
+  /** Done. */
+  | 'COMPLETED'
+  /** A store kept failing; the job stopped. */
+  | 'FAILED'
+  /** Queued. */
+  | 'PENDING'
+  /** Under way (a failed store is retried). */
+  | 'RUNNING';
+
+/** One store's part of an erasure. */
+export type ErasureStore = {
+  __typename?: 'ErasureStore';
+  /** Items deleted from it. */
+  deleted: Scalars['Int']['output'];
+  /** Where it stands. */
+  status: ErasureStatus;
+  /** The store. */
+  store: Scalars['String']['output'];
 };
 
 /** An event as the profile remembers it. */
@@ -221,6 +263,11 @@ export type Mutation = {
    * `asOf` (default: now, as the hourly sweep evaluates), so time-based rules such as `dormant` preview correctly.
    */
   previewTagRule: RulePreview;
+  /**
+   * Erases a person from every store that holds them (admin): a tracked job the privacy function runs within a
+   * minute, store by store, resumable. A user with a job still open gets that job back.
+   */
+  requestErasure: ErasureJob;
   /** Revokes an API key (admin): every container refuses it within 60 s. Revoking a revoked key changes nothing. */
   revokeApiKey: ApiKey;
   /**
@@ -271,6 +318,11 @@ export type MutationPreviewTagRuleArgs = {
   asOf?: InputMaybe<Scalars['DateTime']['input']>;
   expression: Scalars['String']['input'];
   sample?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+export type MutationRequestErasureArgs = {
+  userId: Scalars['ID']['input'];
 };
 
 
@@ -348,6 +400,10 @@ export type Query = {
   __typename?: 'Query';
   /** Every API key, newest first (admin). Keys themselves are never shown again: these are their ids, scopes, limits and states. */
   apiKeys: Array<ApiKey>;
+  /** An erasure job by id (admin). */
+  erasureJob?: Maybe<ErasureJob>;
+  /** Everything held about one person as one JSON document (admin; audited): profile, enrollments, outbox, experiment units, audit entries. */
+  exportUser: Scalars['JSON']['output'];
   /** One segment by id. */
   segment?: Maybe<Segment>;
   /** Every segment. */
@@ -360,6 +416,16 @@ export type Query = {
   userByIdentity?: Maybe<User>;
   /** Profiles matching a filter (one of tag, segment or churn band), paged in user-id order. */
   users: UserConnection;
+};
+
+
+export type QueryErasureJobArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type QueryExportUserArgs = {
+  userId: Scalars['ID']['input'];
 };
 
 
@@ -661,6 +727,9 @@ export type ResolversTypes = {
   ChurnScore: ResolverTypeWrapper<ChurnScoreModel>;
   CreatedApiKey: ResolverTypeWrapper<Omit<CreatedApiKey, 'apiKey'> & { apiKey: ResolversTypes['ApiKey'] }>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
+  ErasureJob: ResolverTypeWrapper<ErasureJobModel>;
+  ErasureStatus: ErasureStatus;
+  ErasureStore: ResolverTypeWrapper<ErasureStore>;
   Event: ResolverTypeWrapper<EventSummaryModel>;
   EventConnection: ResolverTypeWrapper<Omit<EventConnection, 'edges'> & { edges: Array<ResolversTypes['EventEdge']> }>;
   EventEdge: ResolverTypeWrapper<Omit<EventEdge, 'node'> & { node: ResolversTypes['Event'] }>;
@@ -698,6 +767,8 @@ export type ResolversParentTypes = {
   ChurnScore: ChurnScoreModel;
   CreatedApiKey: Omit<CreatedApiKey, 'apiKey'> & { apiKey: ResolversParentTypes['ApiKey'] };
   DateTime: Scalars['DateTime']['output'];
+  ErasureJob: ErasureJobModel;
+  ErasureStore: ErasureStore;
   Event: EventSummaryModel;
   EventConnection: Omit<EventConnection, 'edges'> & { edges: Array<ResolversParentTypes['EventEdge']> };
   EventEdge: Omit<EventEdge, 'node'> & { node: ResolversParentTypes['Event'] };
@@ -755,6 +826,22 @@ export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversT
   name: 'DateTime';
 }
 
+export type ErasureJobResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ErasureJob'] = ResolversParentTypes['ErasureJob']> = {
+  completedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  requestedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  requestedBy?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['ErasureStatus'], ParentType, ContextType>;
+  stores?: Resolver<Array<ResolversTypes['ErasureStore']>, ParentType, ContextType>;
+  userId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+};
+
+export type ErasureStoreResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ErasureStore'] = ResolversParentTypes['ErasureStore']> = {
+  deleted?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['ErasureStatus'], ParentType, ContextType>;
+  store?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
 export type EventResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Event'] = ResolversParentTypes['Event']> = {
   channel?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   event?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
@@ -810,6 +897,7 @@ export type MutationResolvers<ContextType = RequestContext, ParentType extends R
   deleteTagRule?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationDeleteTagRuleArgs, 'id'>>;
   previewSegment?: Resolver<ResolversTypes['RulePreview'], ParentType, ContextType, RequireFields<MutationPreviewSegmentArgs, 'expression' | 'sample'>>;
   previewTagRule?: Resolver<ResolversTypes['RulePreview'], ParentType, ContextType, RequireFields<MutationPreviewTagRuleArgs, 'expression' | 'sample'>>;
+  requestErasure?: Resolver<ResolversTypes['ErasureJob'], ParentType, ContextType, RequireFields<MutationRequestErasureArgs, 'userId'>>;
   revokeApiKey?: Resolver<ResolversTypes['ApiKey'], ParentType, ContextType, RequireFields<MutationRevokeApiKeyArgs, 'id'>>;
   rotateApiKey?: Resolver<ResolversTypes['CreatedApiKey'], ParentType, ContextType, RequireFields<MutationRotateApiKeyArgs, 'graceSeconds' | 'id'>>;
   updateSegment?: Resolver<ResolversTypes['Segment'], ParentType, ContextType, RequireFields<MutationUpdateSegmentArgs, 'expectedVersion' | 'id' | 'input'>>;
@@ -842,6 +930,8 @@ export type ProfileStatsResolvers<ContextType = RequestContext, ParentType exten
 
 export type QueryResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
   apiKeys?: Resolver<Array<ResolversTypes['ApiKey']>, ParentType, ContextType>;
+  erasureJob?: Resolver<Maybe<ResolversTypes['ErasureJob']>, ParentType, ContextType, RequireFields<QueryErasureJobArgs, 'id'>>;
+  exportUser?: Resolver<ResolversTypes['JSON'], ParentType, ContextType, RequireFields<QueryExportUserArgs, 'userId'>>;
   segment?: Resolver<Maybe<ResolversTypes['Segment']>, ParentType, ContextType, RequireFields<QuerySegmentArgs, 'id'>>;
   segments?: Resolver<Array<ResolversTypes['Segment']>, ParentType, ContextType>;
   tagRules?: Resolver<Array<ResolversTypes['TagRule']>, ParentType, ContextType>;
@@ -915,6 +1005,8 @@ export type Resolvers<ContextType = RequestContext> = {
   ChurnScore?: ChurnScoreResolvers<ContextType>;
   CreatedApiKey?: CreatedApiKeyResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
+  ErasureJob?: ErasureJobResolvers<ContextType>;
+  ErasureStore?: ErasureStoreResolvers<ContextType>;
   Event?: EventResolvers<ContextType>;
   EventConnection?: EventConnectionResolvers<ContextType>;
   EventEdge?: EventEdgeResolvers<ContextType>;

@@ -1,6 +1,7 @@
 import { createApiKey, revokeApiKey, rotateApiKey } from '../../../core/auth/keyManagement.js';
 import { keyTables, managingKeys } from '../apiKeys.js';
-import { requireScope } from '../../context.js';
+import { requestErasure } from '../../../core/privacyEngine/erasure.js';
+import { badInput, isPlausibleId, requireScope } from '../../context.js';
 import { withoutNulls } from '../../withoutNulls.js';
 import { definitionId, preview, removeDefinition, saveDefinition, toSegment, toTagRule } from '../definitions.js';
 import type { MutationResolvers } from '../types.generated.js';
@@ -49,5 +50,10 @@ export const Mutation: MutationResolvers = {
   rotateApiKey: (_, { id, graceSeconds }, ctx) => {
     requireScope(ctx, 'admin');
     return managingKeys(() => rotateApiKey(keyTables(ctx), id, graceSeconds ?? 0, ctx.key.name, new Date(ctx.now)));
+  },
+  requestErasure: (_, { userId }, ctx) => {
+    requireScope(ctx, 'admin');
+    if (!isPlausibleId(userId)) throw badInput('userId: 1 to 256 characters', 'userId');
+    return requestErasure(ctx.tables, userId, ctx.key.name, new Date(ctx.now));
   },
 };

@@ -1,10 +1,12 @@
+import { exportUser } from '../../../core/privacyEngine/export.js';
+import { getErasureJob } from '../../../core/privacyEngine/store/erasureJobs.js';
 import { listApiKeys } from '../../../core/auth/keyManagement.js';
 import { keyTables } from '../apiKeys.js';
 import { identityKey, normaliseIdentity } from '../../../core/identity/identities.js';
 import { getIdentityLinks } from '../../../core/store/identities.js';
 import { membershipKey } from '../../../core/store/memberships.js';
 import { listTagRules } from '../../../core/store/rules.js';
-import { badInput, decodeCursor, pageSize, requireScope } from '../../context.js';
+import { badInput, decodeCursor, isPlausibleId, pageSize, requireScope } from '../../context.js';
 import type { QueryResolvers } from '../types.generated.js';
 import { allUsersPage, loadUser, usersPage } from '../users.js';
 
@@ -50,5 +52,14 @@ export const Query: QueryResolvers = {
   apiKeys: (_, __, ctx) => {
     requireScope(ctx, 'admin');
     return listApiKeys(keyTables(ctx), Date.parse(ctx.now));
+  },
+  erasureJob: (_, { id }, ctx) => {
+    requireScope(ctx, 'admin');
+    return isPlausibleId(id) ? getErasureJob(ctx.tables.jobs, id) : null;
+  },
+  exportUser: (_, { userId }, ctx) => {
+    requireScope(ctx, 'admin');
+    if (!isPlausibleId(userId)) throw badInput('userId: 1 to 256 characters', 'userId');
+    return exportUser(ctx.tables, userId, ctx.key.name, new Date(ctx.now));
   },
 };

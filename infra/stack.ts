@@ -9,6 +9,7 @@ import { DataStores } from './constructs/data-stores.js';
 import { DeadLetters } from './constructs/dead-letters.js';
 import { OpsgraphHttpApi } from './constructs/http-api.js';
 import { OpsgraphFunction, REPO_ROOT } from './constructs/opsgraph-function.js';
+import { SignIn } from './constructs/sign-in.js';
 import { checkStage, stageSettings, type StageSettings } from './stages.js';
 
 /** Properties of {@link OpsgraphStack}. */
@@ -39,6 +40,7 @@ export class OpsgraphStack extends Stack {
   public readonly http: OpsgraphHttpApi;
   public readonly deadLetters: DeadLetters;
   public readonly alarms: OpsgraphAlarms;
+  public readonly signIn: SignIn;
 
   constructor(scope: Construct, id: string, props: OpsgraphStackProps) {
     super(scope, id, {
@@ -52,6 +54,7 @@ export class OpsgraphStack extends Stack {
 
     this.stores = new DataStores(this, 'Data', { stage });
     this.deadLetters = new DeadLetters(this, 'DeadLetters', { stage });
+    this.signIn = new SignIn(this, 'SignIn', { stage });
     this.functions = (props.functions ?? Object.values(FUNCTIONS)).map(
       (definition) =>
         new OpsgraphFunction(this, `Fn-${definition.name}`, {
@@ -59,6 +62,7 @@ export class OpsgraphStack extends Stack {
           stage,
           stores: this.stores,
           deadLetters: this.deadLetters,
+          jwtSettings: this.signIn.jwtSettings,
         }),
     );
     this.http = new OpsgraphHttpApi(this, 'Http', { stage, functions: this.functions });

@@ -4,6 +4,9 @@
  * The CDK app picks one with `-c stage=<name>`; {@link stageSettings} rejects anything else with a clear error.
  */
 
+import type { JwtSettings } from '../core/auth/jwt.js';
+import type { Scope } from '../core/auth/scopes.js';
+
 /** What happens to stateful resources (tables, streams, buckets, keys, log groups) when the stack deletes them. */
 export type RemovalMode = 'destroy' | 'retain';
 
@@ -37,7 +40,20 @@ export interface StageSettings {
   readonly alarms: AlarmSettings;
   /** Trait keys this stage classifies as PII beyond the defaults (core/privacy/pii.ts); default none. */
   readonly piiTraits?: readonly string[];
+  /**
+   * How frontends sign in with tokens (infra/constructs/sign-in.ts): a Cognito user pool this stack makes, whose
+   * groups map to scopes, or an existing OIDC issuer (core/auth/jwt.ts's settings). Unset: API keys only.
+   */
+  readonly signIn?: { readonly cognito: { readonly groups: Readonly<Record<string, readonly Scope[]>> } } | JwtSettings;
 }
+
+/** The operator groups of the stages' Cognito pools and what each may do. */
+const OPERATOR_GROUPS = {
+  admins: ['admin'],
+  operators: ['profiles:read', 'segments:read', 'rules:write', 'campaigns:write', 'analytics:read'],
+  support: ['profiles:read', 'profiles:pii', 'segments:read', 'campaigns:read'],
+  analysts: ['analytics:read', 'segments:read', 'campaigns:read'],
+} as const satisfies Record<string, readonly Scope[]>;
 
 /** Alarm thresholds of a stage, and who the alarm topic notifies. */
 export interface AlarmSettings {
@@ -63,6 +79,7 @@ export const STAGES = {
     streamRetentionHours: 24,
     deadLetterRetentionDays: 14,
     alarms: { iteratorAgeSeconds: 900, functionErrors: 5, throttles: 5, deadLetters: 1 },
+    signIn: { cognito: { groups: OPERATOR_GROUPS } },
   },
   staging: {
     name: 'staging',
@@ -73,6 +90,7 @@ export const STAGES = {
     streamRetentionHours: 72,
     deadLetterRetentionDays: 14,
     alarms: { iteratorAgeSeconds: 300, functionErrors: 1, throttles: 1, deadLetters: 1 },
+    signIn: { cognito: { groups: OPERATOR_GROUPS } },
   },
   prod: {
     name: 'prod',
@@ -83,6 +101,7 @@ export const STAGES = {
     streamRetentionHours: 168,
     deadLetterRetentionDays: 30,
     alarms: { iteratorAgeSeconds: 120, functionErrors: 1, throttles: 1, deadLetters: 1 },
+    signIn: { cognito: { groups: OPERATOR_GROUPS } },
   },
 } as const satisfies Record<string, StageSettings>;
 

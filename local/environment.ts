@@ -7,7 +7,7 @@ export const LOCAL_STAGE = 'local';
  * The environment the local runtime gives one function: the same contract as the CDK stack, from the same
  * definitions. The local runtime runs every handler in one process, so it installs the union of these.
  * Two values differ: tracing is off, as there is no X-Ray daemon here (and nothing may leave the machine), and
- * the stage's PII list is the shell's `PII_TRAITS`.
+ * the stage's PII list and token settings are the shell's `PII_TRAITS` and `JWT_SETTINGS`.
  *
  * @example
  * localEnvironment(FUNCTIONS.tagger).PROFILES_TABLE // 'opsgraph-local-profiles'
@@ -15,8 +15,8 @@ export const LOCAL_STAGE = 'local';
 export function localEnvironment(fn: FunctionDefinition): Record<string, string> {
   const env = environmentFor(fn, LOCAL_STAGE);
   if (ENV.traceEnabled in env) env[ENV.traceEnabled] = 'false';
-  // The stage data of the local stage is the shell's: `PII_TRAITS=loyalty_card npm start`.
-  if (ENV.piiTraits in env) env[ENV.piiTraits] = process.env.PII_TRAITS ?? '';
+  // The stage data of the local stage is the shell's: `PII_TRAITS=loyalty_card npm start`, JWT_SETTINGS likewise.
+  for (const name of [ENV.piiTraits, ENV.jwtSettings]) if (name in env) env[name] = process.env[name] ?? '';
   return env;
 }
 

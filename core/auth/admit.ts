@@ -2,7 +2,8 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { header } from '../http/response.js';
 import { authenticate, type AuthResult } from './apiKeys.js';
 import { RateLimiter } from './rateLimit.js';
-import type { Scope } from './scopes.js';
+import { looksLikeJwt, verifyJwt, type JwtSettings } from './jwt.js';
+import { grants, type Scope } from './scopes.js';
 import { admitUsage } from './usage.js';
 
 /** This container's token buckets: a key over its rate here is turned away without a write to the usage table. */
@@ -29,8 +30,22 @@ export function presentedKey(event: APIGatewayProxyEventV2): string | undefined 
   return bearer?.[1];
 }
 
+/** A bearer token that is not an `og_` key: a JWT from the stage's OIDC issuer, or undefined. */
+export function presentedJwt(event: APIGatewayProxyEventV2): string | undefined {
+  const bearer = /^Bearer\s+(\S+)$/i.exec(header(event, 'authorization') ?? '');
+  return bearer && !bearer[1]!.startsWith('og_') && looksLikeJwt(bearer[1]!) ? bearer[1] : undefined;
+}
+
+/** A signed-in frontend user: a verified token whose claim grants the scope. */
+async function authenticateJwt(token: string, settings: JwtSettings, scope: Scope | undefined): Promise<AuthResult> {
+  const principal = await verifyJwt(token, settings);
+  if (!principal) return { ok: false, status: 401, code: 'UNAUTHENTICATED', message: 'invalid or expired token' };
+  if (scope && !grants(principal.scopes, scope)) return { ok: false, status: 403, code: 'FORBIDDEN', message: `this token lacks the ${scope} scope` };
+  return { ok: true, key: principal };
+}
+
 /**
- * Admits a request: a usable key with the scope (none: any usable key), within its rate in this container, then
+ * Admits a request: a usable key (or a verified JWT) with the scope (none: any usable credential), within its rate in this container, then
  * within its rate and daily quota over every container (core/auth/usage.ts). Every 429 carries
  * `retryAfterSeconds`.
  *
@@ -41,10 +56,15 @@ export async function admitRequest(request: {
   keysTable: string;
   usageTable: string;
   presented: string | undefined;
+  /** A JWT, when the request carries one instead of a key, and the stage's settings for it (null: not accepted). */
+  jwt?: { token: string | undefined; settings: JwtSettings | null };
   scope: Scope | undefined;
   source?: string;
 }): Promise<AuthResult> {
-  const auth = await authenticate(request.keysTable, request.presented, request.scope, request.source);
+  const auth =
+    !request.presented && request.jwt?.token && request.jwt.settings
+      ? await authenticateJwt(request.jwt.token, request.jwt.settings, request.scope)
+      : await authenticate(request.keysTable, request.presented, request.scope, request.source);
   if (!auth.ok) return auth;
   const now = Date.now();
   const local = limiter.attempt(auth.key.keyHash, auth.key.rateLimit, now);

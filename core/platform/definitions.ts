@@ -231,6 +231,8 @@ export const ENV = {
   identitySecret: 'IDENTITY_HASH_SECRET',
   /** Trait keys classified as PII beyond core/privacy/pii.ts's defaults, comma-separated (stage data: `piiTraits`). */
   piiTraits: 'PII_TRAITS',
+  /** OIDC token settings (core/auth/jwt.ts, JSON; empty: no tokens): the stage's `jwt`, Cognito's pool when it makes one. */
+  jwtSettings: 'JWT_SETTINGS',
 } as const;
 
 /** The CloudWatch namespace of opsgraph's own metrics; every function adds `service` and `stage` dimensions. */
@@ -268,7 +270,7 @@ export const FUNCTIONS = {
   ingest: {
     name: 'ingest',
     entry: 'lambdas/ingest/handler.ts',
-    environment: [ENV.stage, ...OBSERVABILITY_ENV, ENV.identitySecret, ...tableEnv('apiKeys', 'usage'), ...streamEnv('events')],
+    environment: [ENV.stage, ...OBSERVABILITY_ENV, ENV.identitySecret, ENV.jwtSettings, ...tableEnv('apiKeys', 'usage'), ...streamEnv('events')],
     memoryMb: 512,
     timeoutSeconds: 10,
     tables: ['apiKeys', 'usage'],
@@ -287,6 +289,7 @@ export const FUNCTIONS = {
       ENV.defaultTimeZone,
       ENV.identitySecret,
       ENV.piiTraits,
+      ENV.jwtSettings,
       ...tableEnv(...GRAPHQL_TABLES),
       ...streamEnv('events'),
     ],
@@ -491,7 +494,8 @@ export function environmentFor(fn: FunctionDefinition, stage: string): Record<st
     else if (name === ENV.traceEnabled) env[name] = 'true';
     else if (name === ENV.defaultTimeZone) env[name] = 'UTC';
     else if (name === ENV.webhookSecret || name === ENV.identitySecret) env[name] = ''; // the runtime's own (see ENV)
-    else if (name === ENV.piiTraits) env[name] = ''; // the stage's piiTraits (infra), or the shell's PII_TRAITS locally
+    // The stage's piiTraits and jwt (infra), or the shell's PII_TRAITS and JWT_SETTINGS locally.
+    else if (name === ENV.piiTraits || name === ENV.jwtSettings) env[name] = '';
     else {
       const table = Object.values(TABLES).find((t) => t.envVar === name);
       const stream = Object.values(STREAMS).find((s) => s.envVar === name);

@@ -1,7 +1,10 @@
 import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from '../aws/clients.js';
 
-/** An audit entry: every identity merge, refused link, and tag rule or segment change leaves one. */
+/**
+ * An audit entry: identity merges and refused links, tag rule, segment and key changes, unmasked PII reads and
+ * exports, erasures. The table is append-only in IAM (only erasure deletes, a person's own entries).
+ */
 export interface AuditEntry {
   /** What it is about: `profile#<id>`, `rule#<id>` or `segment#<id>`. */
   subject: string;
@@ -27,4 +30,25 @@ export async function listAudit(table: string, subject: string, limit = 50): Pro
     }),
   );
   return (res.Items ?? []) as AuditEntry[];
+}
+
+/**
+ * A page of one subject's entries, newest first, after the entry at `afterAt` (exclusive).
+ *
+ * @example
+ * const { entries, more } = await pageAudit(table, 'apikey#key_0123456789abcdef', 20);
+ */
+export async function pageAudit(table: string, subject: string, first: number, afterAt?: string): Promise<{ entries: AuditEntry[]; more: boolean }> {
+  const res = await dynamo().send(
+    new QueryCommand({
+      TableName: table,
+      KeyConditionExpression: 'subject = :s',
+      ExpressionAttributeValues: { ':s': subject },
+      ScanIndexForward: false,
+      Limit: first + 1,
+      ...(afterAt ? { ExclusiveStartKey: { subject, at: afterAt } } : {}),
+    }),
+  );
+  const items = (res.Items ?? []) as AuditEntry[];
+  return { entries: items.slice(0, first), more: items.length > first };
 }

@@ -42,6 +42,8 @@ export interface OpsgraphFunctionProps {
   readonly stores: DataStores;
   /** The on-failure destination of a `source` mapping (the stage's dead-letter bucket). */
   readonly deadLetters?: DeadLetters;
+  /** `JWT_SETTINGS` for a function that takes tokens (infra/constructs/sign-in.ts); unset: none accepted. */
+  readonly jwtSettings?: string;
 }
 
 /**
@@ -106,7 +108,7 @@ export class OpsgraphFunction extends Construct {
       logGroup: this.logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
       tracing: lambda.Tracing.ACTIVE,
-      environment: this.environment(def, stage, stores),
+      environment: this.environment(def, stage, stores, props.jwtSettings),
       bundling: {
         minify: true,
         sourceMap: true,
@@ -159,7 +161,7 @@ export class OpsgraphFunction extends Construct {
   }
 
   /** `environmentFor`'s values, with the names of tables and streams replaced by the CDK resources' own, and the secrets'. */
-  private environment(def: FunctionDefinition, stage: StageSettings, stores: DataStores): Record<string, string> {
+  private environment(def: FunctionDefinition, stage: StageSettings, stores: DataStores, jwtSettings: string | undefined): Record<string, string> {
     const env = environmentFor(def, stage.name);
     for (const name of Object.keys(env)) {
       const resource = stores.resourceForEnvVar(name);
@@ -169,6 +171,7 @@ export class OpsgraphFunction extends Construct {
       else env[name] = 'tableName' in resource ? resource.tableName : resource.streamName;
     }
     if (ENV.piiTraits in env) env[ENV.piiTraits] = (stage.piiTraits ?? []).join(',');
+    if (ENV.jwtSettings in env) env[ENV.jwtSettings] = jwtSettings ?? '';
     // The Powertools settings (service name, metrics namespace, tracing) come with the definition's environment.
     return { ...env, NODE_OPTIONS: '--enable-source-maps' };
   }

@@ -1,5 +1,6 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { admitRequest, presentedKey } from '../../core/auth/admit.js';
+import { admitRequest, presentedJwt, presentedKey } from '../../core/auth/admit.js';
+import { jwtSettingsFromEnv } from '../../core/auth/jwt.js';
 import { bodyText, json } from '../../core/http/response.js';
 import { FUNCTIONS } from '../../core/platform/definitions.js';
 import { requireEnv } from '../../core/platform/env.js';
@@ -7,6 +8,9 @@ import { instrument, observability, type Invocation } from '../../core/platform/
 import { executeGraphQL, startGateway } from '../../gateway/gateway.js';
 import { piiTraitsFromEnv } from '../../core/privacy/pii.js';
 import { createRequestContext, type RequestSettings, type SubgraphTables } from '../../subgraphs/context.js';
+
+/** The stage's OIDC settings, read once (a bad value fails the cold start, not a request). */
+const jwtSettings = jwtSettingsFromEnv(process.env.JWT_SETTINGS);
 
 const o = observability(FUNCTIONS.graphql);
 const gateway = startGateway({ logger: o.logger });
@@ -53,6 +57,7 @@ async function graphqlHandler(event: APIGatewayProxyEventV2, { logger, measures 
     keysTable: requireEnv('API_KEYS_TABLE'),
     usageTable: requireEnv('USAGE_TABLE'),
     presented: presentedKey(event),
+    jwt: { token: presentedJwt(event), settings: jwtSettings },
     scope: undefined,
     source,
   });

@@ -1,11 +1,15 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { admitRequest, presentedKey } from '../../core/auth/admit.js';
+import { admitRequest, presentedJwt, presentedKey } from '../../core/auth/admit.js';
+import { jwtSettingsFromEnv } from '../../core/auth/jwt.js';
 import { json } from '../../core/http/response.js';
 import { ingestBody } from '../../core/ingest/ingestRequest.js';
 import { requestEvents } from '../../core/ingest/requestEvents.js';
 import { FUNCTIONS } from '../../core/platform/definitions.js';
 import { requireEnv } from '../../core/platform/env.js';
 import { instrument, type Invocation } from '../../core/platform/observability.js';
+
+/** The stage's OIDC settings, read once (a bad value fails the cold start, not a request). */
+const jwtSettings = jwtSettingsFromEnv(process.env.JWT_SETTINGS);
 
 /**
  * Time kept back from the function's timeout for what follows the PutRecords retries: sorting the answer,
@@ -45,6 +49,7 @@ async function ingestHandler(event: APIGatewayProxyEventV2, { logger, measures, 
     keysTable: requireEnv('API_KEYS_TABLE'),
     usageTable: requireEnv('USAGE_TABLE'),
     presented: presented ?? (read?.ok ? read.writeKey : undefined),
+    jwt: { token: presentedJwt(event), settings: jwtSettings },
     scope: 'events:write',
     source,
   });

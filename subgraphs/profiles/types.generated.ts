@@ -84,6 +84,37 @@ export type ApiKeyStatus =
   /** Revoked by an admin. */
   | 'REVOKED';
 
+/** A page of audit entries. */
+export type AuditConnection = {
+  __typename?: 'AuditConnection';
+  /** The entries, newest first. */
+  edges: Array<AuditEdge>;
+  /** Paging state. */
+  pageInfo: PageInfo;
+};
+
+/** One audit entry and its cursor. */
+export type AuditEdge = {
+  __typename?: 'AuditEdge';
+  /** Cursor for `after`. */
+  cursor: Scalars['String']['output'];
+  /** The entry. */
+  node: AuditEntry;
+};
+
+/** What happened, when, by whom (by key name, never a key). */
+export type AuditEntry = {
+  __typename?: 'AuditEntry';
+  /** What happened: identity_merged, rule_created, apikey_revoked, pii_read, erasure_completed, … */
+  action: Scalars['String']['output'];
+  /** When (request or event time). */
+  at: Scalars['DateTime']['output'];
+  /** The particulars: who (`by`), what changed; never a key, a secret or a masked value. */
+  detail: Scalars['JSON']['output'];
+  /** What it is about. */
+  subject: Scalars['String']['output'];
+};
+
 /** Churn risk band. */
 export type ChurnBand =
   | 'HIGH'
@@ -400,6 +431,11 @@ export type Query = {
   __typename?: 'Query';
   /** Every API key, newest first (admin). Keys themselves are never shown again: these are their ids, scopes, limits and states. */
   apiKeys: Array<ApiKey>;
+  /**
+   * The audit trail of one subject, newest first (admin): `profile#<userId>` (merges), `pii#<userId>` (unmasked reads,
+   * exports), `rule#<id>`, `segment#<id>`, `apikey#<id>`, `erasure#<jobId>`.
+   */
+  audit: AuditConnection;
   /** An erasure job by id (admin). */
   erasureJob?: Maybe<ErasureJob>;
   /** Everything held about one person as one JSON document (admin; audited): profile, enrollments, outbox, experiment units, audit entries. */
@@ -416,6 +452,13 @@ export type Query = {
   userByIdentity?: Maybe<User>;
   /** Profiles matching a filter (one of tag, segment or churn band), paged in user-id order. */
   users: UserConnection;
+};
+
+
+export type QueryAuditArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  subject: Scalars['String']['input'];
 };
 
 
@@ -723,6 +766,9 @@ export type ResolversTypes = {
   Float: ResolverTypeWrapper<Scalars['Float']['output']>;
   ApiKeyInput: ApiKeyInput;
   ApiKeyStatus: ApiKeyStatus;
+  AuditConnection: ResolverTypeWrapper<AuditConnection>;
+  AuditEdge: ResolverTypeWrapper<AuditEdge>;
+  AuditEntry: ResolverTypeWrapper<AuditEntry>;
   ChurnBand: ChurnBand;
   ChurnScore: ResolverTypeWrapper<ChurnScoreModel>;
   CreatedApiKey: ResolverTypeWrapper<Omit<CreatedApiKey, 'apiKey'> & { apiKey: ResolversTypes['ApiKey'] }>;
@@ -764,6 +810,9 @@ export type ResolversParentTypes = {
   ID: Scalars['ID']['output'];
   Float: Scalars['Float']['output'];
   ApiKeyInput: ApiKeyInput;
+  AuditConnection: AuditConnection;
+  AuditEdge: AuditEdge;
+  AuditEntry: AuditEntry;
   ChurnScore: ChurnScoreModel;
   CreatedApiKey: Omit<CreatedApiKey, 'apiKey'> & { apiKey: ResolversParentTypes['ApiKey'] };
   DateTime: Scalars['DateTime']['output'];
@@ -807,6 +856,23 @@ export type ApiKeyResolvers<ContextType = RequestContext, ParentType extends Res
   scopes?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   status?: Resolver<ResolversTypes['ApiKeyStatus'], ParentType, ContextType>;
   usage?: Resolver<Array<ResolversTypes['KeyUsageDay']>, ParentType, ContextType, RequireFields<ApiKeyUsageArgs, 'days'>>;
+};
+
+export type AuditConnectionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['AuditConnection'] = ResolversParentTypes['AuditConnection']> = {
+  edges?: Resolver<Array<ResolversTypes['AuditEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+};
+
+export type AuditEdgeResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['AuditEdge'] = ResolversParentTypes['AuditEdge']> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['AuditEntry'], ParentType, ContextType>;
+};
+
+export type AuditEntryResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['AuditEntry'] = ResolversParentTypes['AuditEntry']> = {
+  action?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  detail?: Resolver<ResolversTypes['JSON'], ParentType, ContextType>;
+  subject?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
 export type ChurnScoreResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ChurnScore'] = ResolversParentTypes['ChurnScore']> = {
@@ -930,6 +996,7 @@ export type ProfileStatsResolvers<ContextType = RequestContext, ParentType exten
 
 export type QueryResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
   apiKeys?: Resolver<Array<ResolversTypes['ApiKey']>, ParentType, ContextType>;
+  audit?: Resolver<ResolversTypes['AuditConnection'], ParentType, ContextType, RequireFields<QueryAuditArgs, 'first' | 'subject'>>;
   erasureJob?: Resolver<Maybe<ResolversTypes['ErasureJob']>, ParentType, ContextType, RequireFields<QueryErasureJobArgs, 'id'>>;
   exportUser?: Resolver<ResolversTypes['JSON'], ParentType, ContextType, RequireFields<QueryExportUserArgs, 'userId'>>;
   segment?: Resolver<Maybe<ResolversTypes['Segment']>, ParentType, ContextType, RequireFields<QuerySegmentArgs, 'id'>>;
@@ -1002,6 +1069,9 @@ export type UserEdgeResolvers<ContextType = RequestContext, ParentType extends R
 
 export type Resolvers<ContextType = RequestContext> = {
   ApiKey?: ApiKeyResolvers<ContextType>;
+  AuditConnection?: AuditConnectionResolvers<ContextType>;
+  AuditEdge?: AuditEdgeResolvers<ContextType>;
+  AuditEntry?: AuditEntryResolvers<ContextType>;
   ChurnScore?: ChurnScoreResolvers<ContextType>;
   CreatedApiKey?: CreatedApiKeyResolvers<ContextType>;
   DateTime?: GraphQLScalarType;

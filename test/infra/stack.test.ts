@@ -114,6 +114,25 @@ for (const stageName of STAGE_NAMES) {
       }
     });
 
+    test('sign-in: an operators pool (MFA, no self sign-up) with the mapped groups, whose issuer the token-taking functions get', () => {
+      const { template, resources, stage } = get(stageName);
+      const groups = Object.keys((stage.signIn as { cognito: { groups: Record<string, unknown> } }).cognito.groups);
+      template.hasResourceProperties('AWS::Cognito::UserPool', {
+        MfaConfiguration: 'ON',
+        AdminCreateUserConfig: { AllowAdminCreateUserOnly: true },
+      });
+      assert.deepEqual(
+        Object.values(resources).filter((r) => r.Type === 'AWS::Cognito::UserPoolGroup').map((r) => r.Properties!.GroupName).sort(),
+        [...groups].sort(),
+      );
+      for (const fn of ['ingest', 'graphql']) {
+        const id = logicalIdWhere(resources, 'AWS::Lambda::Function', 'FunctionName', physicalName(stageName, fn));
+        const settings = JSON.stringify(resources[id]!.Properties!.Environment.Variables.JWT_SETTINGS);
+        assert.match(settings, /cognito-idp/, `${fn} takes the pool's tokens`);
+        assert.match(settings, /cognito:groups/);
+      }
+    });
+
     test('one DynamoDB table per TABLES entry: on demand, PITR, SSE, keys, TTL, removal per stage', () => {
       const { template, stage } = get(stageName);
       template.resourceCountIs('AWS::DynamoDB::Table', Object.keys(TABLES).length);

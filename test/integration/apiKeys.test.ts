@@ -148,6 +148,16 @@ describe('API keys on the local stack', () => {
     assert.equal((await ingestWith(now.json.data.rotateApiKey.key)).status, 200);
     const trail = await listAudit(process.env.AUDIT_TABLE!, `apikey#${fresh.apiKey.id}`);
     assert.deepEqual(trail.map((a) => a.action).sort(), ['apikey_revoked', 'apikey_rotated']);
+    // The same trail through GraphQL, a page at a time.
+    const AUDIT = 'query($s: String!, $a: String) { audit(subject: $s, first: 1, after: $a) { edges { cursor node { action at detail } } pageInfo { hasNextPage endCursor } } }';
+    const p1 = (await gql(stack, AUDIT, { s: `apikey#${fresh.apiKey.id}` })).json.data.audit;
+    assert.equal(p1.pageInfo.hasNextPage, true);
+    const p2 = (await gql(stack, AUDIT, { s: `apikey#${fresh.apiKey.id}`, a: p1.pageInfo.endCursor })).json.data.audit;
+    assert.equal(p2.pageInfo.hasNextPage, false);
+    assert.deepEqual([...p1.edges, ...p2.edges].map((e: any) => e.node.action).sort(), ['apikey_revoked', 'apikey_rotated']);
+    assert.ok([...p1.edges, ...p2.edges].every((e: any) => !Number.isNaN(Date.parse(e.node.at)) && e.node.detail.by === 'admin'));
+    const notAdmin = await gql(stack, AUDIT, { s: `apikey#${fresh.apiKey.id}` }, now.json.data.rotateApiKey.key);
+    assert.equal(notAdmin.json.errors?.[0]?.extensions?.code, 'FORBIDDEN');
   });
 
   it('refuses bad input with typed errors', async () => {

@@ -1,3 +1,4 @@
+import { pageAudit } from '../../../core/store/audit.js';
 import { exportUser } from '../../../core/privacyEngine/export.js';
 import { getErasureJob } from '../../../core/privacyEngine/store/erasureJobs.js';
 import { listApiKeys } from '../../../core/auth/keyManagement.js';
@@ -6,7 +7,7 @@ import { identityKey, normaliseIdentity } from '../../../core/identity/identitie
 import { getIdentityLinks } from '../../../core/store/identities.js';
 import { membershipKey } from '../../../core/store/memberships.js';
 import { listTagRules } from '../../../core/store/rules.js';
-import { badInput, decodeCursor, isPlausibleId, pageSize, requireScope } from '../../context.js';
+import { badInput, decodeCursor, encodeCursor, isPlausibleId, pageSize, requireScope } from '../../context.js';
 import type { QueryResolvers } from '../types.generated.js';
 import { allUsersPage, loadUser, usersPage } from '../users.js';
 
@@ -61,5 +62,13 @@ export const Query: QueryResolvers = {
     requireScope(ctx, 'admin');
     if (!isPlausibleId(userId)) throw badInput('userId: 1 to 256 characters', 'userId');
     return exportUser(ctx.tables, userId, ctx.key.name, new Date(ctx.now));
+  },
+  audit: async (_, args, ctx) => {
+    requireScope(ctx, 'admin');
+    if (!isPlausibleId(args.subject)) throw badInput('subject: 1 to 256 characters, such as apikey#key_… or profile#<userId>', 'subject');
+    const first = pageSize(args.first);
+    const page = await pageAudit(ctx.tables.audit, args.subject, first, decodeCursor(args.after));
+    const edges = page.entries.map((e) => ({ cursor: encodeCursor(e.at), node: { ...e, at: e.at.split('#')[0]! } }));
+    return { edges, pageInfo: { hasNextPage: page.more, endCursor: edges.at(-1)?.cursor ?? null } };
   },
 };

@@ -3,7 +3,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, describe, it } from 'node:test';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
-import { gql, postJson, track, useTestStack } from '../support/stack.js';
+import { postJson, track, useTestStack } from '../support/stack.js';
 
 /*
  * Frontends with OIDC tokens: a local issuer on loopback publishes its JWKS the way Cognito does

@@ -22,7 +22,14 @@ import { CachedLocalDataSource } from './localDataSource.js';
  * const server = await startGateway();
  * const response = await executeGraphQL(server, { method: 'POST', headers, body }, context);
  */
-export async function startGateway(options: { reparseEachFetch?: boolean; logger?: Pick<Logger, 'error'> } = {}): Promise<ApolloServer<RequestContext>> {
+export async function startGateway(
+  options: {
+    reparseEachFetch?: boolean;
+    logger?: Pick<Logger, 'error'>;
+    /** Introspection and "Did you mean" suggestions (default on; the graphql function follows its stage). */
+    exposeSchema?: boolean;
+  } = {},
+): Promise<ApolloServer<RequestContext>> {
   const schemas = buildSubgraphSchemas();
   const gateway = new ApolloGateway({
     supergraphSdl: SUPERGRAPH_SDL,
@@ -34,7 +41,9 @@ export async function startGateway(options: { reparseEachFetch?: boolean; logger
   const server = new ApolloServer<RequestContext>({
     gateway,
     plugins: [queryLimitsPlugin, errorMaskingPlugin(options.logger ?? createLogger()), forbiddenStatusPlugin],
-    introspection: true,
+    introspection: options.exposeSchema ?? true,
+    // Outside dev, validation errors do not suggest field names: they would spell out the schema piece by piece.
+    hideSchemaDetailsFromClientErrors: !(options.exposeSchema ?? true),
     includeStacktraceInErrorResponses: false,
     csrfPrevention: false,
     // The local runtime and Lambda own process signals; Apollo re-raising SIGINT would stop twice.

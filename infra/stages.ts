@@ -44,6 +44,8 @@ export interface StageSettings {
    * How frontends sign in with tokens (infra/constructs/sign-in.ts): a Cognito user pool this stack makes, whose
    * groups map to scopes, or an existing OIDC issuer (core/auth/jwt.ts's settings). Unset: API keys only.
    */
+  /** GraphQL introspection and field suggestions in errors: on only where developers explore the schema. */
+  readonly introspection: boolean;
   readonly signIn?: { readonly cognito: { readonly groups: Readonly<Record<string, readonly Scope[]>> } } | JwtSettings;
 }
 
@@ -72,6 +74,7 @@ export interface AlarmSettings {
 export const STAGES = {
   dev: {
     name: 'dev',
+    introspection: true,
     removal: 'destroy',
     deletionProtection: false,
     logRetentionDays: 7,
@@ -83,6 +86,7 @@ export const STAGES = {
   },
   staging: {
     name: 'staging',
+    introspection: false,
     removal: 'retain',
     deletionProtection: false,
     logRetentionDays: 30,
@@ -94,6 +98,7 @@ export const STAGES = {
   },
   prod: {
     name: 'prod',
+    introspection: false,
     removal: 'retain',
     deletionProtection: true,
     logRetentionDays: 365,

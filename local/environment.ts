@@ -17,6 +17,8 @@ export function localEnvironment(fn: FunctionDefinition): Record<string, string>
   if (ENV.traceEnabled in env) env[ENV.traceEnabled] = 'false';
   // The stage data of the local stage is the shell's: `PII_TRAITS=loyalty_card npm start`, JWT_SETTINGS likewise.
   for (const name of [ENV.piiTraits, ENV.jwtSettings]) if (name in env) env[name] = process.env[name] ?? '';
+  // A developer's own stack shows its schema (GraphiQL-style tools, codegen against it).
+  if (ENV.graphqlIntrospection in env) env[ENV.graphqlIntrospection] = 'true';
   return env;
 }
 

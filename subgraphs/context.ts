@@ -25,6 +25,7 @@ export interface SubgraphTables {
   aggregates: string;
   apiKeys: string;
   usage: string;
+  operations: string;
   /** The events stream (a stream, not a table): `assignExperiment` records exposures on it. */
   eventsStream: string;
 }

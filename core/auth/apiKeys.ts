@@ -27,6 +27,8 @@ export interface ApiKey {
   revokedAt?: string;
   /** The key this one replaced (rotateApiKey). */
   rotatedFrom?: string;
+  /** Only registered GraphQL operations (gateway/persistedOperations.ts). */
+  persistedOnly?: boolean;
 }
 
 const apiKeySchema = z.object({
@@ -42,6 +44,7 @@ const apiKeySchema = z.object({
   expiresAt: z.string().optional(),
   revokedAt: z.string().optional(),
   rotatedFrom: z.string().optional(),
+  persistedOnly: z.boolean().optional(),
 });
 
 /** Parses a keys-table item; null for anything else (an old or hand-written item is no key). */

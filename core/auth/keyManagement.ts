@@ -34,6 +34,7 @@ export const apiKeyInputSchema = z
     expiresAt: z.string().datetime({ offset: true }).optional(),
     rateLimitPerSecond: z.number().positive().max(100_000).optional(),
     dailyQuota: z.number().int().positive().max(1e12).optional(),
+    persistedQueriesOnly: z.boolean().optional(),
   })
   .strict();
 export type ApiKeyInput = z.infer<typeof apiKeyInputSchema>;
@@ -86,6 +87,7 @@ export async function createApiKey(
     rateLimit: valid.rateLimitPerSecond ?? 200,
     ...(valid.dailyQuota !== undefined ? { dailyQuota: valid.dailyQuota } : {}),
     ...(valid.expiresAt !== undefined ? { expiresAt: new Date(valid.expiresAt).toISOString() } : {}),
+    ...(valid.persistedQueriesOnly ? { persistedOnly: true } : {}),
     active: true,
     createdAt: now.toISOString(),
     createdBy: by,
@@ -150,6 +152,7 @@ export async function rotateApiKey(
       rateLimitPerSecond: old.rateLimit,
       ...(old.dailyQuota !== undefined ? { dailyQuota: old.dailyQuota } : {}),
       ...(old.expiresAt !== undefined ? { expiresAt: old.expiresAt } : {}),
+      ...(old.persistedOnly ? { persistedQueriesOnly: true } : {}),
     },
     by,
     now,

@@ -129,6 +129,8 @@ export const TABLES = {
     envVar: 'API_KEYS_TABLE',
     indexes: [{ name: 'byId', partitionKey: { name: 'id', type: 'S' } }],
   },
+  /** Registered GraphQL operations by SHA-256 of their text: the persisted-query list (gateway/persistedOperations.ts). */
+  operations: { name: 'operations', partitionKey: { name: 'id', type: 'S' }, envVar: 'OPERATIONS_TABLE' },
   /** Requests per key per second and per UTC day, shared by every container (core/auth/usage.ts). */
   usage: {
     name: 'usage',
@@ -233,6 +235,8 @@ export const ENV = {
   piiTraits: 'PII_TRAITS',
   /** OIDC token settings (core/auth/jwt.ts, JSON; empty: no tokens): the stage's `jwt`, Cognito's pool when it makes one. */
   jwtSettings: 'JWT_SETTINGS',
+  /** 'true': GraphQL answers introspection and suggests field names in errors (stage data: dev and local only). */
+  graphqlIntrospection: 'GRAPHQL_INTROSPECTION',
 } as const;
 
 /** The CloudWatch namespace of opsgraph's own metrics; every function adds `service` and `stage` dimensions. */
@@ -258,7 +262,7 @@ const PROFILE_ENGINE_TABLES = ['profiles', 'identities', 'memberships', 'rules',
 const JOURNEY_TABLES = ['profiles', 'identities', 'memberships', 'campaigns', 'campaignVersions', 'enrollments', 'outbox', 'timers', 'jobs'] as const satisfies TableName[];
 const GRAPHQL_TABLES = [
   'profiles', 'identities', 'memberships', 'rules', 'audit', 'campaigns', 'campaignVersions', 'enrollments', 'outbox', 'apiKeys', 'jobs',
-  'experiments', 'experimentUnits', 'aggregates', 'usage',
+  'experiments', 'experimentUnits', 'aggregates', 'usage', 'operations',
 ] as const satisfies TableName[];
 /** What an erasure visits (core/privacyEngine/erasure.ts, ErasureTables). */
 const PRIVACY_TABLES = [
@@ -290,6 +294,7 @@ export const FUNCTIONS = {
       ENV.identitySecret,
       ENV.piiTraits,
       ENV.jwtSettings,
+      ENV.graphqlIntrospection,
       ...tableEnv(...GRAPHQL_TABLES),
       ...streamEnv('events'),
     ],
@@ -496,6 +501,7 @@ export function environmentFor(fn: FunctionDefinition, stage: string): Record<st
     else if (name === ENV.webhookSecret || name === ENV.identitySecret) env[name] = ''; // the runtime's own (see ENV)
     // The stage's piiTraits and jwt (infra), or the shell's PII_TRAITS and JWT_SETTINGS locally.
     else if (name === ENV.piiTraits || name === ENV.jwtSettings) env[name] = '';
+    else if (name === ENV.graphqlIntrospection) env[name] = 'false'; // the stage's `introspection` (infra); local: on
     else {
       const table = Object.values(TABLES).find((t) => t.envVar === name);
       const stream = Object.values(STREAMS).find((s) => s.envVar === name);

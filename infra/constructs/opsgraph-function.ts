@@ -172,6 +172,7 @@ export class OpsgraphFunction extends Construct {
     }
     if (ENV.piiTraits in env) env[ENV.piiTraits] = (stage.piiTraits ?? []).join(',');
     if (ENV.jwtSettings in env) env[ENV.jwtSettings] = jwtSettings ?? '';
+    if (ENV.graphqlIntrospection in env) env[ENV.graphqlIntrospection] = String(stage.introspection);
     // The Powertools settings (service name, metrics namespace, tracing) come with the definition's environment.
     return { ...env, NODE_OPTIONS: '--enable-source-maps' };
   }

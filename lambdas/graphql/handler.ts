@@ -6,6 +6,9 @@ import { FUNCTIONS } from '../../core/platform/definitions.js';
 import { requireEnv } from '../../core/platform/env.js';
 import { instrument, observability, type Invocation } from '../../core/platform/observability.js';
 import { executeGraphQL, startGateway } from '../../gateway/gateway.js';
+import { persistedRequest } from '../../gateway/persistedOperations.js';
+import { LruCache } from '../../core/auth/lru.js';
+import { getOperationText } from '../../core/store/operations.js';
 import { piiTraitsFromEnv } from '../../core/privacy/pii.js';
 import { createRequestContext, type RequestSettings, type SubgraphTables } from '../../subgraphs/context.js';
 
@@ -13,7 +16,7 @@ import { createRequestContext, type RequestSettings, type SubgraphTables } from 
 const jwtSettings = jwtSettingsFromEnv(process.env.JWT_SETTINGS);
 
 const o = observability(FUNCTIONS.graphql);
-const gateway = startGateway({ logger: o.logger });
+const gateway = startGateway({ logger: o.logger, exposeSchema: requireEnv('GRAPHQL_INTROSPECTION') === 'true' });
 const tables: SubgraphTables = {
   profiles: requireEnv('PROFILES_TABLE'),
   identities: requireEnv('IDENTITIES_TABLE'),
@@ -30,6 +33,7 @@ const tables: SubgraphTables = {
   aggregates: requireEnv('AGGREGATES_TABLE'),
   apiKeys: requireEnv('API_KEYS_TABLE'),
   usage: requireEnv('USAGE_TABLE'),
+  operations: requireEnv('OPERATIONS_TABLE'),
   eventsStream: requireEnv('EVENTS_STREAM'),
 };
 const settings: RequestSettings = {
@@ -40,6 +44,17 @@ const settings: RequestSettings = {
 
 const graphqlError = (status: number, code: string, message: string, headers?: Record<string, string>) =>
   json(status, { errors: [{ message, extensions: { code } }] }, headers);
+/** Registered operations by id, cached: they never change (an id is the hash of the text). */
+const operations = new LruCache<string, string>(1_000);
+async function lookupOperation(id: string): Promise<string | undefined> {
+  const now = Date.now();
+  const hit = operations.get(id, now);
+  if (hit !== undefined) return hit;
+  const text = await getOperationText(tables.operations, id);
+  if (text !== undefined) operations.set(id, text, now + 3_600_000);
+  return text;
+}
+
 /** Every 429 says when to come back. */
 const retryAfter = (seconds: number) => ({ 'retry-after': String(seconds) });
 
@@ -66,11 +81,13 @@ async function graphqlHandler(event: APIGatewayProxyEventV2, { logger, measures 
     logger.info('request rejected', { status: auth.status, code: auth.code });
     return graphqlError(auth.status, auth.code, auth.message, auth.status === 429 ? retryAfter(auth.retryAfterSeconds) : undefined);
   }
-  const result = await executeGraphQL(
-    await gateway,
-    { method: event.requestContext.http.method, headers: event.headers ?? {}, body: bodyText(event), search: event.rawQueryString ?? '' },
-    createRequestContext(tables, auth.key, settings),
-  );
+  const request = { method: event.requestContext.http.method, headers: event.headers ?? {}, body: bodyText(event), search: event.rawQueryString ?? '' };
+  const persisted = await persistedRequest(request, auth.key.persistedOnly === true, lookupOperation);
+  if (!persisted.ok) {
+    measures.count('RequestsRejected', 1);
+    return graphqlError(persisted.status, persisted.code, persisted.message);
+  }
+  const result = await executeGraphQL(await gateway, persisted.request, createRequestContext(tables, auth.key, settings));
   if (result.status >= 400) {
     measures.count('ErrorResponses', 1);
     logger.info('graphql error response', { status: result.status, key: auth.key.name });

@@ -41,6 +41,8 @@ export type ApiKey = {
   id: Scalars['ID']['output'];
   /** Who or what the key is for. */
   name: Scalars['String']['output'];
+  /** Whether the key may run registered operations only. */
+  persistedQueriesOnly: Scalars['Boolean']['output'];
   /** Requests per second over every container. */
   rateLimitPerSecond: Scalars['Float']['output'];
   /** When it was revoked. */
@@ -69,6 +71,8 @@ export type ApiKeyInput = {
   expiresAt?: InputMaybe<Scalars['DateTime']['input']>;
   /** Who or what the key is for; shown in listings, logs and the audit. */
   name: Scalars['String']['input'];
+  /** GraphQL operations registered with registerOperations only (for keys shipped in frontends); default false. */
+  persistedQueriesOnly?: InputMaybe<Scalars['Boolean']['input']>;
   /** Requests per second over every container; default 200. */
   rateLimitPerSecond?: InputMaybe<Scalars['Float']['input']>;
   /** What the key may do: events:write, profiles:read, profiles:pii, segments:read, rules:write, campaigns:read, campaigns:write, analytics:read, admin. */
@@ -295,6 +299,11 @@ export type Mutation = {
    */
   previewTagRule: RulePreview;
   /**
+   * Registers GraphQL operations (admin, at most 100 a call): each is then known in every container by the SHA-256
+   * of its text (APQ's `sha256Hash`), and is what a `persistedQueriesOnly` key may run.
+   */
+  registerOperations: Array<PersistedOperation>;
+  /**
    * Erases a person from every store that holds them (admin): a tracked job the privacy function runs within a
    * minute, store by store, resumable. A user with a job still open gets that job back.
    */
@@ -352,6 +361,11 @@ export type MutationPreviewTagRuleArgs = {
 };
 
 
+export type MutationRegisterOperationsArgs = {
+  queries: Array<Scalars['String']['input']>;
+};
+
+
 export type MutationRequestErasureArgs = {
   userId: Scalars['ID']['input'];
 };
@@ -388,6 +402,15 @@ export type PageInfo = {
   endCursor?: Maybe<Scalars['String']['output']>;
   /** Whether another page follows. */
   hasNextPage: Scalars['Boolean']['output'];
+};
+
+/** A registered operation. */
+export type PersistedOperation = {
+  __typename?: 'PersistedOperation';
+  /** SHA-256 hex of the text: the `extensions.persistedQuery.sha256Hash` clients send. */
+  id: Scalars['ID']['output'];
+  /** The operation's name, if it has one. */
+  name?: Maybe<Scalars['String']['output']>;
 };
 
 /** Behaviour figures of a profile, computed at query time from event-time facts. */
@@ -763,6 +786,7 @@ export type ResolversTypes = {
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
+  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   Float: ResolverTypeWrapper<Scalars['Float']['output']>;
   ApiKeyInput: ApiKeyInput;
   ApiKeyStatus: ApiKeyStatus;
@@ -786,8 +810,8 @@ export type ResolversTypes = {
   JSON: ResolverTypeWrapper<Scalars['JSON']['output']>;
   KeyUsageDay: ResolverTypeWrapper<KeyUsageDay>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
-  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
+  PersistedOperation: ResolverTypeWrapper<PersistedOperation>;
   ProfileStats: ResolverTypeWrapper<StatsViewModel>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   RulePreview: ResolverTypeWrapper<RulePreview>;
@@ -808,6 +832,7 @@ export type ResolversParentTypes = {
   String: Scalars['String']['output'];
   Int: Scalars['Int']['output'];
   ID: Scalars['ID']['output'];
+  Boolean: Scalars['Boolean']['output'];
   Float: Scalars['Float']['output'];
   ApiKeyInput: ApiKeyInput;
   AuditConnection: AuditConnection;
@@ -827,8 +852,8 @@ export type ResolversParentTypes = {
   JSON: Scalars['JSON']['output'];
   KeyUsageDay: KeyUsageDay;
   Mutation: Record<PropertyKey, never>;
-  Boolean: Scalars['Boolean']['output'];
   PageInfo: PageInfo;
+  PersistedOperation: PersistedOperation;
   ProfileStats: StatsViewModel;
   Query: Record<PropertyKey, never>;
   RulePreview: RulePreview;
@@ -850,6 +875,7 @@ export type ApiKeyResolvers<ContextType = RequestContext, ParentType extends Res
   expiresAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  persistedQueriesOnly?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   rateLimitPerSecond?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
   revokedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   rotatedFrom?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
@@ -963,6 +989,7 @@ export type MutationResolvers<ContextType = RequestContext, ParentType extends R
   deleteTagRule?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationDeleteTagRuleArgs, 'id'>>;
   previewSegment?: Resolver<ResolversTypes['RulePreview'], ParentType, ContextType, RequireFields<MutationPreviewSegmentArgs, 'expression' | 'sample'>>;
   previewTagRule?: Resolver<ResolversTypes['RulePreview'], ParentType, ContextType, RequireFields<MutationPreviewTagRuleArgs, 'expression' | 'sample'>>;
+  registerOperations?: Resolver<Array<ResolversTypes['PersistedOperation']>, ParentType, ContextType, RequireFields<MutationRegisterOperationsArgs, 'queries'>>;
   requestErasure?: Resolver<ResolversTypes['ErasureJob'], ParentType, ContextType, RequireFields<MutationRequestErasureArgs, 'userId'>>;
   revokeApiKey?: Resolver<ResolversTypes['ApiKey'], ParentType, ContextType, RequireFields<MutationRevokeApiKeyArgs, 'id'>>;
   rotateApiKey?: Resolver<ResolversTypes['CreatedApiKey'], ParentType, ContextType, RequireFields<MutationRotateApiKeyArgs, 'graceSeconds' | 'id'>>;
@@ -973,6 +1000,11 @@ export type MutationResolvers<ContextType = RequestContext, ParentType extends R
 export type PageInfoResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = {
   endCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+};
+
+export type PersistedOperationResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['PersistedOperation'] = ResolversParentTypes['PersistedOperation']> = {
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  name?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 };
 
 export type ProfileStatsResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ProfileStats'] = ResolversParentTypes['ProfileStats']> = {
@@ -1087,6 +1119,7 @@ export type Resolvers<ContextType = RequestContext> = {
   KeyUsageDay?: KeyUsageDayResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
+  PersistedOperation?: PersistedOperationResolvers<ContextType>;
   ProfileStats?: ProfileStatsResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   RulePreview?: RulePreviewResolvers<ContextType>;

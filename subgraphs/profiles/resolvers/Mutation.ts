@@ -1,3 +1,5 @@
+import { Kind, parse } from 'graphql';
+import { operationId, putOperation } from '../../../core/store/operations.js';
 import { createApiKey, revokeApiKey, rotateApiKey } from '../../../core/auth/keyManagement.js';
 import { keyTables, managingKeys } from '../apiKeys.js';
 import { requestErasure } from '../../../core/privacyEngine/erasure.js';
@@ -55,5 +57,21 @@ export const Mutation: MutationResolvers = {
     requireScope(ctx, 'admin');
     if (!isPlausibleId(userId)) throw badInput('userId: 1 to 256 characters', 'userId');
     return requestErasure(ctx.tables, userId, ctx.key.name, new Date(ctx.now));
+  },
+  registerOperations: async (_, { queries }, ctx) => {
+    requireScope(ctx, 'admin');
+    if (queries.length === 0 || queries.length > 100) throw badInput('queries: 1 to 100 operations', 'queries');
+    const ops = queries.map((query, i) => {
+      let doc;
+      try {
+        doc = parse(query);
+      } catch (err) {
+        throw badInput(`queries.${i}: ${(err as Error).message}`, 'queries');
+      }
+      const name = doc.definitions.flatMap((d) => (d.kind === Kind.OPERATION_DEFINITION && d.name ? [d.name.value] : []))[0] ?? null;
+      return { id: operationId(query), query, name, registeredAt: ctx.now, registeredBy: ctx.key.name };
+    });
+    await Promise.all(ops.map((op) => putOperation(ctx.tables.operations, op)));
+    return ops.map(({ id, name }) => ({ id, name }));
   },
 };

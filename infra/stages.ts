@@ -44,6 +44,8 @@ export interface StageSettings {
    * How frontends sign in with tokens (infra/constructs/sign-in.ts): a Cognito user pool this stack makes, whose
    * groups map to scopes, or an existing OIDC issuer (core/auth/jwt.ts's settings). Unset: API keys only.
    */
+  /** Origins browsers may call the API from (`*`: any); empty: no CORS. Keys can narrow it (`allowedOrigins`). */
+  readonly corsOrigins: readonly string[];
   /** GraphQL introspection and field suggestions in errors: on only where developers explore the schema. */
   readonly introspection: boolean;
   readonly signIn?: { readonly cognito: { readonly groups: Readonly<Record<string, readonly Scope[]>> } } | JwtSettings;
@@ -75,6 +77,7 @@ export const STAGES = {
   dev: {
     name: 'dev',
     introspection: true,
+    corsOrigins: ['*'],
     removal: 'destroy',
     deletionProtection: false,
     logRetentionDays: 7,
@@ -87,6 +90,8 @@ export const STAGES = {
   staging: {
     name: 'staging',
     introspection: false,
+    // Add the console's and the shops' origins here.
+    corsOrigins: [],
     removal: 'retain',
     deletionProtection: false,
     logRetentionDays: 30,
@@ -99,6 +104,8 @@ export const STAGES = {
   prod: {
     name: 'prod',
     introspection: false,
+    // Add the console's and the shops' origins here.
+    corsOrigins: [],
     removal: 'retain',
     deletionProtection: true,
     logRetentionDays: 365,

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { MAX_REQUEST_BYTES } from '../core/events/schema.js';
+import { corsHeaders, preflightHeaders } from '../core/http/cors.js';
 import { localLog } from './log.js';
 
 export type HttpHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
@@ -59,11 +60,23 @@ function toEvent(req: IncomingMessage, url: URL, raw: Buffer, routeKey: string):
  * Serves the HTTP routes of the functions on one port, as API Gateway would: each request becomes an HTTP API
  * event for the handler that owns its route (`POST /v1/events`, `POST /graphql`, …).
  */
-export async function startHttpServer(routes: Map<string, HttpHandler>, port: number, host = '127.0.0.1'): Promise<{ server: Server; port: number }> {
+export async function startHttpServer(
+  routes: Map<string, HttpHandler>,
+  port: number,
+  host = '127.0.0.1',
+  corsOrigins: readonly string[] = [],
+): Promise<{ server: Server; port: number }> {
   const server = createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`);
     const routeKey = `${req.method} ${url.pathname}`;
     const handler = routes.get(routeKey);
+    // CORS as API Gateway's configuration answers it: preflights without the function, headers on every answer.
+    const cors = corsHeaders(typeof req.headers.origin === 'string' ? req.headers.origin : undefined, corsOrigins);
+    for (const [k, v] of Object.entries(cors)) res.setHeader(k, v);
+    if (req.method === 'OPTIONS' && routes.has(`POST ${url.pathname}`)) {
+      res.writeHead(204, Object.keys(cors).length ? preflightHeaders : {}).end();
+      return;
+    }
     try {
       if (!handler) {
         res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ message: 'Not Found' }));

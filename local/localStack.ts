@@ -32,6 +32,8 @@ export interface LocalStackOptions {
   retryDelayMs?: number;
   /** Seconds handlers cache tag rules (default from the definitions: 30). */
   rulesTtlSeconds?: number;
+  /** Origins browsers may call from (core/http/cors.ts); default any, as a developer's stack on loopback. */
+  corsOrigins?: readonly string[];
 }
 
 export interface LocalStack {
@@ -138,7 +140,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   }
   for (const mapping of mappings.values()) await mapping.start();
 
-  const { server, port } = await startHttpServer(routes, options.port, options.host);
+  const { server, port } = await startHttpServer(routes, options.port, options.host, options.corsOrigins ?? ['*']);
   const url = `http://${options.host && options.host !== '0.0.0.0' ? options.host : '127.0.0.1'}:${port}`;
 
   return {

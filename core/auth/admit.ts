@@ -60,12 +60,18 @@ export async function admitRequest(request: {
   jwt?: { token: string | undefined; settings: JwtSettings | null };
   scope: Scope | undefined;
   source?: string;
+  /** The browser's `Origin` header, checked against a key's `allowedOrigins`. */
+  origin?: string;
 }): Promise<AuthResult> {
   const auth =
     !request.presented && request.jwt?.token && request.jwt.settings
       ? await authenticateJwt(request.jwt.token, request.jwt.settings, request.scope)
       : await authenticate(request.keysTable, request.presented, request.scope, request.source);
   if (!auth.ok) return auth;
+  const allowed = auth.key.allowedOrigins;
+  if (allowed && !(request.origin && allowed.includes(request.origin.toLowerCase()))) {
+    return { ok: false, status: 403, code: 'FORBIDDEN', message: 'this key may not be used from this origin' };
+  }
   const now = Date.now();
   const local = limiter.attempt(auth.key.keyHash, auth.key.rateLimit, now);
   if (!local.allowed) return { ok: false, status: 429, code: 'RATE_LIMITED', message: 'too many requests', retryAfterSeconds: local.retryAfterSeconds };

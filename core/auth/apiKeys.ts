@@ -29,6 +29,8 @@ export interface ApiKey {
   rotatedFrom?: string;
   /** Only registered GraphQL operations (gateway/persistedOperations.ts). */
   persistedOnly?: boolean;
+  /** Browser origins the key may be used from (a write key in a page is public); unset: any caller. */
+  allowedOrigins?: string[];
 }
 
 const apiKeySchema = z.object({
@@ -45,6 +47,7 @@ const apiKeySchema = z.object({
   revokedAt: z.string().optional(),
   rotatedFrom: z.string().optional(),
   persistedOnly: z.boolean().optional(),
+  allowedOrigins: z.array(z.string()).optional(),
 });
 
 /** Parses a keys-table item; null for anything else (an old or hand-written item is no key). */

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { writeAudit } from '../store/audit.js';
 import { getApiKeyItem, getApiKeyItemById, putApiKeyItem, scanApiKeyItems, updateApiKeyItem } from '../store/apiKeys.js';
 import { forgetKey, generateKey, hashKey, isUsable, keyId, parseApiKey, type ApiKey } from './apiKeys.js';
+import { isOrigin } from '../http/cors.js';
 import { SCOPES } from './scopes.js';
 
 /*
@@ -35,6 +36,7 @@ export const apiKeyInputSchema = z
     rateLimitPerSecond: z.number().positive().max(100_000).optional(),
     dailyQuota: z.number().int().positive().max(1e12).optional(),
     persistedQueriesOnly: z.boolean().optional(),
+    allowedOrigins: z.array(z.string().refine(isOrigin, 'an origin is scheme://host[:port]')).min(1).max(50).optional(),
   })
   .strict();
 export type ApiKeyInput = z.infer<typeof apiKeyInputSchema>;
@@ -88,6 +90,7 @@ export async function createApiKey(
     ...(valid.dailyQuota !== undefined ? { dailyQuota: valid.dailyQuota } : {}),
     ...(valid.expiresAt !== undefined ? { expiresAt: new Date(valid.expiresAt).toISOString() } : {}),
     ...(valid.persistedQueriesOnly ? { persistedOnly: true } : {}),
+    ...(valid.allowedOrigins ? { allowedOrigins: valid.allowedOrigins.map((o) => o.toLowerCase()) } : {}),
     active: true,
     createdAt: now.toISOString(),
     createdBy: by,
@@ -153,6 +156,7 @@ export async function rotateApiKey(
       ...(old.dailyQuota !== undefined ? { dailyQuota: old.dailyQuota } : {}),
       ...(old.expiresAt !== undefined ? { expiresAt: old.expiresAt } : {}),
       ...(old.persistedOnly ? { persistedQueriesOnly: true } : {}),
+      ...(old.allowedOrigins ? { allowedOrigins: old.allowedOrigins } : {}),
     },
     by,
     now,

@@ -76,9 +76,11 @@ export function prepareGroup(group: Group, stored: ReadonlyMap<string, StoredPro
   let latest: StoredEvent | null = null;
   for (const item of group.items) {
     for (const ref of attachIdentities(profile, item.event, group.links)) refuse(ref, item.event.timestamp);
+    const consentBefore = item.event.traits?.consent !== undefined ? { ...profile.consent } : null;
     if (foldEvent(profile, item.event, item.position, kept)) {
       applied++;
       if (!latest || item.event.timestamp >= latest.timestamp) latest = item.event;
+      if (consentBefore) auditConsent(audits, profile, consentBefore, item.event);
     }
   }
   if (applied === 0 && merged.length === 0) return null;
@@ -129,4 +131,21 @@ export function prepare(groups: readonly Group[], stored: ReadonlyMap<string, St
     if (p) prepared.push(p);
   }
   return prepared;
+}
+
+/**
+ * Leaves a `consent_changed` audit entry per purpose an event changed: when (event time), what, from what, and where
+ * it came from (the event id and channel). A redelivered event folds nothing, so it audits nothing twice.
+ */
+function auditConsent(audits: AuditEntry[], profile: Profile, before: Record<string, boolean>, event: StoredEvent): void {
+  for (const [purpose, granted] of Object.entries(profile.consent)) {
+    if (before[purpose] === granted) continue;
+    appendProfileAudit(audits, profile.userId, 'consent_changed', event.timestamp, {
+      purpose,
+      granted,
+      previous: Object.hasOwn(before, purpose) ? before[purpose] : null,
+      eventId: event.eventId,
+      channel: event.context?.channel ?? null,
+    });
+  }
 }

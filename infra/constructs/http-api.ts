@@ -1,9 +1,10 @@
-import { CfnOutput, Validations } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { CORS } from '../../core/http/cors.js';
 import { physicalName } from '../../core/platform/definitions.js';
 import type { StageSettings } from '../stages.js';
 import { logRetention, removalPolicy } from './data-stores.js';
@@ -67,6 +68,18 @@ export class OpsgraphHttpApi extends Construct {
       apiName,
       description: `opsgraph ${settings.name}: ingest and GraphQL`,
       createDefaultStage: false,
+      // API Gateway answers preflights and adds the headers itself (the local server does the same: core/http/cors.ts).
+      ...(settings.corsOrigins.length
+        ? {
+            corsPreflight: {
+              allowOrigins: [...settings.corsOrigins],
+              allowMethods: CORS.methods.map((m) => apigw.CorsHttpMethod[m]),
+              allowHeaders: [...CORS.headers],
+              exposeHeaders: [...CORS.exposeHeaders],
+              maxAge: Duration.seconds(CORS.maxAgeSeconds),
+            },
+          }
+        : {}),
     });
 
     this.accessLogs = new logs.LogGroup(this, 'AccessLogs', {

@@ -1,7 +1,7 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { admitRequest, presentedJwt, presentedKey } from '../../core/auth/admit.js';
 import { jwtSettingsFromEnv } from '../../core/auth/jwt.js';
-import { bodyText, json } from '../../core/http/response.js';
+import { bodyText, header, json } from '../../core/http/response.js';
 import { FUNCTIONS } from '../../core/platform/definitions.js';
 import { requireEnv } from '../../core/platform/env.js';
 import { instrument, observability, type Invocation } from '../../core/platform/observability.js';
@@ -75,6 +75,7 @@ async function graphqlHandler(event: APIGatewayProxyEventV2, { logger, measures 
     jwt: { token: presentedJwt(event), settings: jwtSettings },
     scope: undefined,
     source,
+    origin: header(event, 'origin'),
   });
   if (!auth.ok) {
     measures.count('RequestsRejected', 1);

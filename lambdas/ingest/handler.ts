@@ -1,7 +1,7 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { admitRequest, presentedJwt, presentedKey } from '../../core/auth/admit.js';
 import { jwtSettingsFromEnv } from '../../core/auth/jwt.js';
-import { json } from '../../core/http/response.js';
+import { header, json } from '../../core/http/response.js';
 import { ingestBody } from '../../core/ingest/ingestRequest.js';
 import { requestEvents } from '../../core/ingest/requestEvents.js';
 import { FUNCTIONS } from '../../core/platform/definitions.js';
@@ -52,6 +52,7 @@ async function ingestHandler(event: APIGatewayProxyEventV2, { logger, measures, 
     jwt: { token: presentedJwt(event), settings: jwtSettings },
     scope: 'events:write',
     source,
+    origin: header(event, 'origin'),
   });
   if (!auth.ok) {
     return refused(auth.status, auth.code, auth.message, auth.status === 429 ? { 'retry-after': String(auth.retryAfterSeconds) } : undefined);

@@ -29,6 +29,8 @@ export type Scalars = {
 /** An API key, without its secret. */
 export type ApiKey = {
   __typename?: 'ApiKey';
+  /** The origins the key may be used from; null: any caller. */
+  allowedOrigins?: Maybe<Array<Scalars['String']['output']>>;
   /** When the key was made. */
   createdAt?: Maybe<Scalars['DateTime']['output']>;
   /** The key (by name) that made it, or cli / local. */
@@ -65,6 +67,8 @@ export type ApiKeyUsageArgs = {
 
 /** A new API key. */
 export type ApiKeyInput = {
+  /** Browser origins (scheme://host[:port]) the key may be used from, for a write key that is public in a page; default any caller. */
+  allowedOrigins?: InputMaybe<Array<Scalars['String']['input']>>;
   /** Requests per UTC day over every container; default no quota. */
   dailyQuota?: InputMaybe<Scalars['Int']['input']>;
   /** After this instant the key is refused; default never. */
@@ -869,6 +873,7 @@ export type ResolversParentTypes = {
 };
 
 export type ApiKeyResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ApiKey'] = ResolversParentTypes['ApiKey']> = {
+  allowedOrigins?: Resolver<Maybe<Array<ResolversTypes['String']>>, ParentType, ContextType>;
   createdAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   createdBy?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   dailyQuota?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;

@@ -114,6 +114,17 @@ for (const stageName of STAGE_NAMES) {
       }
     });
 
+    test('CORS on the HTTP API as the stage says', () => {
+      const { resources, stage } = get(stageName);
+      const api = Object.values(resources).find((r) => r.Type === 'AWS::ApiGatewayV2::Api')!;
+      const cors = api.Properties!.CorsConfiguration;
+      if (stage.corsOrigins.length === 0) assert.equal(cors, undefined);
+      else {
+        assert.deepEqual(cors.AllowOrigins, [...stage.corsOrigins]);
+        assert.ok(cors.AllowHeaders.includes('authorization') && cors.ExposeHeaders.includes('retry-after'));
+      }
+    });
+
     test('sign-in: an operators pool (MFA, no self sign-up) with the mapped groups, whose issuer the token-taking functions get', () => {
       const { template, resources, stage } = get(stageName);
       const groups = Object.keys((stage.signIn as { cognito: { groups: Record<string, unknown> } }).cognito.groups);

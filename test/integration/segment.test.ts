@@ -138,4 +138,31 @@ describe('Segment and RudderStack clients on the local stack', () => {
     const notBatch = await fetch(`${stack.url}/v1/batch`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': key }, body: '{"events": []}' });
     assert.equal(notBatch.status, 400);
   });
+
+  it('browsers: CORS preflights and headers, and a write key restricted to its origins', async () => {
+    const pre = await fetch(`${stack.url}/v1/batch`, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://shop.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type,authorization' },
+    });
+    assert.equal(pre.status, 204);
+    assert.equal(pre.headers.get('access-control-allow-origin'), '*');
+    assert.match(pre.headers.get('access-control-allow-headers') ?? '', /authorization/);
+    const made = await gql(stack, 'mutation { createApiKey(input: { name: "shop-web", scopes: ["events:write"], allowedOrigins: ["https://shop.example"] }) { key apiKey { allowedOrigins } } }');
+    const { key, apiKey } = made.json.data.createApiKey;
+    assert.deepEqual(apiKey.allowedOrigins, ['https://shop.example']);
+    const send = (origin?: string) =>
+      fetch(`${stack.url}/v1/track`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(origin ? { origin } : {}) },
+        body: JSON.stringify({ writeKey: key, userId: 'seg-web', event: 'Product Viewed', properties: { product_id: 'p1' } }),
+      });
+    const ok = await send('https://shop.example');
+    assert.equal(ok.status, 200);
+    assert.equal(ok.headers.get('access-control-allow-origin'), '*');
+    assert.match(ok.headers.get('access-control-expose-headers') ?? '', /retry-after/);
+    assert.equal((await send('https://evil.example')).status, 403);
+    assert.equal((await send()).status, 403, 'a browser key is refused without an origin');
+    const badOrigin = await gql(stack, 'mutation { createApiKey(input: { name: "x", scopes: ["events:write"], allowedOrigins: ["shop.example/path"] }) { key } }');
+    assert.equal(badOrigin.json.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT');
+  });
 });

@@ -54,7 +54,7 @@ try {
     const event = JSON.parse(e) as StreamRecord['event'];
     return toRecord({ ...event, timestamp: new Date(event.timestamp).toISOString() });
   });
-  const ctx = { table: process.env.AGGREGATES_TABLE!, identities: process.env.IDENTITIES_TABLE! };
+  const ctx = { table: process.env.AGGREGATES_TABLE!, identities: process.env.IDENTITIES_TABLE!, consent: process.env.CONSENT_TABLE! };
   let writes = 0;
   let events = 0;
   const t0 = performance.now();

@@ -26,6 +26,7 @@ export interface SubgraphTables {
   apiKeys: string;
   usage: string;
   operations: string;
+  consent: string;
   /** The events stream (a stream, not a table): `assignExperiment` records exposures on it. */
   eventsStream: string;
 }

@@ -87,6 +87,11 @@ export interface AggregateOptions {
   canonicalUserId?: (event: StoredEvent) => string | undefined;
   /** Currency of money events that name none; `USD` unless told. */
   defaultCurrency?: string;
+  /**
+   * People kept out of user-level state (they refused `analytics`): their events still count in the totals, but
+   * never in a distinct-user sketch or as a new user.
+   */
+  excludedUsers?: ReadonlySet<string>;
 }
 
 const HOUR_MS = 3_600_000;
@@ -217,7 +222,8 @@ export function aggregateEvents(events: Iterable<StoredEvent>, options: Aggregat
     const channel = e.context?.channel ?? null;
     const country = e.context?.country ?? null;
     const eventName = eventDimensionValue(e);
-    const actor = actorId(e, options.canonicalUserId?.(e));
+    const person = actorId(e, options.canonicalUserId?.(e));
+    const actor = person && options.excludedUsers?.has(person) ? undefined : person;
     const props = e.properties;
     const isOrder = e.type === 'track' && e.event === 'order_completed';
     const isRefund = e.type === 'track' && e.event === 'order_refunded';

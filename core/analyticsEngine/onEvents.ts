@@ -1,11 +1,12 @@
 import type { KinesisStreamRecord } from 'aws-lambda';
-import { aggregateEvents, type AggregateGranularity, type AggregateResult, type BucketKey, type Dimension, type NewUserHint } from '../analytics/aggregate.js';
+import { actorId, aggregateEvents, type AggregateGranularity, type AggregateResult, type BucketKey, type Dimension, type NewUserHint } from '../analytics/aggregate.js';
 import { HyperLogLog } from '../analytics/hll.js';
 import { forEachLimit } from '../platform/forEachLimit.js';
 import { compareSequence } from '../profile/fold.js';
 import { decodeAll, type Decoded } from '../tagging/decode.js';
 import { route } from '../tagging/route.js';
 import { claimEvent } from './store/eventClaims.js';
+import { refusedConsent } from '../store/consent.js';
 import { putFirstSeen } from './store/firstSeen.js';
 import { addIndexValues, addToCounter, aggregateItemKey, getAggregates, putSketch, watermarkAttribute, type AggregateKey, type StoredAggregate } from './store/aggregates.js';
 import { currenciesIndexKey, firstSeenKey, seriesKey, valuesIndexKey, type StoredMetric } from './series.js';
@@ -72,7 +73,10 @@ function newUserIncrements(users: readonly NewUserHint[]): Increment[] {
  * @example
  * const { failed } = await processAggregates({ table: tables.aggregates, identities }, event.Records);
  */
-export async function processAggregates(ctx: { table: string; identities: string }, records: readonly KinesisStreamRecord[]): Promise<AggregatorBatchResult> {
+export async function processAggregates(
+  ctx: { table: string; identities: string; consent: string },
+  records: readonly KinesisStreamRecord[],
+): Promise<AggregatorBatchResult> {
   const { decoded: all, failed } = decodeAll(records);
   const result: AggregatorBatchResult = { failed, writes: 0, events: 0 };
   if (all.length === 0) return result;
@@ -90,7 +94,10 @@ export async function processAggregates(ctx: { table: string; identities: string
   const last = all.at(-1)!.position.sequenceNumber;
   const canonical = new Map<string, string>();
   for (const g of await route(decoded, ctx.identities)) for (const item of g.items) canonical.set(item.event.eventId, g.userId);
-  const fold = (items: readonly Decoded[]) => aggregateEvents(items.map((d) => d.event), { canonicalUserId: (e) => canonical.get(e.eventId) });
+  const actors = decoded.map((d) => actorId(d.event, canonical.get(d.event.eventId)));
+  const excludedUsers = await refusedConsent(ctx.consent, actors.filter((a): a is string => a !== null), 'analytics');
+  const fold = (items: readonly Decoded[]) =>
+    aggregateEvents(items.map((d) => d.event), { canonicalUserId: (e) => canonical.get(e.eventId), excludedUsers });
   const full = fold(decoded);
   result.events = full.events;
 

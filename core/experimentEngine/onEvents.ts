@@ -2,6 +2,7 @@ import type { KinesisStreamRecord } from 'aws-lambda';
 import type { Experiment } from '../experiments/definition.js';
 import { foldUnit, isExposure } from '../experiments/units.js';
 import { decodeAll } from '../tagging/decode.js';
+import { refusedConsent } from '../store/consent.js';
 import { route } from '../tagging/route.js';
 import type { ExperimentCache } from './experimentCache.js';
 import { getUnits, putUnit, unitKey, type StoredUnit } from './store/units.js';
@@ -28,7 +29,7 @@ const WRITE_CONCURRENCY = 16;
  * const { failed } = await processExperimentEvents({ units: tables.experimentUnits, identities, cache }, records);
  */
 export async function processExperimentEvents(
-  ctx: { units: string; identities: string; cache: ExperimentCache },
+  ctx: { units: string; identities: string; consent: string; cache: ExperimentCache },
   records: readonly KinesisStreamRecord[],
 ): Promise<ExperimentBatchResult> {
   const { decoded, failed } = decodeAll(records);
@@ -41,7 +42,10 @@ export async function processExperimentEvents(
   const metricEvents = new Set(experiments.flatMap((e) => [...e.metrics, ...e.guardrails].map((m) => m.event)));
   const relevant = tracks.filter((d) => d.event.event === 'experiment_viewed' || metricEvents.has(d.event.event!));
   if (relevant.length === 0) return result;
-  const groups = await route(relevant, ctx.identities);
+  const routed = await route(relevant, ctx.identities);
+  // Whoever refused analytics gets no unit: an experiment's units are user-level analytics state.
+  const refused = await refusedConsent(ctx.consent, routed.map((g) => g.userId), 'analytics');
+  const groups = routed.filter((g) => !refused.has(g.userId));
 
   // A user's exposure to `e` can only exist if some batch exposed them: metric events read the unit, and find none
   // for users never exposed. Pairs to read: every (experiment, user) the user's events could touch.

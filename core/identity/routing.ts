@@ -57,15 +57,21 @@ export function groupByProfile<T extends { event: StoredEvent }>(
     if (!g) groups.set(userId, (g = { userId, items: [], merges: [], links: [] }));
     return g;
   };
-  const resolveUser = (userId: string) => links.get(userKey(userId)) ?? userId;
-  // An anonymous id this batch links to a user for the first time: its events earlier in the batch belong to that
-  // user too. Its anonymous profile may not be stored yet, so a merge could not move them.
+  const storedUser = (userId: string) => links.get(userKey(userId)) ?? userId;
+  // An anonymous id this batch links to a user for the first time, or a user id it aliases for the first time: its
+  // events earlier in the batch belong to that user too. Its profile may not be stored yet (the batch itself would
+  // create it), so a merge could not move them.
   const linkedInBatch = new Map<string, string>();
+  const aliasedInBatch = new Map<string, string>();
   for (const { event: e } of items) {
     if (e.userId && e.anonymousId && !links.has(anonKey(e.anonymousId)) && !linkedInBatch.has(e.anonymousId)) {
-      linkedInBatch.set(e.anonymousId, resolveUser(e.userId));
+      linkedInBatch.set(e.anonymousId, storedUser(e.userId));
+    }
+    if (e.type === 'alias' && e.userId && e.previousId && !links.has(userKey(e.previousId)) && !aliasedInBatch.has(e.previousId)) {
+      aliasedInBatch.set(e.previousId, storedUser(e.userId));
     }
   }
+  const resolveUser = (userId: string) => links.get(userKey(userId)) ?? aliasedInBatch.get(userId) ?? userId;
   const resolveAnon = (a: string) => links.get(anonKey(a)) ?? linkedInBatch.get(a) ?? anonymousProfileId(a);
 
   for (const item of items) {

@@ -129,6 +129,11 @@ export const TABLES = {
     envVar: 'API_KEYS_TABLE',
     indexes: [{ name: 'byId', partitionKey: { name: 'id', type: 'S' } }],
   },
+  /**
+   * Each person's consent by purpose, kept beside the profile by the tagger, so the analytics and experiments
+   * functions can leave out those who refuse `analytics` without reading whole profiles (core/store/consent.ts).
+   */
+  consent: { name: 'consent', partitionKey: { name: 'userId', type: 'S' }, envVar: 'CONSENT_TABLE' },
   /** Registered GraphQL operations by SHA-256 of their text: the persisted-query list (gateway/persistedOperations.ts). */
   operations: { name: 'operations', partitionKey: { name: 'id', type: 'S' }, envVar: 'OPERATIONS_TABLE' },
   /** Requests per key per second and per UTC day, shared by every container (core/auth/usage.ts). */
@@ -257,16 +262,16 @@ const OBSERVABILITY_ENV = [ENV.serviceName, ENV.metricsNamespace, ENV.traceEnabl
 const tableEnv = (...names: TableName[]) => names.map((n) => TABLES[n].envVar);
 const streamEnv = (...names: StreamName[]) => names.map((n) => STREAMS[n].envVar);
 
-const PROFILE_ENGINE_TABLES = ['profiles', 'identities', 'memberships', 'rules', 'audit'] as const satisfies TableName[];
+const PROFILE_ENGINE_TABLES = ['profiles', 'identities', 'memberships', 'rules', 'audit', 'consent'] as const satisfies TableName[];
 /** What the journey engine reads and writes (core/journeyEngine/tables.ts). */
 const JOURNEY_TABLES = ['profiles', 'identities', 'memberships', 'campaigns', 'campaignVersions', 'enrollments', 'outbox', 'timers', 'jobs'] as const satisfies TableName[];
 const GRAPHQL_TABLES = [
   'profiles', 'identities', 'memberships', 'rules', 'audit', 'campaigns', 'campaignVersions', 'enrollments', 'outbox', 'apiKeys', 'jobs',
-  'experiments', 'experimentUnits', 'aggregates', 'usage', 'operations',
+  'experiments', 'experimentUnits', 'aggregates', 'usage', 'operations', 'consent',
 ] as const satisfies TableName[];
 /** What an erasure visits (core/privacyEngine/erasure.ts, ErasureTables). */
 const PRIVACY_TABLES = [
-  'profiles', 'identities', 'memberships', 'enrollments', 'outbox', 'experiments', 'experimentUnits', 'aggregates', 'audit', 'jobs',
+  'profiles', 'identities', 'memberships', 'enrollments', 'outbox', 'experiments', 'experimentUnits', 'aggregates', 'audit', 'jobs', 'consent',
 ] as const satisfies TableName[];
 const JOURNEY_ENV = [ENV.stage, ...OBSERVABILITY_ENV, ENV.rulesTtl, ENV.defaultTimeZone, ENV.webhookSecret, ...tableEnv(...JOURNEY_TABLES), ...streamEnv('events')];
 
@@ -301,6 +306,7 @@ export const FUNCTIONS = {
     memoryMb: 1024,
     timeoutSeconds: 15,
     tables: GRAPHQL_TABLES,
+    readOnlyTables: ['consent'],
     // assignExperiment records its exposures as experiment_viewed events, as an SDK would.
     writesStreams: ['events'],
     routes: ['POST /graphql', 'GET /graphql'],
@@ -436,10 +442,11 @@ export const FUNCTIONS = {
   aggregator: {
     name: 'aggregator',
     entry: 'lambdas/aggregator/handler.ts',
-    environment: [ENV.stage, ...OBSERVABILITY_ENV, ...tableEnv('aggregates', 'identities')],
+    environment: [ENV.stage, ...OBSERVABILITY_ENV, ...tableEnv('aggregates', 'identities', 'consent')],
     memoryMb: 1024,
     timeoutSeconds: 60,
-    tables: ['aggregates', 'identities'],
+    tables: ['aggregates', 'identities', 'consent'],
+    readOnlyTables: ['identities', 'consent'],
     writesStreams: [],
     source: {
       stream: 'events',
@@ -456,10 +463,11 @@ export const FUNCTIONS = {
   experiments: {
     name: 'experiments',
     entry: 'lambdas/experiments/handler.ts',
-    environment: [ENV.stage, ...OBSERVABILITY_ENV, ENV.rulesTtl, ...tableEnv('experiments', 'experimentUnits', 'identities')],
+    environment: [ENV.stage, ...OBSERVABILITY_ENV, ENV.rulesTtl, ...tableEnv('experiments', 'experimentUnits', 'identities', 'consent')],
     memoryMb: 512,
     timeoutSeconds: 60,
-    tables: ['experiments', 'experimentUnits', 'identities'],
+    tables: ['experiments', 'experimentUnits', 'identities', 'consent'],
+    readOnlyTables: ['experiments', 'identities', 'consent'],
     writesStreams: [],
     source: {
       stream: 'events',

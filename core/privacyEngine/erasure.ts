@@ -25,6 +25,7 @@ export interface ErasureTables {
   aggregates: string;
   audit: string;
   jobs: string;
+  consent: string;
 }
 
 /** The stores in the order they are erased: the profile last, as long as it is what locates the rest. */
@@ -103,8 +104,11 @@ async function eraseStore(tables: ErasureTables, store: Store, job: ErasureJob):
       for (const subject of [`profile#${userId}`, `pii#${userId}`]) n += await deletePartition(tables.audit, { name: 'subject', value: subject }, 'at');
       return n;
     }
-    case 'profiles':
-      return deleteItems(tables.profiles, p.profiles.map((id) => ({ userId: id })));
+    case 'profiles': {
+      // The consent record beside the profile goes with it.
+      const keys = p.profiles.map((id) => ({ userId: id }));
+      return (await deleteItems(tables.profiles, keys)) + (await deleteItems(tables.consent, keys));
+    }
   }
 }
 

@@ -3,6 +3,7 @@ import { identityKey } from '../identity/identities.js';
 import type { PlannedLink } from '../identity/types.js';
 import { writeAudit } from '../store/audit.js';
 import { putIdentityLink, type IdentityLink } from '../store/identities.js';
+import { putConsent } from '../store/consent.js';
 import { applyMemberships } from '../store/memberships.js';
 import { deleteProfile, saveProfile } from '../store/profiles.js';
 import { membershipDeltasOf } from './membershipDeltas.js';
@@ -26,6 +27,9 @@ export async function commit(tables: ProfileEngineTables, prepared: readonly Pre
   await applyMemberships(tables.memberships, membershipDeltasOf(changes));
   await publishChanges(tables.changesStream, changes);
   await Promise.all(prepared.flatMap((p) => p.audits.map((a) => writeAudit(tables.audit, a))));
+  await Promise.all(
+    prepared.filter((p) => p.consentChanged).map((p) => putConsent(tables.consent, p.profile.userId, { ...p.profile.consent }, p.profile.lastSeenAt ?? '')),
+  );
   return Promise.allSettled(
     prepared.map(async (p) => {
       await saveProfile(tables.profiles, p.profile, p.expectedVersion);

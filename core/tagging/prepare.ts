@@ -29,6 +29,8 @@ export interface PreparedGroup {
   audits: AuditEntry[];
   /** What the profile caps kept out of this group's events and merges (also audited as `limit_reached`). */
   keptOut: KeptOut | null;
+  /** Whether consent changed (an event or a merge): the consent table gets the profile's new answers. */
+  consentChanged: boolean;
 }
 
 /**
@@ -99,7 +101,8 @@ export function prepareGroup(group: Group, stored: ReadonlyMap<string, StoredPro
     for (const t of Object.keys(source.profile.tags)) changes.push({ kind: 'tag_removed', userId: source.profile.userId, subject: t, at: asOf });
     for (const s of Object.keys(source.profile.segments)) changes.push({ kind: 'segment_exited', userId: source.profile.userId, subject: s, at: asOf });
   }
-  return { group, profile, expectedVersion: existing?.version ?? 0, merged, changes, audits, keptOut };
+  const consentChanged = merged.length > 0 || audits.some((a) => a.action === 'consent_changed');
+  return { group, profile, expectedVersion: existing?.version ?? 0, merged, changes, audits, keptOut, consentChanged };
 }
 
 /** The tags journeys set (`SET_TAG`, folded from `campaign_tag_changed`), which no rule re-evaluation reports. */

@@ -6,6 +6,8 @@ export interface ProfileEngineTables {
   identities: string;
   memberships: string;
   audit: string;
+  /** Consent by person, kept beside the profile for the analytics and experiments functions. */
+  consent: string;
   changesStream: string;
 }
 
@@ -16,6 +18,7 @@ export function profileEngineTables(): ProfileEngineTables {
     identities: requireEnv('IDENTITIES_TABLE'),
     memberships: requireEnv('MEMBERSHIPS_TABLE'),
     audit: requireEnv('AUDIT_TABLE'),
+    consent: requireEnv('CONSENT_TABLE'),
     changesStream: requireEnv('CHANGES_STREAM'),
   };
 }

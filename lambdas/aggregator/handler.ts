@@ -6,7 +6,7 @@ import { requireEnv } from '../../core/platform/env.js';
 import { instrument, observability, type Invocation } from '../../core/platform/observability.js';
 
 const o = observability(FUNCTIONS.aggregator);
-const ctx = { table: requireEnv('AGGREGATES_TABLE'), identities: requireEnv('IDENTITIES_TABLE') };
+const ctx = { table: requireEnv('AGGREGATES_TABLE'), identities: requireEnv('IDENTITIES_TABLE'), consent: requireEnv('CONSENT_TABLE') };
 
 /**
  * Kinesis `events` → real-time analytics counters and sketches (core/analyticsEngine/onEvents.ts); partial batch

@@ -10,6 +10,7 @@ const o = observability(FUNCTIONS.experiments);
 const ctx = {
   units: requireEnv('EXPERIMENT_UNITS_TABLE'),
   identities: requireEnv('IDENTITIES_TABLE'),
+  consent: requireEnv('CONSENT_TABLE'),
   cache: new ExperimentCache(requireEnv('EXPERIMENTS_TABLE'), Number(requireEnv('RULES_TTL_SECONDS'))),
 };
 

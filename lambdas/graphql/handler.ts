@@ -34,6 +34,7 @@ const tables: SubgraphTables = {
   apiKeys: requireEnv('API_KEYS_TABLE'),
   usage: requireEnv('USAGE_TABLE'),
   operations: requireEnv('OPERATIONS_TABLE'),
+  consent: requireEnv('CONSENT_TABLE'),
   eventsStream: requireEnv('EVENTS_STREAM'),
 };
 const settings: RequestSettings = {

@@ -16,6 +16,7 @@ const tables: ErasureTables = {
   aggregates: requireEnv('AGGREGATES_TABLE'),
   audit: requireEnv('AUDIT_TABLE'),
   jobs: requireEnv('JOBS_TABLE'),
+  consent: requireEnv('CONSENT_TABLE'),
 };
 
 /** Each tick: runs the queued erasure jobs to their end. Metric: `ErasuresCompleted`. */

@@ -111,12 +111,12 @@ describe('real-time metrics on the local stack', () => {
       properties: { orderId: `rd-${i}`, revenue: 1.1, currency: 'GBP' },
     }));
     const records = events.map((e) => record(e, 'shardId-000000000077'));
-    await processAggregates({ table, identities }, records.slice(0, 25));
-    await processAggregates({ table, identities }, records.slice(0, 25)); // the same batch again
-    await processAggregates({ table, identities }, records.slice(0, 40)); // a retry that reaches further
-    await processAggregates({ table, identities }, records.slice(10, 40)); // a late duplicate of part of it
+    await processAggregates({ table, identities, consent: process.env.CONSENT_TABLE! }, records.slice(0, 25));
+    await processAggregates({ table, identities, consent: process.env.CONSENT_TABLE! }, records.slice(0, 25)); // the same batch again
+    await processAggregates({ table, identities, consent: process.env.CONSENT_TABLE! }, records.slice(0, 40)); // a retry that reaches further
+    await processAggregates({ table, identities, consent: process.env.CONSENT_TABLE! }, records.slice(10, 40)); // a late duplicate of part of it
     // A client's resend: the same events again as new stream records.
-    await processAggregates({ table, identities }, events.slice(0, 5).map((e) => record(e, 'shardId-000000000077')));
+    await processAggregates({ table, identities, consent: process.env.CONSENT_TABLE! }, events.slice(0, 5).map((e) => record(e, 'shardId-000000000077')));
     const r = await metric(stack, { m: 'ORDERS', from: '2004-06-01T00:00:00Z', to: '2004-06-02T00:00:00Z', g: 'DAY' });
     assert.deepEqual(values(r.data.metric[0]), [40]);
     const rev = await metric(stack, { m: 'REVENUE', from: '2004-06-01T00:00:00Z', to: '2004-06-02T00:00:00Z', g: 'HOUR' });

@@ -136,7 +136,7 @@ describe('erasure and export', () => {
     const tables: ErasureTables = {
       profiles: env('PROFILES_TABLE'), identities: env('IDENTITIES_TABLE'), memberships: env('MEMBERSHIPS_TABLE'), enrollments: env('ENROLLMENTS_TABLE'),
       outbox: env('OUTBOX_TABLE'), experiments: env('EXPERIMENTS_TABLE'), experimentUnits: env('EXPERIMENT_UNITS_TABLE'), aggregates: env('AGGREGATES_TABLE'),
-      audit: env('AUDIT_TABLE'), jobs: env('JOBS_TABLE'),
+      audit: env('AUDIT_TABLE'), jobs: env('JOBS_TABLE'), consent: env('CONSENT_TABLE'),
     };
     // Not queued, so the scheduled privacy function leaves it to this test.
     const job = { id: 'er_resume', userId, status: 'PENDING' as const, requestedAt: new Date().toISOString(), requestedBy: 'test',

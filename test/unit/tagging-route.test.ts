@@ -53,4 +53,22 @@ describe('identity routing (pure)', () => {
     assert.deepEqual(g!.merges.map((m) => [m.from, m.ref.kind]), [['old-5', 'USER_ID']]);
     assert.deepEqual(g!.links, [{ ref: { kind: 'USER_ID', value: 'old-5' }, previousUserId: 'old-5', at }]);
   });
+
+  it("routes a previous id's events earlier in the batch to the user that aliases it (its profile may not exist yet)", () => {
+    const groups = groupByProfile(
+      [
+        item({ type: 'track', event: 'product_viewed', eventId: 'e1', userId: 'old-6' }),
+        item({ type: 'alias', eventId: 'e2', userId: 'u6', previousId: 'old-6' }),
+        item({ type: 'track', event: 'login', eventId: 'e3', userId: 'old-6' }),
+      ],
+      new Map(),
+    );
+    assert.deepEqual(groups.map((g) => [g.userId, g.items.map((i) => i.event.eventId)]), [['u6', ['e1', 'e2', 'e3']]]);
+    // A previous id already linked elsewhere keeps its stored link until the alias moves it.
+    const linked = groupByProfile(
+      [item({ type: 'track', event: 'login', eventId: 'e4', userId: 'old-7' }), item({ type: 'alias', eventId: 'e5', userId: 'u7', previousId: 'old-7' })],
+      new Map([['USER_ID#old-7', { userId: 'x7' } as KnownLink]]),
+    );
+    assert.deepEqual(linked.map((g) => [g.userId, g.items.map((i) => i.event.eventId)]), [['x7', ['e4']], ['u7', ['e5']]]);
+  });
 });

@@ -99,6 +99,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
   // The journeys' webhook signing key, kept with the data (Secrets Manager plays this part on AWS).
   process.env.WEBHOOK_SIGNING_SECRET = await keptSecret(join(dataDir, 'webhook-secret'), () => randomBytes(32).toString('hex'));
+  // Erasure reaches the dead letters where the mappings write them (the stage's bucket on AWS).
+  process.env.DEAD_LETTER_STORE = pathToFileURL(join(dataDir, 'dead-letters')).href;
   // The identity key likewise (Secrets Manager on AWS): emails and phones are linked by HMAC under it.
   process.env.IDENTITY_HASH_SECRET = await keptSecret(join(dataDir, 'identity-secret'), () => randomBytes(32).toString('hex'));
   const apiKey = await adminKey(dataDir, options.apiKey);

@@ -13,6 +13,12 @@ export interface DeadLetterSource {
   readText(id: string): Promise<string>;
   /** Moves a replayed dead letter out of the pending set (under `replayed/`); returns its new id. */
   markReplayed(id: string): Promise<string>;
+  /** Ids of every dead letter, pending and replayed (erasure visits both). */
+  listAll(): Promise<string[]>;
+  /** Replaces a document (erasure rewrites one without a person's records). */
+  writeText(id: string, text: string): Promise<void>;
+  /** Deletes a document. */
+  remove(id: string): Promise<void>;
 }
 
 export async function readDocument(source: DeadLetterSource, id: string): Promise<FailureDocument> {

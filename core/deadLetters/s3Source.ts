@@ -3,6 +3,7 @@ import {
   DeleteObjectCommand,
   GetObjectCommand,
   ListObjectsV2Command,
+  PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { DEAD_LETTER_PREFIX, REPLAYED_PREFIX } from './document.js';
@@ -22,13 +23,19 @@ export class S3DeadLetterSource implements DeadLetterSource {
     readonly bucket: string,
   ) {}
 
-  async list(): Promise<string[]> {
+  list(): Promise<string[]> {
+    return this.keys(DEAD_LETTER_PREFIX);
+  }
+
+  async listAll(): Promise<string[]> {
+    return [...(await this.keys(DEAD_LETTER_PREFIX)), ...(await this.keys(REPLAYED_PREFIX))];
+  }
+
+  private async keys(prefix: string): Promise<string[]> {
     const found: Array<{ key: string; at: number }> = [];
     let token: string | undefined;
     do {
-      const page = await this.s3.send(
-        new ListObjectsV2Command({ Bucket: this.bucket, Prefix: DEAD_LETTER_PREFIX, ContinuationToken: token }),
-      );
+      const page = await this.s3.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token }));
       for (const o of page.Contents ?? []) if (o.Key) found.push({ key: o.Key, at: o.LastModified?.getTime() ?? 0 });
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
@@ -39,6 +46,14 @@ export class S3DeadLetterSource implements DeadLetterSource {
     const res = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: id }));
     if (!res.Body) throw new Error(`s3://${this.bucket}/${id}: empty object`);
     return res.Body.transformToString('utf8');
+  }
+
+  async writeText(id: string, text: string): Promise<void> {
+    await this.s3.send(new PutObjectCommand({ Bucket: this.bucket, Key: id, Body: text, ContentType: 'application/json' }));
+  }
+
+  async remove(id: string): Promise<void> {
+    await this.s3.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: id }));
   }
 
   async markReplayed(id: string): Promise<string> {

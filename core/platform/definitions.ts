@@ -240,6 +240,8 @@ export const ENV = {
   piiTraits: 'PII_TRAITS',
   /** OIDC token settings (core/auth/jwt.ts, JSON; empty: no tokens): the stage's `jwt`, Cognito's pool when it makes one. */
   jwtSettings: 'JWT_SETTINGS',
+  /** Where dead letters are, for erasure: `s3://<bucket>` on AWS, `file://<data dir>/dead-letters` locally. */
+  deadLetterStore: 'DEAD_LETTER_STORE',
   /** 'true': GraphQL answers introspection and suggests field names in errors (stage data: dev and local only). */
   graphqlIntrospection: 'GRAPHQL_INTROSPECTION',
 } as const;
@@ -428,7 +430,7 @@ export const FUNCTIONS = {
   privacy: {
     name: 'privacy',
     entry: 'lambdas/privacy/handler.ts',
-    environment: [ENV.stage, ...OBSERVABILITY_ENV, ...tableEnv(...PRIVACY_TABLES)],
+    environment: [ENV.stage, ...OBSERVABILITY_ENV, ENV.deadLetterStore, ...tableEnv(...PRIVACY_TABLES)],
     memoryMb: 512,
     timeoutSeconds: 300,
     tables: PRIVACY_TABLES,
@@ -509,6 +511,7 @@ export function environmentFor(fn: FunctionDefinition, stage: string): Record<st
     else if (name === ENV.webhookSecret || name === ENV.identitySecret) env[name] = ''; // the runtime's own (see ENV)
     // The stage's piiTraits and jwt (infra), or the shell's PII_TRAITS and JWT_SETTINGS locally.
     else if (name === ENV.piiTraits || name === ENV.jwtSettings) env[name] = '';
+    else if (name === ENV.deadLetterStore) env[name] = ''; // the runtime's own (see ENV.deadLetterStore)
     else if (name === ENV.graphqlIntrospection) env[name] = 'false'; // the stage's `introspection` (infra); local: on
     else {
       const table = Object.values(TABLES).find((t) => t.envVar === name);

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { firstSeenKey } from '../analyticsEngine/series.js';
+import { eraseFromDeadLetters } from '../deadLetters/erase.js';
+import type { DeadLetterSource } from '../deadLetters/replay.js';
 import { anonymousProfileId, identityKey } from '../identity/identities.js';
 import { writeAudit } from '../store/audit.js';
 import { deleteItems, deletePartition, scanKeys } from '../store/partitions.js';
@@ -13,6 +15,12 @@ import { getErasureJob, queueErasure, queuedErasures, saveErasureJob, type Erasu
  * each store's deletes are idempotent and its state is saved when it is done, so a crashed or failed run resumes
  * where it stopped. The audit keeps the fact of the erasure (`erasure#<job>`), not the person's entries.
  */
+
+/** Where an erasure deletes: the tables, and the dead letters (the stage's bucket, or the local folder). */
+export interface ErasureStores {
+  tables: ErasureTables;
+  deadLetters: DeadLetterSource;
+}
 
 export interface ErasureTables {
   profiles: string;
@@ -29,7 +37,17 @@ export interface ErasureTables {
 }
 
 /** The stores in the order they are erased: the profile last, as long as it is what locates the rest. */
-export const ERASURE_STORES = ['identities', 'memberships', 'enrollments', 'outbox', 'experimentUnits', 'analytics', 'audit', 'profiles'] as const;
+export const ERASURE_STORES = [
+  'identities',
+  'memberships',
+  'enrollments',
+  'outbox',
+  'experimentUnits',
+  'analytics',
+  'deadLetters',
+  'audit',
+  'profiles',
+] as const;
 type Store = (typeof ERASURE_STORES)[number];
 
 /** Runs of a failing store before the job is FAILED (it stays listed, and a new request starts again). */
@@ -80,7 +98,7 @@ async function plan(tables: ErasureTables, userId: string): Promise<NonNullable<
 }
 
 /** Erases one store; returns the items deleted. */
-async function eraseStore(tables: ErasureTables, store: Store, job: ErasureJob): Promise<number> {
+async function eraseStore({ tables, deadLetters }: ErasureStores, store: Store, job: ErasureJob): Promise<number> {
   const { userId } = job;
   const p = job.plan!;
   switch (store) {
@@ -99,6 +117,9 @@ async function eraseStore(tables: ErasureTables, store: Store, job: ErasureJob):
     case 'analytics':
       // User-level analytics state: the first-seen items (counters and sketches hold no user id).
       return deleteItems(tables.aggregates, p.profiles.map(firstSeenKey));
+    case 'deadLetters':
+      // Failed batches keep whole records; the person's go, the others' stay for replay.
+      return eraseFromDeadLetters(deadLetters, p.profiles);
     case 'audit': {
       let n = 0;
       for (const subject of [`profile#${userId}`, `pii#${userId}`]) n += await deletePartition(tables.audit, { name: 'subject', value: subject }, 'at');
@@ -118,7 +139,8 @@ async function eraseStore(tables: ErasureTables, store: Store, job: ErasureJob):
  * @example
  * await runErasure(tables, 'er_…', new Date());
  */
-export async function runErasure(tables: ErasureTables, id: string, now: Date): Promise<ErasureJob | null> {
+export async function runErasure(stores: ErasureStores, id: string, now: Date): Promise<ErasureJob | null> {
+  const { tables } = stores;
   const job = await getErasureJob(tables.jobs, id);
   if (!job) return null;
   if (job.status === 'COMPLETED' || job.status === 'FAILED') {
@@ -131,7 +153,7 @@ export async function runErasure(tables: ErasureTables, id: string, now: Date): 
   for (const state of job.stores as ErasureStoreState[]) {
     if (state.status === 'COMPLETED') continue;
     try {
-      state.deleted += await eraseStore(tables, state.store as Store, job);
+      state.deleted += await eraseStore(stores, state.store as Store, job);
       state.status = 'COMPLETED';
     } catch {
       state.attempts++;
@@ -158,10 +180,10 @@ export async function runErasure(tables: ErasureTables, id: string, now: Date): 
 }
 
 /** Runs every queued job (the `privacy` function's tick). Returns how many finished. */
-export async function runQueuedErasures(tables: ErasureTables, now: Date): Promise<number> {
+export async function runQueuedErasures(stores: ErasureStores, now: Date): Promise<number> {
   let finished = 0;
-  for (const id of await queuedErasures(tables.jobs)) {
-    const job = await runErasure(tables, id, now);
+  for (const id of await queuedErasures(stores.tables.jobs)) {
+    const job = await runErasure(stores, id, now);
     if (job?.status === 'COMPLETED') finished++;
   }
   return finished;

@@ -107,6 +107,29 @@ export class DeadLetters extends Construct {
     });
   }
 
+  /**
+   * What erasure needs (the privacy function): to list every dead letter, read it, and rewrite or delete one that
+   * holds a person's records. Nothing else may change dead letters.
+   */
+  grantErase(role: iam.IRole): void {
+    const sameAccount = { StringEquals: { 's3:ResourceAccount': Aws.ACCOUNT_ID } };
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [this.bucket.bucketArn], conditions: sameAccount }));
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
+        resources: [this.bucket.arnForObjects('*')],
+        conditions: sameAccount,
+      }),
+    );
+    const bucketId = Stack.of(this.bucket).resolve((this.bucket.node.defaultChild as s3.CfnBucket).logicalId) as string;
+    Validations.of(role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/*]`,
+      reason:
+        'Erasure visits every dead letter (keys Lambda names itself, under aws/lambda/ and replayed/) to remove one ' +
+        "person's records, so it reads, rewrites and deletes objects of the one dead-letter bucket, not named keys.",
+    });
+  }
+
   /** The on-failure destination for a Kinesis event source mapping, granting only what Lambda needs. */
   destination(): lambda.IEventSourceDlq {
     return new PutOnlyS3OnFailureDestination(this.bucket);

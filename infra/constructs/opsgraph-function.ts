@@ -108,7 +108,7 @@ export class OpsgraphFunction extends Construct {
       logGroup: this.logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
       tracing: lambda.Tracing.ACTIVE,
-      environment: this.environment(def, stage, stores, props.jwtSettings),
+      environment: this.environment(def, stage, stores, props.jwtSettings, props.deadLetters),
       bundling: {
         minify: true,
         sourceMap: true,
@@ -135,6 +135,7 @@ export class OpsgraphFunction extends Construct {
         'grants are scoped to their ARNs.',
     });
 
+    if (def.environment.includes(ENV.deadLetterStore)) props.deadLetters?.grantErase(this.role);
     for (const name of new Set(def.tables)) {
       const table: TableDefinition = TABLES[name];
       const access = def.readOnlyTables?.includes(name)
@@ -161,7 +162,13 @@ export class OpsgraphFunction extends Construct {
   }
 
   /** `environmentFor`'s values, with the names of tables and streams replaced by the CDK resources' own, and the secrets'. */
-  private environment(def: FunctionDefinition, stage: StageSettings, stores: DataStores, jwtSettings: string | undefined): Record<string, string> {
+  private environment(
+    def: FunctionDefinition,
+    stage: StageSettings,
+    stores: DataStores,
+    jwtSettings: string | undefined,
+    deadLetters: DeadLetters | undefined,
+  ): Record<string, string> {
     const env = environmentFor(def, stage.name);
     for (const name of Object.keys(env)) {
       const resource = stores.resourceForEnvVar(name);
@@ -173,6 +180,7 @@ export class OpsgraphFunction extends Construct {
     if (ENV.piiTraits in env) env[ENV.piiTraits] = (stage.piiTraits ?? []).join(',');
     if (ENV.jwtSettings in env) env[ENV.jwtSettings] = jwtSettings ?? '';
     if (ENV.graphqlIntrospection in env) env[ENV.graphqlIntrospection] = String(stage.introspection);
+    if (ENV.deadLetterStore in env && deadLetters) env[ENV.deadLetterStore] = `s3://${deadLetters.bucket.bucketName}`;
     // The Powertools settings (service name, metrics namespace, tracing) come with the definition's environment.
     return { ...env, NODE_OPTIONS: '--enable-source-maps' };
   }

@@ -2,10 +2,13 @@ import type { ScheduledEvent } from 'aws-lambda';
 import { FUNCTIONS } from '../../core/platform/definitions.js';
 import { requireEnv } from '../../core/platform/env.js';
 import { instrument, observability, type Invocation } from '../../core/platform/observability.js';
-import { runQueuedErasures, type ErasureTables } from '../../core/privacyEngine/erasure.js';
+import { deadLetterSourceOf } from '../../core/deadLetters/sourceOf.js';
+import { runQueuedErasures, type ErasureStores } from '../../core/privacyEngine/erasure.js';
 
 const o = observability(FUNCTIONS.privacy);
-const tables: ErasureTables = {
+const stores: ErasureStores = {
+  deadLetters: deadLetterSourceOf(requireEnv('DEAD_LETTER_STORE')),
+  tables: {
   profiles: requireEnv('PROFILES_TABLE'),
   identities: requireEnv('IDENTITIES_TABLE'),
   memberships: requireEnv('MEMBERSHIPS_TABLE'),
@@ -17,11 +20,12 @@ const tables: ErasureTables = {
   audit: requireEnv('AUDIT_TABLE'),
   jobs: requireEnv('JOBS_TABLE'),
   consent: requireEnv('CONSENT_TABLE'),
+  },
 };
 
 /** Each tick: runs the queued erasure jobs to their end. Metric: `ErasuresCompleted`. */
 async function privacyHandler(_event: ScheduledEvent, { logger, measures }: Invocation): Promise<{ completed: number }> {
-  const completed = await runQueuedErasures(tables, new Date());
+  const completed = await runQueuedErasures(stores, new Date());
   if (completed) {
     measures.count('ErasuresCompleted', completed);
     logger.info('erasures completed', { completed });

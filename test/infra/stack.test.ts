@@ -14,6 +14,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import {
+  ENV,
   FUNCTIONS,
   physicalName,
   STREAMS,
@@ -302,11 +303,17 @@ for (const stageName of STAGE_NAMES) {
         );
         for (const st of s3Statements) assert.ok(st.Condition?.StringEquals?.['s3:ResourceAccount'], 'own-account buckets only');
       }
-      // No function without a source can write dead letters.
+      // No function without a source can write dead letters, but the one that erases people from them.
       for (const def of (Object.values(FUNCTIONS) as FunctionDefinition[]).filter((f) => !f.source)) {
         const fnId = logicalIdWhere(resources, 'AWS::Lambda::Function', 'FunctionName', physicalName(stageName, def.name));
         const roleId = resources[fnId]!.Properties!.Role['Fn::GetAtt'][0] as string;
-        assert.deepEqual(resourcesGranted(resources, roleId, ['s3:PutObject']), [], `${def.name}: no bucket rights`);
+        const erases = def.environment.includes(ENV.deadLetterStore);
+        assert.equal(erases, def.name === 'privacy', `${def.name}: only erasure reaches into the dead letters`);
+        assert.deepEqual(
+          resourcesGranted(resources, roleId, ['s3:PutObject', 's3:DeleteObject']),
+          erases ? [JSON.stringify({ 'Fn::Join': ['', [arnOf(bucketId), '/*']] })] : [],
+          `${def.name}: bucket rights`,
+        );
       }
     });
 

@@ -21,6 +21,7 @@ import {
   summarize,
   type FailureDocument,
 } from '../../core/deadLetters/document.js';
+import { eraseFromDeadLetters } from '../../core/deadLetters/erase.js';
 import { listDocuments, replayDeadLetter } from '../../core/deadLetters/replay.js';
 import { S3DeadLetterSource } from '../../core/deadLetters/s3Source.js';
 
@@ -153,5 +154,28 @@ describe('the S3 adapter (against s3rver)', () => {
     }));
     assert.equal(outcome.replayedAs, undefined);
     assert.deepEqual(await source.list(), [key]);
+  });
+
+  it("erasure removes a person's records from pending and replayed dead letters, keeping the others'", async () => {
+    const mixed = deadLetterKey(ESM_UUID, 'shardId-000000000002', new Date('2026-11-22T10:00:06Z'), 'mixed');
+    const onlyTheirs = `${REPLAYED_PREFIX}${deadLetterKey(ESM_UUID, 'shardId-000000000002', new Date('2026-11-22T11:00:06Z'), 'theirs')}`;
+    const doc = sampleDocument();
+    const theirs = { ...doc, KinesisBatchInfo: { ...doc.KinesisBatchInfo, batchSize: 1 }, payload: JSON.stringify({ Records: [JSON.parse(doc.payload!).Records[1]] }) };
+    await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: mixed, Body: JSON.stringify(doc) }));
+    await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: onlyTheirs, Body: JSON.stringify(theirs) }));
+    const source = new S3DeadLetterSource(s3, BUCKET);
+    // The earlier tests' dead letters (one replayed, one pending) hold u-123 too: 2 + 2 records.
+    assert.equal(await eraseFromDeadLetters(source, ['u-123']), 4);
+    const all = await source.listAll();
+    assert.ok(all.includes(mixed) && !all.includes(onlyTheirs), JSON.stringify(all));
+    for (const id of all) {
+      const text = await source.readText(id);
+      if (text === '{}') continue;
+      assert.ok(recordsOf(parseFailureDocument(text)).every((r) => !r.data.toString().includes('"u-123"')), id);
+    }
+    const kept = parseFailureDocument(await source.readText(mixed));
+    assert.equal(kept.KinesisBatchInfo.batchSize, 1);
+    assert.deepEqual(recordsOf(kept).map((r) => r.partitionKey), ['a-456']);
+    assert.equal(await eraseFromDeadLetters(source, ['u-123']), 0, 'a rerun finds nothing more');
   });
 });

@@ -3,7 +3,10 @@ import { describe, it } from 'node:test';
 import { GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from '../../core/aws/clients.js';
 import { firstSeenKey } from '../../core/analyticsEngine/series.js';
-import { ERASURE_STORES, runErasure, type ErasureTables } from '../../core/privacyEngine/erasure.js';
+import { join } from 'node:path';
+import { parseFailureDocument, recordsOf } from '../../core/deadLetters/document.js';
+import { FileDeadLetterSource } from '../../core/deadLetters/fileSource.js';
+import { ERASURE_STORES, runErasure, type ErasureStores } from '../../core/privacyEngine/erasure.js';
 import { saveErasureJob } from '../../core/privacyEngine/store/erasureJobs.js';
 import { listAudit } from '../../core/store/audit.js';
 import { queryPartition } from '../../core/store/partitions.js';
@@ -76,6 +79,18 @@ describe('erasure and export', () => {
     await postJson(stack.ingestUrl, { events: [track('keep-me', 'order_completed', new Date().toISOString(), { orderId: 'k1', revenue: 5 })] }, stack.apiKey);
     await waitFor(async () => (await gql(stack, '{ user(id: "keep-me") { id } }')).json.data?.user, 'the other person');
 
+    // A failed batch holding both people's records, as the tagger's mapping would have dead-lettered it.
+    const record = (u: string, seq: string) => ({
+      kinesis: { partitionKey: u, sequenceNumber: seq, data: Buffer.from(JSON.stringify({ v: 1, event: { eventId: `${u}-dl`, type: 'track', event: 'login', userId: u } })).toString('base64') },
+    });
+    const deadLetterId = await stack.deadLetters.get('tagger')!.put({
+      requestContext: { requestId: 'r', functionArn: 'arn:aws:lambda:us-east-1:000000000000:function:opsgraph-local-tagger', condition: 'RetryAttemptsExhausted', approximateInvokeCount: 3 },
+      version: '1.0',
+      timestamp: new Date().toISOString(),
+      KinesisBatchInfo: { shardId: 'shardId-000000000000', startSequenceNumber: '1', endSequenceNumber: '2', approximateArrivalOfFirstRecord: '', approximateArrivalOfLastRecord: '', batchSize: 2, streamArn: 'arn:aws:kinesis:us-east-1:000000000000:stream/opsgraph-local-events' },
+      payload: JSON.stringify({ Records: [record(userId, '1'), record('keep-me', '2')] }),
+    });
+
     const exported = (await gql(stack, `{ exportUser(userId: "${userId}") }`)).json.data.exportUser;
     assert.equal(exported.found, true);
     assert.equal(exported.profile.traits.name, 'Erin', 'the export is unmasked');
@@ -96,7 +111,7 @@ describe('erasure and export', () => {
     }, 'the erasure', 30_000);
     const deleted = Object.fromEntries(done.stores.map((s: any) => [s.store, s.deleted]));
     assert.ok(done.stores.every((s: any) => s.status === 'COMPLETED'));
-    for (const store of ['identities', 'memberships', 'enrollments', 'outbox', 'experimentUnits', 'analytics', 'audit', 'profiles']) {
+    for (const store of ['identities', 'memberships', 'enrollments', 'outbox', 'experimentUnits', 'analytics', 'deadLetters', 'audit', 'profiles']) {
       assert.ok(deleted[store] >= 1, `${store}: ${JSON.stringify(done.stores)}`);
     }
 
@@ -119,6 +134,8 @@ describe('erasure and export', () => {
       assert.ok(!items.some((i) => JSON.stringify(i).includes(mentions)), `${table} still mentions ${mentions}: ${JSON.stringify(items.filter((i) => JSON.stringify(i).includes(mentions)))}`);
     }
     assert.equal((await dynamo().send(new GetCommand({ TableName: env('AGGREGATES_TABLE'), Key: firstSeenKey(userId) }))).Item, undefined);
+    const letter = parseFailureDocument(await stack.deadLetters.get('tagger')!.readText(deadLetterId));
+    assert.deepEqual(recordsOf(letter).map((r) => r.partitionKey), ['keep-me'], "the dead letter keeps only the other person's record");
     const fact = await listAudit(env('AUDIT_TABLE'), `erasure#${requested.id}`);
     assert.equal(fact.length, 1);
     assert.equal(fact[0]!.action, 'erasure_completed');
@@ -133,22 +150,23 @@ describe('erasure and export', () => {
     const userId = 'erase-resume';
     await postJson(stack.ingestUrl, { events: [{ type: 'identify', userId, timestamp: new Date().toISOString(), traits: { email: 'resume@example.com' } }] }, stack.apiKey);
     await waitFor(async () => (await gql(stack, `{ user(id: "${userId}") { id } }`)).json.data?.user, 'the profile');
-    const tables: ErasureTables = {
+    const stores: ErasureStores = { deadLetters: new FileDeadLetterSource(join(stack.dataDir, 'dead-letters')), tables: {
       profiles: env('PROFILES_TABLE'), identities: env('IDENTITIES_TABLE'), memberships: env('MEMBERSHIPS_TABLE'), enrollments: env('ENROLLMENTS_TABLE'),
       outbox: env('OUTBOX_TABLE'), experiments: env('EXPERIMENTS_TABLE'), experimentUnits: env('EXPERIMENT_UNITS_TABLE'), aggregates: env('AGGREGATES_TABLE'),
       audit: env('AUDIT_TABLE'), jobs: env('JOBS_TABLE'), consent: env('CONSENT_TABLE'),
-    };
+    } };
+    const { tables } = stores;
     // Not queued, so the scheduled privacy function leaves it to this test.
     const job = { id: 'er_resume', userId, status: 'PENDING' as const, requestedAt: new Date().toISOString(), requestedBy: 'test',
       stores: ERASURE_STORES.map((store) => ({ store, status: 'PENDING' as const, deleted: 0, attempts: 0 })) };
     await saveErasureJob(tables.jobs, job);
-    const broken = await runErasure({ ...tables, outbox: 'no-such-table' }, job.id, new Date());
+    const broken = await runErasure({ ...stores, tables: { ...tables, outbox: 'no-such-table' } }, job.id, new Date());
     assert.equal(broken!.status, 'RUNNING');
     const state = Object.fromEntries(broken!.stores.map((s) => [s.store, s]));
     assert.deepEqual([state.identities!.status, state.enrollments!.status, state.outbox!.status, state.outbox!.attempts, state.profiles!.status], ['COMPLETED', 'COMPLETED', 'PENDING', 1, 'PENDING']);
     assert.ok(state.identities!.deleted >= 1, 'the email link');
     assert.ok((await gql(stack, `{ user(id: "${userId}") { id } }`)).json.data.user, 'the profile is erased last');
-    const resumed = await runErasure(tables, job.id, new Date());
+    const resumed = await runErasure(stores, job.id, new Date());
     assert.equal(resumed!.status, 'COMPLETED');
     const after = Object.fromEntries(resumed!.stores.map((s) => [s.store, s]));
     assert.equal(after.identities!.deleted, state.identities!.deleted, 'a done store is not redone');

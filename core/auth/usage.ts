@@ -7,7 +7,8 @@ import { addRequest, requestCounts } from '../store/usage.js';
  *    rate under one a second: 0.2/s is one request per 5 s window);
  *  - `d#<yyyy-mm-dd>`: requests in the UTC day, at most the daily quota when the key has one. It is the metering
  *    admins read, so it is kept for a year; rate windows expire after an hour.
- * The day counter is written only after the rate counter admitted the request, so usage counts admitted requests.
+ * Both are written at once; a request the rate refuses is taken back off the day, so usage counts admitted
+ * requests (a request refused for its quota still spent its rate window's slot, which only makes the rate stricter).
  */
 
 const DAY_MS = 86_400_000;
@@ -40,10 +41,19 @@ export async function admitUsage(
   const { seconds, limit } = rateWindow(key.rateLimit);
   const windowMs = seconds * 1000;
   const n = Math.floor(nowMs / windowMs);
-  if (!(await addRequest(table, key.id, `r${seconds}#${n}`, limit, Math.floor(nowMs / 1000) + RATE_SLOT_TTL_S))) {
+  const daySlot = `d#${utcDay(nowMs)}`;
+  const dayExpires = Math.floor(nowMs / 1000) + DAY_SLOT_TTL_S;
+  // Both counters at once (one round trip of latency, not two).
+  const [inRate, inQuota] = await Promise.all([
+    addRequest(table, key.id, `r${seconds}#${n}`, limit, Math.floor(nowMs / 1000) + RATE_SLOT_TTL_S),
+    addRequest(table, key.id, daySlot, key.dailyQuota, dayExpires),
+  ]);
+  if (!inRate) {
+    // The day counted a request the rate refused: take it back, so usage counts admitted requests.
+    if (inQuota) await addRequest(table, key.id, daySlot, undefined, dayExpires, -1);
     return { allowed: false, reason: 'RATE', retryAfterSeconds: Math.max(1, Math.ceil(((n + 1) * windowMs - nowMs) / 1000)) };
   }
-  if (!(await addRequest(table, key.id, `d#${utcDay(nowMs)}`, key.dailyQuota, Math.floor(nowMs / 1000) + DAY_SLOT_TTL_S))) {
+  if (!inQuota) {
     const midnight = (Math.floor(nowMs / DAY_MS) + 1) * DAY_MS;
     return { allowed: false, reason: 'QUOTA', retryAfterSeconds: Math.max(1, Math.ceil((midnight - nowMs) / 1000)) };
   }

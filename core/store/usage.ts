@@ -3,13 +3,20 @@ import { dynamo } from '../aws/clients.js';
 import { ifConditionHolds } from './conditional.js';
 
 /**
- * Adds one to a key's usage counter `slot` unless it already holds `limit` (no limit: always); false when it was
- * full. The item expires at `expiresAt` (epoch seconds), set by the first request of the slot.
+ * Adds `delta` (one) to a key's usage counter `slot` unless it already holds `limit` (no limit: always); false when
+ * it was full. The item expires at `expiresAt` (epoch seconds), set by the first request of the slot.
  *
  * @example
  * await addRequest(usageTable, 'key_0123456789abcdef', 'r1#1764748800', 50, nowS + 3600)
  */
-export async function addRequest(table: string, keyId: string, slot: string, limit: number | undefined, expiresAt: number): Promise<boolean> {
+export async function addRequest(
+  table: string,
+  keyId: string,
+  slot: string,
+  limit: number | undefined,
+  expiresAt: number,
+  delta = 1,
+): Promise<boolean> {
   return ifConditionHolds(() =>
     dynamo().send(
       new UpdateCommand({
@@ -18,7 +25,7 @@ export async function addRequest(table: string, keyId: string, slot: string, lim
         UpdateExpression: 'ADD #n :one SET expiresAt = if_not_exists(expiresAt, :exp)',
         ...(limit !== undefined ? { ConditionExpression: 'attribute_not_exists(#n) OR #n < :limit' } : {}),
         ExpressionAttributeNames: { '#n': 'requests' },
-        ExpressionAttributeValues: { ':one': 1, ':exp': expiresAt, ...(limit !== undefined ? { ':limit': limit } : {}) },
+        ExpressionAttributeValues: { ':one': delta, ':exp': expiresAt, ...(limit !== undefined ? { ':limit': limit } : {}) },
       }),
     ),
   );

@@ -156,22 +156,31 @@ export async function putApiKey(
   key: string,
   options: { name: string; scopes: Scope[]; rateLimit?: number; dailyQuota?: number; expiresAt?: string; createdBy?: string },
 ): Promise<ApiKey> {
-  const keyHash = hashKey(key);
-  const item: ApiKey = {
-    id: keyId(keyHash),
-    keyHash,
+  const item = newKeyItem(key, {
     name: options.name,
     scopes: options.scopes,
     rateLimit: options.rateLimit ?? 200,
-    ...(options.dailyQuota !== undefined ? { dailyQuota: options.dailyQuota } : {}),
-    ...(options.expiresAt !== undefined ? { expiresAt: options.expiresAt } : {}),
-    active: true,
+    dailyQuota: options.dailyQuota,
+    expiresAt: options.expiresAt,
     createdAt: new Date().toISOString(),
     createdBy: options.createdBy ?? 'local',
-  };
+  });
   await putApiKeyItem(table, item);
-  forgetKey(keyHash);
+  forgetKey(item.keyHash);
   return item;
+}
+
+/**
+ * The stored item of a new key: its hash and the public id derived from it, active, with the details given
+ * (unset ones left out).
+ *
+ * @example
+ * newKeyItem(generateKey(), { name: 'web', scopes: ['events:write'], rateLimit: 50 })
+ */
+export function newKeyItem(key: string, details: Omit<ApiKey, 'id' | 'keyHash' | 'active'>): ApiKey {
+  const keyHash = hashKey(key);
+  const set = Object.fromEntries(Object.entries(details).filter(([, v]) => v !== undefined));
+  return { id: keyId(keyHash), keyHash, active: true, ...(set as typeof details) };
 }
 
 /** Drops a key from this container's caches (after this container changed it); others notice within the TTL. */

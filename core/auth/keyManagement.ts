@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { writeAudit } from '../store/audit.js';
 import { getApiKeyItem, getApiKeyItemById, putApiKeyItem, scanApiKeyItems, updateApiKeyItem } from '../store/apiKeys.js';
-import { forgetKey, generateKey, hashKey, isUsable, keyId, parseApiKey, type ApiKey } from './apiKeys.js';
+import { forgetKey, generateKey, isUsable, newKeyItem, parseApiKey, type ApiKey } from './apiKeys.js';
 import { isOrigin } from '../http/cors.js';
 import { SCOPES } from './scopes.js';
 
@@ -80,22 +80,18 @@ export async function createApiKey(
     throw new KeyManagementError('expiresAt: must be in the future', 'BAD_USER_INPUT');
   }
   const key = generateKey();
-  const keyHash = hashKey(key);
-  const item: ApiKey = {
-    id: keyId(keyHash),
-    keyHash,
+  const item = newKeyItem(key, {
     name: valid.name,
     scopes: valid.scopes,
     rateLimit: valid.rateLimitPerSecond ?? 200,
-    ...(valid.dailyQuota !== undefined ? { dailyQuota: valid.dailyQuota } : {}),
-    ...(valid.expiresAt !== undefined ? { expiresAt: new Date(valid.expiresAt).toISOString() } : {}),
-    ...(valid.persistedQueriesOnly ? { persistedOnly: true } : {}),
-    ...(valid.allowedOrigins ? { allowedOrigins: valid.allowedOrigins.map((o) => o.toLowerCase()) } : {}),
-    active: true,
+    dailyQuota: valid.dailyQuota,
+    expiresAt: valid.expiresAt !== undefined ? new Date(valid.expiresAt).toISOString() : undefined,
+    persistedOnly: valid.persistedQueriesOnly || undefined,
+    allowedOrigins: valid.allowedOrigins?.map((o) => o.toLowerCase()),
     createdAt: now.toISOString(),
     createdBy: by,
-    ...(rotatedFrom ? { rotatedFrom } : {}),
-  };
+    rotatedFrom,
+  });
   // 160 random bits never collide in practice; the condition makes sure a collision is an error, not an overwrite.
   if (!(await putApiKeyItem(tables.apiKeys, item, true))) throw new Error('key collision');
   const { keyHash: _h, ...detail } = item;

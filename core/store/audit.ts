@@ -19,17 +19,9 @@ export async function writeAudit(table: string, entry: AuditEntry): Promise<void
   await dynamo().send(new PutCommand({ TableName: table, Item: entry }));
 }
 
+/** The newest `limit` entries of one subject. */
 export async function listAudit(table: string, subject: string, limit = 50): Promise<AuditEntry[]> {
-  const res = await dynamo().send(
-    new QueryCommand({
-      TableName: table,
-      KeyConditionExpression: 'subject = :s',
-      ExpressionAttributeValues: { ':s': subject },
-      ScanIndexForward: false,
-      Limit: limit,
-    }),
-  );
-  return (res.Items ?? []) as AuditEntry[];
+  return (await pageAudit(table, subject, limit)).entries;
 }
 
 /**

@@ -6,6 +6,7 @@
 
 import type { JwtSettings } from '../core/auth/jwt.js';
 import type { Scope } from '../core/auth/scopes.js';
+import type { RetentionDays } from '../core/platform/retention.js';
 
 /** What happens to stateful resources (tables, streams, buckets, keys, log groups) when the stack deletes them. */
 export type RemovalMode = 'destroy' | 'retain';
@@ -44,6 +45,8 @@ export interface StageSettings {
    * How frontends sign in with tokens (infra/constructs/sign-in.ts): a Cognito user pool this stack makes, whose
    * groups map to scopes, or an existing OIDC issuer (core/auth/jwt.ts's settings). Unset: API keys only.
    */
+  /** Days stores keep outbox items, ended enrollments and audit entries before DynamoDB's TTL deletes them. */
+  readonly retentionDays: RetentionDays;
   /** Origins browsers may call the API from (`*`: any); empty: no CORS. Keys can narrow it (`allowedOrigins`). */
   readonly corsOrigins: readonly string[];
   /** GraphQL introspection and field suggestions in errors: on only where developers explore the schema. */
@@ -77,6 +80,7 @@ export const STAGES = {
   dev: {
     name: 'dev',
     introspection: true,
+    retentionDays: { outbox: 30, enrollments: 30, audit: 90 },
     corsOrigins: ['*'],
     removal: 'destroy',
     deletionProtection: false,
@@ -90,6 +94,7 @@ export const STAGES = {
   staging: {
     name: 'staging',
     introspection: false,
+    retentionDays: { outbox: 90, enrollments: 90, audit: 365 },
     // Add the console's and the shops' origins here.
     corsOrigins: [],
     removal: 'retain',
@@ -104,6 +109,8 @@ export const STAGES = {
   prod: {
     name: 'prod',
     introspection: false,
+    // Audit: seven years, the usual bound of record-keeping duties.
+    retentionDays: { outbox: 400, enrollments: 400, audit: 2557 },
     // Add the console's and the shops' origins here.
     corsOrigins: [],
     removal: 'retain',

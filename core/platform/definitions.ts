@@ -120,6 +120,7 @@ export const TABLES = {
     sortKey: { name: 'at', type: 'S' },
     envVar: 'AUDIT_TABLE',
     appendOnly: true,
+    timeToLiveAttribute: 'expiresAt',
   },
   campaigns: { name: 'campaigns', partitionKey: { name: 'id', type: 'S' }, envVar: 'CAMPAIGNS_TABLE' },
   /** API keys by hash, with their public ids indexed for admins (core/auth/keyManagement.ts). */
@@ -158,6 +159,7 @@ export const TABLES = {
     partitionKey: { name: 'userId', type: 'S' },
     sortKey: { name: 'enrollmentId', type: 'S' },
     envVar: 'ENROLLMENTS_TABLE',
+    timeToLiveAttribute: 'expiresAt',
     indexes: [{ name: 'byCampaign', partitionKey: { name: 'campaignId', type: 'S' }, sortKey: { name: 'enrollmentId', type: 'S' } }],
   },
   /** Every send attempt and action outcome, by user (frequency caps, `outbox(userId)`) and by campaign. */
@@ -166,6 +168,7 @@ export const TABLES = {
     partitionKey: { name: 'userId', type: 'S' },
     sortKey: { name: 'id', type: 'S' },
     envVar: 'OUTBOX_TABLE',
+    timeToLiveAttribute: 'expiresAt',
     indexes: [{ name: 'byCampaign', partitionKey: { name: 'campaignId', type: 'S' }, sortKey: { name: 'id', type: 'S' } }],
   },
   /** Durable journey timers, partitioned by the minute they fall due. */
@@ -240,6 +243,8 @@ export const ENV = {
   piiTraits: 'PII_TRAITS',
   /** OIDC token settings (core/auth/jwt.ts, JSON; empty: no tokens): the stage's `jwt`, Cognito's pool when it makes one. */
   jwtSettings: 'JWT_SETTINGS',
+  /** Days stores keep outbox items, ended enrollments and audit entries (core/platform/retention.ts; stage data). */
+  retentionDays: 'RETENTION_DAYS',
   /** Where dead letters are, for erasure: `s3://<bucket>` on AWS, `file://<data dir>/dead-letters` locally. */
   deadLetterStore: 'DEAD_LETTER_STORE',
   /** 'true': GraphQL answers introspection and suggests field names in errors (stage data: dev and local only). */
@@ -258,8 +263,8 @@ export function serviceNameOf(fn: Pick<FunctionDefinition, 'name'>): string {
   return `opsgraph-${fn.name}`;
 }
 
-/** Powertools settings every function receives. */
-const OBSERVABILITY_ENV = [ENV.serviceName, ENV.metricsNamespace, ENV.traceEnabled] as const;
+/** What every function receives: the Powertools settings, and the stage's retention (any function may write audit). */
+const EVERY_FUNCTION_ENV = [ENV.serviceName, ENV.metricsNamespace, ENV.traceEnabled, ENV.retentionDays] as const;
 
 const tableEnv = (...names: TableName[]) => names.map((n) => TABLES[n].envVar);
 const streamEnv = (...names: StreamName[]) => names.map((n) => STREAMS[n].envVar);
@@ -275,13 +280,13 @@ const GRAPHQL_TABLES = [
 const PRIVACY_TABLES = [
   'profiles', 'identities', 'memberships', 'enrollments', 'outbox', 'experiments', 'experimentUnits', 'aggregates', 'audit', 'jobs', 'consent',
 ] as const satisfies TableName[];
-const JOURNEY_ENV = [ENV.stage, ...OBSERVABILITY_ENV, ENV.rulesTtl, ENV.defaultTimeZone, ENV.webhookSecret, ...tableEnv(...JOURNEY_TABLES), ...streamEnv('events')];
+const JOURNEY_ENV = [ENV.stage, ...EVERY_FUNCTION_ENV, ENV.rulesTtl, ENV.defaultTimeZone, ENV.webhookSecret, ...tableEnv(...JOURNEY_TABLES), ...streamEnv('events')];
 
 export const FUNCTIONS = {
   ingest: {
     name: 'ingest',
     entry: 'lambdas/ingest/handler.ts',
-    environment: [ENV.stage, ...OBSERVABILITY_ENV, ENV.identitySecret, ENV.jwtSettings, ...tableEnv('apiKeys', 'usage'), ...streamEnv('events')],
+    environment: [ENV.stage, ...EVERY_FUNCTION_ENV, ENV.identitySecret, ENV.jwtSettings, ...tableEnv('apiKeys', 'usage'), ...streamEnv('events')],
     memoryMb: 512,
     timeoutSeconds: 10,
     tables: ['apiKeys', 'usage'],
@@ -295,7 +300,7 @@ export const FUNCTIONS = {
     entry: 'lambdas/graphql/handler.ts',
     environment: [
       ENV.stage,
-      ...OBSERVABILITY_ENV,
+      ...EVERY_FUNCTION_ENV,
       ENV.apolloTelemetryDisabled,
       ENV.defaultTimeZone,
       ENV.identitySecret,
@@ -316,7 +321,7 @@ export const FUNCTIONS = {
   tagger: {
     name: 'tagger',
     entry: 'lambdas/tagger/handler.ts',
-    environment: [ENV.stage, ...OBSERVABILITY_ENV, ENV.rulesTtl, ...tableEnv(...PROFILE_ENGINE_TABLES), ...streamEnv('changes')],
+    environment: [ENV.stage, ...EVERY_FUNCTION_ENV, ENV.rulesTtl, ...tableEnv(...PROFILE_ENGINE_TABLES), ...streamEnv('changes')],
     memoryMb: 1024,
     timeoutSeconds: 60,
     tables: PROFILE_ENGINE_TABLES,
@@ -338,7 +343,7 @@ export const FUNCTIONS = {
     entry: 'lambdas/sweeper/handler.ts',
     environment: [
       ENV.stage,
-      ...OBSERVABILITY_ENV,
+      ...EVERY_FUNCTION_ENV,
       ENV.rulesTtl,
       ...tableEnv(...PROFILE_ENGINE_TABLES, 'jobs'),
       ...streamEnv('changes'),
@@ -356,7 +361,7 @@ export const FUNCTIONS = {
     name: 'churnScorer',
     entry: 'lambdas/churnScorer/handler.ts',
     // The rules table: a band change re-evaluates segments that test the churn_risk_high tag.
-    environment: [ENV.stage, ...OBSERVABILITY_ENV, ENV.rulesTtl, ...tableEnv('profiles', 'memberships', 'rules', 'jobs'), ...streamEnv('changes')],
+    environment: [ENV.stage, ...EVERY_FUNCTION_ENV, ENV.rulesTtl, ...tableEnv('profiles', 'memberships', 'rules', 'jobs'), ...streamEnv('changes')],
     memoryMb: 1024,
     timeoutSeconds: 900,
     tables: ['profiles', 'memberships', 'rules', 'jobs'],
@@ -430,7 +435,7 @@ export const FUNCTIONS = {
   privacy: {
     name: 'privacy',
     entry: 'lambdas/privacy/handler.ts',
-    environment: [ENV.stage, ...OBSERVABILITY_ENV, ENV.deadLetterStore, ...tableEnv(...PRIVACY_TABLES)],
+    environment: [ENV.stage, ...EVERY_FUNCTION_ENV, ENV.deadLetterStore, ...tableEnv(...PRIVACY_TABLES)],
     memoryMb: 512,
     timeoutSeconds: 300,
     tables: PRIVACY_TABLES,
@@ -444,7 +449,7 @@ export const FUNCTIONS = {
   aggregator: {
     name: 'aggregator',
     entry: 'lambdas/aggregator/handler.ts',
-    environment: [ENV.stage, ...OBSERVABILITY_ENV, ...tableEnv('aggregates', 'identities', 'consent')],
+    environment: [ENV.stage, ...EVERY_FUNCTION_ENV, ...tableEnv('aggregates', 'identities', 'consent')],
     memoryMb: 1024,
     timeoutSeconds: 60,
     tables: ['aggregates', 'identities', 'consent'],
@@ -465,7 +470,7 @@ export const FUNCTIONS = {
   experiments: {
     name: 'experiments',
     entry: 'lambdas/experiments/handler.ts',
-    environment: [ENV.stage, ...OBSERVABILITY_ENV, ENV.rulesTtl, ...tableEnv('experiments', 'experimentUnits', 'identities', 'consent')],
+    environment: [ENV.stage, ...EVERY_FUNCTION_ENV, ENV.rulesTtl, ...tableEnv('experiments', 'experimentUnits', 'identities', 'consent')],
     memoryMb: 512,
     timeoutSeconds: 60,
     tables: ['experiments', 'experimentUnits', 'identities', 'consent'],
@@ -511,6 +516,7 @@ export function environmentFor(fn: FunctionDefinition, stage: string): Record<st
     else if (name === ENV.webhookSecret || name === ENV.identitySecret) env[name] = ''; // the runtime's own (see ENV)
     // The stage's piiTraits and jwt (infra), or the shell's PII_TRAITS and JWT_SETTINGS locally.
     else if (name === ENV.piiTraits || name === ENV.jwtSettings) env[name] = '';
+    else if (name === ENV.retentionDays) env[name] = ''; // the stage's retentionDays (infra); locally the defaults
     else if (name === ENV.deadLetterStore) env[name] = ''; // the runtime's own (see ENV.deadLetterStore)
     else if (name === ENV.graphqlIntrospection) env[name] = 'false'; // the stage's `introspection` (infra); local: on
     else {

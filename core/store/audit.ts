@@ -1,5 +1,6 @@
 import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from '../aws/clients.js';
+import { expiresAtFor } from '../platform/retention.js';
 
 /**
  * An audit entry: identity merges and refused links, tag rule, segment and key changes, unmasked PII reads and
@@ -16,7 +17,9 @@ export interface AuditEntry {
 
 /** Writes an audit entry; rewriting the same (subject, at) on redelivery overwrites it, so it stays single. */
 export async function writeAudit(table: string, entry: AuditEntry): Promise<void> {
-  await dynamo().send(new PutCommand({ TableName: table, Item: entry }));
+  // Kept for the stage's audit retention from the entry's time (`at` starts with it), then TTL deletes it.
+  const expiresAt = expiresAtFor('audit', entry.at.split('#')[0]!);
+  await dynamo().send(new PutCommand({ TableName: table, Item: { ...entry, expiresAt } }));
 }
 
 /** The newest `limit` entries of one subject. */

@@ -180,6 +180,7 @@ export class OpsgraphFunction extends Construct {
     if (ENV.piiTraits in env) env[ENV.piiTraits] = (stage.piiTraits ?? []).join(',');
     if (ENV.jwtSettings in env) env[ENV.jwtSettings] = jwtSettings ?? '';
     if (ENV.graphqlIntrospection in env) env[ENV.graphqlIntrospection] = String(stage.introspection);
+    if (ENV.retentionDays in env) env[ENV.retentionDays] = JSON.stringify(stage.retentionDays);
     if (ENV.deadLetterStore in env && deadLetters) env[ENV.deadLetterStore] = `s3://${deadLetters.bucket.bucketName}`;
     // The Powertools settings (service name, metrics namespace, tracing) come with the definition's environment.
     return { ...env, NODE_OPTIONS: '--enable-source-maps' };

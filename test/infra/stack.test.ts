@@ -115,6 +115,15 @@ for (const stageName of STAGE_NAMES) {
       }
     });
 
+    test("every function gets the stage's retention; outbox, enrollments and audit expire by TTL", () => {
+      const { resources, stage } = get(stageName);
+      for (const def of Object.values(FUNCTIONS) as FunctionDefinition[]) {
+        const id = logicalIdWhere(resources, 'AWS::Lambda::Function', 'FunctionName', physicalName(stageName, def.name));
+        assert.equal(resources[id]!.Properties!.Environment.Variables.RETENTION_DAYS, JSON.stringify(stage.retentionDays), def.name);
+      }
+      for (const t of ['outbox', 'enrollments', 'audit'] as const) assert.equal((TABLES[t] as TableDefinition).timeToLiveAttribute, 'expiresAt');
+    });
+
     test('CORS on the HTTP API as the stage says', () => {
       const { resources, stage } = get(stageName);
       const api = Object.values(resources).find((r) => r.Type === 'AWS::ApiGatewayV2::Api')!;

@@ -55,6 +55,8 @@ describe('API keys on the local stack', () => {
 
     const audit = await listAudit(process.env.AUDIT_TABLE!, `apikey#${apiKey.id}`);
     assert.deepEqual(audit.map((a) => a.action), ['apikey_created']);
+    const auditItem = audit[0] as unknown as { at: string; expiresAt: number };
+    assert.equal(auditItem.expiresAt, Math.floor(Date.parse(auditItem.at.split('#')[0]!) / 1000) + 2557 * 86_400, 'audit retention: 7 years by default');
     assert.equal(audit[0]!.detail.by, 'admin');
     assert.ok(!JSON.stringify(audit).includes(key) && !JSON.stringify(audit).includes(String(stored.keyHash)), 'nor does the audit');
   });

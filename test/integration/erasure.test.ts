@@ -97,6 +97,8 @@ describe('erasure and export', () => {
     assert.ok(exported.profile.identities.some((i: any) => i.kind === 'EMAIL'));
     assert.equal(exported.enrollments.length, 1);
     assert.ok(exported.outbox.length >= 1);
+    // Retention is stage data: outbox items expire (DynamoDB TTL) 400 days after they were made, locally.
+    for (const item of exported.outbox) assert.equal(item.expiresAt, Math.floor(Date.parse(item.createdAt) / 1000) + 400 * 86_400);
     assert.equal(exported.experiments.length, 1);
     assert.ok(exported.audit.length >= 0);
     const emailKey = `EMAIL#${exported.profile.identities.find((i: any) => i.kind === 'EMAIL').value}`;

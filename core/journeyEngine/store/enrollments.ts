@@ -1,5 +1,6 @@
 import { GetCommand, paginateQuery, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from '../../aws/clients.js';
+import { expiresAtFor } from '../../platform/retention.js';
 import type { Effect, EnrollmentState } from '../../journeys/types.js';
 import { ifConditionHolds } from '../../store/conditional.js';
 
@@ -40,6 +41,8 @@ interface Item {
   status: EnrollmentState['status'];
   enteredAt: string;
   convertedAt?: string;
+  /** TTL (epoch seconds) of an ended enrollment. */
+  expiresAt?: number;
   rev: number;
   doc: string;
 }
@@ -52,6 +55,8 @@ const toItem = (e: StoredEnrollment): Item => ({
   status: e.state.status,
   enteredAt: e.state.enteredAt,
   ...(e.state.convertedAt ? { convertedAt: e.state.convertedAt } : {}),
+  // An ended enrollment is kept for the stage's retention from its end; an active one never expires.
+  ...(e.state.status !== 'ACTIVE' ? { expiresAt: expiresAtFor('enrollments', e.state.endedAt ?? e.state.enteredAt) } : {}),
   rev: e.rev,
   doc: JSON.stringify({ state: e.state, pending: e.pending, seen: e.seen }),
 });

@@ -1,5 +1,6 @@
 import { paginateQuery, PutCommand, QueryCommand, UpdateCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from '../../aws/clients.js';
+import { expiresAtFor } from '../../platform/retention.js';
 import type { MessageReason, MessageStatus } from '../../journeys/guards.js';
 import { ifConditionHolds } from '../../store/conditional.js';
 
@@ -61,7 +62,9 @@ export const outboxId = (createdAt: string, key: string, kind: OutboxKind) => `$
  */
 export async function recordOutcome(table: string, item: OutboxItem): Promise<boolean> {
   return ifConditionHolds(() =>
-    dynamo().send(new PutCommand({ TableName: table, Item: item, ConditionExpression: 'attribute_not_exists(id)' })),
+    dynamo().send(
+      new PutCommand({ TableName: table, Item: { ...item, expiresAt: expiresAtFor('outbox', item.createdAt) }, ConditionExpression: 'attribute_not_exists(id)' }),
+    ),
   );
 }
 

@@ -69,18 +69,14 @@ export function isPlausibleId(id: string): boolean {
 export interface RequestSettings {
   journeySettings?: GuardSettings;
   identitySecret?: string;
-  /** PII keys beyond the defaults (the stage's `piiTraits`). */
-  piiTraits?: readonly string[];
+  /** The stage's PII classifier (core/privacy/pii.ts); default: the built-in classes only. */
+  isPii?: (key: string) => boolean;
 }
 
-const classifiers = new Map<string, (key: string) => boolean>();
+const defaultIsPii = piiClassifier();
 
 export function createRequestContext(tables: SubgraphTables, key: ApiKey, settings: RequestSettings = {}): RequestContext {
-  const { journeySettings = { defaultTimeZone: 'UTC' }, identitySecret, piiTraits = [] } = settings;
-  // One classifier per list, not per request.
-  const listKey = piiTraits.join(',');
-  let isPii = classifiers.get(listKey);
-  if (!isPii) classifiers.set(listKey, (isPii = piiClassifier(piiTraits)));
+  const { journeySettings = { defaultTimeZone: 'UTC' }, identitySecret, isPii = defaultIsPii } = settings;
   let segments: Promise<Segment[]> | undefined;
   return {
     journeySettings,

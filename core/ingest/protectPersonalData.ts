@@ -9,39 +9,37 @@ const PERSONAL: ReadonlyArray<[string, IdentityKind]> = [
   ['phone', 'PHONE'],
 ];
 
-/** Seals one traits object in place: a usable email or phone becomes `hmac:…`, an unusable one is dropped. */
-function sealTraits(traits: Record<string, unknown> | undefined, secret: string): void {
-  if (!traits) return;
+/** A traits object with a usable email or phone as `hmac:…` and an unusable one dropped; the same object when it has neither. */
+function sealTraits<T extends Record<string, unknown> | undefined>(traits: T, secret: string): T {
+  if (!traits || !PERSONAL.some(([key]) => Object.hasOwn(traits, key))) return traits;
+  const sealed: Record<string, unknown> = { ...traits };
   for (const [key, kind] of PERSONAL) {
-    if (!Object.hasOwn(traits, key)) continue;
-    const ref = normaliseIdentity(kind, traits[key], secret);
+    if (!Object.hasOwn(sealed, key)) continue;
+    const ref = normaliseIdentity(kind, sealed[key], secret);
     // The digest is what the tagger links by (normaliseIdentity takes a sealed value as it is).
-    if (ref) traits[key] = `hmac:${ref.value}`;
-    else delete traits[key];
+    if (ref) sealed[key] = `hmac:${ref.value}`;
+    else delete sealed[key];
   }
+  return sealed as T;
 }
 
 /**
  * What ingest does to personal data before an event reaches the stream, so no stream, dead letter, archive or log
  * holds it (docs/architecture.md, "Personal data"): the raw email and phone of its traits (and of the
  * `context.traits` some SDKs copy them into) become their keyed digests, and a `message_received` text has its
- * card numbers, emails and phone numbers redacted.
+ * card numbers, emails and phone numbers redacted. An event with none of these is returned as it is (no copy).
  *
  * @example
  * protectPersonalData(event, secret) // traits.email: 'hmac:3f…'
  */
 export function protectPersonalData(event: StoredEvent, secret: string): StoredEvent {
-  const traits = event.traits ? { ...event.traits } : undefined;
-  sealTraits(traits, secret);
+  const traits = sealTraits(event.traits, secret);
   const ctx = event.context as (Record<string, unknown> & { traits?: unknown }) | undefined;
-  let context = event.context;
-  if (ctx && typeof ctx.traits === 'object' && ctx.traits !== null && !Array.isArray(ctx.traits)) {
-    const copied = { ...(ctx.traits as Record<string, unknown>) };
-    sealTraits(copied, secret);
-    context = { ...ctx, traits: copied } as StoredEvent['context'];
-  }
-  let properties = event.properties;
-  if (event.event === 'message_received' && typeof properties?.text === 'string') properties = { ...properties, text: redactText(properties.text) };
+  const ctxTraits = ctx && typeof ctx.traits === 'object' && ctx.traits !== null && !Array.isArray(ctx.traits) ? (ctx.traits as Record<string, unknown>) : undefined;
+  const sealedCtxTraits = sealTraits(ctxTraits, secret);
+  const context = sealedCtxTraits !== ctxTraits ? ({ ...ctx, traits: sealedCtxTraits } as StoredEvent['context']) : event.context;
+  const text = event.event === 'message_received' ? event.properties?.text : undefined;
+  const properties = typeof text === 'string' ? { ...event.properties, text: redactText(text) } : event.properties;
+  if (traits === event.traits && context === event.context && properties === event.properties) return event;
   return { ...event, ...(traits ? { traits } : {}), ...(context ? { context } : {}), ...(properties ? { properties } : {}) };
 }
-

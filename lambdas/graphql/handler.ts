@@ -9,7 +9,7 @@ import { executeGraphQL, startGateway } from '../../gateway/gateway.js';
 import { persistedRequest } from '../../gateway/persistedOperations.js';
 import { LruCache } from '../../core/auth/lru.js';
 import { getOperationText } from '../../core/store/operations.js';
-import { piiTraitsFromEnv } from '../../core/privacy/pii.js';
+import { piiClassifier, piiTraitsFromEnv } from '../../core/privacy/pii.js';
 import { createRequestContext, type RequestSettings, type SubgraphTables } from '../../subgraphs/context.js';
 
 /** The stage's OIDC settings, read once (a bad value fails the cold start, not a request). */
@@ -40,7 +40,7 @@ const tables: SubgraphTables = {
 const settings: RequestSettings = {
   journeySettings: { defaultTimeZone: requireEnv('DEFAULT_TIME_ZONE') },
   identitySecret: requireEnv('IDENTITY_HASH_SECRET'),
-  piiTraits: piiTraitsFromEnv(process.env.PII_TRAITS),
+  isPii: piiClassifier(piiTraitsFromEnv(process.env.PII_TRAITS)),
 };
 
 const graphqlError = (status: number, code: string, message: string, headers?: Record<string, string>) =>

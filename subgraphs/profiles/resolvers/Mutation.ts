@@ -1,7 +1,7 @@
 import { Kind, parse } from 'graphql';
 import { operationId, putOperation } from '../../../core/store/operations.js';
 import { createApiKey, revokeApiKey, rotateApiKey } from '../../../core/auth/keyManagement.js';
-import { keyTables, managingKeys } from '../apiKeys.js';
+import { managingKeys } from '../apiKeys.js';
 import { requestErasure } from '../../../core/privacyEngine/erasure.js';
 import { badInput, isPlausibleId, requireScope } from '../../context.js';
 import { withoutNulls } from '../../withoutNulls.js';
@@ -43,15 +43,15 @@ export const Mutation: MutationResolvers = {
   },
   createApiKey: (_, { input }, ctx) => {
     requireScope(ctx, 'admin');
-    return managingKeys(() => createApiKey(keyTables(ctx), withoutNulls(input), ctx.key.name, new Date(ctx.now)));
+    return managingKeys(() => createApiKey(ctx.tables, withoutNulls(input), ctx.key.name, new Date(ctx.now)));
   },
   revokeApiKey: (_, { id }, ctx) => {
     requireScope(ctx, 'admin');
-    return managingKeys(() => revokeApiKey(keyTables(ctx), id, ctx.key.name, new Date(ctx.now)));
+    return managingKeys(() => revokeApiKey(ctx.tables, id, ctx.key.name, new Date(ctx.now)));
   },
   rotateApiKey: (_, { id, graceSeconds }, ctx) => {
     requireScope(ctx, 'admin');
-    return managingKeys(() => rotateApiKey(keyTables(ctx), id, graceSeconds ?? 0, ctx.key.name, new Date(ctx.now)));
+    return managingKeys(() => rotateApiKey(ctx.tables, id, graceSeconds ?? 0, ctx.key.name, new Date(ctx.now)));
   },
   requestErasure: (_, { userId }, ctx) => {
     requireScope(ctx, 'admin');

@@ -2,7 +2,6 @@ import { pageAudit } from '../../../core/store/audit.js';
 import { exportUser } from '../../../core/privacyEngine/export.js';
 import { getErasureJob } from '../../../core/privacyEngine/store/erasureJobs.js';
 import { listApiKeys } from '../../../core/auth/keyManagement.js';
-import { keyTables } from '../apiKeys.js';
 import { identityKey, normaliseIdentity } from '../../../core/identity/identities.js';
 import { getIdentityLinks } from '../../../core/store/identities.js';
 import { membershipKey } from '../../../core/store/memberships.js';
@@ -52,7 +51,7 @@ export const Query: QueryResolvers = {
   },
   apiKeys: (_, __, ctx) => {
     requireScope(ctx, 'admin');
-    return listApiKeys(keyTables(ctx), Date.parse(ctx.now));
+    return listApiKeys(ctx.tables, Date.parse(ctx.now));
   },
   erasureJob: (_, { id }, ctx) => {
     requireScope(ctx, 'admin');

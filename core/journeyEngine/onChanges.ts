@@ -6,7 +6,22 @@ import { forEachLimit } from '../platform/forEachLimit.js';
 import { enrollmentsOfUser } from './store/enrollments.js';
 import { enroll, type EngineContext } from './advance.js';
 import type { JourneyBatchResult } from './onEvents.js';
-import { profileViews } from './profileView.js';
+import type { ProfileView } from '../journeys/conditions.js';
+import { profileViewsWhen } from './profileView.js';
+
+/** Whether a profile already holds what a change says (the tag it gained, the segment it entered or left). */
+function shows(view: ProfileView, c: ProfileChange): boolean {
+  switch (c.kind) {
+    case 'tag_added':
+      return Object.hasOwn(view.profile.tags, c.subject) || (view.externalTags ?? []).includes(c.subject);
+    case 'segment_entered':
+      return Object.hasOwn(view.profile.segments, c.subject);
+    case 'segment_exited':
+      return !Object.hasOwn(view.profile.segments, c.subject);
+    default:
+      return true;
+  }
+}
 
 /** The trigger signal of a change, if it is one that journeys can start on. */
 function signalOf(c: ProfileChange): TriggerSignal | null {
@@ -52,7 +67,9 @@ export async function processJourneyChanges(ctx: EngineContext, records: readonl
     }
   }
   if (byUser.size === 0) return result;
-  const views = await profileViews(ctx.tables.profiles, [...byUser.keys()]);
+  // The tagger publishes a change before it saves the profile that holds it: read each profile once it shows its
+  // users' changes (a new user's consent, given in the same batch, is on that profile too).
+  const views = await profileViewsWhen(ctx.tables.profiles, [...byUser.keys()], (id, view) => byUser.get(id)!.every(({ change }) => shows(view, change)), ctx.now);
   await forEachLimit([...byUser], 16, async ([userId, items]) => {
     try {
       const view = views.get(userId)!;

@@ -2,12 +2,11 @@ import type { KinesisStreamRecord } from 'aws-lambda';
 import type { ProfileView } from '../journeys/conditions.js';
 import { matchesTrigger } from '../journeys/enroll.js';
 import { forEachLimit } from '../platform/forEachLimit.js';
-import { sleep } from '../platform/sleep.js';
 import { compareSequence, foldEvent } from '../profile/fold.js';
 import { decodeAll } from '../tagging/decode.js';
 import { route, type Group } from '../tagging/route.js';
 import { advanceEnrollment, enroll, type EngineContext } from './advance.js';
-import { profileViews } from './profileView.js';
+import { profileViewsWhen } from './profileView.js';
 import type { Campaign } from './store/campaigns.js';
 import { enrollmentsOfUser, type StoredEnrollment } from './store/enrollments.js';
 
@@ -22,10 +21,6 @@ export interface JourneyBatchResult {
   enrolledArrivals: number[];
 }
 
-/** Longest a batch waits for the tagger to apply its records to the profiles it reads. */
-const MAX_TAGGER_WAIT_MS = 1_500;
-const TAGGER_POLL_MS = 40;
-
 /** Whether the stored profile already holds the group's last record (the tagger's per-shard watermark). */
 function caughtUp(view: ProfileView, group: Group): boolean {
   const { shardId, sequenceNumber } = group.items.at(-1)!.position;
@@ -39,17 +34,9 @@ function caughtUp(view: ProfileView, group: Group): boolean {
  * same stream side by side and the tagger is usually a few tens of milliseconds ahead; the wait is bounded, and a
  * profile still behind after it has the batch's own events folded in by the caller.
  */
-async function viewsAfterTagger(ctx: EngineContext, groups: readonly Group[]): Promise<Map<string, ProfileView>> {
-  const views = await profileViews(ctx.tables.profiles, groups.map((g) => g.userId));
-  const deadline = ctx.now() + MAX_TAGGER_WAIT_MS;
-  let behind = groups.filter((g) => !caughtUp(views.get(g.userId)!, g));
-  while (behind.length > 0 && ctx.now() < deadline) {
-    await sleep(TAGGER_POLL_MS);
-    const again = await profileViews(ctx.tables.profiles, behind.map((g) => g.userId));
-    for (const [userId, view] of again) views.set(userId, view);
-    behind = behind.filter((g) => !caughtUp(views.get(g.userId)!, g));
-  }
-  return views;
+function viewsAfterTagger(ctx: EngineContext, groups: readonly Group[]): Promise<Map<string, ProfileView>> {
+  const byUser = new Map(groups.map((g) => [g.userId, g]));
+  return profileViewsWhen(ctx.tables.profiles, [...byUser.keys()], (id, view) => caughtUp(view, byUser.get(id)!), ctx.now);
 }
 
 /** Users processed at once; each is a chain of reads and writes on its own enrollments. */

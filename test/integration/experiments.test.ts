@@ -270,7 +270,9 @@ describe('a journey bandit on the local stack', () => {
         }, `the enrollments of ${batch[0]}…`, 30_000);
         for (const p of paths) arms.push(Number(String(p[1]).slice(1)));
       }
-      if (goal) assert.deepEqual(arms, users.map(armAtStart), 'the engine splits by the GrowthBook hash of the campaign id and node');
+      // Until the first reweighting (once every arm has 100 exposures, so never within the first 250 users) the
+      // engine splits by the GrowthBook hash of the campaign id and node under the starting weights.
+      if (goal) assert.deepEqual(arms.slice(0, 250), users.slice(0, 250).map(armAtStart), 'the engine splits by the GrowthBook hash of the campaign id and node');
       return arms;
     }
 

@@ -7,6 +7,7 @@ import { FUNCTIONS, type FunctionDefinition } from '../core/platform/definitions
 import { OpsgraphAlarms } from './constructs/alarms.js';
 import { DataStores } from './constructs/data-stores.js';
 import { DeadLetters } from './constructs/dead-letters.js';
+import { EventArchive } from './constructs/event-archive.js';
 import { OpsgraphHttpApi } from './constructs/http-api.js';
 import { OpsgraphFunction, REPO_ROOT } from './constructs/opsgraph-function.js';
 import { SignIn } from './constructs/sign-in.js';
@@ -25,7 +26,7 @@ export interface OpsgraphStackProps extends StackProps {
 
 /**
  * One stage of opsgraph: every table, stream and function of `core/platform/definitions.ts`, the HTTP API, the
- * dead-letter bucket of the stream mappings, and alarms notifying the stage's SNS topic.
+ * dead-letter bucket of the stream mappings, the event archive (S3, Glue, Athena), and alarms notifying the stage's SNS topic.
  * Nothing here names a particular table, stream or function: a new `FUNCTIONS` entry deploys with its triggers,
  * grants and routes without a change to `infra/` (docs/architecture.md, "Principles" 4).
  *
@@ -39,6 +40,7 @@ export class OpsgraphStack extends Stack {
   public readonly functions: readonly OpsgraphFunction[];
   public readonly http: OpsgraphHttpApi;
   public readonly deadLetters: DeadLetters;
+  public readonly archive: EventArchive;
   public readonly alarms: OpsgraphAlarms;
   public readonly signIn: SignIn;
 
@@ -54,6 +56,7 @@ export class OpsgraphStack extends Stack {
 
     this.stores = new DataStores(this, 'Data', { stage });
     this.deadLetters = new DeadLetters(this, 'DeadLetters', { stage });
+    this.archive = new EventArchive(this, 'Archive', { stage });
     this.signIn = new SignIn(this, 'SignIn', { stage });
     this.functions = (props.functions ?? Object.values(FUNCTIONS)).map(
       (definition) =>
@@ -62,6 +65,7 @@ export class OpsgraphStack extends Stack {
           stage,
           stores: this.stores,
           deadLetters: this.deadLetters,
+          archive: this.archive,
           jwtSettings: this.signIn.jwtSettings,
         }),
     );

@@ -47,6 +47,8 @@ export interface StageSettings {
    */
   /** Days stores keep outbox items, ended enrollments and audit entries before DynamoDB's TTL deletes them. */
   readonly retentionDays: RetentionDays;
+  /** Days the event archive keeps each day's events (an S3 lifecycle rule; funnels and retention look this far back). */
+  readonly archiveRetentionDays: number;
   /** Origins browsers may call the API from (`*`: any); empty: no CORS. Keys can narrow it (`allowedOrigins`). */
   readonly corsOrigins: readonly string[];
   /** GraphQL introspection and field suggestions in errors: on only where developers explore the schema. */
@@ -81,6 +83,7 @@ export const STAGES = {
     name: 'dev',
     introspection: true,
     retentionDays: { outbox: 30, enrollments: 30, audit: 90 },
+    archiveRetentionDays: 90,
     corsOrigins: ['*'],
     removal: 'destroy',
     deletionProtection: false,
@@ -95,6 +98,7 @@ export const STAGES = {
     name: 'staging',
     introspection: false,
     retentionDays: { outbox: 90, enrollments: 90, audit: 365 },
+    archiveRetentionDays: 400,
     // Add the console's and the shops' origins here.
     corsOrigins: [],
     removal: 'retain',
@@ -111,6 +115,8 @@ export const STAGES = {
     introspection: false,
     // Audit: seven years, the usual bound of record-keeping duties.
     retentionDays: { outbox: 400, enrollments: 400, audit: 2557 },
+    // Three years of history: year-over-year cohorts and retention with a year to spare.
+    archiveRetentionDays: 1096,
     // Add the console's and the shops' origins here.
     corsOrigins: [],
     removal: 'retain',
@@ -174,6 +180,9 @@ export function checkStage(stage: StageSettings): void {
   const problems: string[] = [];
   if (!Number.isInteger(stage.streamRetentionHours) || stage.streamRetentionHours < 24 || stage.streamRetentionHours > 8_760) {
     problems.push(`streamRetentionHours ${stage.streamRetentionHours} is outside 24–8760`);
+  }
+  if (!Number.isInteger(stage.archiveRetentionDays) || stage.archiveRetentionDays < 1) {
+    problems.push(`archiveRetentionDays ${stage.archiveRetentionDays} must be a whole number of days, at least 1`);
   }
   if (!Number.isInteger(stage.deadLetterRetentionDays) || stage.deadLetterRetentionDays < 14) {
     problems.push(`deadLetterRetentionDays ${stage.deadLetterRetentionDays} is below 14`);

@@ -110,7 +110,7 @@ export class EventSourceMapping {
         const records = res.Records ?? [];
         if (records.length && buffer.length === 0) firstBufferedAt = Date.now();
         buffer.push(...records);
-        const windowOver = Date.now() - firstBufferedAt >= settings.maxBatchingWindowSeconds * 1000;
+        const windowOver = Date.now() - firstBufferedAt >= (settings.localMaxBatchingWindowSeconds ?? settings.maxBatchingWindowSeconds) * 1000;
         if (buffer.length >= settings.batchSize || (buffer.length > 0 && windowOver)) {
           const batch = buffer;
           buffer = [];

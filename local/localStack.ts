@@ -5,8 +5,11 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { ScheduledEvent } from 'aws-lambda';
 import { generateKey, putApiKey } from '../core/auth/apiKeys.js';
+import { closeArchiveEngines, registerArchiveEngine } from '../core/analyticsEngine/archiveQueries.js';
 import { resetClients } from '../core/aws/clients.js';
 import { FUNCTIONS, physicalName, STREAMS, type FunctionDefinition, type FunctionName } from '../core/platform/definitions.js';
+import { archiveDir } from './archive/writer.js';
+import { DuckDbArchiveEngine } from './archive/duckdbEngine.js';
 import { DeadLetterStore } from './deadLetters.js';
 import { allLocalEnvironment, LOCAL_STAGE } from './environment.js';
 import { EventSourceMapping, type KinesisHandler } from './eventSourceMapping.js';
@@ -101,6 +104,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   process.env.WEBHOOK_SIGNING_SECRET = await keptSecret(join(dataDir, 'webhook-secret'), () => randomBytes(32).toString('hex'));
   // Erasure reaches the dead letters where the mappings write them (the stage's bucket on AWS).
   process.env.DEAD_LETTER_STORE = pathToFileURL(join(dataDir, 'dead-letters')).href;
+  // The event archive (S3 and Athena on AWS): NDJSON under the data dir, queried by embedded DuckDB.
+  process.env.ARCHIVE_STORE = pathToFileURL(join(dataDir, 'archive')).href;
+  process.env.ARCHIVE_ENGINE = 'duckdb';
+  registerArchiveEngine('duckdb', () => DuckDbArchiveEngine.open({ dir: archiveDir(dataDir), threads: 2 }));
   // The identity key likewise (Secrets Manager on AWS): emails and phones are linked by HMAC under it.
   process.env.IDENTITY_HASH_SECRET = await keptSecret(join(dataDir, 'identity-secret'), () => randomBytes(32).toString('hex'));
   const apiKey = await adminKey(dataDir, options.apiKey);
@@ -161,6 +168,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       await Promise.all(stopSchedules.map((stop) => stop()));
       await new Promise<void>((r) => (server as Server).close(() => r()));
       await Promise.all([...mappings.values()].map((m) => m.stop()));
+      await closeArchiveEngines();
       resetClients();
       await storage.close();
     },

@@ -1,5 +1,7 @@
 import DataLoader from 'dataloader';
 import { GraphQLError } from 'graphql';
+import type { ArchiveQueryEngine } from '../core/analytics/archive/engine.js';
+import type { ArchiveFiles } from '../core/analytics/archive/files.js';
 import type { ApiKey } from '../core/auth/apiKeys.js';
 import { grants, type Scope } from '../core/auth/scopes.js';
 import { piiClassifier } from '../core/privacy/pii.js';
@@ -51,6 +53,14 @@ export interface RequestContext {
   identitySecret: string | undefined;
   /** Whether a trait or property key is personal data (core/privacy/pii.ts): masked without `profiles:pii`. */
   isPii: (key: string) => boolean;
+  /** The event archive, when the runtime has one: its query engine (funnels, retention) and its files (export). */
+  archive: ArchiveAccess;
+}
+
+/** How a request reaches the event archive (core/analyticsEngine/archiveQueries.ts, archiveFiles.ts). */
+export interface ArchiveAccess {
+  engine?: () => Promise<ArchiveQueryEngine>;
+  files?: ArchiveFiles;
 }
 
 /** Profiles all previews of one request may sample together. */
@@ -71,17 +81,20 @@ export interface RequestSettings {
   identitySecret?: string;
   /** The stage's PII classifier (core/privacy/pii.ts); default: the built-in classes only. */
   isPii?: (key: string) => boolean;
+  /** The event archive; default: none (archive queries answer ARCHIVE_UNAVAILABLE). */
+  archive?: ArchiveAccess;
 }
 
 const defaultIsPii = piiClassifier();
 
 export function createRequestContext(tables: SubgraphTables, key: ApiKey, settings: RequestSettings = {}): RequestContext {
-  const { journeySettings = { defaultTimeZone: 'UTC' }, identitySecret, isPii = defaultIsPii } = settings;
+  const { journeySettings = { defaultTimeZone: 'UTC' }, identitySecret, isPii = defaultIsPii, archive = {} } = settings;
   let segments: Promise<Segment[]> | undefined;
   return {
     journeySettings,
     identitySecret,
     isPii,
+    archive,
     segments: () => (segments ??= listSegments(tables.rules)),
     tables,
     key,

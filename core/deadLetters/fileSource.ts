@@ -1,24 +1,8 @@
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { walkFiles } from '../platform/walkFiles.js';
 import { dirname, join, relative, sep } from 'node:path';
 import { DEAD_LETTER_PREFIX, REPLAYED_PREFIX } from './document.js';
 import type { DeadLetterSource } from './replay.js';
-
-async function walk(dir: string): Promise<string[]> {
-  let names: string[];
-  try {
-    names = await readdir(dir);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw err;
-  }
-  const files: string[] = [];
-  for (const name of names) {
-    const path = join(dir, name);
-    if ((await stat(path)).isDirectory()) files.push(...(await walk(path)));
-    else if (!name.startsWith('.')) files.push(path);
-  }
-  return files;
-}
 
 /**
  * Dead letters in a folder laid out as the stage's bucket (`aws/lambda/…`, `replayed/…`): the local runtime's
@@ -41,7 +25,7 @@ export class FileDeadLetterSource implements DeadLetterSource {
   }
 
   private async under(prefix: string): Promise<string[]> {
-    const files = await walk(this.path(prefix.replace(/\/$/, '')));
+    const files = await walkFiles(this.path(prefix.replace(/\/$/, '')));
     const ids = files.map((f) => relative(this.root, f).split(sep).join('/'));
     const dated = await Promise.all(ids.map(async (id) => ({ id, at: (await stat(this.path(id))).mtimeMs })));
     return dated.sort((a, b) => a.at - b.at || a.id.localeCompare(b.id)).map((d) => d.id);

@@ -48,6 +48,8 @@ export interface StreamSourceSettings {
   batchSize: number;
   /** Seconds Lambda waits to fill a batch (MaximumBatchingWindowInSeconds). */
   maxBatchingWindowSeconds: number;
+  /** The local runtime's window, where a long one would only keep a developer waiting (few events, no S3 costs). */
+  localMaxBatchingWindowSeconds?: number;
   /** Retries after the first attempt before the batch goes to the on-failure destination. */
   retryAttempts: number;
   bisectBatchOnError: boolean;
@@ -90,6 +92,8 @@ export interface FunctionDefinition {
   erasesFrom?: readonly TableName[];
   /** Streams the function writes to. */
   writesStreams: readonly StreamName[];
+  /** What it does with the event archive: add batch files, erase a person's rows, or query (and export) it. */
+  archive?: 'write' | 'erase' | 'query';
   /** Streams that trigger the function through an event source mapping. */
   source?: StreamSourceSettings;
   schedule?: ScheduleSettings;
@@ -247,6 +251,13 @@ export const ENV = {
   retentionDays: 'RETENTION_DAYS',
   /** Where dead letters are, for erasure: `s3://<bucket>` on AWS, `file://<data dir>/dead-letters` locally. */
   deadLetterStore: 'DEAD_LETTER_STORE',
+  /** Where the event archive's files are: `s3://<bucket>` on AWS, `file://<data dir>/archive` locally. */
+  archiveStore: 'ARCHIVE_STORE',
+  /**
+   * How archive queries run: `athena:<workgroup>:<database>.<table>` on AWS; `duckdb` locally, where the runtime
+   * registers its embedded engine (core/analyticsEngine/archiveQueries.ts).
+   */
+  archiveEngine: 'ARCHIVE_ENGINE',
   /** 'true': GraphQL answers introspection and suggests field names in errors (stage data: dev and local only). */
   graphqlIntrospection: 'GRAPHQL_INTROSPECTION',
 } as const;
@@ -307,6 +318,8 @@ export const FUNCTIONS = {
       ENV.piiTraits,
       ENV.jwtSettings,
       ENV.graphqlIntrospection,
+      ENV.archiveStore,
+      ENV.archiveEngine,
       ...tableEnv(...GRAPHQL_TABLES),
       ...streamEnv('events'),
     ],
@@ -314,6 +327,7 @@ export const FUNCTIONS = {
     timeoutSeconds: 15,
     tables: GRAPHQL_TABLES,
     readOnlyTables: ['consent'],
+    archive: 'query',
     // assignExperiment records its exposures as experiment_viewed events, as an SDK would.
     writesStreams: ['events'],
     routes: ['POST /graphql', 'GET /graphql'],
@@ -435,12 +449,13 @@ export const FUNCTIONS = {
   privacy: {
     name: 'privacy',
     entry: 'lambdas/privacy/handler.ts',
-    environment: [ENV.stage, ...EVERY_FUNCTION_ENV, ENV.deadLetterStore, ...tableEnv(...PRIVACY_TABLES)],
+    environment: [ENV.stage, ...EVERY_FUNCTION_ENV, ENV.deadLetterStore, ENV.archiveStore, ...tableEnv(...PRIVACY_TABLES)],
     memoryMb: 512,
     timeoutSeconds: 300,
     tables: PRIVACY_TABLES,
     readOnlyTables: ['experiments'],
     erasesFrom: ['audit'],
+    archive: 'erase',
     writesStreams: [],
     // Erasure jobs (core/privacyEngine/erasure.ts) run within a minute of their request on AWS, a second locally.
     schedule: { everyMinutes: 1, localEverySeconds: 1 },
@@ -461,6 +476,29 @@ export const FUNCTIONS = {
       // Writes scale with the buckets a batch touches: fuller batches, fewer writes per event; dashboards read
       // within seconds.
       maxBatchingWindowSeconds: 1,
+      retryAttempts: 10,
+      bisectBatchOnError: true,
+      maxRecordAgeSeconds: 86_400,
+      startingPosition: 'TRIM_HORIZON',
+    },
+  },
+  archiver: {
+    name: 'archiver',
+    entry: 'lambdas/archiver/handler.ts',
+    environment: [ENV.stage, ...EVERY_FUNCTION_ENV, ENV.archiveStore, ...tableEnv('identities', 'consent')],
+    memoryMb: 1024,
+    timeoutSeconds: 120,
+    tables: ['identities', 'consent'],
+    readOnlyTables: ['identities', 'consent'],
+    writesStreams: [],
+    archive: 'write',
+    source: {
+      stream: 'events',
+      // The archive is read in minutes (funnels, retention, history): big batches make few, large files, which
+      // is what Athena scans fastest and what keeps S3 requests per event low.
+      batchSize: 10_000,
+      maxBatchingWindowSeconds: 60,
+      localMaxBatchingWindowSeconds: 1,
       retryAttempts: 10,
       bisectBatchOnError: true,
       maxRecordAgeSeconds: 86_400,
@@ -517,7 +555,7 @@ export function environmentFor(fn: FunctionDefinition, stage: string): Record<st
     // The stage's piiTraits and jwt (infra), or the shell's PII_TRAITS and JWT_SETTINGS locally.
     else if (name === ENV.piiTraits || name === ENV.jwtSettings) env[name] = '';
     else if (name === ENV.retentionDays) env[name] = ''; // the stage's retentionDays (infra); locally the defaults
-    else if (name === ENV.deadLetterStore) env[name] = ''; // the runtime's own (see ENV.deadLetterStore)
+    else if (name === ENV.deadLetterStore || name === ENV.archiveStore || name === ENV.archiveEngine) env[name] = ''; // the runtime's own (see ENV)
     else if (name === ENV.graphqlIntrospection) env[name] = 'false'; // the stage's `introspection` (infra); local: on
     else {
       const table = Object.values(TABLES).find((t) => t.envVar === name);

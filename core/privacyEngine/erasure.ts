@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { eraseFromArchive, type ArchiveFiles } from '../analytics/archive/files.js';
 import { firstSeenKey } from '../analyticsEngine/series.js';
 import { eraseFromDeadLetters } from '../deadLetters/erase.js';
 import type { DeadLetterSource } from '../deadLetters/replay.js';
@@ -16,10 +17,11 @@ import { getErasureJob, queueErasure, queuedErasures, saveErasureJob, type Erasu
  * where it stopped. The audit keeps the fact of the erasure (`erasure#<job>`), not the person's entries.
  */
 
-/** Where an erasure deletes: the tables, and the dead letters (the stage's bucket, or the local folder). */
+/** Where an erasure deletes: the tables, the dead letters and the event archive (the stage's buckets, or local folders). */
 export interface ErasureStores {
   tables: ErasureTables;
   deadLetters: DeadLetterSource;
+  archive: ArchiveFiles;
 }
 
 export interface ErasureTables {
@@ -44,6 +46,7 @@ export const ERASURE_STORES = [
   'outbox',
   'experimentUnits',
   'analytics',
+  'archive',
   'deadLetters',
   'audit',
   'profiles',
@@ -98,7 +101,7 @@ async function plan(tables: ErasureTables, userId: string): Promise<NonNullable<
 }
 
 /** Erases one store; returns the items deleted. */
-async function eraseStore({ tables, deadLetters }: ErasureStores, store: Store, job: ErasureJob): Promise<number> {
+async function eraseStore({ tables, deadLetters, archive }: ErasureStores, store: Store, job: ErasureJob): Promise<number> {
   const { userId } = job;
   const p = job.plan!;
   switch (store) {
@@ -117,6 +120,9 @@ async function eraseStore({ tables, deadLetters }: ErasureStores, store: Store, 
     case 'analytics':
       // User-level analytics state: the first-seen items (counters and sketches hold no user id).
       return deleteItems(tables.aggregates, p.profiles.map(firstSeenKey));
+    case 'archive':
+      // Every archived event of the person, by user id, profile id or anonymous id (core/analytics/archive/files.ts).
+      return eraseFromArchive(archive, p.profiles);
     case 'deadLetters':
       // Failed batches keep whole records; the person's go, the others' stay for replay.
       return eraseFromDeadLetters(deadLetters, p.profiles);

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { archivedEventsOf, type ArchiveFiles } from '../analytics/archive/files.js';
 import { getUnits } from '../experimentEngine/store/units.js';
+import { anonymousProfileId } from '../identity/identities.js';
 import { writeAudit } from '../store/audit.js';
 import { queryPartition, scanKeys } from '../store/partitions.js';
 import { getProfiles } from '../store/profiles.js';
@@ -8,12 +10,19 @@ import type { ErasureTables } from './erasure.js';
 /**
  * Everything held about one person, as one machine-readable document (GDPR art. 15 and 20, PIPL art. 45): the
  * profile (traits unmasked, identities, consent, tags, segments, stats history, churn score), enrollments, outbox
- * items, experiment units and the audit entries about them. The export itself is audited under `pii#<userId>`.
+ * items, experiment units, the audit entries about them and, when the runtime has an archive, every archived event
+ * (as a visitor too). The export itself is audited under `pii#<userId>`.
  *
  * @example
- * const doc = await exportUser(tables, 'u1', 'dpo', new Date());
+ * const doc = await exportUser(tables, 'u1', 'dpo', new Date(), archiveFiles);
  */
-export async function exportUser(tables: ErasureTables, userId: string, by: string, now: Date): Promise<Record<string, unknown>> {
+export async function exportUser(
+  tables: ErasureTables,
+  userId: string,
+  by: string,
+  now: Date,
+  archive?: ArchiveFiles,
+): Promise<Record<string, unknown>> {
   const [stored, enrollments, outbox, experiments, profileAudit, piiAudit] = await Promise.all([
     getProfiles(tables.profiles, [userId]).then((m) => m.get(userId)),
     queryPartition(tables.enrollments, { name: 'userId', value: userId }),
@@ -23,6 +32,8 @@ export async function exportUser(tables: ErasureTables, userId: string, by: stri
     queryPartition(tables.audit, { name: 'subject', value: `pii#${userId}` }),
   ]);
   const units = await getUnits(tables.experimentUnits, experiments.map((experimentId) => ({ experimentId, userId })));
+  const anonymous = (stored?.profile.identities ?? []).filter((i) => i.kind === 'ANONYMOUS_ID').map((i) => anonymousProfileId(i.value));
+  const events = archive ? await archivedEventsOf(archive, [userId, ...anonymous]) : null;
   await writeAudit(tables.audit, { subject: `pii#${userId}`, at: `${now.toISOString()}#user_exported#${randomUUID()}`, action: 'user_exported', detail: { by } });
   return {
     userId,
@@ -33,5 +44,7 @@ export async function exportUser(tables: ErasureTables, userId: string, by: stri
     outbox,
     experiments: [...units.values()],
     audit: [...profileAudit, ...piiAudit],
+    // null: this runtime has no archive to read (the profile's recent events are in `profile`).
+    events,
   };
 }

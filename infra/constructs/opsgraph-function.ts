@@ -15,6 +15,7 @@ import { ENV, environmentFor, physicalName, TABLES, type FunctionDefinition, typ
 import { maxRecordAgeSeconds, type StageSettings } from '../stages.js';
 import { logRetention, removalPolicy, type DataStores } from './data-stores.js';
 import type { DeadLetters } from './dead-letters.js';
+import type { EventArchive } from './event-archive.js';
 import { BUNDLE_LOADERS, ESM_REQUIRE_BANNER } from '../bundling.js';
 
 /** The repository root: entries in `FUNCTIONS` are relative to it. */
@@ -44,6 +45,8 @@ export interface OpsgraphFunctionProps {
   readonly deadLetters?: DeadLetters;
   /** `JWT_SETTINGS` for a function that takes tokens (infra/constructs/sign-in.ts); unset: none accepted. */
   readonly jwtSettings?: string;
+  /** The stage's event archive, for a definition with `archive` access. */
+  readonly archive?: EventArchive;
 }
 
 /**
@@ -108,7 +111,7 @@ export class OpsgraphFunction extends Construct {
       logGroup: this.logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
       tracing: lambda.Tracing.ACTIVE,
-      environment: this.environment(def, stage, stores, props.jwtSettings, props.deadLetters),
+      environment: this.environment(def, stage, stores, props.jwtSettings, props.deadLetters, props.archive),
       bundling: {
         minify: true,
         sourceMap: true,
@@ -136,6 +139,12 @@ export class OpsgraphFunction extends Construct {
     });
 
     if (def.environment.includes(ENV.deadLetterStore)) props.deadLetters?.grantErase(this.role);
+    if (def.archive) {
+      if (!props.archive) throw new Error(`${def.name}: archive access needs the stage's event archive`);
+      if (def.archive === 'write') props.archive.grantWrite(this.role);
+      else if (def.archive === 'erase') props.archive.grantErase(this.role);
+      else props.archive.grantQuery(this.role);
+    }
     for (const name of new Set(def.tables)) {
       const table: TableDefinition = TABLES[name];
       const access = def.readOnlyTables?.includes(name)
@@ -168,6 +177,7 @@ export class OpsgraphFunction extends Construct {
     stores: DataStores,
     jwtSettings: string | undefined,
     deadLetters: DeadLetters | undefined,
+    archive: EventArchive | undefined,
   ): Record<string, string> {
     const env = environmentFor(def, stage.name);
     for (const name of Object.keys(env)) {
@@ -182,6 +192,8 @@ export class OpsgraphFunction extends Construct {
     if (ENV.graphqlIntrospection in env) env[ENV.graphqlIntrospection] = String(stage.introspection);
     if (ENV.retentionDays in env) env[ENV.retentionDays] = JSON.stringify(stage.retentionDays);
     if (ENV.deadLetterStore in env && deadLetters) env[ENV.deadLetterStore] = `s3://${deadLetters.bucket.bucketName}`;
+    if (ENV.archiveStore in env && archive) env[ENV.archiveStore] = archive.storeUrl;
+    if (ENV.archiveEngine in env && archive) env[ENV.archiveEngine] = archive.engineSpec;
     // The Powertools settings (service name, metrics namespace, tracing) come with the definition's environment.
     return { ...env, NODE_OPTIONS: '--enable-source-maps' };
   }

@@ -10,6 +10,8 @@ import { persistedRequest } from '../../gateway/persistedOperations.js';
 import { LruCache } from '../../core/auth/lru.js';
 import { getOperationText } from '../../core/store/operations.js';
 import { piiClassifier, piiTraitsFromEnv } from '../../core/privacy/pii.js';
+import { archiveFilesOf } from '../../core/analyticsEngine/archiveFiles.js';
+import { archiveEngineOf } from '../../core/analyticsEngine/archiveQueries.js';
 import { createRequestContext, type RequestSettings, type SubgraphTables } from '../../subgraphs/context.js';
 
 /** The stage's OIDC settings, read once (a bad value fails the cold start, not a request). */
@@ -41,6 +43,10 @@ const settings: RequestSettings = {
   journeySettings: { defaultTimeZone: requireEnv('DEFAULT_TIME_ZONE') },
   identitySecret: requireEnv('IDENTITY_HASH_SECRET'),
   isPii: piiClassifier(piiTraitsFromEnv(process.env.PII_TRAITS)),
+  archive: {
+    engine: archiveEngineOf(requireEnv('ARCHIVE_ENGINE'), requireEnv('ARCHIVE_STORE')),
+    files: archiveFilesOf(requireEnv('ARCHIVE_STORE')),
+  },
 };
 
 const graphqlError = (status: number, code: string, message: string, headers?: Record<string, string>) =>

@@ -2,12 +2,14 @@ import type { ScheduledEvent } from 'aws-lambda';
 import { FUNCTIONS } from '../../core/platform/definitions.js';
 import { requireEnv } from '../../core/platform/env.js';
 import { instrument, observability, type Invocation } from '../../core/platform/observability.js';
+import { archiveFilesOf } from '../../core/analyticsEngine/archiveFiles.js';
 import { deadLetterSourceOf } from '../../core/deadLetters/sourceOf.js';
 import { runQueuedErasures, type ErasureStores } from '../../core/privacyEngine/erasure.js';
 
 const o = observability(FUNCTIONS.privacy);
 const stores: ErasureStores = {
   deadLetters: deadLetterSourceOf(requireEnv('DEAD_LETTER_STORE')),
+  archive: archiveFilesOf(requireEnv('ARCHIVE_STORE')),
   tables: {
   profiles: requireEnv('PROFILES_TABLE'),
   identities: requireEnv('IDENTITIES_TABLE'),

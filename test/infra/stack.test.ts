@@ -26,6 +26,7 @@ import {
 import { createOpsgraphApp, OpsgraphStack, readCdkJson } from '../../infra/stack.js';
 import { maxRecordAgeSeconds, STAGE_NAMES, STAGES, stageSettings, type StageSettings } from '../../infra/stages.js';
 import { DEAD_LETTER_BUCKET_OUTPUT, DEAD_LETTER_PREFIX } from '../../core/deadLetters/document.js';
+import { ARCHIVE_COLUMNS } from '../../core/analytics/archive/record.js';
 
 type Resource = { Type: string; Properties?: Record<string, any>; DeletionPolicy?: string; UpdateReplacePolicy?: string };
 type Resources = Record<string, Resource>;
@@ -65,10 +66,12 @@ after(() => {
 
 const get = (stage: string): Synthesized => synthesized.get(stage)!;
 
-/** The one S3 bucket of the stack: the dead letters. */
+/** The dead letters' bucket: the one counted by the dead-letter metrics filter (the other is the event archive). */
 function deadLetterBucketId(resources: Resources): string {
-  const ids = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::S3::Bucket').map(([id]) => id);
-  assert.equal(ids.length, 1, 'one bucket');
+  const ids = Object.entries(resources)
+    .filter(([, r]) => r.Type === 'AWS::S3::Bucket' && JSON.stringify(r.Properties?.MetricsConfigurations ?? []).includes('"dead-letters"'))
+    .map(([id]) => id);
+  assert.equal(ids.length, 1, 'one dead-letter bucket');
   return ids[0]!;
 }
 
@@ -90,6 +93,14 @@ function statementsOfRole(resources: Resources, roleId: string): Array<Record<st
   return Object.values(resources)
     .filter((r) => r.Type === 'AWS::IAM::Policy' && asArray(r.Properties!.Roles).some((x: any) => x.Ref === roleId))
     .flatMap((r) => r.Properties!.PolicyDocument.Statement as Array<Record<string, any>>);
+}
+
+/** [actions, resource] of each of `statements`' resources that names `bucketId`, sorted: one bucket's rights. */
+function rightsOn(statements: Array<Record<string, any>>, bucketId: string): Array<[string[], string]> {
+  return statements
+    .flatMap((st) => asArray(st.Resource).map((r: unknown) => [asArray(st.Action) as string[], JSON.stringify(r)] as [string[], string]))
+    .filter(([, r]) => r.includes(`"${bucketId}"`))
+    .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
 }
 
 /** ARNs (as template values) that a role may use any of `actions` on. */
@@ -303,7 +314,7 @@ for (const stageName of STAGE_NAMES) {
           (asArray(st.Action) as string[]).some((a) => a.startsWith('s3:')),
         );
         assert.deepEqual(
-          s3Statements.map((st) => [asArray(st.Action), JSON.stringify(st.Resource)]).sort(),
+          rightsOn(s3Statements, bucketId),
           [
             [['s3:ListBucket'], JSON.stringify(arnOf(bucketId))],
             [['s3:PutObject'], JSON.stringify({ 'Fn::Join': ['', [arnOf(bucketId), '/*']] })],
@@ -319,16 +330,57 @@ for (const stageName of STAGE_NAMES) {
         const erases = def.environment.includes(ENV.deadLetterStore);
         assert.equal(erases, def.name === 'privacy', `${def.name}: only erasure reaches into the dead letters`);
         assert.deepEqual(
-          resourcesGranted(resources, roleId, ['s3:PutObject', 's3:DeleteObject']),
+          resourcesGranted(resources, roleId, ['s3:PutObject', 's3:DeleteObject']).filter((r) => r.includes(bucketId)),
           erases ? [JSON.stringify({ 'Fn::Join': ['', [arnOf(bucketId), '/*']] })] : [],
           `${def.name}: bucket rights`,
         );
       }
     });
 
+    test('event archive: archiver puts files, erasure rewrites them, graphql queries them through Athena; nobody else', () => {
+      const { resources, stage } = get(stageName);
+      const bucketId = Object.entries(resources).find(([id, r]) => r.Type === 'AWS::S3::Bucket' && id.startsWith('ArchiveBucket'))![0];
+      const bucket = resources[bucketId]!;
+      const rules = bucket.Properties!.LifecycleConfiguration.Rules as Array<Record<string, any>>;
+      assert.equal(rules.find((r) => r.Prefix === 'events/')!.ExpirationInDays, stage.archiveRetentionDays, 'archive retention is stage data');
+      const table = Object.values(resources).find((r) => r.Type === 'AWS::Glue::Table')!.Properties!.TableInput;
+      assert.deepEqual(table.PartitionKeys, [{ Name: 'dt', Type: 'string' }]);
+      assert.equal(table.Parameters['projection.enabled'], 'true');
+      assert.deepEqual(
+        table.StorageDescriptor.Columns.map((c: any) => `${c.Name}:${c.Type}`),
+        ARCHIVE_COLUMNS.filter((c) => c.name !== 'dt').map((c) => `${c.name}:${c.athena}`),
+        'the Glue table has the columns the local engine reads',
+      );
+      const workgroup = Object.values(resources).find((r) => r.Type === 'AWS::Athena::WorkGroup')!.Properties!;
+      assert.equal(workgroup.WorkGroupConfiguration.EnforceWorkGroupConfiguration, true);
+      assert.equal(workgroup.WorkGroupConfiguration.ResultConfiguration.EncryptionConfiguration.EncryptionOption, 'SSE_S3');
+      const objects = (prefix: string) => JSON.stringify({ 'Fn::Join': ['', [arnOf(bucketId), `/${prefix}*`]] });
+      const expected: Record<string, Array<[string[], string]>> = {
+        archiver: [[['s3:PutObject'], objects('events/')]],
+        privacy: [
+          [['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], objects('events/')],
+          [['s3:ListBucket', 's3:GetBucketLocation'], JSON.stringify(arnOf(bucketId))],
+        ],
+        graphql: [
+          [['s3:GetObject'], objects('events/')],
+          [['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload'], objects('athena-results/')],
+          [['s3:ListBucket', 's3:GetBucketLocation'], JSON.stringify(arnOf(bucketId))],
+        ],
+      };
+      for (const def of Object.values(FUNCTIONS) as FunctionDefinition[]) {
+        const fnId = logicalIdWhere(resources, 'AWS::Lambda::Function', 'FunctionName', physicalName(stageName, def.name));
+        const roleId = resources[fnId]!.Properties!.Role['Fn::GetAtt'][0] as string;
+        const statements = statementsOfRole(resources, roleId);
+        const sorted = (rights: Array<[string[], string]>) => rights.map(([a, r]) => JSON.stringify([[...a].sort(), r])).sort();
+        assert.deepEqual(sorted(rightsOn(statements, bucketId)), sorted(expected[def.name] ?? []), `${def.name}: archive rights`);
+        const athena = statements.filter((st) => asArray(st.Action).some((a: string) => a.startsWith('athena:')));
+        assert.equal(athena.length, def.name === 'graphql' ? 1 : 0, `${def.name}: Athena`);
+      }
+    });
+
     test('dead-letter bucket: one per stage, kept at least 14 days (stage data), encrypted, SSL only, private, counted', () => {
       const { template, resources, stage } = get(stageName);
-      template.resourceCountIs('AWS::S3::Bucket', 1);
+      template.resourceCountIs('AWS::S3::Bucket', 2); // the dead letters and the event archive
       const bucket = resources[deadLetterBucketId(resources)]!;
       const rules = bucket.Properties!.LifecycleConfiguration.Rules as Array<Record<string, any>>;
       const expiry = rules.filter((r) => r.Status === 'Enabled' && r.ExpirationInDays !== undefined && r.Prefix === undefined);

@@ -6,6 +6,7 @@ import { firstSeenKey } from '../../core/analyticsEngine/series.js';
 import { join } from 'node:path';
 import { parseFailureDocument, recordsOf } from '../../core/deadLetters/document.js';
 import { FileDeadLetterSource } from '../../core/deadLetters/fileSource.js';
+import { FolderArchiveFiles } from '../../core/analyticsEngine/archiveFiles.js';
 import { ERASURE_STORES, runErasure, type ErasureStores } from '../../core/privacyEngine/erasure.js';
 import { saveErasureJob } from '../../core/privacyEngine/store/erasureJobs.js';
 import { listAudit } from '../../core/store/audit.js';
@@ -91,8 +92,18 @@ describe('erasure and export', () => {
       payload: JSON.stringify({ Records: [record(userId, '1'), record('keep-me', '2')] }),
     });
 
+    // The archiver has both people's events (a batching window of 1 s locally).
+    const archive = new FolderArchiveFiles(join(stack.dataDir, 'archive'));
+    const archivedText = async () => (await Promise.all((await archive.list()).map((k) => archive.read(k)))).join('');
+    await waitFor(async () => {
+      const text = await archivedText();
+      return text.includes('"erase_entry"') && text.includes('"keep-me"');
+    }, 'the archived events');
+
     const exported = (await gql(stack, `{ exportUser(userId: "${userId}") }`)).json.data.exportUser;
     assert.equal(exported.found, true);
+    const history = new Set(exported.events.map((e: any) => e.event ?? e.type));
+    for (const name of ['identify', 'order_completed', 'erase_entry']) assert.ok(history.has(name), `the archived history has ${name}: ${[...history]}`);
     assert.equal(exported.profile.traits.name, 'Erin', 'the export is unmasked');
     assert.ok(exported.profile.identities.some((i: any) => i.kind === 'EMAIL'));
     assert.equal(exported.enrollments.length, 1);
@@ -113,7 +124,7 @@ describe('erasure and export', () => {
     }, 'the erasure', 30_000);
     const deleted = Object.fromEntries(done.stores.map((s: any) => [s.store, s.deleted]));
     assert.ok(done.stores.every((s: any) => s.status === 'COMPLETED'));
-    for (const store of ['identities', 'memberships', 'enrollments', 'outbox', 'experimentUnits', 'analytics', 'deadLetters', 'audit', 'profiles']) {
+    for (const store of ['identities', 'memberships', 'enrollments', 'outbox', 'experimentUnits', 'analytics', 'archive', 'deadLetters', 'audit', 'profiles']) {
       assert.ok(deleted[store] >= 1, `${store}: ${JSON.stringify(done.stores)}`);
     }
 
@@ -136,6 +147,10 @@ describe('erasure and export', () => {
       assert.ok(!items.some((i) => JSON.stringify(i).includes(mentions)), `${table} still mentions ${mentions}: ${JSON.stringify(items.filter((i) => JSON.stringify(i).includes(mentions)))}`);
     }
     assert.equal((await dynamo().send(new GetCommand({ TableName: env('AGGREGATES_TABLE'), Key: firstSeenKey(userId) }))).Item, undefined);
+    assert.ok(deleted.archive >= exported.events.length, `every archived event of theirs: ${deleted.archive}`);
+    const archivedAfter = await archivedText();
+    assert.ok(!archivedAfter.includes(`"${userId}"`), 'the archive no longer holds the person');
+    assert.ok(archivedAfter.includes('"keep-me"'), "the other person's events stay archived");
     const letter = parseFailureDocument(await stack.deadLetters.get('tagger')!.readText(deadLetterId));
     assert.deepEqual(recordsOf(letter).map((r) => r.partitionKey), ['keep-me'], "the dead letter keeps only the other person's record");
     const fact = await listAudit(env('AUDIT_TABLE'), `erasure#${requested.id}`);
@@ -152,7 +167,7 @@ describe('erasure and export', () => {
     const userId = 'erase-resume';
     await postJson(stack.ingestUrl, { events: [{ type: 'identify', userId, timestamp: new Date().toISOString(), traits: { email: 'resume@example.com' } }] }, stack.apiKey);
     await waitFor(async () => (await gql(stack, `{ user(id: "${userId}") { id } }`)).json.data?.user, 'the profile');
-    const stores: ErasureStores = { deadLetters: new FileDeadLetterSource(join(stack.dataDir, 'dead-letters')), tables: {
+    const stores: ErasureStores = { deadLetters: new FileDeadLetterSource(join(stack.dataDir, 'dead-letters')), archive: new FolderArchiveFiles(join(stack.dataDir, 'archive')), tables: {
       profiles: env('PROFILES_TABLE'), identities: env('IDENTITIES_TABLE'), memberships: env('MEMBERSHIPS_TABLE'), enrollments: env('ENROLLMENTS_TABLE'),
       outbox: env('OUTBOX_TABLE'), experiments: env('EXPERIMENTS_TABLE'), experimentUnits: env('EXPERIMENT_UNITS_TABLE'), aggregates: env('AGGREGATES_TABLE'),
       audit: env('AUDIT_TABLE'), jobs: env('JOBS_TABLE'), consent: env('CONSENT_TABLE'),

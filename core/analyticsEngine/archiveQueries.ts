@@ -1,0 +1,58 @@
+import { AthenaClient } from '@aws-sdk/client-athena';
+import type { ArchiveQueryEngine } from '../analytics/archive/engine.js';
+import { AthenaArchiveEngine, athenaSettingsOf } from './athenaEngine.js';
+
+/** Opens an engine over the archive at `store` (ENV.archiveStore). */
+export type ArchiveEngineOpener = (store: string) => Promise<ArchiveQueryEngine>;
+
+/** Time budget of one archive query from the API (the issue's "queries have a time budget"). */
+export const ARCHIVE_QUERY_BUDGET_MS = 10_000;
+
+const openers = new Map<string, ArchiveEngineOpener>();
+const opened = new Set<ArchiveQueryEngine>();
+
+/**
+ * Registers an engine that is not shipped to Lambda. Why: the embedded DuckDB engine is the local runtime's
+ * (a native module, `local/archive/`), and core never imports the runtimes; the local runtime registers it as
+ * `duckdb` before it loads the handlers, which then find it through {@link archiveEngineOf}.
+ *
+ * @example
+ * registerArchiveEngine('duckdb', (store) => DuckDbArchiveEngine.open({ dir: … }));
+ */
+export function registerArchiveEngine(name: string, open: ArchiveEngineOpener): void {
+  openers.set(name, open);
+}
+
+/**
+ * The archive query engine `ARCHIVE_ENGINE` names, opened on first use and kept: Athena on AWS
+ * (`athena:<workgroup>:<database>.<table>`), or a registered one. Empty: no archive (queries answer
+ * ARCHIVE_UNAVAILABLE).
+ *
+ * @example
+ * const engine = archiveEngineOf(requireEnv('ARCHIVE_ENGINE'), requireEnv('ARCHIVE_STORE'));
+ * const [funnel] = await runFunnel(await engine!(), spec);
+ */
+export function archiveEngineOf(spec: string, store: string): (() => Promise<ArchiveQueryEngine>) | undefined {
+  if (spec === '') return undefined;
+  let engine: Promise<ArchiveQueryEngine> | undefined;
+  const open = (): Promise<ArchiveQueryEngine> => {
+    if (spec.startsWith('athena:')) {
+      return Promise.resolve(new AthenaArchiveEngine(new AthenaClient({}), athenaSettingsOf(spec)));
+    }
+    const opener = openers.get(spec);
+    if (!opener) return Promise.reject(new Error(`no archive engine "${spec}" is registered in this runtime`));
+    return opener(store);
+  };
+  return () => {
+    engine ??= open().then((e) => (opened.add(e), e));
+    // A failed open is tried again by the next query, not cached.
+    engine.catch(() => (engine = undefined));
+    return engine;
+  };
+}
+
+/** Closes every engine opened in this process (the local runtime's shutdown). */
+export async function closeArchiveEngines(): Promise<void> {
+  await Promise.all([...opened].map((e) => e.close()));
+  opened.clear();
+}

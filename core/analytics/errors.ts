@@ -10,7 +10,8 @@ export type AnalyticsInputReason =
   | 'BAD_TIME_ZONE'
   | 'BAD_GRANULARITY'
   | 'BAD_TIME'
-  | 'BAD_ARGUMENT';
+  | 'BAD_ARGUMENT'
+  | 'BAD_CONDITION';
 
 /**
  * A request the caller can fix (from after to, HOUR over five years, an unknown time zone …).

@@ -32,6 +32,77 @@ export type ChurnBandCount = {
   users: Scalars['Int']['output'];
 };
 
+/** A funnel's result. */
+export type Funnel = {
+  __typename?: 'Funnel';
+  /** With a breakdown: the same per breakdown value, largest first; empty without one. */
+  breakdowns: Array<FunnelBreakdownResult>;
+  /** Every person in the range, one entry per step. */
+  steps: Array<FunnelStep>;
+};
+
+/** What a funnel can be broken down by: the value on the attempt's first step. */
+export type FunnelBreakdown =
+  /** The event context's channel. */
+  | 'CHANNEL'
+  /** The event context's country. */
+  | 'COUNTRY';
+
+/** One breakdown value's funnel. */
+export type FunnelBreakdownResult = {
+  __typename?: 'FunnelBreakdownResult';
+  /** Its steps. */
+  steps: Array<FunnelStep>;
+  /** The value; null for people whose first step had none. */
+  value?: Maybe<Scalars['String']['output']>;
+};
+
+/** An event that, done between two steps, voids the attempt (PostHog's exclusion steps). */
+export type FunnelExclusionInput = {
+  /** A condition on its properties, as in FunnelStepInput. */
+  condition?: InputMaybe<Scalars['String']['input']>;
+  /** The excluded event name. */
+  event: Scalars['String']['input'];
+  /** The exclusion applies after this step (0-based). */
+  fromStep: Scalars['Int']['input'];
+  /** …and before this one (0-based, greater than fromStep). */
+  toStep: Scalars['Int']['input'];
+};
+
+/** How funnel steps must follow each other. */
+export type FunnelOrder =
+  /** In any order. */
+  | 'ANY'
+  /** In order, other events allowed between steps. */
+  | 'SEQUENTIAL'
+  /** In order, with no other event between steps. */
+  | 'STRICT';
+
+/** One funnel step's figures. */
+export type FunnelStep = {
+  __typename?: 'FunnelStep';
+  /** users / users of the previous step. */
+  conversionFromPrevious: Scalars['Float']['output'];
+  /** users / users of step 1. */
+  conversionFromStart: Scalars['Float']['output'];
+  /** The step's event. */
+  event: Scalars['String']['output'];
+  /** Median seconds from the previous step among those who reached this one; null for step 1. */
+  medianSecondsFromPrevious?: Maybe<Scalars['Float']['output']>;
+  /** 1-based position. */
+  step: Scalars['Int']['output'];
+  /** People who reached this step. */
+  users: Scalars['Int']['output'];
+};
+
+/** One funnel step: an event name, and optionally a condition on its properties in the rule language (properties.key == value, joined by and). */
+export type FunnelStepInput = {
+  /** For example: properties.category == "shoes" and properties.plan == "pro". */
+  condition?: InputMaybe<Scalars['String']['input']>;
+  /** The event name (snake_case, as ingested). */
+  event: Scalars['String']['input'];
+};
+
 /** Bucket size of a series. */
 export type Granularity =
   | 'DAY'
@@ -91,14 +162,71 @@ export type MetricSeries = {
   points: Array<MetricPoint>;
 };
 
+/** Two products bought together. */
+export type ProductPair = {
+  __typename?: 'ProductPair';
+  /** Orders with both. */
+  baskets: Scalars['Int']['output'];
+  /** P(B in the order | A in it). */
+  confidenceAB: Scalars['Float']['output'];
+  /** P(A in the order | B in it). */
+  confidenceBA: Scalars['Float']['output'];
+  /** support / (support of A × support of B); above 1: bought together more than by chance. */
+  lift: Scalars['Float']['output'];
+  /** One product id. */
+  productA: Scalars['String']['output'];
+  /** The other (productA < productB). */
+  productB: Scalars['String']['output'];
+  /** Share of all orders with both. */
+  support: Scalars['Float']['output'];
+};
+
+/** One path to an order. */
+export type PurchasePath = {
+  __typename?: 'PurchasePath';
+  /** The events in time order, the order last. */
+  events: Array<Scalars['String']['output']>;
+  /** Orders it led to. */
+  orders: Scalars['Int']['output'];
+  /** Its share of the orders of the paths listed. */
+  share: Scalars['Float']['output'];
+};
+
 export type Query = {
   __typename?: 'Query';
+  /** Products bought together in one order (order_completed baskets in [from, to)), with support, confidence and lift; most baskets first. */
+  boughtTogether: Array<ProductPair>;
   /** How many scored users fall in each churn band. */
   churnBands: Array<ChurnBandCount>;
+  /** A funnel over the event archive, with PostHog's semantics: people who did the steps in the given order within windowDays of their first step, in event time, from the half-open range [from, to). Each person counts once, at their furthest step. */
+  funnel: Funnel;
   /** A metric over time from the real-time aggregates, in event time: one series per group (and per currency for money). Counts and sums are exact; distinct users are HyperLogLog estimates (exact: false). */
   metric: Array<MetricSeries>;
+  /** The most common sequences of events just before an order (order_completed in [from, to)), oldest first, the order last. */
+  pathsBeforePurchase: Array<PurchasePath>;
+  /** Retention over the event archive, with PostHog's semantics: cohorts by the period of their start event, and how many came back with the return event in each later period. */
+  retention: Retention;
   /** How many users hold each of the given tags (exact counts). */
   tagCounts: Array<TagCount>;
+};
+
+
+export type QueryBoughtTogetherArgs = {
+  first?: InputMaybe<Scalars['Int']['input']>;
+  from: Scalars['DateTime']['input'];
+  minBaskets?: InputMaybe<Scalars['Int']['input']>;
+  to: Scalars['DateTime']['input'];
+};
+
+
+export type QueryFunnelArgs = {
+  breakdown?: InputMaybe<FunnelBreakdown>;
+  exclusions?: InputMaybe<Array<FunnelExclusionInput>>;
+  from: Scalars['DateTime']['input'];
+  order?: InputMaybe<FunnelOrder>;
+  steps: Array<FunnelStepInput>;
+  to: Scalars['DateTime']['input'];
+  windowDays?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
@@ -112,9 +240,69 @@ export type QueryMetricArgs = {
 };
 
 
+export type QueryPathsBeforePurchaseArgs = {
+  depth?: InputMaybe<Scalars['Int']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  from: Scalars['DateTime']['input'];
+  to: Scalars['DateTime']['input'];
+  withinDays?: InputMaybe<Scalars['Float']['input']>;
+};
+
+
+export type QueryRetentionArgs = {
+  cohort?: InputMaybe<RetentionCohortKind>;
+  from: Scalars['DateTime']['input'];
+  mode?: InputMaybe<RetentionMode>;
+  period: RetentionPeriod;
+  periods?: InputMaybe<Scalars['Int']['input']>;
+  returnEvent: Scalars['String']['input'];
+  startEvent: Scalars['String']['input'];
+  timeZone?: InputMaybe<Scalars['String']['input']>;
+  to: Scalars['DateTime']['input'];
+};
+
+
 export type QueryTagCountsArgs = {
   tags: Array<Scalars['String']['input']>;
 };
+
+/** A retention table. */
+export type Retention = {
+  __typename?: 'Retention';
+  /** One cohort per period of the range, oldest first. */
+  cohorts: Array<RetentionCohort>;
+};
+
+/** One cohort's row. */
+export type RetentionCohort = {
+  __typename?: 'RetentionCohort';
+  /** How many returned in period 0, 1, …; returned[0] is size; periods not yet over are left out. */
+  returned: Array<Scalars['Int']['output']>;
+  /** People in the cohort. */
+  size: Scalars['Int']['output'];
+  /** The period's start (in the asked time zone, given in UTC). */
+  start: Scalars['DateTime']['output'];
+};
+
+/** Who forms a cohort. */
+export type RetentionCohortKind =
+  /** People in the period of their first start event ever (in the archive). */
+  | 'FIRST_TIME'
+  /** People with a start event in the period, each period anew. */
+  | 'RECURRING';
+
+/** What counts as returning in period k. */
+export type RetentionMode =
+  /** A return event in period k itself. */
+  | 'ON'
+  /** A return event in period k or any later one. */
+  | 'ON_OR_AFTER';
+
+/** Retention period length. */
+export type RetentionPeriod =
+  | 'DAY'
+  | 'MONTH'
+  | 'WEEK';
 
 /** Users holding one tag. */
 export type TagCount = {
@@ -202,15 +390,29 @@ export type ResolversTypes = {
   ChurnBandCount: ResolverTypeWrapper<ChurnBandCount>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
+  Funnel: ResolverTypeWrapper<Funnel>;
+  FunnelBreakdown: FunnelBreakdown;
+  FunnelBreakdownResult: ResolverTypeWrapper<FunnelBreakdownResult>;
+  String: ResolverTypeWrapper<Scalars['String']['output']>;
+  FunnelExclusionInput: FunnelExclusionInput;
+  FunnelOrder: FunnelOrder;
+  FunnelStep: ResolverTypeWrapper<FunnelStep>;
+  Float: ResolverTypeWrapper<Scalars['Float']['output']>;
+  FunnelStepInput: FunnelStepInput;
   Granularity: Granularity;
   Metric: Metric;
   MetricGroupBy: MetricGroupBy;
   MetricPoint: ResolverTypeWrapper<MetricPoint>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
-  Float: ResolverTypeWrapper<Scalars['Float']['output']>;
   MetricSeries: ResolverTypeWrapper<MetricSeries>;
-  String: ResolverTypeWrapper<Scalars['String']['output']>;
+  ProductPair: ResolverTypeWrapper<ProductPair>;
+  PurchasePath: ResolverTypeWrapper<PurchasePath>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  Retention: ResolverTypeWrapper<Retention>;
+  RetentionCohort: ResolverTypeWrapper<RetentionCohort>;
+  RetentionCohortKind: RetentionCohortKind;
+  RetentionMode: RetentionMode;
+  RetentionPeriod: RetentionPeriod;
   TagCount: ResolverTypeWrapper<TagCount>;
 };
 
@@ -219,12 +421,21 @@ export type ResolversParentTypes = {
   ChurnBandCount: ChurnBandCount;
   Int: Scalars['Int']['output'];
   DateTime: Scalars['DateTime']['output'];
+  Funnel: Funnel;
+  FunnelBreakdownResult: FunnelBreakdownResult;
+  String: Scalars['String']['output'];
+  FunnelExclusionInput: FunnelExclusionInput;
+  FunnelStep: FunnelStep;
+  Float: Scalars['Float']['output'];
+  FunnelStepInput: FunnelStepInput;
   MetricPoint: MetricPoint;
   Boolean: Scalars['Boolean']['output'];
-  Float: Scalars['Float']['output'];
   MetricSeries: MetricSeries;
-  String: Scalars['String']['output'];
+  ProductPair: ProductPair;
+  PurchasePath: PurchasePath;
   Query: Record<PropertyKey, never>;
+  Retention: Retention;
+  RetentionCohort: RetentionCohort;
   TagCount: TagCount;
 };
 
@@ -236,6 +447,25 @@ export type ChurnBandCountResolvers<ContextType = RequestContext, ParentType ext
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
   name: 'DateTime';
 }
+
+export type FunnelResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Funnel'] = ResolversParentTypes['Funnel']> = {
+  breakdowns?: Resolver<Array<ResolversTypes['FunnelBreakdownResult']>, ParentType, ContextType>;
+  steps?: Resolver<Array<ResolversTypes['FunnelStep']>, ParentType, ContextType>;
+};
+
+export type FunnelBreakdownResultResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['FunnelBreakdownResult'] = ResolversParentTypes['FunnelBreakdownResult']> = {
+  steps?: Resolver<Array<ResolversTypes['FunnelStep']>, ParentType, ContextType>;
+  value?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
+export type FunnelStepResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['FunnelStep'] = ResolversParentTypes['FunnelStep']> = {
+  conversionFromPrevious?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  conversionFromStart?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  event?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  medianSecondsFromPrevious?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  step?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  users?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
 
 export type MetricPointResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['MetricPoint'] = ResolversParentTypes['MetricPoint']> = {
   exact?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
@@ -249,10 +479,40 @@ export type MetricSeriesResolvers<ContextType = RequestContext, ParentType exten
   points?: Resolver<Array<ResolversTypes['MetricPoint']>, ParentType, ContextType>;
 };
 
+export type ProductPairResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ProductPair'] = ResolversParentTypes['ProductPair']> = {
+  baskets?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  confidenceAB?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  confidenceBA?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  lift?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  productA?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  productB?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  support?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+};
+
+export type PurchasePathResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['PurchasePath'] = ResolversParentTypes['PurchasePath']> = {
+  events?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  orders?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  share?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+};
+
 export type QueryResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
+  boughtTogether?: Resolver<Array<ResolversTypes['ProductPair']>, ParentType, ContextType, RequireFields<QueryBoughtTogetherArgs, 'first' | 'from' | 'minBaskets' | 'to'>>;
   churnBands?: Resolver<Array<ResolversTypes['ChurnBandCount']>, ParentType, ContextType>;
+  funnel?: Resolver<ResolversTypes['Funnel'], ParentType, ContextType, RequireFields<QueryFunnelArgs, 'from' | 'order' | 'steps' | 'to' | 'windowDays'>>;
   metric?: Resolver<Array<ResolversTypes['MetricSeries']>, ParentType, ContextType, RequireFields<QueryMetricArgs, 'from' | 'granularity' | 'metric' | 'timeZone' | 'to'>>;
+  pathsBeforePurchase?: Resolver<Array<ResolversTypes['PurchasePath']>, ParentType, ContextType, RequireFields<QueryPathsBeforePurchaseArgs, 'depth' | 'first' | 'from' | 'to' | 'withinDays'>>;
+  retention?: Resolver<ResolversTypes['Retention'], ParentType, ContextType, RequireFields<QueryRetentionArgs, 'cohort' | 'from' | 'mode' | 'period' | 'periods' | 'returnEvent' | 'startEvent' | 'timeZone' | 'to'>>;
   tagCounts?: Resolver<Array<ResolversTypes['TagCount']>, ParentType, ContextType, RequireFields<QueryTagCountsArgs, 'tags'>>;
+};
+
+export type RetentionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Retention'] = ResolversParentTypes['Retention']> = {
+  cohorts?: Resolver<Array<ResolversTypes['RetentionCohort']>, ParentType, ContextType>;
+};
+
+export type RetentionCohortResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['RetentionCohort'] = ResolversParentTypes['RetentionCohort']> = {
+  returned?: Resolver<Array<ResolversTypes['Int']>, ParentType, ContextType>;
+  size?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  start?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
 };
 
 export type TagCountResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['TagCount'] = ResolversParentTypes['TagCount']> = {
@@ -263,9 +523,16 @@ export type TagCountResolvers<ContextType = RequestContext, ParentType extends R
 export type Resolvers<ContextType = RequestContext> = {
   ChurnBandCount?: ChurnBandCountResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
+  Funnel?: FunnelResolvers<ContextType>;
+  FunnelBreakdownResult?: FunnelBreakdownResultResolvers<ContextType>;
+  FunnelStep?: FunnelStepResolvers<ContextType>;
   MetricPoint?: MetricPointResolvers<ContextType>;
   MetricSeries?: MetricSeriesResolvers<ContextType>;
+  ProductPair?: ProductPairResolvers<ContextType>;
+  PurchasePath?: PurchasePathResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  Retention?: RetentionResolvers<ContextType>;
+  RetentionCohort?: RetentionCohortResolvers<ContextType>;
   TagCount?: TagCountResolvers<ContextType>;
 };
 

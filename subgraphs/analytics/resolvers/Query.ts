@@ -1,9 +1,9 @@
-import { GraphQLError } from 'graphql';
-import { AnalyticsInputError } from '../../../core/analytics/errors.js';
+import { runBoughtTogether, runFunnel, runPathsBeforePurchase, runRetention } from '../../../core/analytics/archive/queries.js';
 import { metricSeries } from '../../../core/analyticsEngine/metrics.js';
 import { CHURN_BANDS } from '../../../core/profile/types.js';
 import { countMembers, membershipKey } from '../../../core/store/memberships.js';
 import { badInput, requireScope } from '../../context.js';
+import { analyticsRead, archiveOf, matcherOf, timeOf } from '../archive.js';
 import type { QueryResolvers } from '../types.generated.js';
 
 export const Query: QueryResolvers = {
@@ -12,21 +12,76 @@ export const Query: QueryResolvers = {
     if (args.tags.length > 50) throw badInput('ask for at most 50 tags at once', 'tags');
     return Promise.all(args.tags.map(async (tag) => ({ tag, users: await countMembers(ctx.tables.memberships, membershipKey.tag(tag)) })));
   },
-  metric: async (_, args, ctx) => {
+  metric: (_, args, ctx) => {
     requireScope(ctx, 'analytics:read');
-    try {
-      return await metricSeries(ctx.tables.aggregates, {
+    return analyticsRead(() =>
+      metricSeries(ctx.tables.aggregates, {
         metric: args.metric,
-        from: Date.parse(args.from),
-        to: Date.parse(args.to),
+        from: timeOf(args.from),
+        to: timeOf(args.to),
         granularity: args.granularity,
         timeZone: args.timeZone ?? 'UTC',
         ...(args.groupBy ? { groupBy: args.groupBy } : {}),
-      });
-    } catch (err) {
-      if (err instanceof AnalyticsInputError) throw new GraphQLError(err.message, { extensions: { code: err.code, reason: err.reason } });
-      throw err;
-    }
+      }),
+    );
+  },
+  funnel: (_, args, ctx) => {
+    requireScope(ctx, 'analytics:read');
+    return analyticsRead(async () => {
+      const spec = {
+        steps: args.steps.map(matcherOf),
+        from: timeOf(args.from),
+        to: timeOf(args.to),
+        windowDays: args.windowDays ?? 14,
+        order: args.order ?? 'SEQUENTIAL',
+        exclusions: (args.exclusions ?? []).map((x) => ({ ...matcherOf(x), fromStep: x.fromStep, toStep: x.toStep })),
+      };
+      const { engine, options } = await archiveOf(ctx);
+      // The whole first, then per value: the total is its own query, not a sum of first-touch groups.
+      const [total] = await runFunnel(engine, spec, options);
+      const breakdowns = args.breakdown ? await runFunnel(engine, { ...spec, breakdown: args.breakdown }, options) : [];
+      return { steps: total!.steps, breakdowns: breakdowns.map((b) => ({ value: b.breakdown, steps: b.steps })) };
+    });
+  },
+  retention: (_, args, ctx) => {
+    requireScope(ctx, 'analytics:read');
+    return analyticsRead(async () => {
+      const { engine, options } = await archiveOf(ctx);
+      const cohorts = await runRetention(
+        engine,
+        {
+          startEvent: { event: args.startEvent },
+          returnEvent: { event: args.returnEvent },
+          from: timeOf(args.from),
+          to: timeOf(args.to),
+          period: args.period,
+          periods: args.periods ?? 8,
+          cohort: args.cohort ?? 'FIRST_TIME',
+          mode: args.mode ?? 'ON',
+          timeZone: args.timeZone ?? 'UTC',
+        },
+        options,
+      );
+      return { cohorts };
+    });
+  },
+  boughtTogether: (_, args, ctx) => {
+    requireScope(ctx, 'analytics:read');
+    return analyticsRead(async () => {
+      const { engine, options } = await archiveOf(ctx);
+      return runBoughtTogether(engine, { from: timeOf(args.from), to: timeOf(args.to), minBaskets: args.minBaskets ?? 2, limit: args.first ?? 50 }, options);
+    });
+  },
+  pathsBeforePurchase: (_, args, ctx) => {
+    requireScope(ctx, 'analytics:read');
+    return analyticsRead(async () => {
+      const { engine, options } = await archiveOf(ctx);
+      return runPathsBeforePurchase(
+        engine,
+        { from: timeOf(args.from), to: timeOf(args.to), depth: args.depth ?? 3, withinDays: args.withinDays ?? 30, limit: args.first ?? 20 },
+        options,
+      );
+    });
   },
   churnBands: async (_, __, ctx) => {
     requireScope(ctx, 'analytics:read');

@@ -23,7 +23,7 @@ export class FolderArchiveFiles implements ArchiveFiles {
     return files.filter((f) => f.endsWith('.ndjson')).map((f) => relative(this.root, f).split(sep).join('/')).sort();
   }
 
-  read(key: string): Promise<string> {
+  async read(key: string): Promise<string> {
     return readFile(this.path(key), 'utf8');
   }
 

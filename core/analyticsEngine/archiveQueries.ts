@@ -1,6 +1,4 @@
-import { AthenaClient } from '@aws-sdk/client-athena';
 import type { ArchiveQueryEngine } from '../analytics/archive/engine.js';
-import { AthenaArchiveEngine, athenaSettingsOf } from './athenaEngine.js';
 
 /** Opens an engine over the archive at `store` (ENV.archiveStore). */
 export type ArchiveEngineOpener = (store: string) => Promise<ArchiveQueryEngine>;
@@ -35,9 +33,11 @@ export function registerArchiveEngine(name: string, open: ArchiveEngineOpener): 
 export function archiveEngineOf(spec: string, store: string): (() => Promise<ArchiveQueryEngine>) | undefined {
   if (spec === '') return undefined;
   let engine: Promise<ArchiveQueryEngine> | undefined;
-  const open = (): Promise<ArchiveQueryEngine> => {
+  const open = async (): Promise<ArchiveQueryEngine> => {
     if (spec.startsWith('athena:')) {
-      return Promise.resolve(new AthenaArchiveEngine(new AthenaClient({}), athenaSettingsOf(spec)));
+      // Loaded on the first archive query, not at every cold start of the graphql function.
+      const [{ AthenaClient }, { AthenaArchiveEngine, athenaSettingsOf }] = await Promise.all([import('@aws-sdk/client-athena'), import('./athenaEngine.js')]);
+      return new AthenaArchiveEngine(new AthenaClient({}), athenaSettingsOf(spec));
     }
     const opener = openers.get(spec);
     if (!opener) return Promise.reject(new Error(`no archive engine "${spec}" is registered in this runtime`));

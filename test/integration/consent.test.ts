@@ -2,12 +2,16 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from '../../core/aws/clients.js';
+import { join } from 'node:path';
+import { archivedEventsOf } from '../../core/analytics/archive/files.js';
+import { FolderArchiveFiles } from '../../core/analyticsEngine/archiveFiles.js';
 import { listAudit } from '../../core/store/audit.js';
 import { gql, postJson, track, useTestStack, waitFor } from '../support/stack.js';
 
 /*
  * Consent per purpose on the local stack: changes audited with time and source, and a person who refuses
- * `analytics` kept out of user-level analytics state (distinct-user sketches, new users, experiment units) while
+ * `analytics` kept out of user-level analytics state (distinct-user sketches, new users, experiment units, the
+ * event archive) while
  * their orders still count in the totals.
  */
 const stack = useTestStack();
@@ -59,5 +63,12 @@ describe('consent', () => {
     const unit = (u: string) => dynamo().send(new GetCommand({ TableName: process.env.EXPERIMENT_UNITS_TABLE!, Key: { experimentId: 'consent-exp', userId: u } }));
     await waitFor(async () => (await unit('consent-b')).Item, "consent-b's experiment unit");
     assert.equal((await unit('consent-a')).Item, undefined, 'no experiment unit for consent-a');
+    // The event archive (funnels, retention) has consent-b's order, not consent-a's.
+    const buyers = `{ funnel(from: "${DAY}T00:00:00Z", to: "${DAY}T23:59:59Z", steps: [{ event: "order_completed" }]) { steps { users } } }`;
+    await waitFor(async () => (await gql(stack, buyers)).json.data?.funnel.steps[0].users === 1, "consent-b's archived order");
+    const files = new FolderArchiveFiles(join(stack.dataDir, 'archive'));
+    // (Only the order: the identify that carried the refusal may be archived before the tagger records it.)
+    const archived = await archivedEventsOf(files, ['consent-a']);
+    assert.deepEqual(archived.filter((r) => r.event === 'order_completed'), [], "consent-a's order is not archived");
   });
 });

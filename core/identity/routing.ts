@@ -69,6 +69,9 @@ export function groupByProfile<T extends { event: StoredEvent }>(
     }
     if (e.type === 'alias' && e.userId && e.previousId && !links.has(userKey(e.previousId)) && !aliasedInBatch.has(e.previousId)) {
       aliasedInBatch.set(e.previousId, storedUser(e.userId));
+      // The previous id may be a visitor's anonymous id (Segment's alias takes either): its visits earlier in the
+      // batch are the user's too.
+      if (!links.has(anonKey(e.previousId)) && !linkedInBatch.has(e.previousId)) linkedInBatch.set(e.previousId, storedUser(e.userId));
     }
   }
   const resolveUser = (userId: string) => links.get(userKey(userId)) ?? aliasedInBatch.get(userId) ?? userId;
@@ -102,6 +105,11 @@ export function groupByProfile<T extends { event: StoredEvent }>(
         group.merges.push({ from: previous, ref, event: e });
         group.links.push({ ref, previousUserId: previous, at: e.timestamp });
         links.set(identityKey(ref), target);
+        // Unknown as either kind: it may name a visitor who never identified, whose anonymous profile folds in too
+        // (the merge skips a profile that does not exist, so a previous user id costs one read more, nothing else).
+        if (previous === e.previousId) {
+          group.merges.push({ from: anonymousProfileId(e.previousId), ref: { kind: 'ANONYMOUS_ID', value: e.previousId }, event: e });
+        }
       }
     }
   }

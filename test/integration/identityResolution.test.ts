@@ -80,6 +80,17 @@ describe('identity resolution', () => {
     assert.equal((await linkOf('ANONYMOUS_ID', 'same-a'))?.userId, 'same-u');
   });
 
+  it("folds a never-identified visitor's profile into the user that aliases its anonymous id", async () => {
+    const tables = profileEngineTables();
+    const rules = await new RuleCache(process.env.RULES_TABLE!, 60).get();
+    await processBatch([record(anonOrder('alias-a', 1)), record(anonOrder('alias-a', 2))], tables, rules);
+    assert.equal((await profileOf('anon:alias-a'))!.profile.orders.count, 2);
+    const result = await processBatch([record({ type: 'alias', eventId: 'alias-1', userId: 'alias-u', previousId: 'alias-a', timestamp: at(3) })], tables, rules);
+    assert.deepEqual(result.failed, []);
+    assert.equal((await profileOf('alias-u'))!.profile.orders.count, 2, "the visitor's orders are the user's");
+    assert.equal(await profileOf('anon:alias-a'), undefined, 'no orphan anonymous profile');
+  });
+
   it('finishes a merge whose first attempt failed after writing the link, counting the anonymous history once', async () => {
     const tables = profileEngineTables();
     const rules = await new RuleCache(process.env.RULES_TABLE!, 60).get();

@@ -50,7 +50,8 @@ describe('identity routing (pure)', () => {
 
   it('merges an aliased previous id into the user', () => {
     const [g] = groupByProfile([item({ type: 'alias', eventId: 'e1', userId: 'u5', previousId: 'old-5' })], new Map());
-    assert.deepEqual(g!.merges.map((m) => [m.from, m.ref.kind]), [['old-5', 'USER_ID']]);
+    // Unknown as either kind: the previous id's user profile and its visitor profile both fold in, if they exist.
+    assert.deepEqual(g!.merges.map((m) => [m.from, m.ref.kind]), [['old-5', 'USER_ID'], ['anon:old-5', 'ANONYMOUS_ID']]);
     assert.deepEqual(g!.links, [{ ref: { kind: 'USER_ID', value: 'old-5' }, previousUserId: 'old-5', at }]);
   });
 
@@ -70,5 +71,18 @@ describe('identity routing (pure)', () => {
       new Map([['USER_ID#old-7', { userId: 'x7' } as KnownLink]]),
     );
     assert.deepEqual(linked.map((g) => [g.userId, g.items.map((i) => i.event.eventId)]), [['x7', ['e4']], ['u7', ['e5']]]);
+    assert.deepEqual(linked[1]!.merges.map((m) => m.from), ['x7'], 'a known previous id merges only the profile it is linked to');
+  });
+
+  it("routes a never-identified visitor's events earlier in the batch to the user that aliases its anonymous id", () => {
+    const groups = groupByProfile(
+      [
+        item({ type: 'track', event: 'product_viewed', eventId: 'v1', anonymousId: 'visitor-8' }),
+        item({ type: 'alias', eventId: 'v2', userId: 'u8', previousId: 'visitor-8' }),
+      ],
+      new Map(),
+    );
+    assert.deepEqual(groups.map((g) => [g.userId, g.items.map((i) => i.event.eventId)]), [['u8', ['v1', 'v2']]]);
+    assert.deepEqual(groups[0]!.merges.map((m) => m.from), ['visitor-8', 'anon:visitor-8']);
   });
 });

@@ -31,6 +31,7 @@ const MAPPERS: Record<SubgraphName, Record<string, string>> = {
     CampaignTemplate: '../../core/journeys/templates.js#JourneyTemplate',
     JourneySettings: '../../core/journeyEngine/store/settings.js#JourneySettings',
     CampaignExperiment: '../../core/journeyEngine/campaignExperiment.js#SplitExperiment',
+    CampaignPerformancePoint: '../../core/journeyEngine/performance.js#PerformancePoint',
     BanditAllocation: '../../core/experiments/bandit.js#BanditState',
     Experiment: '../../core/experiments/definition.js#Experiment',
     ExperimentMetricDefinition: '../../core/experiments/definition.js#ExperimentMetric',

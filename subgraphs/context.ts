@@ -1,6 +1,7 @@
 import DataLoader from 'dataloader';
 import { GraphQLError } from 'graphql';
-import type { ArchiveQueryEngine } from '../core/analytics/archive/engine.js';
+import { ArchiveQueryTimeout, type ArchiveQueryEngine } from '../core/analytics/archive/engine.js';
+import { AnalyticsInputError } from '../core/analytics/errors.js';
 import type { ArchiveFiles } from '../core/analytics/archive/files.js';
 import type { ApiKey } from '../core/auth/apiKeys.js';
 import { grants, type Scope } from '../core/auth/scopes.js';
@@ -123,6 +124,20 @@ export function countOnce(ctx: RequestContext, key: string, read: () => Promise<
   let count = ctx.counts.get(key);
   if (!count) ctx.counts.set(key, (count = read()));
   return count;
+}
+
+/**
+ * Runs an analytics read with its caller errors typed: a bad range or name is BAD_USER_INPUT with its `reason`, a
+ * query past the time budget is QUERY_TIMEOUT (the archive engine's).
+ */
+export async function analyticsRead<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    if (err instanceof AnalyticsInputError) throw new GraphQLError(err.message, { extensions: { code: err.code, reason: err.reason } });
+    if (err instanceof ArchiveQueryTimeout) throw new GraphQLError(err.message, { extensions: { code: err.code } });
+    throw err;
+  }
 }
 
 /** A typed BAD_USER_INPUT error. */

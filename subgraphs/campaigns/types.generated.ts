@@ -7,6 +7,7 @@ import type { OutboxItem as OutboxItemModel } from '../../core/journeyEngine/sto
 import type { JourneyTemplate as JourneyTemplateModel } from '../../core/journeys/templates.js';
 import type { JourneySettings as JourneySettingsModel } from '../../core/journeyEngine/store/settings.js';
 import type { SplitExperiment as SplitExperimentModel } from '../../core/journeyEngine/campaignExperiment.js';
+import type { PerformancePoint as PerformancePointModel } from '../../core/journeyEngine/performance.js';
 import type { BanditState as BanditStateModel } from '../../core/experiments/bandit.js';
 import type { Experiment as ExperimentModel, ExperimentMetric as ExperimentMetricModel } from '../../core/experiments/definition.js';
 import type { ExperimentResults as ExperimentResultsModel, MetricResult as MetricResultModel } from '../../core/experiments/units.js';
@@ -59,6 +60,8 @@ export type Campaign = {
   journey: Scalars['JSON']['output'];
   /** Display name. */
   name: Scalars['String']['output'];
+  /** Sends, suppressions, goal conversions and attributed revenue per bucket of [from, to) in event time, with cost and ROI when costPerSend (the price of one send, in the revenue's currency) is given, and the uplift over the holdout. */
+  performance: CampaignPerformance;
   /** The segment its trigger watches, for segment triggers. */
   segmentId?: Maybe<Scalars['ID']['output']>;
   /** Enrollment and outbox figures over every version. */
@@ -76,6 +79,16 @@ export type Campaign = {
 export type CampaignExperimentArgs = {
   engine?: InputMaybe<StatsEngine>;
   node?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+/** A versioned journey that enrolls users on a trigger and acts on them. */
+export type CampaignPerformanceArgs = {
+  costPerSend?: InputMaybe<Scalars['Float']['input']>;
+  from: Scalars['DateTime']['input'];
+  granularity?: InputMaybe<Granularity>;
+  timeZone?: InputMaybe<Scalars['String']['input']>;
+  to: Scalars['DateTime']['input'];
 };
 
 /** The experiment of one split node of a journey. */
@@ -101,6 +114,38 @@ export type CampaignInput = {
   journey: Scalars['JSON']['input'];
   /** Display name. */
   name: Scalars['String']['input'];
+};
+
+/** A campaign's results over time, in event time. */
+export type CampaignPerformance = {
+  __typename?: 'CampaignPerformance';
+  /** The same holdout's full analysis (conversion and revenue), as Campaign.experiment gives it; null without a holdout. */
+  holdout?: Maybe<CampaignExperiment>;
+  /** Relative uplift of goal conversion of the treated over the journey's first HOLDOUT (treated / held out − 1); null without a holdout or before both arms have enough enrollments. */
+  holdoutUplift?: Maybe<Scalars['Float']['output']>;
+  /** One point per bucket, oldest first. */
+  points: Array<CampaignPerformancePoint>;
+  /** The whole range. */
+  totals: CampaignPerformancePoint;
+};
+
+/** One bucket of a campaign's performance. */
+export type CampaignPerformancePoint = {
+  __typename?: 'CampaignPerformancePoint';
+  /** Enrollments whose goal event came within the goal window, counted at the goal event. */
+  conversions: Scalars['Int']['output'];
+  /** sends × costPerSend; null when no cost per send was given. */
+  cost?: Maybe<Scalars['Float']['output']>;
+  /** Revenue of those goal events. */
+  revenue: Scalars['Float']['output'];
+  /** (revenue − cost) / cost; null without a cost. */
+  roi?: Maybe<Scalars['Float']['output']>;
+  /** Messages sent. */
+  sends: Scalars['Int']['output'];
+  /** Bucket start (the range's start for totals). */
+  start: Scalars['DateTime']['output'];
+  /** Messages held back by a guard (consent, caps, quiet hours, compliance). */
+  suppressions: Scalars['Int']['output'];
 };
 
 /** A campaign's figures, exact, over all its versions. */
@@ -446,6 +491,13 @@ export type GaussianPriorInput = {
   /** Prior standard deviation. */
   stddev: Scalars['Float']['input'];
 };
+
+/** Bucket size of a series. */
+export type Granularity =
+  | 'DAY'
+  | 'HOUR'
+  | 'MONTH'
+  | 'WEEK';
 
 /** One guard's verdict on a send. */
 export type GuardVerdict = {
@@ -939,6 +991,8 @@ export type ResolversTypes = {
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   CampaignExperiment: ResolverTypeWrapper<SplitExperimentModel>;
   CampaignInput: CampaignInput;
+  CampaignPerformance: ResolverTypeWrapper<Omit<CampaignPerformance, 'holdout' | 'points' | 'totals'> & { holdout?: Maybe<ResolversTypes['CampaignExperiment']>, points: Array<ResolversTypes['CampaignPerformancePoint']>, totals: ResolversTypes['CampaignPerformancePoint'] }>;
+  CampaignPerformancePoint: ResolverTypeWrapper<PerformancePointModel>;
   CampaignStats: ResolverTypeWrapper<CampaignStats>;
   CampaignStatus: CampaignStatus;
   CampaignTemplate: ResolverTypeWrapper<JourneyTemplateModel>;
@@ -964,6 +1018,7 @@ export type ResolversTypes = {
   ExperimentVariant: ResolverTypeWrapper<ExperimentVariant>;
   ExperimentVariantInput: ExperimentVariantInput;
   GaussianPriorInput: GaussianPriorInput;
+  Granularity: Granularity;
   GuardVerdict: ResolverTypeWrapper<GuardVerdict>;
   GuardrailStatus: GuardrailStatus;
   JSON: ResolverTypeWrapper<Scalars['JSON']['output']>;
@@ -999,6 +1054,8 @@ export type ResolversParentTypes = {
   ID: Scalars['ID']['output'];
   CampaignExperiment: SplitExperimentModel;
   CampaignInput: CampaignInput;
+  CampaignPerformance: Omit<CampaignPerformance, 'holdout' | 'points' | 'totals'> & { holdout?: Maybe<ResolversParentTypes['CampaignExperiment']>, points: Array<ResolversParentTypes['CampaignPerformancePoint']>, totals: ResolversParentTypes['CampaignPerformancePoint'] };
+  CampaignPerformancePoint: PerformancePointModel;
   CampaignStats: CampaignStats;
   CampaignTemplate: JourneyTemplateModel;
   DateTime: Scalars['DateTime']['output'];
@@ -1054,6 +1111,7 @@ export type CampaignResolvers<ContextType = RequestContext, ParentType extends R
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   journey?: Resolver<ResolversTypes['JSON'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  performance?: Resolver<ResolversTypes['CampaignPerformance'], ParentType, ContextType, RequireFields<CampaignPerformanceArgs, 'from' | 'granularity' | 'timeZone' | 'to'>>;
   segmentId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
   stats?: Resolver<ResolversTypes['CampaignStats'], ParentType, ContextType>;
   status?: Resolver<ResolversTypes['CampaignStatus'], ParentType, ContextType>;
@@ -1067,6 +1125,23 @@ export type CampaignExperimentResolvers<ContextType = RequestContext, ParentType
   metrics?: Resolver<Array<ResolversTypes['SplitMetric']>, ParentType, ContextType>;
   node?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   variants?: Resolver<Array<ResolversTypes['SplitVariant']>, ParentType, ContextType>;
+};
+
+export type CampaignPerformanceResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CampaignPerformance'] = ResolversParentTypes['CampaignPerformance']> = {
+  holdout?: Resolver<Maybe<ResolversTypes['CampaignExperiment']>, ParentType, ContextType>;
+  holdoutUplift?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  points?: Resolver<Array<ResolversTypes['CampaignPerformancePoint']>, ParentType, ContextType>;
+  totals?: Resolver<ResolversTypes['CampaignPerformancePoint'], ParentType, ContextType>;
+};
+
+export type CampaignPerformancePointResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CampaignPerformancePoint'] = ResolversParentTypes['CampaignPerformancePoint']> = {
+  conversions?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  cost?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  revenue?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  roi?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  sends?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  start?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  suppressions?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type CampaignStatsResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CampaignStats'] = ResolversParentTypes['CampaignStats']> = {
@@ -1313,6 +1388,8 @@ export type Resolvers<ContextType = RequestContext> = {
   BanditAllocation?: BanditAllocationResolvers<ContextType>;
   Campaign?: CampaignResolvers<ContextType>;
   CampaignExperiment?: CampaignExperimentResolvers<ContextType>;
+  CampaignPerformance?: CampaignPerformanceResolvers<ContextType>;
+  CampaignPerformancePoint?: CampaignPerformancePointResolvers<ContextType>;
   CampaignStats?: CampaignStatsResolvers<ContextType>;
   CampaignTemplate?: CampaignTemplateResolvers<ContextType>;
   DateTime?: GraphQLScalarType;

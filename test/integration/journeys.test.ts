@@ -163,6 +163,20 @@ describe('journeys on the local stack', () => {
       assert.ok(won.convertedAt);
       const stats = (await gql(stack, `{ campaign(id: "${id}") { stats { entered converted revenue conversionRate } } }`)).json.data.campaign.stats;
       assert.deepEqual(stats, { entered: 10, converted: 1, revenue: 80, conversionRate: 0.1 });
+      // Performance over time: the same figures by event-time day, priced at 0.5 a send.
+      const from = new Date(Date.now() - DAY).toISOString();
+      const to = new Date(Date.now() + DAY).toISOString();
+      const perf = (
+        await gql(stack, `{ campaign(id: "${id}") { priced: performance(from: "${from}", to: "${to}", costPerSend: 0.5) { totals { sends suppressions conversions revenue cost roi } points { start sends conversions } holdout { node } }
+          unpriced: performance(from: "${from}", to: "${to}") { totals { cost roi } } } }`)
+      ).json.data.campaign;
+      const cost = 0.5 * treated.length;
+      assert.deepEqual(perf.priced.totals, { sends: treated.length, suppressions: 0, conversions: 1, revenue: 80, cost, roi: (80 - cost) / cost });
+      assert.equal(perf.priced.points.length, 3, 'three UTC days touch the two-day range');
+      assert.equal(perf.priced.points.reduce((n: number, p: any) => n + p.sends, 0), treated.length);
+      assert.equal(perf.priced.points.reduce((n: number, p: any) => n + p.conversions, 0), 1);
+      assert.equal(perf.priced.holdout.node, 'holdout');
+      assert.deepEqual(perf.unpriced.totals, { cost: null, roi: null });
     }
     // The holdout's experiment: exposures per variant, the conversion, and an analysis once both sides have users.
     const x = (

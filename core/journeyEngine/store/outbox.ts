@@ -272,6 +272,19 @@ export async function countOutbox(table: string, campaignId: string): Promise<Ou
   return counts;
 }
 
+/**
+ * A campaign's messages and goals with their event times, for its performance over time.
+ *
+ * @example
+ * campaignPerformance(await performanceItems(table, 'c1'), buckets)
+ */
+export async function performanceItems(table: string, campaignId: string): Promise<PerformanceItem[]> {
+  return (await campaignItems(table, campaignId, ['MESSAGE', 'GOAL'], ['kind', 'status', 'revenue', 'createdAt'])) as PerformanceItem[];
+}
+
+/** A message or a goal of a campaign, as its performance reads them. */
+export type PerformanceItem = Pick<OutboxItem, 'kind' | 'status' | 'revenue' | 'createdAt'>;
+
 /** An exposure or a goal of a campaign, as its experiment analysis reads them. */
 export type SplitOutcome = Pick<OutboxItem, 'kind' | 'enrollmentId' | 'node' | 'variant' | 'revenue'>;
 

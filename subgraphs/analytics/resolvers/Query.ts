@@ -2,8 +2,8 @@ import { runBoughtTogether, runFunnel, runPathsBeforePurchase, runRetention } fr
 import { metricSeries } from '../../../core/analyticsEngine/metrics.js';
 import { CHURN_BANDS } from '../../../core/profile/types.js';
 import { countMembers, membershipKey } from '../../../core/store/memberships.js';
-import { badInput, requireScope } from '../../context.js';
-import { analyticsRead, archiveOf, matcherOf, timeOf } from '../archive.js';
+import { analyticsRead, badInput, requireScope } from '../../context.js';
+import { archiveOf, matcherOf, timeOf } from '../archive.js';
 import type { QueryResolvers } from '../types.generated.js';
 
 export const Query: QueryResolvers = {

@@ -1,6 +1,6 @@
 import { DateTimeScalar, JSONScalar } from '../../scalars.js';
 import type { Resolvers } from '../types.generated.js';
-import { BanditAllocation, Campaign } from './Campaign.js';
+import { BanditAllocation, Campaign, CampaignPerformancePoint } from './Campaign.js';
 import { CampaignTemplate } from './CampaignTemplate.js';
 import { Enrollment } from './Enrollment.js';
 import { Experiment, ExperimentMetricDefinition, ExperimentMetricResult } from './Experiment.js';
@@ -19,6 +19,7 @@ export const resolvers: Resolvers = {
   Mutation,
   BanditAllocation,
   Campaign,
+  CampaignPerformancePoint,
   CampaignTemplate,
   Enrollment,
   Experiment,

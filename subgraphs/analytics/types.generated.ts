@@ -110,6 +110,19 @@ export type Granularity =
   | 'MONTH'
   | 'WEEK';
 
+/** One first-seen cohort's value. */
+export type LtvCohort = {
+  __typename?: 'LtvCohort';
+  /** Net revenue per person up to the end of period 0, 1, …; periods not over yet are left out. */
+  ltv: Array<Scalars['Float']['output']>;
+  /** The last known LTV / acquisitionCost; null without one. */
+  ltvToCac?: Maybe<Scalars['Float']['output']>;
+  /** People first seen in it. */
+  size: Scalars['Int']['output'];
+  /** The cohort's period start. */
+  start: Scalars['DateTime']['output'];
+};
+
 /** What metric() measures. */
 export type Metric =
   /** Distinct users with any event (DAU, WAU, MAU by DAY, WEEK, MONTH). */
@@ -200,12 +213,16 @@ export type Query = {
   churnBands: Array<ChurnBandCount>;
   /** A funnel over the event archive, with PostHog's semantics: people who did the steps in the given order within windowDays of their first step, in event time, from the half-open range [from, to). Each person counts once, at their furthest step. */
   funnel: Funnel;
+  /** Lifetime value by first-seen cohort: net revenue (orders less refunds) per person, cumulative by period after the cohort's; LTV/CAC when an acquisition cost per person is given. Give a currency when the shop sells in more than one. */
+  ltv: Array<LtvCohort>;
   /** A metric over time from the real-time aggregates, in event time: one series per group (and per currency for money). Counts and sums are exact; distinct users are HyperLogLog estimates (exact: false). */
   metric: Array<MetricSeries>;
   /** The most common sequences of events just before an order (order_completed in [from, to)), oldest first, the order last. */
   pathsBeforePurchase: Array<PurchasePath>;
   /** Retention over the event archive, with PostHog's semantics: cohorts by the period of their start event, and how many came back with the return event in each later period. */
   retention: Retention;
+  /** The RFM grid of the buyers of [from, to): recency and frequency quintiles (5 is best) with each cell's buyers, orders, revenue and mean recency. */
+  rfm: Array<RfmCell>;
   /** How many users hold each of the given tags (exact counts). */
   tagCounts: Array<TagCount>;
 };
@@ -227,6 +244,17 @@ export type QueryFunnelArgs = {
   steps: Array<FunnelStepInput>;
   to: Scalars['DateTime']['input'];
   windowDays?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+export type QueryLtvArgs = {
+  acquisitionCost?: InputMaybe<Scalars['Float']['input']>;
+  currency?: InputMaybe<Scalars['String']['input']>;
+  from: Scalars['DateTime']['input'];
+  period?: InputMaybe<RetentionPeriod>;
+  periods?: InputMaybe<Scalars['Int']['input']>;
+  timeZone?: InputMaybe<Scalars['String']['input']>;
+  to: Scalars['DateTime']['input'];
 };
 
 
@@ -258,6 +286,13 @@ export type QueryRetentionArgs = {
   returnEvent: Scalars['String']['input'];
   startEvent: Scalars['String']['input'];
   timeZone?: InputMaybe<Scalars['String']['input']>;
+  to: Scalars['DateTime']['input'];
+};
+
+
+export type QueryRfmArgs = {
+  currency?: InputMaybe<Scalars['String']['input']>;
+  from: Scalars['DateTime']['input'];
   to: Scalars['DateTime']['input'];
 };
 
@@ -303,6 +338,23 @@ export type RetentionPeriod =
   | 'DAY'
   | 'MONTH'
   | 'WEEK';
+
+/** One recency × frequency cell of the RFM grid. */
+export type RfmCell = {
+  __typename?: 'RfmCell';
+  /** Mean days from their last order to the end of the range. */
+  averageRecencyDays: Scalars['Float']['output'];
+  /** Frequency quintile, 1 (fewest orders) to 5 (most). */
+  frequency: Scalars['Int']['output'];
+  /** Their orders. */
+  orders: Scalars['Int']['output'];
+  /** Recency quintile, 1 (longest ago) to 5 (most recent). */
+  recency: Scalars['Int']['output'];
+  /** Their revenue. */
+  revenue: Scalars['Float']['output'];
+  /** Buyers in the cell. */
+  users: Scalars['Int']['output'];
+};
 
 /** Users holding one tag. */
 export type TagCount = {
@@ -400,6 +452,7 @@ export type ResolversTypes = {
   Float: ResolverTypeWrapper<Scalars['Float']['output']>;
   FunnelStepInput: FunnelStepInput;
   Granularity: Granularity;
+  LtvCohort: ResolverTypeWrapper<LtvCohort>;
   Metric: Metric;
   MetricGroupBy: MetricGroupBy;
   MetricPoint: ResolverTypeWrapper<MetricPoint>;
@@ -413,6 +466,7 @@ export type ResolversTypes = {
   RetentionCohortKind: RetentionCohortKind;
   RetentionMode: RetentionMode;
   RetentionPeriod: RetentionPeriod;
+  RfmCell: ResolverTypeWrapper<RfmCell>;
   TagCount: ResolverTypeWrapper<TagCount>;
 };
 
@@ -428,6 +482,7 @@ export type ResolversParentTypes = {
   FunnelStep: FunnelStep;
   Float: Scalars['Float']['output'];
   FunnelStepInput: FunnelStepInput;
+  LtvCohort: LtvCohort;
   MetricPoint: MetricPoint;
   Boolean: Scalars['Boolean']['output'];
   MetricSeries: MetricSeries;
@@ -436,6 +491,7 @@ export type ResolversParentTypes = {
   Query: Record<PropertyKey, never>;
   Retention: Retention;
   RetentionCohort: RetentionCohort;
+  RfmCell: RfmCell;
   TagCount: TagCount;
 };
 
@@ -465,6 +521,13 @@ export type FunnelStepResolvers<ContextType = RequestContext, ParentType extends
   medianSecondsFromPrevious?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
   step?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   users?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type LtvCohortResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['LtvCohort'] = ResolversParentTypes['LtvCohort']> = {
+  ltv?: Resolver<Array<ResolversTypes['Float']>, ParentType, ContextType>;
+  ltvToCac?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  size?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  start?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
 };
 
 export type MetricPointResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['MetricPoint'] = ResolversParentTypes['MetricPoint']> = {
@@ -499,9 +562,11 @@ export type QueryResolvers<ContextType = RequestContext, ParentType extends Reso
   boughtTogether?: Resolver<Array<ResolversTypes['ProductPair']>, ParentType, ContextType, RequireFields<QueryBoughtTogetherArgs, 'first' | 'from' | 'minBaskets' | 'to'>>;
   churnBands?: Resolver<Array<ResolversTypes['ChurnBandCount']>, ParentType, ContextType>;
   funnel?: Resolver<ResolversTypes['Funnel'], ParentType, ContextType, RequireFields<QueryFunnelArgs, 'from' | 'order' | 'steps' | 'to' | 'windowDays'>>;
+  ltv?: Resolver<Array<ResolversTypes['LtvCohort']>, ParentType, ContextType, RequireFields<QueryLtvArgs, 'from' | 'period' | 'periods' | 'timeZone' | 'to'>>;
   metric?: Resolver<Array<ResolversTypes['MetricSeries']>, ParentType, ContextType, RequireFields<QueryMetricArgs, 'from' | 'granularity' | 'metric' | 'timeZone' | 'to'>>;
   pathsBeforePurchase?: Resolver<Array<ResolversTypes['PurchasePath']>, ParentType, ContextType, RequireFields<QueryPathsBeforePurchaseArgs, 'depth' | 'first' | 'from' | 'to' | 'withinDays'>>;
   retention?: Resolver<ResolversTypes['Retention'], ParentType, ContextType, RequireFields<QueryRetentionArgs, 'cohort' | 'from' | 'mode' | 'period' | 'periods' | 'returnEvent' | 'startEvent' | 'timeZone' | 'to'>>;
+  rfm?: Resolver<Array<ResolversTypes['RfmCell']>, ParentType, ContextType, RequireFields<QueryRfmArgs, 'from' | 'to'>>;
   tagCounts?: Resolver<Array<ResolversTypes['TagCount']>, ParentType, ContextType, RequireFields<QueryTagCountsArgs, 'tags'>>;
 };
 
@@ -515,6 +580,15 @@ export type RetentionCohortResolvers<ContextType = RequestContext, ParentType ex
   start?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
 };
 
+export type RfmCellResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['RfmCell'] = ResolversParentTypes['RfmCell']> = {
+  averageRecencyDays?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  frequency?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  orders?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  recency?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  revenue?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  users?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
 export type TagCountResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['TagCount'] = ResolversParentTypes['TagCount']> = {
   tag?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   users?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
@@ -526,6 +600,7 @@ export type Resolvers<ContextType = RequestContext> = {
   Funnel?: FunnelResolvers<ContextType>;
   FunnelBreakdownResult?: FunnelBreakdownResultResolvers<ContextType>;
   FunnelStep?: FunnelStepResolvers<ContextType>;
+  LtvCohort?: LtvCohortResolvers<ContextType>;
   MetricPoint?: MetricPointResolvers<ContextType>;
   MetricSeries?: MetricSeriesResolvers<ContextType>;
   ProductPair?: ProductPairResolvers<ContextType>;
@@ -533,6 +608,7 @@ export type Resolvers<ContextType = RequestContext> = {
   Query?: QueryResolvers<ContextType>;
   Retention?: RetentionResolvers<ContextType>;
   RetentionCohort?: RetentionCohortResolvers<ContextType>;
+  RfmCell?: RfmCellResolvers<ContextType>;
   TagCount?: TagCountResolvers<ContextType>;
 };
 

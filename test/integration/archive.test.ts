@@ -89,6 +89,20 @@ describe('the event archive', () => {
     assert.deepEqual(r.json.data.pathsBeforePurchase, [{ events: ['product_viewed', 'product_added_to_cart', 'order_completed'], orders: 2, share: 1 }]);
   });
 
+  it('answers LTV by first-seen cohort and the RFM grid', async () => {
+    const day = new Date(T0).toISOString().slice(0, 10);
+    const r = await gql(
+      stack,
+      `{ ltv(from: "${day}T00:00:00Z", to: "${day}T23:59:59Z", period: DAY, periods: 1, acquisitionCost: 4) { start size ltv ltvToCac }
+         rfm(from: "${FROM}", to: "${TO}") { recency frequency users orders revenue } }`,
+    );
+    assert.equal(r.json.errors, undefined, JSON.stringify(r.json));
+    // Five people first seen that day, two orders of 20: 8 per person, twice the acquisition cost.
+    assert.deepEqual(r.json.data.ltv, [{ start: `${day}T00:00:00.000Z`, size: 5, ltv: [8], ltvToCac: 2 }]);
+    // Two buyers, f1 then f5 by person id at equal recency and frequency.
+    assert.deepEqual(r.json.data.rfm.map((c: any) => [c.users, c.orders, c.revenue]), [[1, 1, 20], [1, 1, 20]]);
+  });
+
   it('refuses bad input with a typed error, and keys without analytics:read', async () => {
     const backwards = await gql(stack, `{ funnel(from: "${TO}", to: "${FROM}", steps: [{ event: "login" }]) { steps { users } } }`);
     assert.equal(backwards.json.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT');

@@ -58,7 +58,7 @@ function bad(message: string): AnalyticsInputError {
   return new AnalyticsInputError('BAD_ARGUMENT', message);
 }
 
-function checkRange(from: number, to: number): void {
+export function checkRange(from: number, to: number): void {
   if (!Number.isFinite(from) || !Number.isFinite(to)) throw new AnalyticsInputError('BAD_TIME', 'from and to must be valid times');
   if (from > to) throw new AnalyticsInputError('RANGE_REVERSED', `from (${new Date(from).toISOString()}) is after to (${new Date(to).toISOString()})`);
 }
@@ -71,10 +71,10 @@ function utcDay(ms: number): string {
  * The deduplicated archive rows of `[from, to)`. Firehose and local writers deliver at least once, so an event id
  * may appear twice; the first copy wins. The `dt` bounds let Athena prune partitions.
  */
-function baseCte(table: string, from: number, to: number, params: SqlParam[]): string {
+export function baseCte(table: string, from: number, to: number, params: SqlParam[]): string {
   params.push(utcDay(from), utcDay(Math.max(from, to - 1)), from, to);
   return `base AS (
-  SELECT event_id, type, event, person_id, ts, channel, country, order_id, products, properties
+  SELECT event_id, type, event, person_id, ts, channel, country, revenue, currency, order_id, products, properties
   FROM (
     SELECT a.*, row_number() OVER (PARTITION BY a.event_id ORDER BY a.ts) AS copy_rank
     FROM ${table} a

@@ -1,3 +1,4 @@
+import { runLtv, runRfm } from '../../../core/analytics/archive/customerValue.js';
 import { runBoughtTogether, runFunnel, runPathsBeforePurchase, runRetention } from '../../../core/analytics/archive/queries.js';
 import { metricSeries } from '../../../core/analyticsEngine/metrics.js';
 import { CHURN_BANDS } from '../../../core/profile/types.js';
@@ -81,6 +82,32 @@ export const Query: QueryResolvers = {
         { from: timeOf(args.from), to: timeOf(args.to), depth: args.depth ?? 3, withinDays: args.withinDays ?? 30, limit: args.first ?? 20 },
         options,
       );
+    });
+  },
+  ltv: (_, args, ctx) => {
+    requireScope(ctx, 'analytics:read');
+    return analyticsRead(async () => {
+      const { engine, options } = await archiveOf(ctx);
+      return runLtv(
+        engine,
+        {
+          from: timeOf(args.from),
+          to: timeOf(args.to),
+          period: args.period ?? 'MONTH',
+          periods: args.periods ?? 12,
+          timeZone: args.timeZone ?? 'UTC',
+          ...(args.currency ? { currency: args.currency } : {}),
+          ...(args.acquisitionCost !== null && args.acquisitionCost !== undefined ? { acquisitionCost: args.acquisitionCost } : {}),
+        },
+        options,
+      );
+    });
+  },
+  rfm: (_, args, ctx) => {
+    requireScope(ctx, 'analytics:read');
+    return analyticsRead(async () => {
+      const { engine, options } = await archiveOf(ctx);
+      return runRfm(engine, { from: timeOf(args.from), to: timeOf(args.to), ...(args.currency ? { currency: args.currency } : {}) }, options);
     });
   },
   churnBands: async (_, __, ctx) => {

@@ -26,6 +26,8 @@ import { toArchiveRecord } from '../core/analytics/archive/record.js';
 import { runBoughtTogether, runFunnel, runPathsBeforePurchase, runRetention } from '../core/analytics/archive/queries.js';
 import { LocalArchiveWriter } from '../local/archive/writer.js';
 import { DuckDbArchiveEngine } from '../local/archive/duckdbEngine.js';
+import { runLtv, runRfm } from '../core/analytics/archive/customerValue.js';
+import { forecastEts } from '../core/analytics/forecast.js';
 
 const { values } = parseArgs({
   options: {
@@ -132,6 +134,57 @@ const first = Date.parse(events[0]!.timestamp);
 const last = Date.parse(events[events.length - 1]!.timestamp);
 process.stderr.write(`read ${rows} rows (${rejected} rejected) → ${events.length} events in ${readSeconds.toFixed(1)} s\n`);
 
+/**
+ * The order forecast's backtest on Online Retail (rolling origin, FPP3 §5.10): weekly orders (Monday weeks, UTC;
+ * the last, partial week left out), fitted on every prefix of at least 12 weeks, 4 weeks forecast; mean absolute
+ * percentage error per horizon against the naive forecast (the last week repeated) and the drift forecast, and
+ * how often the 95% interval held the actual count.
+ */
+function backtestForecast(): void {
+  const WEEK = 7 * 86_400_000;
+  const MONDAY = Date.UTC(2010, 10, 29); // the Monday on or before the first invoice (2010-12-01)
+  const weekly: number[] = [];
+  for (const e of events) {
+    if (e.type !== 'track' || e.event !== 'order_completed') continue;
+    const w = Math.floor((Date.parse(e.timestamp) - MONDAY) / WEEK);
+    while (weekly.length <= w) weekly.push(0);
+    weekly[w]!++;
+  }
+  weekly.pop(); // the last week is partial (the data ends on a Friday)
+  const horizons = 4;
+  const err = { ets: Array(horizons).fill(0), naive: Array(horizons).fill(0), drift: Array(horizons).fill(0) };
+  const models: Record<string, number> = {};
+  let origins = 0;
+  let covered = 0;
+  for (let k = 12; k + horizons <= weekly.length; k++) {
+    const history = weekly.slice(0, k);
+    const f = forecastEts(history, horizons);
+    models[f.model] = (models[f.model] ?? 0) + 1;
+    const last = history[k - 1]!;
+    const slope = (last - history[0]!) / (k - 1);
+    origins++;
+    for (let h = 0; h < horizons; h++) {
+      const actual = weekly[k + h]!;
+      err.ets[h] += Math.abs(f.points[h]!.value - actual) / actual;
+      err.naive[h] += Math.abs(last - actual) / actual;
+      err.drift[h] += Math.abs(last + slope * (h + 1) - actual) / actual;
+      if (actual >= f.points[h]!.lower && actual <= f.points[h]!.upper) covered++;
+    }
+  }
+  const mape = (xs: number[]) => xs.map((x) => +((100 * x) / origins).toFixed(1));
+  line({
+    bench: 'analytics_forecast_backtest',
+    weeks: weekly.length,
+    origins,
+    models,
+    mape_pct_ets: mape(err.ets),
+    mape_pct_naive: mape(err.naive),
+    mape_pct_drift: mape(err.drift),
+    ets_over_naive: +(err.ets.reduce((a, b) => a + b, 0) / err.naive.reduce((a, b) => a + b, 0)).toFixed(3),
+    interval_95_coverage: +(covered / (origins * horizons)).toFixed(3),
+  });
+}
+
 // 1. The aggregator's fold at Kinesis batch size: rate and coalesced writes per event.
 {
   const started = performance.now();
@@ -220,6 +273,18 @@ try {
       (r) => r.slice(0, 3).map((p) => ({ a: p.productA, b: p.productB, baskets: p.baskets, support: +p.support.toFixed(4), lift: +p.lift.toFixed(2) })),
     );
     await timed(
+      'analytics_ltv',
+      { period: 'MONTH', periods: 12 },
+      () => runLtv(engine, { from, to, period: 'MONTH', periods: 12, currency: 'GBP' }),
+      (r) => ({ cohorts: r.length, first: { start: r[0]?.start, size: r[0]?.size, ltv_12: r[0]?.ltv.at(-1) } }),
+    );
+    await timed(
+      'analytics_rfm',
+      {},
+      () => runRfm(engine, { from, to, currency: 'GBP' }),
+      (r) => ({ cells: r.length, champions: r.find((c) => c.recency === 5 && c.frequency === 5) }),
+    );
+    await timed(
       'analytics_paths',
       { depth: 3 },
       () => runPathsBeforePurchase(engine, { from, to, depth: 3 }),
@@ -228,6 +293,7 @@ try {
   } finally {
     await engine.close();
   }
+  backtestForecast();
   line({ bench: 'analytics_env', cpus: cpus().length, node: process.version, csv: csvPath, read_seconds: +readSeconds.toFixed(1), archive_dir: values.keep ? dir : null });
 } finally {
   if (!values.keep) await rm(dir, { recursive: true, force: true });

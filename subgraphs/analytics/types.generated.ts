@@ -32,6 +32,19 @@ export type ChurnBandCount = {
   users: Scalars['Int']['output'];
 };
 
+/** One forecast week. */
+export type ForecastPoint = {
+  __typename?: 'ForecastPoint';
+  /** Lower bound of the interval (at least 0). */
+  lower: Scalars['Float']['output'];
+  /** The week's start. */
+  start: Scalars['DateTime']['output'];
+  /** Upper bound of the interval. */
+  upper: Scalars['Float']['output'];
+  /** Expected orders. */
+  value: Scalars['Float']['output'];
+};
+
 /** A funnel's result. */
 export type Funnel = {
   __typename?: 'Funnel';
@@ -175,6 +188,29 @@ export type MetricSeries = {
   points: Array<MetricPoint>;
 };
 
+/** A forecast of weekly orders. */
+export type OrderForecast = {
+  __typename?: 'OrderForecast';
+  /** Level smoothing parameter chosen (minimum squared one-step error). */
+  alpha: Scalars['Float']['output'];
+  /** Trend smoothing parameter chosen (0 without a trend). */
+  beta: Scalars['Float']['output'];
+  /** The complete weeks it was fitted on (from the first with an order). */
+  history: Array<MetricPoint>;
+  /** The interval's coverage (0.8, 0.9, 0.95 or 0.99). */
+  level: Scalars['Float']['output'];
+  /** How it was made. */
+  method: Scalars['String']['output'];
+  /** The model chosen: ANN (no trend), AAN (linear trend) or AAdN (damped trend). */
+  model: Scalars['String']['output'];
+  /** Trend damping (1: none). */
+  phi: Scalars['Float']['output'];
+  /** One point per forecast week. */
+  points: Array<ForecastPoint>;
+  /** Standard deviation of the one-step errors. */
+  sigma: Scalars['Float']['output'];
+};
+
 /** Two products bought together. */
 export type ProductPair = {
   __typename?: 'ProductPair';
@@ -217,6 +253,8 @@ export type Query = {
   ltv: Array<LtvCohort>;
   /** A metric over time from the real-time aggregates, in event time: one series per group (and per currency for money). Counts and sums are exact; distinct users are HyperLogLog estimates (exact: false). */
   metric: Array<MetricSeries>;
+  /** Orders in the weeks after the last complete week before `to`, with a prediction interval at `level`: exponential smoothing (simple, Holt's linear trend or damped trend, chosen by AICc) fitted on up to historyWeeks complete weeks of exact ORDERS counts. */
+  orderForecast: OrderForecast;
   /** The most common sequences of events just before an order (order_completed in [from, to)), oldest first, the order last. */
   pathsBeforePurchase: Array<PurchasePath>;
   /** Retention over the event archive, with PostHog's semantics: cohorts by the period of their start event, and how many came back with the return event in each later period. */
@@ -265,6 +303,15 @@ export type QueryMetricArgs = {
   metric: Metric;
   timeZone?: InputMaybe<Scalars['String']['input']>;
   to: Scalars['DateTime']['input'];
+};
+
+
+export type QueryOrderForecastArgs = {
+  historyWeeks?: InputMaybe<Scalars['Int']['input']>;
+  level?: InputMaybe<Scalars['Float']['input']>;
+  timeZone?: InputMaybe<Scalars['String']['input']>;
+  to: Scalars['DateTime']['input'];
+  weeks?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
@@ -442,6 +489,8 @@ export type ResolversTypes = {
   ChurnBandCount: ResolverTypeWrapper<ChurnBandCount>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
+  ForecastPoint: ResolverTypeWrapper<ForecastPoint>;
+  Float: ResolverTypeWrapper<Scalars['Float']['output']>;
   Funnel: ResolverTypeWrapper<Funnel>;
   FunnelBreakdown: FunnelBreakdown;
   FunnelBreakdownResult: ResolverTypeWrapper<FunnelBreakdownResult>;
@@ -449,7 +498,6 @@ export type ResolversTypes = {
   FunnelExclusionInput: FunnelExclusionInput;
   FunnelOrder: FunnelOrder;
   FunnelStep: ResolverTypeWrapper<FunnelStep>;
-  Float: ResolverTypeWrapper<Scalars['Float']['output']>;
   FunnelStepInput: FunnelStepInput;
   Granularity: Granularity;
   LtvCohort: ResolverTypeWrapper<LtvCohort>;
@@ -458,6 +506,7 @@ export type ResolversTypes = {
   MetricPoint: ResolverTypeWrapper<MetricPoint>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   MetricSeries: ResolverTypeWrapper<MetricSeries>;
+  OrderForecast: ResolverTypeWrapper<OrderForecast>;
   ProductPair: ResolverTypeWrapper<ProductPair>;
   PurchasePath: ResolverTypeWrapper<PurchasePath>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
@@ -475,17 +524,19 @@ export type ResolversParentTypes = {
   ChurnBandCount: ChurnBandCount;
   Int: Scalars['Int']['output'];
   DateTime: Scalars['DateTime']['output'];
+  ForecastPoint: ForecastPoint;
+  Float: Scalars['Float']['output'];
   Funnel: Funnel;
   FunnelBreakdownResult: FunnelBreakdownResult;
   String: Scalars['String']['output'];
   FunnelExclusionInput: FunnelExclusionInput;
   FunnelStep: FunnelStep;
-  Float: Scalars['Float']['output'];
   FunnelStepInput: FunnelStepInput;
   LtvCohort: LtvCohort;
   MetricPoint: MetricPoint;
   Boolean: Scalars['Boolean']['output'];
   MetricSeries: MetricSeries;
+  OrderForecast: OrderForecast;
   ProductPair: ProductPair;
   PurchasePath: PurchasePath;
   Query: Record<PropertyKey, never>;
@@ -503,6 +554,13 @@ export type ChurnBandCountResolvers<ContextType = RequestContext, ParentType ext
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
   name: 'DateTime';
 }
+
+export type ForecastPointResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ForecastPoint'] = ResolversParentTypes['ForecastPoint']> = {
+  lower?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  start?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  upper?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  value?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+};
 
 export type FunnelResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Funnel'] = ResolversParentTypes['Funnel']> = {
   breakdowns?: Resolver<Array<ResolversTypes['FunnelBreakdownResult']>, ParentType, ContextType>;
@@ -542,6 +600,18 @@ export type MetricSeriesResolvers<ContextType = RequestContext, ParentType exten
   points?: Resolver<Array<ResolversTypes['MetricPoint']>, ParentType, ContextType>;
 };
 
+export type OrderForecastResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['OrderForecast'] = ResolversParentTypes['OrderForecast']> = {
+  alpha?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  beta?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  history?: Resolver<Array<ResolversTypes['MetricPoint']>, ParentType, ContextType>;
+  level?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  method?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  model?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  phi?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  points?: Resolver<Array<ResolversTypes['ForecastPoint']>, ParentType, ContextType>;
+  sigma?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+};
+
 export type ProductPairResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ProductPair'] = ResolversParentTypes['ProductPair']> = {
   baskets?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   confidenceAB?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
@@ -564,6 +634,7 @@ export type QueryResolvers<ContextType = RequestContext, ParentType extends Reso
   funnel?: Resolver<ResolversTypes['Funnel'], ParentType, ContextType, RequireFields<QueryFunnelArgs, 'from' | 'order' | 'steps' | 'to' | 'windowDays'>>;
   ltv?: Resolver<Array<ResolversTypes['LtvCohort']>, ParentType, ContextType, RequireFields<QueryLtvArgs, 'from' | 'period' | 'periods' | 'timeZone' | 'to'>>;
   metric?: Resolver<Array<ResolversTypes['MetricSeries']>, ParentType, ContextType, RequireFields<QueryMetricArgs, 'from' | 'granularity' | 'metric' | 'timeZone' | 'to'>>;
+  orderForecast?: Resolver<ResolversTypes['OrderForecast'], ParentType, ContextType, RequireFields<QueryOrderForecastArgs, 'historyWeeks' | 'level' | 'timeZone' | 'to' | 'weeks'>>;
   pathsBeforePurchase?: Resolver<Array<ResolversTypes['PurchasePath']>, ParentType, ContextType, RequireFields<QueryPathsBeforePurchaseArgs, 'depth' | 'first' | 'from' | 'to' | 'withinDays'>>;
   retention?: Resolver<ResolversTypes['Retention'], ParentType, ContextType, RequireFields<QueryRetentionArgs, 'cohort' | 'from' | 'mode' | 'period' | 'periods' | 'returnEvent' | 'startEvent' | 'timeZone' | 'to'>>;
   rfm?: Resolver<Array<ResolversTypes['RfmCell']>, ParentType, ContextType, RequireFields<QueryRfmArgs, 'from' | 'to'>>;
@@ -597,12 +668,14 @@ export type TagCountResolvers<ContextType = RequestContext, ParentType extends R
 export type Resolvers<ContextType = RequestContext> = {
   ChurnBandCount?: ChurnBandCountResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
+  ForecastPoint?: ForecastPointResolvers<ContextType>;
   Funnel?: FunnelResolvers<ContextType>;
   FunnelBreakdownResult?: FunnelBreakdownResultResolvers<ContextType>;
   FunnelStep?: FunnelStepResolvers<ContextType>;
   LtvCohort?: LtvCohortResolvers<ContextType>;
   MetricPoint?: MetricPointResolvers<ContextType>;
   MetricSeries?: MetricSeriesResolvers<ContextType>;
+  OrderForecast?: OrderForecastResolvers<ContextType>;
   ProductPair?: ProductPairResolvers<ContextType>;
   PurchasePath?: PurchasePathResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;

@@ -125,6 +125,31 @@ describe('real-time metrics on the local stack', () => {
     assert.deepEqual(values(nu.data.metric[0]), [4]);
   });
 
+  it('forecasts weekly orders from the complete weeks before `to`', async () => {
+    // Ten Monday weeks of 2007 with 10, 12, …, 28 orders: an exact linear trend, which the linear-trend model
+    // fits with no error (so it is chosen, and its interval has no width).
+    const monday = Date.UTC(2007, 0, 1);
+    const orders = Array.from({ length: 10 }, (_, w) =>
+      Array.from({ length: 10 + 2 * w }, (_, i) => track(`fc-${w}-${i}`, 'order_completed', new Date(monday + w * 7 * 86_400_000 + i * 60_000).toISOString(), { orderId: `fc-${w}-${i}`, revenue: 1 })),
+    ).flat();
+    await ingest(stack, orders);
+    const to = new Date(monday + 10 * 7 * 86_400_000 + 3 * 86_400_000).toISOString(); // a Thursday: its week is not over
+    const q = `{ orderForecast(to: "${to}", weeks: 3, historyWeeks: 20) { history { start value } points { start value lower upper } model level } }`;
+    const f = await waitFor(async () => {
+      const r = (await gql(stack, q)).json;
+      return r.data?.orderForecast?.history.length === 10 && r.data.orderForecast.history.at(-1).value === 28 ? r.data.orderForecast : null;
+    }, 'ten weeks of orders');
+    assert.equal(f.history[0].start, '2007-01-01T00:00:00.000Z', 'the weeks before the first order are left out');
+    assert.equal(f.model, 'AAN');
+    assert.deepEqual(f.points.map((p: any) => [p.start.slice(0, 10), Math.round(p.value), Math.round(p.upper - p.lower)]), [
+      ['2007-03-12', 30, 0],
+      ['2007-03-19', 32, 0],
+      ['2007-03-26', 34, 0],
+    ]);
+    const short = (await gql(stack, `{ orderForecast(to: "2007-02-01T00:00:00Z") { model } }`)).json;
+    assert.equal(short.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT', 'four weeks of history are too few');
+  });
+
   it('refuses a reversed range, too many buckets, an unknown zone and a grouping the metric lacks, with typed errors', async () => {
     const cases: Array<[Record<string, unknown>, string]> = [
       [{ m: 'ORDERS', from: '2003-02-01T00:00:00Z', to: '2003-01-01T00:00:00Z', g: 'DAY' }, 'RANGE_REVERSED'],

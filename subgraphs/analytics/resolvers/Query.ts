@@ -1,11 +1,15 @@
 import { runLtv, runRfm } from '../../../core/analytics/archive/customerValue.js';
 import { runBoughtTogether, runFunnel, runPathsBeforePurchase, runRetention } from '../../../core/analytics/archive/queries.js';
 import { metricSeries } from '../../../core/analyticsEngine/metrics.js';
+import { orderForecast } from '../../../core/analyticsEngine/orderForecast.js';
 import { CHURN_BANDS } from '../../../core/profile/types.js';
 import { countMembers, membershipKey } from '../../../core/store/memberships.js';
 import { analyticsRead, badInput, requireScope } from '../../context.js';
 import { archiveOf, matcherOf, timeOf } from '../archive.js';
 import type { QueryResolvers } from '../types.generated.js';
+
+/** The forecast models' names (core/analytics/forecast.ts). */
+const METHODS = { ANN: 'simple exponential smoothing, ETS(A,N,N)', AAN: "Holt's linear trend, ETS(A,A,N)", AAdN: 'damped trend, ETS(A,Ad,N)' } as const;
 
 export const Query: QueryResolvers = {
   tagCounts: async (_, args, ctx) => {
@@ -108,6 +112,31 @@ export const Query: QueryResolvers = {
     return analyticsRead(async () => {
       const { engine, options } = await archiveOf(ctx);
       return runRfm(engine, { from: timeOf(args.from), to: timeOf(args.to), ...(args.currency ? { currency: args.currency } : {}) }, options);
+    });
+  },
+  orderForecast: (_, args, ctx) => {
+    requireScope(ctx, 'analytics:read');
+    const historyWeeks = args.historyWeeks ?? 52;
+    if (!Number.isInteger(historyWeeks) || historyWeeks < 8 || historyWeeks > 260) throw badInput('historyWeeks must be a whole number from 8 to 260', 'historyWeeks');
+    return analyticsRead(async () => {
+      const f = await orderForecast(ctx.tables.aggregates, {
+        to: timeOf(args.to),
+        weeks: args.weeks ?? 4,
+        historyWeeks,
+        timeZone: args.timeZone ?? 'UTC',
+        level: args.level ?? 0.95,
+      });
+      return {
+        history: f.history,
+        points: f.points.map((p, i) => ({ start: f.starts[i]!, value: p.value, lower: p.lower, upper: p.upper })),
+        level: f.level,
+        alpha: f.alpha,
+        beta: f.beta,
+        phi: f.phi,
+        sigma: f.sigma,
+        model: f.model,
+        method: `${METHODS[f.model]}, chosen by AICc, with its analytic prediction interval (Hyndman & Athanasopoulos, FPP3 §8.6-8.7)`,
+      };
     });
   },
   churnBands: async (_, __, ctx) => {

@@ -482,6 +482,19 @@ export const FUNCTIONS = {
       startingPosition: 'TRIM_HORIZON',
     },
   },
+  audiences: {
+    name: 'audiences',
+    entry: 'lambdas/audiences/handler.ts',
+    environment: [ENV.stage, ...EVERY_FUNCTION_ENV, ...tableEnv('rules', 'memberships', 'aggregates')],
+    memoryMb: 512,
+    timeoutSeconds: 300,
+    tables: ['rules', 'memberships', 'aggregates'],
+    readOnlyTables: ['rules', 'memberships'],
+    writesStreams: [],
+    // Segment and churn-band sizes, hourly: the day's last count is its size in the history.
+    schedule: { everyMinutes: 60 },
+    reservedConcurrency: 1,
+  },
   archiver: {
     name: 'archiver',
     entry: 'lambdas/archiver/handler.ts',

@@ -17,6 +17,17 @@ export type Scalars = {
   _FieldSet: { input: unknown; output: unknown; }
 };
 
+/** One day's size of an audience. */
+export type AudienceSize = {
+  __typename?: 'AudienceSize';
+  /** When that count was taken. */
+  countedAt: Scalars['DateTime']['output'];
+  /** The UTC day. */
+  day: Scalars['DateTime']['output'];
+  /** Members (or users in the band) at the day's last count. */
+  size: Scalars['Int']['output'];
+};
+
 /** Churn risk band. */
 export type ChurnBand =
   | 'HIGH'
@@ -30,6 +41,15 @@ export type ChurnBandCount = {
   band: ChurnBand;
   /** Exact number of users. */
   users: Scalars['Int']['output'];
+};
+
+/** One churn band's daily sizes. */
+export type ChurnBandHistory = {
+  __typename?: 'ChurnBandHistory';
+  /** The band. */
+  band: ChurnBand;
+  /** Its sizes, oldest first. */
+  sizes: Array<AudienceSize>;
 };
 
 /** One forecast week. */
@@ -245,6 +265,8 @@ export type Query = {
   __typename?: 'Query';
   /** Products bought together in one order (order_completed baskets in [from, to)), with support, confidence and lift; most baskets first. */
   boughtTogether: Array<ProductPair>;
+  /** Users per churn band per UTC day of [from, to), from the same hourly counts. */
+  churnBandHistory: Array<ChurnBandHistory>;
   /** How many scored users fall in each churn band. */
   churnBands: Array<ChurnBandCount>;
   /** A funnel over the event archive, with PostHog's semantics: people who did the steps in the given order within windowDays of their first step, in event time, from the half-open range [from, to). Each person counts once, at their furthest step. */
@@ -261,6 +283,8 @@ export type Query = {
   retention: Retention;
   /** The RFM grid of the buyers of [from, to): recency and frequency quintiles (5 is best) with each cell's buyers, orders, revenue and mean recency. */
   rfm: Array<RfmCell>;
+  /** A segment's size per UTC day of [from, to): the day's last hourly count of its members (days before the first count are absent). */
+  segmentSizeHistory: Array<AudienceSize>;
   /** How many users hold each of the given tags (exact counts). */
   tagCounts: Array<TagCount>;
 };
@@ -270,6 +294,12 @@ export type QueryBoughtTogetherArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
   from: Scalars['DateTime']['input'];
   minBaskets?: InputMaybe<Scalars['Int']['input']>;
+  to: Scalars['DateTime']['input'];
+};
+
+
+export type QueryChurnBandHistoryArgs = {
+  from: Scalars['DateTime']['input'];
   to: Scalars['DateTime']['input'];
 };
 
@@ -340,6 +370,13 @@ export type QueryRetentionArgs = {
 export type QueryRfmArgs = {
   currency?: InputMaybe<Scalars['String']['input']>;
   from: Scalars['DateTime']['input'];
+  to: Scalars['DateTime']['input'];
+};
+
+
+export type QuerySegmentSizeHistoryArgs = {
+  from: Scalars['DateTime']['input'];
+  segment: Scalars['ID']['input'];
   to: Scalars['DateTime']['input'];
 };
 
@@ -485,9 +522,11 @@ export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = 
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = {
+  AudienceSize: ResolverTypeWrapper<AudienceSize>;
+  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   ChurnBand: ChurnBand;
   ChurnBandCount: ResolverTypeWrapper<ChurnBandCount>;
-  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  ChurnBandHistory: ResolverTypeWrapper<ChurnBandHistory>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   ForecastPoint: ResolverTypeWrapper<ForecastPoint>;
   Float: ResolverTypeWrapper<Scalars['Float']['output']>;
@@ -510,6 +549,7 @@ export type ResolversTypes = {
   ProductPair: ResolverTypeWrapper<ProductPair>;
   PurchasePath: ResolverTypeWrapper<PurchasePath>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   Retention: ResolverTypeWrapper<Retention>;
   RetentionCohort: ResolverTypeWrapper<RetentionCohort>;
   RetentionCohortKind: RetentionCohortKind;
@@ -521,8 +561,10 @@ export type ResolversTypes = {
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = {
-  ChurnBandCount: ChurnBandCount;
+  AudienceSize: AudienceSize;
   Int: Scalars['Int']['output'];
+  ChurnBandCount: ChurnBandCount;
+  ChurnBandHistory: ChurnBandHistory;
   DateTime: Scalars['DateTime']['output'];
   ForecastPoint: ForecastPoint;
   Float: Scalars['Float']['output'];
@@ -540,15 +582,27 @@ export type ResolversParentTypes = {
   ProductPair: ProductPair;
   PurchasePath: PurchasePath;
   Query: Record<PropertyKey, never>;
+  ID: Scalars['ID']['output'];
   Retention: Retention;
   RetentionCohort: RetentionCohort;
   RfmCell: RfmCell;
   TagCount: TagCount;
 };
 
+export type AudienceSizeResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['AudienceSize'] = ResolversParentTypes['AudienceSize']> = {
+  countedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  day?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  size?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
 export type ChurnBandCountResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ChurnBandCount'] = ResolversParentTypes['ChurnBandCount']> = {
   band?: Resolver<ResolversTypes['ChurnBand'], ParentType, ContextType>;
   users?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type ChurnBandHistoryResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ChurnBandHistory'] = ResolversParentTypes['ChurnBandHistory']> = {
+  band?: Resolver<ResolversTypes['ChurnBand'], ParentType, ContextType>;
+  sizes?: Resolver<Array<ResolversTypes['AudienceSize']>, ParentType, ContextType>;
 };
 
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
@@ -630,6 +684,7 @@ export type PurchasePathResolvers<ContextType = RequestContext, ParentType exten
 
 export type QueryResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
   boughtTogether?: Resolver<Array<ResolversTypes['ProductPair']>, ParentType, ContextType, RequireFields<QueryBoughtTogetherArgs, 'first' | 'from' | 'minBaskets' | 'to'>>;
+  churnBandHistory?: Resolver<Array<ResolversTypes['ChurnBandHistory']>, ParentType, ContextType, RequireFields<QueryChurnBandHistoryArgs, 'from' | 'to'>>;
   churnBands?: Resolver<Array<ResolversTypes['ChurnBandCount']>, ParentType, ContextType>;
   funnel?: Resolver<ResolversTypes['Funnel'], ParentType, ContextType, RequireFields<QueryFunnelArgs, 'from' | 'order' | 'steps' | 'to' | 'windowDays'>>;
   ltv?: Resolver<Array<ResolversTypes['LtvCohort']>, ParentType, ContextType, RequireFields<QueryLtvArgs, 'from' | 'period' | 'periods' | 'timeZone' | 'to'>>;
@@ -638,6 +693,7 @@ export type QueryResolvers<ContextType = RequestContext, ParentType extends Reso
   pathsBeforePurchase?: Resolver<Array<ResolversTypes['PurchasePath']>, ParentType, ContextType, RequireFields<QueryPathsBeforePurchaseArgs, 'depth' | 'first' | 'from' | 'to' | 'withinDays'>>;
   retention?: Resolver<ResolversTypes['Retention'], ParentType, ContextType, RequireFields<QueryRetentionArgs, 'cohort' | 'from' | 'mode' | 'period' | 'periods' | 'returnEvent' | 'startEvent' | 'timeZone' | 'to'>>;
   rfm?: Resolver<Array<ResolversTypes['RfmCell']>, ParentType, ContextType, RequireFields<QueryRfmArgs, 'from' | 'to'>>;
+  segmentSizeHistory?: Resolver<Array<ResolversTypes['AudienceSize']>, ParentType, ContextType, RequireFields<QuerySegmentSizeHistoryArgs, 'from' | 'segment' | 'to'>>;
   tagCounts?: Resolver<Array<ResolversTypes['TagCount']>, ParentType, ContextType, RequireFields<QueryTagCountsArgs, 'tags'>>;
 };
 
@@ -666,7 +722,9 @@ export type TagCountResolvers<ContextType = RequestContext, ParentType extends R
 };
 
 export type Resolvers<ContextType = RequestContext> = {
+  AudienceSize?: AudienceSizeResolvers<ContextType>;
   ChurnBandCount?: ChurnBandCountResolvers<ContextType>;
+  ChurnBandHistory?: ChurnBandHistoryResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
   ForecastPoint?: ForecastPointResolvers<ContextType>;
   Funnel?: FunnelResolvers<ContextType>;

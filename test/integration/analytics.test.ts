@@ -125,6 +125,39 @@ describe('real-time metrics on the local stack', () => {
     assert.deepEqual(values(nu.data.metric[0]), [4]);
   });
 
+  it('keeps the daily sizes of segments and churn bands from the hourly counts', async () => {
+    const seg = await gql(stack, 'mutation { createSegment(input: { id: "size_gold", name: "Gold", expression: "traits.plan == \\"gold\\"" }) { id } }');
+    assert.equal(seg.json.errors, undefined, JSON.stringify(seg.json));
+    await new Promise((r) => setTimeout(r, 1100)); // the tagger's rule cache (1 s in tests)
+    const gold = (u: string) => ({ type: 'identify', userId: u, timestamp: new Date().toISOString(), traits: { plan: 'gold' } });
+    await ingest(stack, [gold('size-1'), gold('size-2')]);
+    const members = async () => (await gql(stack, '{ segment(id: "size_gold") { size } }')).json.data?.segment?.size;
+    await waitFor(async () => (await members()) === 2, 'two members');
+    // Two counts on one day, then one the next: each day keeps its last.
+    await stack.runScheduled('audiences', new Date('2026-06-01T09:00:00Z'));
+    await ingest(stack, [gold('size-3')]);
+    await waitFor(async () => (await members()) === 3, 'three members');
+    await stack.runScheduled('audiences', new Date('2026-06-01T23:00:00Z'));
+    await stack.runScheduled('audiences', new Date('2026-06-02T00:00:00Z'));
+    const r = await gql(
+      stack,
+      `{ segmentSizeHistory(segment: "size_gold", from: "2026-05-31T00:00:00Z", to: "2026-06-03T00:00:00Z") { day size countedAt }
+         churnBandHistory(from: "2026-06-01T00:00:00Z", to: "2026-06-02T00:00:00Z") { band sizes { day size } } }`,
+    );
+    assert.equal(r.json.errors, undefined, JSON.stringify(r.json));
+    assert.deepEqual(r.json.data.segmentSizeHistory, [
+      { day: '2026-06-01T00:00:00.000Z', size: 3, countedAt: '2026-06-01T23:00:00.000Z' },
+      { day: '2026-06-02T00:00:00.000Z', size: 3, countedAt: '2026-06-02T00:00:00.000Z' },
+    ]);
+    assert.deepEqual(r.json.data.churnBandHistory.map((b: any) => [b.band, b.sizes.map((x: any) => x.day)]), [
+      ['LOW', ['2026-06-01T00:00:00.000Z']],
+      ['MEDIUM', ['2026-06-01T00:00:00.000Z']],
+      ['HIGH', ['2026-06-01T00:00:00.000Z']],
+    ]);
+    const reversed = await gql(stack, '{ segmentSizeHistory(segment: "size_gold", from: "2026-06-03T00:00:00Z", to: "2026-06-01T00:00:00Z") { size } }');
+    assert.equal(reversed.json.errors?.[0]?.extensions?.reason, 'RANGE_REVERSED');
+  });
+
   it('forecasts weekly orders from the complete weeks before `to`', async () => {
     // Ten Monday weeks of 2007 with 10, 12, …, 28 orders: an exact linear trend, which the linear-trend model
     // fits with no error (so it is chosen, and its interval has no width).

@@ -2,11 +2,22 @@ import { runLtv, runRfm } from '../../../core/analytics/archive/customerValue.js
 import { runBoughtTogether, runFunnel, runPathsBeforePurchase, runRetention } from '../../../core/analytics/archive/queries.js';
 import { metricSeries } from '../../../core/analyticsEngine/metrics.js';
 import { orderForecast } from '../../../core/analyticsEngine/orderForecast.js';
+import { audienceSizes, type AudienceKind } from '../../../core/analyticsEngine/store/audienceSizes.js';
+import { checkRange } from '../../../core/analytics/archive/sql.js';
 import { CHURN_BANDS } from '../../../core/profile/types.js';
 import { countMembers, membershipKey } from '../../../core/store/memberships.js';
 import { analyticsRead, badInput, requireScope } from '../../context.js';
 import { archiveOf, matcherOf, timeOf } from '../archive.js';
 import type { QueryResolvers } from '../types.generated.js';
+
+/** An audience's daily sizes in the API's shape; at most 1,000 days (the dashboard's longest useful span). */
+async function sizesOf(table: string, kind: AudienceKind, id: string, fromIso: string, toIso: string) {
+  const from = timeOf(fromIso);
+  const to = timeOf(toIso);
+  checkRange(from, to);
+  if (to - from > 1000 * 86_400_000) throw badInput('ask for at most 1,000 days of sizes at once');
+  return (await audienceSizes(table, kind, id, from, to)).map((s) => ({ day: new Date(s.day).toISOString(), size: s.size, countedAt: s.at }));
+}
 
 /** The forecast models' names (core/analytics/forecast.ts). */
 const METHODS = { ANN: 'simple exponential smoothing, ETS(A,N,N)', AAN: "Holt's linear trend, ETS(A,A,N)", AAdN: 'damped trend, ETS(A,Ad,N)' } as const;
@@ -113,6 +124,16 @@ export const Query: QueryResolvers = {
       const { engine, options } = await archiveOf(ctx);
       return runRfm(engine, { from: timeOf(args.from), to: timeOf(args.to), ...(args.currency ? { currency: args.currency } : {}) }, options);
     });
+  },
+  segmentSizeHistory: (_, args, ctx) => {
+    requireScope(ctx, 'analytics:read');
+    return analyticsRead(() => sizesOf(ctx.tables.aggregates, 'SEGMENT', args.segment, args.from, args.to));
+  },
+  churnBandHistory: (_, args, ctx) => {
+    requireScope(ctx, 'analytics:read');
+    return analyticsRead(() =>
+      Promise.all(CHURN_BANDS.map(async (band) => ({ band, sizes: await sizesOf(ctx.tables.aggregates, 'CHURN', band, args.from, args.to) }))),
+    );
   },
   orderForecast: (_, args, ctx) => {
     requireScope(ctx, 'analytics:read');

@@ -631,7 +631,7 @@ export type User = {
   churn?: Maybe<ChurnScore>;
   /** Consent flags by purpose, from identify traits `consent`. */
   consent: Scalars['JSON']['output'];
-  /** Recent events, newest first (the profile keeps the last 100). */
+  /** Events, newest first: the profile's last 100, or with history: true the full history from the event archive (every event since the first, visits before sign-in included, with whole properties; one archive scan per page). */
   events: EventConnection;
   /** Canonical user id (the `userId`, or `anon:<anonymousId>` for a visitor not yet identified). */
   id: Scalars['ID']['output'];
@@ -654,6 +654,7 @@ export type User = {
 export type UserEventsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+  history?: InputMaybe<Scalars['Boolean']['input']>;
 };
 
 
@@ -1083,7 +1084,7 @@ export type UserResolvers<ContextType = RequestContext, ParentType extends Resol
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['User']> | FederationReferenceType, FederationReferenceType, ContextType>;
   churn?: Resolver<Maybe<ResolversTypes['ChurnScore']>, ParentType, ContextType>;
   consent?: Resolver<ResolversTypes['JSON'], ParentType, ContextType>;
-  events?: Resolver<ResolversTypes['EventConnection'], ParentType, ContextType, RequireFields<UserEventsArgs, 'first'>>;
+  events?: Resolver<ResolversTypes['EventConnection'], ParentType, ContextType, RequireFields<UserEventsArgs, 'first' | 'history'>>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   identities?: Resolver<Array<ResolversTypes['Identity']>, ParentType, ContextType>;
   mergedFrom?: Resolver<Array<ResolversTypes['ID']>, ParentType, ContextType>;

@@ -29,6 +29,9 @@ function shoppers() {
     view('f3', 0, 'hats', 'FR'),
     add('f4', 0, 'FR'), view('f4', 1, 'shoes', 'FR'),
     view('f5', 0, 'hats', 'FR'), add('f5', 1, 'FR'), order('f5', 2, 'FR'),
+    // f1 later on another device: a visit, then signing in there.
+    { type: 'track', event: 'app_opened', anonymousId: 'f1-phone', timestamp: at(3) },
+    { type: 'identify', userId: 'f1', anonymousId: 'f1-phone', timestamp: at(3.1) },
   ];
 }
 
@@ -39,7 +42,7 @@ const users = (steps: Array<{ users: number }>) => steps.map((s) => s.users);
 describe('the event archive', () => {
   before(async () => {
     const r = await postJson(stack.ingestUrl, { events: shoppers() }, stack.apiKey);
-    assert.equal(r.json.accepted, 12, JSON.stringify(r.json));
+    assert.equal(r.json.accepted, 14, JSON.stringify(r.json));
     await waitFor(async () => {
       const f = await funnel('steps: [{ event: "product_viewed" }]');
       return f.json.data?.funnel.steps[0].users === 5 ? f : null;
@@ -101,6 +104,22 @@ describe('the event archive', () => {
     assert.deepEqual(r.json.data.ltv, [{ start: `${day}T00:00:00.000Z`, size: 5, ltv: [8], ltvToCac: 2 }]);
     // Two buyers, f1 then f5 by person id at equal recency and frequency.
     assert.deepEqual(r.json.data.rfm.map((c: any) => [c.users, c.orders, c.revenue]), [[1, 1, 20], [1, 1, 20]]);
+  });
+
+  it("pages through a user's full history from the archive, visits on another device included", async () => {
+    const page = async (after?: string) =>
+      (await gql(stack, `query($after: String) { user(id: "f1") { events(first: 3, after: $after, history: true) { edges { node { type event } } pageInfo { hasNextPage endCursor } } } }`, { after }))
+        .json;
+    const one = await waitFor(async () => {
+      const r = await page();
+      return r.data?.user?.events.edges[0]?.node.type === 'identify' ? r : null;
+    }, 'the identify archived');
+    const names = (r: any) => r.data.user.events.edges.map((e: any) => e.node.event ?? e.node.type);
+    assert.deepEqual(names(one), ['identify', 'app_opened', 'order_completed']);
+    assert.equal(one.data.user.events.pageInfo.hasNextPage, true);
+    const two = await page(one.data.user.events.pageInfo.endCursor);
+    assert.deepEqual(names(two), ['product_added_to_cart', 'product_viewed']);
+    assert.equal(two.data.user.events.pageInfo.hasNextPage, false);
   });
 
   it('refuses bad input with a typed error, and keys without analytics:read', async () => {

@@ -177,6 +177,12 @@ export type Metric =
   /** Sum of order revenue, exact to the currency's minor unit. */
   | 'REVENUE';
 
+/** Whose events a metric counts. */
+export type MetricFilter = {
+  /** Only the segment's current members (at most 10,000), counted exactly from the event archive. */
+  segment?: InputMaybe<Scalars['ID']['input']>;
+};
+
 /** What metric() groups by. */
 export type MetricGroupBy =
   /** The event context's channel. */
@@ -273,7 +279,7 @@ export type Query = {
   funnel: Funnel;
   /** Lifetime value by first-seen cohort: net revenue (orders less refunds) per person, cumulative by period after the cohort's; LTV/CAC when an acquisition cost per person is given. Give a currency when the shop sells in more than one. */
   ltv: Array<LtvCohort>;
-  /** A metric over time from the real-time aggregates, in event time: one series per group (and per currency for money). Counts and sums are exact; distinct users are HyperLogLog estimates (exact: false). */
+  /** A metric over time from the real-time aggregates, in event time: one series per group (and per currency for money). Counts and sums are exact; distinct users are HyperLogLog estimates (exact: false). With a segment filter, counted exactly from the segment's current members' archived events. */
   metric: Array<MetricSeries>;
   /** Orders in the weeks after the last complete week before `to`, with a prediction interval at `level`: exponential smoothing (simple, Holt's linear trend or damped trend, chosen by AICc) fitted on up to historyWeeks complete weeks of exact ORDERS counts. */
   orderForecast: OrderForecast;
@@ -327,6 +333,7 @@ export type QueryLtvArgs = {
 
 
 export type QueryMetricArgs = {
+  filter?: InputMaybe<MetricFilter>;
   from: Scalars['DateTime']['input'];
   granularity: Granularity;
   groupBy?: InputMaybe<MetricGroupBy>;
@@ -541,6 +548,8 @@ export type ResolversTypes = {
   Granularity: Granularity;
   LtvCohort: ResolverTypeWrapper<LtvCohort>;
   Metric: Metric;
+  MetricFilter: MetricFilter;
+  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   MetricGroupBy: MetricGroupBy;
   MetricPoint: ResolverTypeWrapper<MetricPoint>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
@@ -549,7 +558,6 @@ export type ResolversTypes = {
   ProductPair: ResolverTypeWrapper<ProductPair>;
   PurchasePath: ResolverTypeWrapper<PurchasePath>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
-  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   Retention: ResolverTypeWrapper<Retention>;
   RetentionCohort: ResolverTypeWrapper<RetentionCohort>;
   RetentionCohortKind: RetentionCohortKind;
@@ -575,6 +583,8 @@ export type ResolversParentTypes = {
   FunnelStep: FunnelStep;
   FunnelStepInput: FunnelStepInput;
   LtvCohort: LtvCohort;
+  MetricFilter: MetricFilter;
+  ID: Scalars['ID']['output'];
   MetricPoint: MetricPoint;
   Boolean: Scalars['Boolean']['output'];
   MetricSeries: MetricSeries;
@@ -582,7 +592,6 @@ export type ResolversParentTypes = {
   ProductPair: ProductPair;
   PurchasePath: PurchasePath;
   Query: Record<PropertyKey, never>;
-  ID: Scalars['ID']['output'];
   Retention: Retention;
   RetentionCohort: RetentionCohort;
   RfmCell: RfmCell;

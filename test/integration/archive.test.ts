@@ -41,6 +41,9 @@ const users = (steps: Array<{ users: number }>) => steps.map((s) => s.users);
 
 describe('the event archive', () => {
   before(async () => {
+    const seg = await gql(stack, 'mutation { createSegment(input: { id: "carters", name: "Carters", expression: "count(\\"product_added_to_cart\\") >= 1" }) { id } }');
+    assert.equal(seg.json.errors, undefined, JSON.stringify(seg.json));
+    await new Promise((r) => setTimeout(r, 1100)); // the tagger's rule cache (1 s in tests)
     const r = await postJson(stack.ingestUrl, { events: shoppers() }, stack.apiKey);
     assert.equal(r.json.accepted, 14, JSON.stringify(r.json));
     await waitFor(async () => {
@@ -104,6 +107,21 @@ describe('the event archive', () => {
     assert.deepEqual(r.json.data.ltv, [{ start: `${day}T00:00:00.000Z`, size: 5, ltv: [8], ltvToCac: 2 }]);
     // Two buyers, f1 then f5 by person id at equal recency and frequency.
     assert.deepEqual(r.json.data.rfm.map((c: any) => [c.users, c.orders, c.revenue]), [[1, 1, 20], [1, 1, 20]]);
+  });
+
+  it("counts a metric exactly over a segment's members from the archive", async () => {
+    const q = (metric: string, groupBy = '') =>
+      gql(stack, `{ metric(metric: ${metric}, from: "${FROM}", to: "${TO}", granularity: MONTH, ${groupBy} filter: { segment: "carters" }) { group currency points { value exact } } }`);
+    // Carters (added to a cart): f1, f2, f4, f5; f1 and f5 ordered 20 each (USD: no currency was sent).
+    await waitFor(async () => (await gql(stack, '{ segment(id: "carters") { size } }')).json.data?.segment?.size === 4, 'four members');
+    const total = (r: any) => r.json.data.metric.map((s: any) => [s.group, s.currency, s.points.reduce((n: number, p: any) => n + p.value, 0), s.points.every((p: any) => p.exact)]);
+    assert.deepEqual(total(await q('ORDERS')), [[null, null, 2, true]]);
+    assert.deepEqual(total(await q('REVENUE')), [[null, 'USD', 40, true]]);
+    // f1's sign-in on the phone carried no country.
+    assert.deepEqual(total(await q('ACTIVE_USERS', 'groupBy: COUNTRY,')).sort(), [[null, null, 1, true], ['FR', null, 2, true], ['GB', null, 2, true]]);
+    const unknown = await gql(stack, `{ metric(metric: ORDERS, from: "${FROM}", to: "${TO}", granularity: DAY, filter: { segment: "nobody" }) { points { value } } }`);
+    assert.equal(unknown.json.errors, undefined);
+    assert.ok(unknown.json.data.metric[0].points.every((p: any) => p.value === 0), 'a segment without members counts nothing');
   });
 
   it("pages through a user's full history from the archive, visits on another device included", async () => {

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { runLtv, runRfm } from '../../core/analytics/archive/customerValue.js';
+import { runPersonMetric } from '../../core/analytics/archive/personMetrics.js';
 import { toArchiveRecord } from '../../core/analytics/archive/record.js';
 import { AnalyticsInputError } from '../../core/analytics/errors.js';
 import type { StoredEvent } from '../../core/events/schema.js';
@@ -78,5 +79,26 @@ describe('RFM grid', () => {
         [3, 2, 1, 1, 40, Math.round((MAR - (FEB + 5 * D)) / D)],
       ],
     );
+  });
+});
+
+describe('metrics over some people (a segment filter)', () => {
+  const values = async (metric: Parameters<typeof runPersonMetric>[1]['metric'], personIds: string[]) =>
+    (await runPersonMetric(engine, { metric, personIds, from: JAN, to: MAR, granularity: 'MONTH' })).map((s) => [s.currency, s.points.map((p) => p.value)]);
+
+  it('counts exactly, per bucket and currency, only the people named', async () => {
+    assert.deepEqual(await values('NEW_USERS', ['a', 'b', 'c', 'd']), [[null, [2, 2]]]);
+    assert.deepEqual(await values('ORDERS', ['a', 'c']), [[null, [1, 3]]]);
+    assert.deepEqual(await values('REVENUE', ['a', 'c']), [['EUR', [0, 99]], ['GBP', [10, 70]]]);
+    assert.deepEqual(await values('REFUND_AMOUNT', ['a', 'b']), [['GBP', [0, 5]]]);
+    assert.deepEqual(await values('BUYERS', ['a', 'b', 'd']), [[null, [2, 1]]]);
+    assert.deepEqual(await values('ORDERS', []), [[null, [0, 0]]], 'nobody: zeros');
+    assert.deepEqual(await values('REVENUE', []), [], 'nobody: no currency to report');
+  });
+
+  it('refuses groupings the real-time metric refuses too, and too many people', async () => {
+    await assert.rejects(runPersonMetric(engine, { metric: 'ORDERS', personIds: ['a'], from: JAN, to: MAR, granularity: 'MONTH', groupBy: 'EVENT' }), AnalyticsInputError);
+    const many = Array.from({ length: 10_001 }, (_, i) => `p${i}`);
+    await assert.rejects(runPersonMetric(engine, { metric: 'ORDERS', personIds: many, from: JAN, to: MAR, granularity: 'MONTH' }), AnalyticsInputError);
   });
 });

@@ -5,7 +5,8 @@ import { orderForecast } from '../../../core/analyticsEngine/orderForecast.js';
 import { audienceSizes, type AudienceKind } from '../../../core/analyticsEngine/store/audienceSizes.js';
 import { checkRange } from '../../../core/analytics/archive/sql.js';
 import { CHURN_BANDS } from '../../../core/profile/types.js';
-import { countMembers, membershipKey } from '../../../core/store/memberships.js';
+import { countMembers, listMembers, membershipKey } from '../../../core/store/memberships.js';
+import { MAX_FILTER_PEOPLE, runPersonMetric } from '../../../core/analytics/archive/personMetrics.js';
 import { analyticsRead, badInput, requireScope } from '../../context.js';
 import { archiveOf, matcherOf, timeOf } from '../archive.js';
 import type { QueryResolvers } from '../types.generated.js';
@@ -30,16 +31,22 @@ export const Query: QueryResolvers = {
   },
   metric: (_, args, ctx) => {
     requireScope(ctx, 'analytics:read');
-    return analyticsRead(() =>
-      metricSeries(ctx.tables.aggregates, {
-        metric: args.metric,
-        from: timeOf(args.from),
-        to: timeOf(args.to),
-        granularity: args.granularity,
-        timeZone: args.timeZone ?? 'UTC',
-        ...(args.groupBy ? { groupBy: args.groupBy } : {}),
-      }),
-    );
+    const query = {
+      metric: args.metric,
+      from: timeOf(args.from),
+      to: timeOf(args.to),
+      granularity: args.granularity,
+      timeZone: args.timeZone ?? 'UTC',
+      ...(args.groupBy ? { groupBy: args.groupBy } : {}),
+    };
+    const segment = args.filter?.segment;
+    if (segment === null || segment === undefined) return analyticsRead(() => metricSeries(ctx.tables.aggregates, query));
+    return analyticsRead(async () => {
+      const { userIds, next } = await listMembers(ctx.tables.memberships, membershipKey.segment(segment), MAX_FILTER_PEOPLE);
+      if (next !== null) throw badInput(`a segment filter covers at most ${MAX_FILTER_PEOPLE} members; ${segment} has more`, 'filter');
+      const { engine, options } = await archiveOf(ctx);
+      return runPersonMetric(engine, { ...query, personIds: userIds }, options);
+    });
   },
   funnel: (_, args, ctx) => {
     requireScope(ctx, 'analytics:read');

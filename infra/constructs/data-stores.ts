@@ -2,6 +2,7 @@ import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import {
@@ -25,6 +26,17 @@ export interface DataStoresProps {
 /** The CDK removal policy for a stage's stateful resources. */
 export function removalPolicy(stage: StageSettings): RemovalPolicy {
   return stage.removal === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
+}
+
+/** What every bucket of a stage is: SSE-S3 encrypted, SSL only, never public, owned by the bucket owner. */
+export function privateBucketProps(stage: StageSettings): s3.BucketProps {
+  return {
+    encryption: s3.BucketEncryption.S3_MANAGED,
+    enforceSSL: true,
+    blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+    objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+    removalPolicy: removalPolicy(stage),
+  };
 }
 
 /** The stage's log retention, checked against the values CloudWatch Logs accepts. */

@@ -8,7 +8,7 @@ import { Construct } from 'constructs';
 import { DEAD_LETTER_BUCKET_OUTPUT, DEAD_LETTER_PREFIX } from '../../core/deadLetters/document.js';
 import { physicalName } from '../../core/platform/definitions.js';
 import type { StageSettings } from '../stages.js';
-import { removalPolicy } from './data-stores.js';
+import { privateBucketProps } from './data-stores.js';
 
 /** The id of the bucket's CloudWatch request-metrics filter on {@link DEAD_LETTER_PREFIX}. */
 export const DEAD_LETTER_METRICS_FILTER = 'dead-letters';
@@ -77,11 +77,7 @@ export class DeadLetters extends Construct {
     super(scope, id);
     const { stage } = props;
     this.bucket = new s3.Bucket(this, 'Bucket', {
-      encryption: s3.BucketEncryption.S3_MANAGED,
-      enforceSSL: true,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      removalPolicy: removalPolicy(stage),
+      ...privateBucketProps(stage),
       lifecycleRules: [
         {
           id: 'expire-dead-letters',

@@ -8,7 +8,7 @@ import { ARCHIVE_PREFIX } from '../../core/analytics/archive/files.js';
 import { ARCHIVE_COLUMNS } from '../../core/analytics/archive/record.js';
 import { physicalName } from '../../core/platform/definitions.js';
 import type { StageSettings } from '../stages.js';
-import { removalPolicy } from './data-stores.js';
+import { privateBucketProps } from './data-stores.js';
 
 /** Where Athena writes query results, below the archive bucket (expired after a day: results are read at once). */
 const RESULTS_PREFIX = 'athena-results/';
@@ -44,11 +44,7 @@ export class EventArchive extends Construct {
     super(scope, id);
     const { stage } = props;
     this.bucket = new s3.Bucket(this, 'Bucket', {
-      encryption: s3.BucketEncryption.S3_MANAGED,
-      enforceSSL: true,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      removalPolicy: removalPolicy(stage),
+      ...privateBucketProps(stage),
       lifecycleRules: [
         { id: 'expire-archive', enabled: true, prefix: ARCHIVE_PREFIX, expiration: Duration.days(stage.archiveRetentionDays) },
         { id: 'expire-query-results', enabled: true, prefix: RESULTS_PREFIX, expiration: Duration.days(1) },

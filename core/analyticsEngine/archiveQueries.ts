@@ -8,6 +8,8 @@ export const ARCHIVE_QUERY_BUDGET_MS = 10_000;
 
 const openers = new Map<string, ArchiveEngineOpener>();
 const opened = new Set<ArchiveQueryEngine>();
+/** Bumped by {@link closeArchiveEngines}: a getter then opens anew instead of handing out a closed engine. */
+let generation = 0;
 
 /**
  * Registers an engine that is not shipped to Lambda. Why: the embedded DuckDB engine is the local runtime's
@@ -33,6 +35,7 @@ export function registerArchiveEngine(name: string, open: ArchiveEngineOpener): 
 export function archiveEngineOf(spec: string, store: string): (() => Promise<ArchiveQueryEngine>) | undefined {
   if (spec === '') return undefined;
   let engine: Promise<ArchiveQueryEngine> | undefined;
+  let openedIn = generation;
   const open = async (): Promise<ArchiveQueryEngine> => {
     if (spec.startsWith('athena:')) {
       // Loaded on the first archive query, not at every cold start of the graphql function.
@@ -44,6 +47,8 @@ export function archiveEngineOf(spec: string, store: string): (() => Promise<Arc
     return opener(store);
   };
   return () => {
+    if (openedIn !== generation) engine = undefined;
+    openedIn = generation;
     engine ??= open().then((e) => (opened.add(e), e));
     // A failed open is tried again by the next query, not cached.
     engine.catch(() => (engine = undefined));
@@ -53,6 +58,7 @@ export function archiveEngineOf(spec: string, store: string): (() => Promise<Arc
 
 /** Closes every engine opened in this process (the local runtime's shutdown). */
 export async function closeArchiveEngines(): Promise<void> {
+  generation++;
   await Promise.all([...opened].map((e) => e.close()));
   opened.clear();
 }

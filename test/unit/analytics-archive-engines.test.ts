@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { propertyEqualities } from '../../core/analytics/archive/stepCondition.js';
 import { AnalyticsInputError } from '../../core/analytics/errors.js';
-import { archiveEngineOf, registerArchiveEngine } from '../../core/analyticsEngine/archiveQueries.js';
+import { archiveEngineOf, closeArchiveEngines, registerArchiveEngine } from '../../core/analyticsEngine/archiveQueries.js';
 import { athenaLiteral, athenaSettingsOf, athenaValue } from '../../core/analyticsEngine/athenaEngine.js';
 import { duckdbDialect, type ArchiveQueryEngine } from '../../core/analytics/archive/engine.js';
 
@@ -54,5 +54,8 @@ describe('archive engine selection', () => {
     await assert.rejects(missing(), /no archive engine "not-registered"/);
     registerArchiveEngine('not-registered', async () => engine);
     assert.equal(await missing(), engine, 'a failed open is not cached');
+    await closeArchiveEngines();
+    assert.equal(await get(), engine);
+    assert.equal(opens, 2, 'a closed engine is opened anew, not handed out');
   });
 });

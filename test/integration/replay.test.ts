@@ -16,6 +16,8 @@ import {
   type ReplayPlan,
 } from '../../tools/replay/index.js';
 import { compareWithGraphql, computeExpected, sampleIds, type ExpectedProfiles } from '../../tools/replay/verify.js';
+import { FolderArchiveFiles } from '../../core/analyticsEngine/archiveFiles.js';
+import { readArchiveOrders } from '../../tools/data/archiveOrders.js';
 import { gql, useTestStack, waitFor } from '../support/stack.js';
 
 // UCI Online Retail (Chen, Sain & Guo 2012, doi:10.24432/C5BW33), CC BY 4.0.
@@ -186,6 +188,32 @@ describe('Online Retail replay through POST /v1/events', () => {
       await waitFor(async () => close((got = await series(metric, 'MONTH'))), metric, 60_000).catch(() => undefined);
       assert.ok(close(got), `${metric}: ${JSON.stringify(got)} vs ${JSON.stringify(Object.fromEntries([...byMonth].map(([m, ids]) => [m, ids.size])))}`);
     }
+  });
+
+  it('archives every replayed invoice: the orders the churn tools read back from the archive equal the CSV', async () => {
+    const customers = new Set(plan.customers);
+    const summary = (rows: Array<{ id: string; pence: number; refund: boolean }>) => {
+      const m = new Map<string, string>();
+      const by = new Map<string, { orders: number; refunds: number; pence: number }>();
+      for (const r of rows) {
+        const c = by.get(r.id) ?? { orders: 0, refunds: 0, pence: 0 };
+        if (r.refund) c.refunds++;
+        else c.orders++;
+        c.pence += r.refund ? -r.pence : r.pence;
+        by.set(r.id, c);
+      }
+      for (const [id, c] of [...by].sort(([a], [b]) => a.localeCompare(b))) m.set(id, JSON.stringify(c));
+      return [...m];
+    };
+    const want = summary(expected.invoices.filter((i) => customers.has(i.profileId)).map((i) => ({ id: i.profileId, pence: i.pence, refund: i.refund })));
+    const files = new FolderArchiveFiles(join(stack.dataDir, 'archive'));
+    let got: Array<[string, string]> = [];
+    await waitFor(async () => {
+      const { orders } = await readArchiveOrders(files);
+      got = summary(orders.map((o) => ({ id: o.userId, pence: Math.round(o.amount * 100), refund: o.refund })));
+      return JSON.stringify(got) === JSON.stringify(want);
+    }, 'the archived invoices', 60_000).catch(() => undefined);
+    assert.deepEqual(got, want);
   });
 
   it('keeps the identify country and leaves customers outside the slice alone', async () => {

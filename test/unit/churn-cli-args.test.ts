@@ -84,3 +84,25 @@ test('the commands exit with the error instead of running', () => {
   assert.equal(train.status, 1);
   assert.match(train.stderr, /churn-train: give either --amount-col or --qty-col with --price-col, not both/);
 });
+
+test('--archive reads the orders the stack archived: the same orders as the CSV they came from, once per event', async () => {
+  const { toArchiveRecord } = await import('../../core/analytics/archive/record.js');
+  const { archiveFileKey, toNdjson } = await import('../../core/analytics/archive/files.js');
+  const { FolderArchiveFiles } = await import('../../core/analyticsEngine/archiveFiles.js');
+  const archiveRoot = join(dir, 'archive');
+  const files = new FolderArchiveFiles(archiveRoot);
+  const fromCsv = await data('evaluation');
+  const rows = fromCsv.orders.map((o, i) =>
+    toArchiveRecord({ type: 'track', event: 'order_completed', eventId: `o${i}`, userId: o.userId, timestamp: new Date(o.at).toISOString(), properties: { orderId: `o${i}`, revenue: o.amount, currency: 'GBP' } }),
+  );
+  // Two files, the second repeating the first's last row (a redelivered batch), plus a visitor's order.
+  const visitor = toArchiveRecord({ type: 'track', event: 'order_completed', eventId: 'v1', anonymousId: 'guest', timestamp: '2023-02-01T00:00:00Z', properties: { orderId: 'v1', revenue: 5 } });
+  await files.write(archiveFileKey('2023-01-01', 'a'), toNdjson(rows.slice(0, 30)));
+  await files.write(archiveFileKey('2023-03-01', 'b'), toNdjson([rows[29]!, ...rows.slice(30), visitor]));
+  const fromArchive = await loadChurnData(parseChurnArgs(['--archive', archiveRoot], {}).values, quiet, 'evaluation');
+  assert.deepEqual(fromArchive.orders.map((o) => [o.userId, o.at, o.amount, o.refund]), fromCsv.orders.map((o) => [o.userId, o.at, o.amount, o.refund]));
+  assert.equal(fromArchive.stats.skippedNoUser, 1, "the visitor's order");
+  assert.equal(fromArchive.cutoff, fromCsv.cutoff);
+  assert.match(fromArchive.dataSha256, /^[0-9a-f]{64}$/);
+  await assert.rejects(loadChurnData(parseChurnArgs(['--archive', archiveRoot, '--csv', csvPath], {}).values, quiet, 'evaluation'), /without --csv/);
+});

@@ -6,7 +6,10 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { relative, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { archiveFilesOf } from '../../../core/analyticsEngine/archiveFiles.js';
+import { readArchiveOrders } from '../../data/archiveOrders.js';
 import { ONLINE_RETAIL_CSV, ONLINE_RETAIL_LABEL, REPO_ROOT } from '../../data/onlineRetail.js';
 import { ONLINE_RETAIL_COLUMNS, parseRowFilter, readOrders, type Order, type TransactionCsvOptions, type TransactionReadStats } from '../../data/transactions.js';
 import { HYPERPARAMETERS } from '../recipe.js';
@@ -24,6 +27,8 @@ export const DATA_USAGE = `Data flags (defaults: the UCI Online Retail file at .
   --qty-col C --price-col C   quantity and unit price per row
   --country-col C         keep this column on each order
   --where COL=V|COL!=V    keep only matching rows (repeatable)
+  --archive DIR|s3://B    read the orders the stack archived instead of a CSV: a data dir's archive folder
+                          (.data/archive) or a stage's archive bucket
   --cutoff YYYY-MM-DD     evaluation cutoff T (end of that UTC day); default: last data day − horizon − 1.
                           churn-eval needs T + horizon, churn-train T, on or before the last transaction
   --horizon-days N        churn horizon (default ${HYPERPARAMETERS.horizonDays})`;
@@ -38,6 +43,7 @@ const DATA_OPTIONS = {
   'price-col': { type: 'string' },
   'country-col': { type: 'string' },
   where: { type: 'string', multiple: true },
+  archive: { type: 'string' },
   cutoff: { type: 'string' },
   'horizon-days': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
@@ -121,12 +127,16 @@ export async function fileSha256(path: string): Promise<string> {
  * ```
  */
 export async function loadChurnData(v: Record<string, unknown>, log: (m: string) => void, scope: LabelWindowScope): Promise<ChurnData> {
-  const csv = csvOptionsFromFlags(v);
+  const archive = typeof v.archive === 'string' ? v.archive : undefined;
+  if (archive !== undefined && (v.csv !== undefined || v.where !== undefined)) throw new Error('--archive reads the archive: give it without --csv or --where');
+  // The archive's columns, named for the artifact's record of what was read.
+  const csv: TransactionCsvOptions = archive !== undefined ? { path: archive, userCol: 'person_id', timeCol: 'ts', orderCol: 'order_id', amountCol: 'revenue' } : csvOptionsFromFlags(v);
   log(`reading ${csv.path}`);
-  const [{ orders, stats }, dataSha256] = await Promise.all([
-    readOrders({ ...csv, onProgress: (n) => log(`  ${n.toLocaleString('en')} rows`) }),
-    fileSha256(csv.path),
-  ]);
+  const progress = (n: number) => log(`  ${n.toLocaleString('en')} rows`);
+  const [{ orders, stats }, dataSha256] =
+    archive !== undefined
+      ? await readArchiveOrders(archiveFilesOf(/^[a-z0-9]+:\/\//.test(archive) ? archive : pathToFileURL(resolve(archive)).href), progress).then((r) => [r, r.sha256] as const)
+      : await Promise.all([readOrders({ ...csv, onProgress: progress }), fileSha256(csv.path)]);
   log(`  ${stats.rows} rows → ${stats.orders} orders, ${stats.refunds} refunds; skipped ${stats.skippedNoUser} without user, ${stats.skippedFiltered} filtered, ${stats.rejected} rejected`);
   for (const ex of stats.rejectedExamples) log(`  rejected: ${ex}`);
   if (stats.lastAt === null) throw new Error('no orders in the data');
@@ -136,7 +146,7 @@ export async function loadChurnData(v: Record<string, unknown>, log: (m: string)
   const asOf = cutoffAsOf(cutoff);
   assertLabelWindowInData(asOf, horizonDays, stats.lastAt, scope);
   // The shared file is recorded under its documented place, wherever this checkout sits.
-  const rel = csv.path === DEFAULT_CSV ? ONLINE_RETAIL_LABEL : relative(REPO_ROOT, csv.path);
+  const rel = csv.path === DEFAULT_CSV ? ONLINE_RETAIL_LABEL : archive !== undefined && /^s3:/.test(archive) ? archive : relative(REPO_ROOT, resolve(csv.path));
   return { csv, orders, stats, dataFile: rel, dataSha256, cutoff, asOf, horizonDays };
 }
 

@@ -5,6 +5,7 @@ import { DEAD_LETTER_BUCKET_OUTPUT, recordsOf, summarize } from '../core/deadLet
 import { listDocuments, readDocument, replayDeadLetter, type DeadLetterSource } from '../core/deadLetters/replay.js';
 import { S3DeadLetterSource } from '../core/deadLetters/s3Source.js';
 import { DeadLetterStore } from '../local/deadLetters.js';
+import { localKinesis } from './localKinesis.js';
 
 const USAGE = `usage:
   npm run dlq -- list             [--function NAME] (--stage NAME [--bucket B] | --data-dir DIR)
@@ -140,26 +141,6 @@ function decoded(data: Buffer): unknown {
   } catch {
     return Buffer.from(text, 'utf8').equals(data) ? text : { base64: data.toString('base64') };
   }
-}
-
-/** Points the Kinesis client at the local stack's Kinesis, starting the embedded storage when nothing runs. */
-async function localKinesis(dataDir: string, endpoint: string | undefined): Promise<() => Promise<void>> {
-  Object.assign(process.env, {
-    AWS_REGION: process.env.AWS_REGION ?? 'us-east-1',
-    AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? 'local',
-    AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? 'local',
-  });
-  if (endpoint) process.env.AWS_ENDPOINT_URL_KINESIS = endpoint;
-  if (process.env.AWS_ENDPOINT_URL_KINESIS) return async () => {};
-  const { startStorageProcess } = await import('../local/storage.js');
-  const storage = await startStorageProcess(dataDir);
-  process.env.AWS_ENDPOINT_URL_KINESIS = storage.kinesisEndpoint;
-  const { resetClients } = await import('../core/aws/clients.js');
-  resetClients();
-  return async () => {
-    resetClients();
-    await storage.close();
-  };
 }
 
 main(process.argv.slice(2)).then(

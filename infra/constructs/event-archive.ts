@@ -1,10 +1,10 @@
-import { Aws, Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Aws, CfnOutput, Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as athena from 'aws-cdk-lib/aws-athena';
 import * as glue from 'aws-cdk-lib/aws-glue';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { ARCHIVE_PREFIX } from '../../core/analytics/archive/files.js';
+import { ARCHIVE_BUCKET_OUTPUT, ARCHIVE_PREFIX } from '../../core/analytics/archive/files.js';
 import { ARCHIVE_COLUMNS } from '../../core/analytics/archive/record.js';
 import { physicalName } from '../../core/platform/definitions.js';
 import type { StageSettings } from '../stages.js';
@@ -57,6 +57,12 @@ export class EventArchive extends Construct {
         'No server access log bucket: objects here are written only by the archiver function, rewritten only by ' +
         'erasure (itself audited) and read through Athena, whose queries CloudTrail records; a log bucket would ' +
         'itself need a log bucket (S1 again).',
+    });
+
+    new CfnOutput(scope, ARCHIVE_BUCKET_OUTPUT, {
+      description: `opsgraph ${stage.name}: the event archive's bucket (events/dt=YYYY-MM-DD/*.ndjson.gz)`,
+      value: this.bucket.bucketName,
+      exportName: physicalName(stage.name, 'archive-bucket'),
     });
 
     this.database = physicalName(stage.name, 'archive').replace(/-/g, '_');

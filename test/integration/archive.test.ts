@@ -1,5 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it, before } from 'node:test';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { archiveFileKey, toNdjson } from '../../core/analytics/archive/files.js';
+import { fromArchiveRecord, toArchiveRecord } from '../../core/analytics/archive/record.js';
+import { FolderArchiveFiles } from '../../core/analyticsEngine/archiveFiles.js';
+import { replayArchive } from '../../core/analyticsEngine/replayArchive.js';
+import type { StoredEvent } from '../../core/events/schema.js';
 import { generateKey, putApiKey } from '../../core/auth/apiKeys.js';
 import { gql, postJson, track, useTestStack, waitFor } from '../support/stack.js';
 
@@ -138,6 +146,31 @@ describe('the event archive', () => {
     const two = await page(one.data.user.events.pageInfo.endCursor);
     assert.deepEqual(names(two), ['product_added_to_cart', 'product_viewed']);
     assert.equal(two.data.user.events.pageInfo.hasNextPage, false);
+  });
+
+  it("backfills a stage from another archive: the replayed events make the person's profile", async () => {
+    // Another stage's archive (a folder here), holding a person this stack never saw: a visit, the sign-up that
+    // links it, an order. Each row reads back as the event it was made from.
+    const events: StoredEvent[] = [
+      { type: 'track', event: 'product_viewed', eventId: 'bf-e1', anonymousId: 'bf-visitor', timestamp: at(10), properties: { productId: 'A' }, context: { channel: 'web', locale: 'en-GB' } },
+      { type: 'identify', eventId: 'bf-e2', userId: 'bf-1', anonymousId: 'bf-visitor', timestamp: at(11), traits: { plan: 'gold' } },
+      { type: 'track', event: 'order_completed', eventId: 'bf-e3', userId: 'bf-1', timestamp: at(12), properties: { orderId: 'bf-o', revenue: 42 } },
+    ] as StoredEvent[];
+    for (const e of events) assert.deepEqual(fromArchiveRecord(toArchiveRecord(e)), e, e.eventId);
+    const other = new FolderArchiveFiles(await mkdtemp(join(tmpdir(), 'opsgraph-other-archive-')));
+    const day = new Date(T0).toISOString().slice(0, 10);
+    await other.write(archiveFileKey(day, 'x'), toNdjson(events.map((e) => toArchiveRecord(e))));
+    await other.write(archiveFileKey(day, 'x-again'), toNdjson([toArchiveRecord(events[2]!)])); // a redelivered copy
+    const outcome = await replayArchive(other, process.env.EVENTS_STREAM!, { fromDate: day, toDate: day });
+    assert.deepEqual(outcome, { files: 2, events: 3, stored: 3, failed: [] });
+    const user = await waitFor(async () => {
+      const u = (await gql(stack, '{ user(id: "bf-1") { traits stats { orders revenue } identities { kind value } } }')).json.data?.user;
+      // The visit and the identify share a shard, the order may take another: wait for both.
+      return u?.stats.orders === 1 && u.traits.plan ? u : null;
+    }, 'the backfilled profile');
+    assert.equal(user.traits.plan, 'gold');
+    assert.equal(user.stats.revenue, 42);
+    assert.ok(user.identities.some((i: any) => i.kind === 'ANONYMOUS_ID' && i.value === 'bf-visitor'), "the visit's id, linked by the identify");
   });
 
   it('refuses bad input with a typed error, and keys without analytics:read', async () => {

@@ -18,6 +18,9 @@ export interface ArchiveFiles {
   remove(key: string): Promise<void>;
 }
 
+/** The stack output naming a stage's archive bucket (`npm run archive -- --stage NAME` reads it). */
+export const ARCHIVE_BUCKET_OUTPUT = 'ArchiveBucketName';
+
 /** The prefix of every archive file: the Athena table's location below the bucket. */
 export const ARCHIVE_PREFIX = 'events/';
 

@@ -37,6 +37,12 @@ export interface ArchiveRecord {
   products: string[];
   /** The event's properties as JSON text. */
   properties: string;
+  /** An identify's traits as JSON text (emails and phones already sealed at ingest); null for other events. */
+  traits: string | null;
+  /** The event's context as JSON text; null without one. */
+  context: string | null;
+  /** An alias's previous id; null for other events. */
+  previous_id: string | null;
 }
 
 /**
@@ -60,6 +66,10 @@ export const ARCHIVE_COLUMNS: ReadonlyArray<{ name: keyof ArchiveRecord; duckdb:
   { name: 'order_id', duckdb: 'VARCHAR', athena: 'string' },
   { name: 'products', duckdb: 'VARCHAR[]', athena: 'array<string>' },
   { name: 'properties', duckdb: 'VARCHAR', athena: 'string' },
+  // Added after the first files: older rows read them as NULL on both engines.
+  { name: 'traits', duckdb: 'VARCHAR', athena: 'string' },
+  { name: 'context', duckdb: 'VARCHAR', athena: 'string' },
+  { name: 'previous_id', duckdb: 'VARCHAR', athena: 'string' },
 ];
 
 /**
@@ -116,5 +126,45 @@ export function toArchiveRecord(e: StoredEvent, canonicalUserId?: string): Archi
     order_id: Object.hasOwn(props, 'orderId') && typeof props.orderId === 'string' ? props.orderId : null,
     products,
     properties: JSON.stringify(props),
+    traits: e.traits ? JSON.stringify(e.traits) : null,
+    context: e.context ? JSON.stringify(e.context) : null,
+    previous_id: e.previousId ?? null,
   };
+}
+
+function jsonObject(text: unknown): Record<string, unknown> | undefined {
+  if (typeof text !== 'string') return undefined;
+  try {
+    const v: unknown = JSON.parse(text);
+    return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The event an archive row was made from, for replays and backfills: the user id is the canonical one the row
+ * was archived with (it routes to the same profile). Null for a row that cannot be one (a damaged line).
+ *
+ * @example
+ * fromArchiveRecord(toArchiveRecord(e)) // e, with the canonical user id
+ */
+export function fromArchiveRecord(row: Partial<ArchiveRecord>): StoredEvent | null {
+  if (typeof row.event_id !== 'string' || typeof row.ts !== 'number' || (row.type !== 'track' && row.type !== 'identify' && row.type !== 'alias')) return null;
+  const properties = jsonObject(row.properties);
+  const traits = jsonObject(row.traits);
+  const context = jsonObject(row.context);
+  const e: StoredEvent = {
+    type: row.type,
+    eventId: row.event_id,
+    timestamp: new Date(row.ts).toISOString(),
+    ...(row.type === 'track' && typeof row.event === 'string' ? { event: row.event } : {}),
+    ...(typeof row.user_id === 'string' ? { userId: row.user_id } : {}),
+    ...(typeof row.anonymous_id === 'string' ? { anonymousId: row.anonymous_id } : {}),
+    ...(typeof row.previous_id === 'string' ? { previousId: row.previous_id } : {}),
+    ...(properties && Object.keys(properties).length ? { properties } : {}),
+    ...(traits ? { traits } : {}),
+    ...(context ? { context } : {}),
+  } as StoredEvent;
+  return e;
 }

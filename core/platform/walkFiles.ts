@@ -2,7 +2,8 @@ import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /**
- * Every file under `dir`, depth first, hidden files (a writer's `.tmp`) left out; `[]` when `dir` does not exist.
+ * Every file under `dir`, depth first, hidden files (a writer's `.tmp`) and files removed meanwhile left out; `[]`
+ * when `dir` does not exist.
  *
  * @example
  * await walkFiles('./.data/dead-letters') // ['/…/dead-letters/aws/lambda/…', …]
@@ -17,9 +18,17 @@ export async function walkFiles(dir: string): Promise<string[]> {
   }
   const files: string[] = [];
   for (const name of names) {
+    if (name.startsWith('.')) continue; // a writer's temporary file, renamed or gone any moment
     const path = join(dir, name);
-    if ((await stat(path)).isDirectory()) files.push(...(await walkFiles(path)));
-    else if (!name.startsWith('.')) files.push(path);
+    let isDirectory: boolean;
+    try {
+      isDirectory = (await stat(path)).isDirectory();
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue; // removed since the listing
+      throw err;
+    }
+    if (isDirectory) files.push(...(await walkFiles(path)));
+    else files.push(path);
   }
   return files;
 }

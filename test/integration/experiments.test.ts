@@ -293,7 +293,8 @@ describe('a journey bandit on the local stack', () => {
     assert.ok(Date.parse(moved.allocation.updatedAt) > Date.now() - 60_000);
 
     await new Promise((r) => setTimeout(r, 1100)); // the journey functions read the new weights within their cache TTL
-    const later = await enter('bd2', 240);
+    // 600 entries: the new arm-2 share then sits about four standard deviations above the midpoint tested below.
+    const later = await enter('bd2', 600);
     const share = later.filter((x) => x === 2).length / later.length;
     // Under the old split about a third would land in arm 2; under the new one about w[2].
     assert.ok(share > (0.33 + w[2]!) / 2, `share of new enrollments in arm 2: ${share} (weights ${w})`);

@@ -5,13 +5,13 @@
  */
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { S3Client } from '@aws-sdk/client-s3';
 import { ARCHIVE_BUCKET_OUTPUT, type ArchiveFiles } from '../core/analytics/archive/files.js';
 import { FolderArchiveFiles, S3ArchiveFiles } from '../core/analyticsEngine/archiveFiles.js';
 import { replayArchive } from '../core/analyticsEngine/replayArchive.js';
 import { physicalName, STREAMS } from '../core/platform/definitions.js';
 import { localKinesis } from './localKinesis.js';
+import { stackOutput } from './stackOutput.js';
 
 const USAGE = `usage:
   npm run archive -- replay --from YYYY-MM-DD --to YYYY-MM-DD (--stage NAME [--bucket B] | --data-dir DIR [--kinesis-endpoint URL])
@@ -24,14 +24,6 @@ Locally it needs the stack's Kinesis: with npm start stopped it starts the embed
 running, pass --kinesis-endpoint (or AWS_ENDPOINT_URL_KINESIS).`;
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
-
-async function bucketOfStage(stage: string): Promise<string> {
-  const stackName = `opsgraph-${stage}`;
-  const res = await new CloudFormationClient({}).send(new DescribeStacksCommand({ StackName: stackName }));
-  const output = res.Stacks?.[0]?.Outputs?.find((o) => o.OutputKey === ARCHIVE_BUCKET_OUTPUT)?.OutputValue;
-  if (!output) throw new Error(`stack ${stackName} has no output ${ARCHIVE_BUCKET_OUTPUT}`);
-  return output;
-}
 
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -61,7 +53,7 @@ async function main(argv: string[]): Promise<number> {
   if (values.stage !== undefined || values.bucket !== undefined) {
     if (!values.stage) throw new Error('--bucket needs --stage (whose events stream the replay writes to)');
     stage = values.stage;
-    files = new S3ArchiveFiles(new S3Client({}), values.bucket ?? (await bucketOfStage(stage)));
+    files = new S3ArchiveFiles(new S3Client({}), values.bucket ?? (await stackOutput(stage, ARCHIVE_BUCKET_OUTPUT)));
   } else {
     const dataDir = resolve(values['data-dir'] ?? process.env.OPSGRAPH_DATA_DIR ?? './.data');
     stage = 'local';

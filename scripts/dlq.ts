@@ -1,11 +1,11 @@
 import { resolve, join } from 'node:path';
-import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { S3Client } from '@aws-sdk/client-s3';
 import { DEAD_LETTER_BUCKET_OUTPUT, recordsOf, summarize } from '../core/deadLetters/document.js';
 import { listDocuments, readDocument, replayDeadLetter, type DeadLetterSource } from '../core/deadLetters/replay.js';
 import { S3DeadLetterSource } from '../core/deadLetters/s3Source.js';
 import { DeadLetterStore } from '../local/deadLetters.js';
 import { localKinesis } from './localKinesis.js';
+import { stackOutput } from './stackOutput.js';
 
 const USAGE = `usage:
   npm run dlq -- list             [--function NAME] (--stage NAME [--bucket B] | --data-dir DIR)
@@ -47,15 +47,6 @@ const str = (flags: Args['flags'], name: string): string | undefined => {
   return typeof v === 'string' ? v : undefined;
 };
 
-/** The stage's dead-letter bucket, from its stack's outputs. */
-async function bucketOfStage(stage: string): Promise<string> {
-  const stackName = `opsgraph-${stage}`;
-  const res = await new CloudFormationClient({}).send(new DescribeStacksCommand({ StackName: stackName }));
-  const output = res.Stacks?.[0]?.Outputs?.find((o) => o.OutputKey === DEAD_LETTER_BUCKET_OUTPUT)?.OutputValue;
-  if (!output) throw new Error(`stack ${stackName} has no output ${DEAD_LETTER_BUCKET_OUTPUT} (deployed before dead letters moved to S3?)`);
-  return output;
-}
-
 async function main(argv: readonly string[]): Promise<number> {
   const { command, positional, flags } = parseArgs(argv);
   if (command === 'help' || flags.has('help')) {
@@ -68,7 +59,7 @@ async function main(argv: readonly string[]): Promise<number> {
   let source: DeadLetterSource;
   let where: string;
   if (stage !== undefined || flags.has('bucket')) {
-    const bucket = str(flags, 'bucket') ?? (await bucketOfStage(stage!));
+    const bucket = str(flags, 'bucket') ?? (await stackOutput(stage!, DEAD_LETTER_BUCKET_OUTPUT, ' (deployed before dead letters moved to S3?)'));
     source = new S3DeadLetterSource(new S3Client({}), bucket);
     where = `s3://${bucket}`;
   } else {

@@ -2,6 +2,7 @@ import DataLoader from 'dataloader';
 import { GraphQLError } from 'graphql';
 import { ArchiveQueryTimeout, type ArchiveQueryEngine } from '../core/analytics/archive/engine.js';
 import { AnalyticsInputError } from '../core/analytics/errors.js';
+import { ARCHIVE_QUERY_BUDGET_MS } from '../core/analyticsEngine/archiveQueries.js';
 import type { ArchiveFiles } from '../core/analytics/archive/files.js';
 import type { ApiKey } from '../core/auth/apiKeys.js';
 import { grants, type Scope } from '../core/auth/scopes.js';
@@ -138,6 +139,12 @@ export async function analyticsRead<T>(run: () => Promise<T>): Promise<T> {
     if (err instanceof ArchiveQueryTimeout) throw new GraphQLError(err.message, { extensions: { code: err.code } });
     throw err;
   }
+}
+
+/** The request's archive engine, and the time budget every archive query of the API runs with. */
+export async function archiveOf(ctx: RequestContext): Promise<{ engine: ArchiveQueryEngine; options: { timeoutMs: number } }> {
+  if (!ctx.archive.engine) throw new GraphQLError('this deployment has no event archive to query', { extensions: { code: 'ARCHIVE_UNAVAILABLE' } });
+  return { engine: await ctx.archive.engine(), options: { timeoutMs: ARCHIVE_QUERY_BUDGET_MS } };
 }
 
 /** A typed BAD_USER_INPUT error. */

@@ -1,5 +1,6 @@
 import { MIN_EVENT_TIME } from '../../events/schema.js';
 import type { ArchiveQueryEngine, QueryOptions, SqlParam } from './engine.js';
+import { jsonObject } from './record.js';
 import { baseCte } from './sql.js';
 
 /** One archived event as a profile lists events (the shape of the profile's EventSummary). */
@@ -21,16 +22,6 @@ export interface HistorySpec {
   limit: number;
   /** Upper bound of the scan (default: now + 1 day, for clients whose clocks run ahead). */
   to?: number;
-}
-
-function parseProperties(text: unknown): Record<string, unknown> {
-  if (typeof text !== 'string') return {};
-  try {
-    const value: unknown = JSON.parse(text);
-    return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
-  } catch {
-    return {};
-  }
 }
 
 /**
@@ -66,6 +57,6 @@ LIMIT ${limit}`;
     event: r.event === null ? null : String(r.event),
     timestamp: new Date(Number(r.ts)).toISOString(),
     channel: r.channel === null ? null : String(r.channel),
-    properties: parseProperties(r.properties),
+    properties: jsonObject(r.properties) ?? {},
   }));
 }

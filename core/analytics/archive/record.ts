@@ -132,7 +132,8 @@ export function toArchiveRecord(e: StoredEvent, canonicalUserId?: string): Archi
   };
 }
 
-function jsonObject(text: unknown): Record<string, unknown> | undefined {
+/** A JSON text column's object, or undefined for NULL, damaged text or a non-object. */
+export function jsonObject(text: unknown): Record<string, unknown> | undefined {
   if (typeof text !== 'string') return undefined;
   try {
     const v: unknown = JSON.parse(text);

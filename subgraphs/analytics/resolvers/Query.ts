@@ -7,8 +7,8 @@ import { checkRange } from '../../../core/analytics/archive/sql.js';
 import { CHURN_BANDS } from '../../../core/profile/types.js';
 import { countMembers, listMembers, membershipKey } from '../../../core/store/memberships.js';
 import { MAX_FILTER_PEOPLE, runPersonMetric } from '../../../core/analytics/archive/personMetrics.js';
-import { analyticsRead, badInput, requireScope } from '../../context.js';
-import { archiveOf, matcherOf, timeOf } from '../archive.js';
+import { analyticsRead, archiveOf, badInput, requireScope } from '../../context.js';
+import { matcherOf, timeOf } from '../archive.js';
 import type { QueryResolvers } from '../types.generated.js';
 
 /** An audience's daily sizes in the API's shape; at most 1,000 days (the dashboard's longest useful span). */

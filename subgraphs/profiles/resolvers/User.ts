@@ -1,10 +1,8 @@
 import { runHistory } from '../../../core/analytics/archive/history.js';
-import { ARCHIVE_QUERY_BUDGET_MS } from '../../../core/analyticsEngine/archiveQueries.js';
 import { anonymousProfileId } from '../../../core/identity/identities.js';
 import type { EventSummary } from '../../../core/profile/types.js';
 import { computeStats } from '../../../core/profile/stats.js';
-import { GraphQLError } from 'graphql';
-import { analyticsRead, badInput, decodeCursor, encodeCursor, pageSize, type RequestContext } from '../../context.js';
+import { analyticsRead, archiveOf, badInput, decodeCursor, encodeCursor, pageSize, type RequestContext } from '../../context.js';
 import type { StoredProfile } from '../../../core/store/profiles.js';
 import type { UserResolvers } from '../types.generated.js';
 import { personalData } from '../personalData.js';
@@ -12,7 +10,6 @@ import { loadUser } from '../users.js';
 
 /** One page of a user's full history from the event archive (`history: true`), newest first. */
 async function archivedPage(ctx: RequestContext, u: StoredProfile, first: number, after: string | undefined): Promise<{ page: EventSummary[]; more: boolean }> {
-  if (!ctx.archive.engine) throw new GraphQLError('this deployment has no event archive to read history from', { extensions: { code: 'ARCHIVE_UNAVAILABLE' } });
   let before: { ts: number; eventId: string } | undefined;
   if (after !== undefined) {
     const bar = after.indexOf('|');
@@ -21,8 +18,8 @@ async function archivedPage(ctx: RequestContext, u: StoredProfile, first: number
     before = { ts, eventId: after.slice(bar + 1) };
   }
   const personIds = [u.profile.userId, ...u.profile.identities.filter((i) => i.kind === 'ANONYMOUS_ID').map((i) => anonymousProfileId(i.value))];
-  const engine = await ctx.archive.engine();
-  const rows = await analyticsRead(() => runHistory(engine, { personIds, before, limit: first + 1 }, { timeoutMs: ARCHIVE_QUERY_BUDGET_MS }));
+  const { engine, options } = await archiveOf(ctx);
+  const rows = await analyticsRead(() => runHistory(engine, { personIds, before, limit: first + 1 }, options));
   return { page: rows.slice(0, first), more: rows.length > first };
 }
 

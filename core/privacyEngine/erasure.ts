@@ -8,7 +8,7 @@ import { writeAudit } from '../store/audit.js';
 import { deleteItems, deletePartition, scanKeys } from '../store/partitions.js';
 import { membershipKey } from '../store/memberships.js';
 import { externalTagsOf, getProfiles } from '../store/profiles.js';
-import { getErasureJob, queueErasure, queuedErasures, saveErasureJob, type ErasureJob, type ErasureStoreState } from './store/erasureJobs.js';
+import { getErasureJob, indexErasure, queueErasure, queuedErasures, saveErasureJob, type ErasureJob, type ErasureStoreState } from './store/erasureJobs.js';
 
 /*
  * Erasure of one person across every store that holds them (docs/architecture.md, "Erasure"). A job is planned
@@ -77,7 +77,7 @@ export async function requestErasure(tables: ErasureTables, userId: string, by: 
     stores: ERASURE_STORES.map((store) => ({ store, status: 'PENDING', deleted: 0, attempts: 0 })),
   };
   await saveErasureJob(tables.jobs, job);
-  await queueErasure(tables.jobs, job.id, true);
+  await Promise.all([queueErasure(tables.jobs, job.id, true), indexErasure(tables.jobs, job)]);
   return job;
 }
 

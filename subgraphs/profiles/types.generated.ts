@@ -465,6 +465,8 @@ export type Query = {
   audit: AuditConnection;
   /** An erasure job by id (admin). */
   erasureJob?: Maybe<ErasureJob>;
+  /** Erasure jobs, newest first, requested in the last 13 months (admin). */
+  erasureJobs: Array<ErasureJob>;
   /** Everything held about one person as one JSON document (admin; audited): profile, enrollments, outbox, experiment units, audit entries. */
   exportUser: Scalars['JSON']['output'];
   /** One segment by id. */
@@ -479,6 +481,8 @@ export type Query = {
   userByIdentity?: Maybe<User>;
   /** Profiles matching a filter (one of tag, segment or churn band), paged in user-id order. */
   users: UserConnection;
+  /** Who is calling: the key (or token) of this request and every scope it grants, implied ones included. Needs no scope. */
+  viewer: Viewer;
 };
 
 
@@ -491,6 +495,11 @@ export type QueryAuditArgs = {
 
 export type QueryErasureJobArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+export type QueryErasureJobsArgs = {
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
@@ -693,6 +702,17 @@ export type UserFilter = {
   tag?: InputMaybe<Scalars['String']['input']>;
 };
 
+/** The caller of a request, as its key or token admits it. */
+export type Viewer = {
+  __typename?: 'Viewer';
+  /** The key's public id (`key_…`), or `jwt_…` for a signed-in token. */
+  keyId: Scalars['ID']['output'];
+  /** Who or what the key (or token) is for. */
+  name: Scalars['String']['output'];
+  /** Every scope the caller is granted, implied ones included (admin grants all). */
+  scopes: Array<Scalars['String']['output']>;
+};
+
 
 
 export type ResolverTypeWrapper<T> = Promise<T> | T;
@@ -829,6 +849,7 @@ export type ResolversTypes = {
   UserConnection: ResolverTypeWrapper<Omit<UserConnection, 'edges'> & { edges: Array<ResolversTypes['UserEdge']> }>;
   UserEdge: ResolverTypeWrapper<Omit<UserEdge, 'node'> & { node: ResolversTypes['User'] }>;
   UserFilter: UserFilter;
+  Viewer: ResolverTypeWrapper<Viewer>;
 };
 
 /** Mapping between all available schema types and the resolvers parents */
@@ -871,6 +892,7 @@ export type ResolversParentTypes = {
   UserConnection: Omit<UserConnection, 'edges'> & { edges: Array<ResolversParentTypes['UserEdge']> };
   UserEdge: Omit<UserEdge, 'node'> & { node: ResolversParentTypes['User'] };
   UserFilter: UserFilter;
+  Viewer: Viewer;
 };
 
 export type ApiKeyResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ApiKey'] = ResolversParentTypes['ApiKey']> = {
@@ -1036,6 +1058,7 @@ export type QueryResolvers<ContextType = RequestContext, ParentType extends Reso
   apiKeys?: Resolver<Array<ResolversTypes['ApiKey']>, ParentType, ContextType>;
   audit?: Resolver<ResolversTypes['AuditConnection'], ParentType, ContextType, RequireFields<QueryAuditArgs, 'first' | 'subject'>>;
   erasureJob?: Resolver<Maybe<ResolversTypes['ErasureJob']>, ParentType, ContextType, RequireFields<QueryErasureJobArgs, 'id'>>;
+  erasureJobs?: Resolver<Array<ResolversTypes['ErasureJob']>, ParentType, ContextType, RequireFields<QueryErasureJobsArgs, 'first'>>;
   exportUser?: Resolver<ResolversTypes['JSON'], ParentType, ContextType, RequireFields<QueryExportUserArgs, 'userId'>>;
   segment?: Resolver<Maybe<ResolversTypes['Segment']>, ParentType, ContextType, RequireFields<QuerySegmentArgs, 'id'>>;
   segments?: Resolver<Array<ResolversTypes['Segment']>, ParentType, ContextType>;
@@ -1043,6 +1066,7 @@ export type QueryResolvers<ContextType = RequestContext, ParentType extends Reso
   user?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType, RequireFields<QueryUserArgs, 'id'>>;
   userByIdentity?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType, RequireFields<QueryUserByIdentityArgs, 'kind' | 'value'>>;
   users?: Resolver<ResolversTypes['UserConnection'], ParentType, ContextType, RequireFields<QueryUsersArgs, 'first'>>;
+  viewer?: Resolver<ResolversTypes['Viewer'], ParentType, ContextType>;
 };
 
 export type RulePreviewResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['RulePreview'] = ResolversParentTypes['RulePreview']> = {
@@ -1105,6 +1129,12 @@ export type UserEdgeResolvers<ContextType = RequestContext, ParentType extends R
   node?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
 };
 
+export type ViewerResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Viewer'] = ResolversParentTypes['Viewer']> = {
+  keyId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  scopes?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
 export type Resolvers<ContextType = RequestContext> = {
   ApiKey?: ApiKeyResolvers<ContextType>;
   AuditConnection?: AuditConnectionResolvers<ContextType>;
@@ -1135,5 +1165,6 @@ export type Resolvers<ContextType = RequestContext> = {
   User?: UserResolvers<ContextType>;
   UserConnection?: UserConnectionResolvers<ContextType>;
   UserEdge?: UserEdgeResolvers<ContextType>;
+  Viewer?: ViewerResolvers<ContextType>;
 };
 

@@ -122,6 +122,8 @@ describe('erasure and export', () => {
       const j = (await gql(stack, `{ erasureJob(id: "${requested.id}") { ${JOB} } }`)).json.data.erasureJob;
       return j.status === 'COMPLETED' ? j : null;
     }, 'the erasure', 30_000);
+    const listed = (await gql(stack, `{ erasureJobs(first: 5) { id userId status } }`)).json.data.erasureJobs;
+    assert.deepEqual(listed[0], { id: requested.id, userId, status: 'COMPLETED' }, 'the newest job leads the listing');
     const deleted = Object.fromEntries(done.stores.map((s: any) => [s.store, s.deleted]));
     assert.ok(done.stores.every((s: any) => s.status === 'COMPLETED'));
     for (const store of ['identities', 'memberships', 'enrollments', 'outbox', 'experimentUnits', 'analytics', 'archive', 'deadLetters', 'audit', 'profiles']) {
@@ -194,10 +196,13 @@ describe('erasure and export', () => {
   it('only admins erase and export', async () => {
     const { generateKey, putApiKey } = await import('../../core/auth/apiKeys.js');
     const reader = generateKey();
-    await putApiKey(env('API_KEYS_TABLE'), reader, { name: 'reader', scopes: ['profiles:read', 'profiles:pii'] });
-    for (const query of ['mutation { requestErasure(userId: "x") { id } }', '{ exportUser(userId: "x") }', '{ erasureJob(id: "x") { id } }']) {
+    const readerKey = await putApiKey(env('API_KEYS_TABLE'), reader, { name: 'reader', scopes: ['profiles:read', 'profiles:pii'] });
+    for (const query of ['mutation { requestErasure(userId: "x") { id } }', '{ exportUser(userId: "x") }', '{ erasureJob(id: "x") { id } }', '{ erasureJobs { id } }']) {
       const r = await gql(stack, query, {}, reader);
       assert.equal(r.json.errors?.[0]?.extensions?.code, 'FORBIDDEN', query);
     }
+    // viewer needs no scope: it tells the console what to show.
+    const viewer = (await gql(stack, '{ viewer { keyId name scopes } }', {}, reader)).json.data.viewer;
+    assert.deepEqual(viewer, { keyId: readerKey.id, name: 'reader', scopes: ['profiles:read', 'profiles:pii'] });
   });
 });

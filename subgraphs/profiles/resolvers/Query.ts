@@ -1,7 +1,8 @@
 import { pageAudit } from '../../../core/store/audit.js';
 import { exportUser } from '../../../core/privacyEngine/export.js';
-import { getErasureJob } from '../../../core/privacyEngine/store/erasureJobs.js';
+import { getErasureJob, recentErasureJobs } from '../../../core/privacyEngine/store/erasureJobs.js';
 import { listApiKeys } from '../../../core/auth/keyManagement.js';
+import { grants, SCOPES } from '../../../core/auth/scopes.js';
 import { identityKey, normaliseIdentity } from '../../../core/identity/identities.js';
 import { getIdentityLinks } from '../../../core/store/identities.js';
 import { membershipKey } from '../../../core/store/memberships.js';
@@ -57,6 +58,15 @@ export const Query: QueryResolvers = {
     requireScope(ctx, 'admin');
     return isPlausibleId(id) ? getErasureJob(ctx.tables.jobs, id) : null;
   },
+  erasureJobs: (_, { first }, ctx) => {
+    requireScope(ctx, 'admin');
+    return recentErasureJobs(ctx.tables.jobs, pageSize(first), new Date(ctx.now));
+  },
+  viewer: (_, __, ctx) => ({
+    keyId: ctx.key.id,
+    name: ctx.key.name,
+    scopes: SCOPES.filter((s) => grants(ctx.key.scopes, s)),
+  }),
   exportUser: (_, { userId }, ctx) => {
     requireScope(ctx, 'admin');
     if (!isPlausibleId(userId)) throw badInput('userId: 1 to 256 characters', 'userId');

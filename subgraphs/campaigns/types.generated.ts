@@ -163,6 +163,8 @@ export type CampaignStats = {
   entered: Scalars['Int']['output'];
   /** Enrollments ended by an exit event or a holdout. */
   exited: Scalars['Int']['output'];
+  /** Per journey node: how many enrollments reached it and how many are there now (what the console draws on each node). */
+  nodes: Array<JourneyNodeCount>;
   /** Messages waiting for quiet hours to end. */
   queued: Scalars['Int']['output'];
   /** Revenue of the goal events. */
@@ -514,6 +516,17 @@ export type GuardVerdict = {
 export type GuardrailStatus =
   | 'FAILING'
   | 'OK';
+
+/** One journey node's enrollments. */
+export type JourneyNodeCount = {
+  __typename?: 'JourneyNodeCount';
+  /** Enrollments running there now (waiting, usually). */
+  active: Scalars['Int']['output'];
+  /** The node id. */
+  node: Scalars['String']['output'];
+  /** Enrollments that ever entered it, each once (paths keep their last 100 nodes). */
+  reached: Scalars['Int']['output'];
+};
 
 /** One problem of a journey document. */
 export type JourneyProblem = {
@@ -1022,6 +1035,7 @@ export type ResolversTypes = {
   GuardVerdict: ResolverTypeWrapper<GuardVerdict>;
   GuardrailStatus: GuardrailStatus;
   JSON: ResolverTypeWrapper<Scalars['JSON']['output']>;
+  JourneyNodeCount: ResolverTypeWrapper<JourneyNodeCount>;
   JourneyProblem: ResolverTypeWrapper<JourneyProblem>;
   JourneySettings: ResolverTypeWrapper<JourneySettingsModel>;
   JourneySettingsInput: JourneySettingsInput;
@@ -1077,6 +1091,7 @@ export type ResolversParentTypes = {
   GaussianPriorInput: GaussianPriorInput;
   GuardVerdict: GuardVerdict;
   JSON: Scalars['JSON']['output'];
+  JourneyNodeCount: JourneyNodeCount;
   JourneyProblem: JourneyProblem;
   JourneySettings: JourneySettingsModel;
   JourneySettingsInput: JourneySettingsInput;
@@ -1151,6 +1166,7 @@ export type CampaignStatsResolvers<ContextType = RequestContext, ParentType exte
   converted?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   entered?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   exited?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  nodes?: Resolver<Array<ResolversTypes['JourneyNodeCount']>, ParentType, ContextType>;
   queued?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   revenue?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
   sent?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
@@ -1262,6 +1278,12 @@ export type GuardVerdictResolvers<ContextType = RequestContext, ParentType exten
 export interface JsonScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['JSON'], any> {
   name: 'JSON';
 }
+
+export type JourneyNodeCountResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['JourneyNodeCount'] = ResolversParentTypes['JourneyNodeCount']> = {
+  active?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  reached?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
 
 export type JourneyProblemResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['JourneyProblem'] = ResolversParentTypes['JourneyProblem']> = {
   code?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -1404,6 +1426,7 @@ export type Resolvers<ContextType = RequestContext> = {
   ExperimentVariant?: ExperimentVariantResolvers<ContextType>;
   GuardVerdict?: GuardVerdictResolvers<ContextType>;
   JSON?: GraphQLScalarType;
+  JourneyNodeCount?: JourneyNodeCountResolvers<ContextType>;
   JourneyProblem?: JourneyProblemResolvers<ContextType>;
   JourneySettings?: JourneySettingsResolvers<ContextType>;
   JourneySimulation?: JourneySimulationResolvers<ContextType>;

@@ -80,8 +80,9 @@ describe('journeys on the local stack', () => {
     assert.equal(sent[0]!.createdAt, new Date(Date.parse(t0) + 5 * DAY).toISOString(), 'sent at the end of the wait, in event time');
     const [e] = await enrollments(stack, 'ppr-1');
     assert.deepEqual([e.campaignId, e.state, e.path], [id, 'COMPLETED', ['wait', 'kept', 'ask', 'end']]);
-    const stats = (await gql(stack, `{ campaign(id: "${id}") { stats { entered active completed sent suppressed } } }`)).json.data.campaign.stats;
-    assert.deepEqual(stats, { entered: 1, active: 0, completed: 1, sent: 1, suppressed: 0 });
+    const stats = (await gql(stack, `{ campaign(id: "${id}") { stats { entered active completed sent suppressed nodes { node reached active } } } }`)).json.data.campaign.stats;
+    const reached = (node: string) => ({ node, reached: 1, active: 0 });
+    assert.deepEqual(stats, { entered: 1, active: 0, completed: 1, sent: 1, suppressed: 0, nodes: ['ask', 'end', 'kept', 'wait'].map(reached) });
   });
 
   it('cart_abandon_coupon: no order a day after the cart gets a coupon; an order in between exits', async () => {

@@ -118,14 +118,17 @@ export interface EnrollmentCounts {
   exited: number;
   failed: number;
   converted: number;
+  /** Per node: enrollments that ever entered it (each once), and those running there now. */
+  nodes: Map<string, { reached: number; active: number }>;
 }
 
 /**
- * Counts a campaign's enrollments by status (projecting only the status and conversion): exact, and one index
+ * Counts a campaign's enrollments by status and node: exact, and one index
  * query per page of 1 MB, which is fine for campaign dashboards up to about a million enrollments.
  */
 export async function countEnrollments(table: string, campaignId: string): Promise<EnrollmentCounts> {
-  const counts: EnrollmentCounts = { entered: 0, active: 0, completed: 0, exited: 0, failed: 0, converted: 0 };
+  const counts: EnrollmentCounts = { entered: 0, active: 0, completed: 0, exited: 0, failed: 0, converted: 0, nodes: new Map() };
+  const nodeCount = (id: string) => counts.nodes.get(id) ?? counts.nodes.set(id, { reached: 0, active: 0 }).get(id)!;
   const pages = paginateQuery(
     { client: dynamo() },
     {
@@ -133,7 +136,8 @@ export async function countEnrollments(table: string, campaignId: string): Promi
       IndexName: 'byCampaign',
       KeyConditionExpression: 'campaignId = :c',
       ExpressionAttributeValues: { ':c': campaignId },
-      ProjectionExpression: '#s, convertedAt',
+      // The node and path are inside `doc`; a Query is charged for whole items whatever it projects.
+      ProjectionExpression: '#s, convertedAt, doc',
       ExpressionAttributeNames: { '#s': 'status' },
     },
   );
@@ -146,6 +150,9 @@ export async function countEnrollments(table: string, campaignId: string): Promi
       else if (status === 'EXITED') counts.exited++;
       else counts.failed++;
       if (item.convertedAt) counts.converted++;
+      const { state } = JSON.parse(item.doc as string) as Pick<StoredEnrollment, 'state'>;
+      for (const id of new Set(state.path)) nodeCount(id).reached++;
+      if (status === 'ACTIVE') nodeCount(state.node).active++;
     }
   }
   return counts;

@@ -49,6 +49,7 @@ export const Campaign: CampaignResolvers = {
       converted: e.converted,
       conversionRate: e.entered ? e.converted / e.entered : 0,
       revenue: o.revenue,
+      nodes: [...e.nodes].map(([node, n]) => ({ node, ...n })).sort((a, b) => a.node.localeCompare(b.node)),
     };
   },
 };

@@ -119,6 +119,20 @@ module.exports = {
       to: { path: '^test/' },
     },
     {
+      name: 'console-uses-the-public-api-only',
+      comment: 'The ops console is a browser app on the public GraphQL API: it imports nothing of the backend.',
+      severity: 'error',
+      from: { path: '^console/' },
+      to: { path: '^(?!console/|node_modules/)' },
+    },
+    {
+      name: 'backend-does-not-import-the-console',
+      comment: 'The backend serves the built console as files; only its tests read its sources (the operations it sends).',
+      severity: 'error',
+      from: { path: '^(core|lambdas|subgraphs|gateway|infra|local|schema|scripts|tools|bench)/' },
+      to: { path: '^console/' },
+    },
+    {
       name: 'shipped-code-no-dev-deps',
       comment: 'What a Lambda loads may not depend on a devDependency.',
       severity: 'error',
@@ -135,13 +149,14 @@ module.exports = {
   ],
   options: {
     doNotFollow: { path: 'node_modules' },
-    exclude: { path: '^(node_modules|cdk\\.out|\\.data)/' },
+    exclude: { path: '^(node_modules|cdk\\.out|\\.data|console/dist|test-artifacts)/' },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
     enhancedResolveOptions: {
       exportsFields: ['exports'],
       conditionNames: ['import', 'require', 'node', 'default', 'types'],
-      extensions: ['.ts', '.js', '.json', '.d.ts'],
+      // .tsx: the console's modules, imported without extensions as its bundler resolves them.
+      extensions: ['.ts', '.tsx', '.js', '.json', '.d.ts'],
     },
     reporterOptions: { text: { highlightFocused: true } },
   },

@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'cdk.out/', '.data/', 'schema/sdl.generated.ts'] },
+  { ignores: ['node_modules/', 'cdk.out/', '.data/', 'schema/sdl.generated.ts', 'console/dist/', 'test-artifacts/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { MAX_REQUEST_BYTES } from '../core/events/schema.js';
 import { corsHeaders, preflightHeaders } from '../core/http/cors.js';
+import { serveConsole } from './consoleSite.js';
 import { localLog } from './log.js';
 
 export type HttpHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
@@ -58,16 +59,19 @@ function toEvent(req: IncomingMessage, url: URL, raw: Buffer, routeKey: string):
 
 /**
  * Serves the HTTP routes of the functions on one port, as API Gateway would: each request becomes an HTTP API
- * event for the handler that owns its route (`POST /v1/events`, `POST /graphql`, …).
+ * event for the handler that owns its route (`POST /v1/events`, `POST /graphql`, …). With `consoleDir`, the built
+ * console is served at /console as well.
  */
 export async function startHttpServer(
   routes: Map<string, HttpHandler>,
   port: number,
   host = '127.0.0.1',
   corsOrigins: readonly string[] = [],
+  consoleDir?: string,
 ): Promise<{ server: Server; port: number }> {
   const server = createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`);
+    if (consoleDir && serveConsole(consoleDir, req, res, url)) return;
     const routeKey = `${req.method} ${url.pathname}`;
     const handler = routes.get(routeKey);
     // CORS as API Gateway's configuration answers it: preflights without the function, headers on every answer.

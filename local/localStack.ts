@@ -149,7 +149,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   }
   for (const mapping of mappings.values()) await mapping.start();
 
-  const { server, port } = await startHttpServer(routes, options.port, options.host, options.corsOrigins ?? ['*']);
+  const { server, port } = await startHttpServer(routes, options.port, options.host, options.corsOrigins ?? ['*'], join(ROOT, 'console', 'dist'));
   const url = `http://${options.host && options.host !== '0.0.0.0' ? options.host : '127.0.0.1'}:${port}`;
 
   return {

@@ -1,0 +1,161 @@
+/**
+ * Every GraphQL operation the console sends, in one place, so a unit test validates each against the composed
+ * supergraph (test/unit/console-queries.test.ts): a renamed field fails `npm test`, not an operator's page.
+ */
+
+export const VIEWER = /* GraphQL */ `query Viewer { viewer { keyId name scopes } }`;
+
+export const METRIC = /* GraphQL */ `
+  query Metric($metric: Metric!, $from: DateTime!, $to: DateTime!, $granularity: Granularity!, $timeZone: String, $groupBy: MetricGroupBy) {
+    metric(metric: $metric, from: $from, to: $to, granularity: $granularity, timeZone: $timeZone, groupBy: $groupBy) {
+      group currency points { start value exact }
+    }
+  }`;
+
+export const CHURN_AND_SEGMENTS = /* GraphQL */ `
+  query ChurnAndSegments { churnBands { band users } segments { id name size } }`;
+
+export const USER_BY_IDENTITY = /* GraphQL */ `
+  query UserByIdentity($kind: IdentityKind!, $value: String!) { userByIdentity(kind: $kind, value: $value) { id } }`;
+
+export const USERS = /* GraphQL */ `
+  query Users($filter: UserFilter, $after: String) {
+    users(filter: $filter, first: 20, after: $after) {
+      totalCount
+      pageInfo { hasNextPage endCursor }
+      edges { node { id tags { name } churn { band } stats { lastSeenAt orders revenue } } }
+    }
+  }`;
+
+export const PROFILE = /* GraphQL */ `
+  query Profile($id: ID!) {
+    user(id: $id) {
+      id traits consent mergedFrom
+      identities { kind value firstSeenAt }
+      stats { firstSeenAt lastSeenAt orders revenue refunds refunded averageOrderValue recencyDays lastChannel lastCountry }
+      tags { name since source }
+      segments { id name }
+      churn { probability band reasons modelVersion scoredAt }
+      events(first: 50, history: true) { edges { node { eventId type event timestamp channel properties } } }
+    }
+  }`;
+
+export const PROFILE_JOURNEYS = /* GraphQL */ `
+  query ProfileJourneys($id: ID!) {
+    user(id: $id) { id enrollments { id campaignId version state node enteredAt endedAt endReason convertedAt } }
+    outbox(userId: $id, first: 20) { edges { node { id campaignId node channel status reason subject body createdAt } } }
+  }`;
+
+export const RULES = /* GraphQL */ `
+  query Rules { tagRules { id tag description expression enabled version updatedAt } segments { id name description expression version size } }`;
+
+export const PREVIEW_SEGMENT = /* GraphQL */ `
+  mutation PreviewSegment($expression: String!) { previewSegment(expression: $expression, sample: 1000) { evaluated matched sample } }`;
+
+export const PREVIEW_TAG_RULE = /* GraphQL */ `
+  mutation PreviewTagRule($expression: String!) { previewTagRule(expression: $expression, sample: 1000) { evaluated matched sample } }`;
+
+export const CREATE_SEGMENT = /* GraphQL */ `
+  mutation CreateSegment($input: SegmentInput!) { createSegment(input: $input) { id version } }`;
+export const UPDATE_SEGMENT = /* GraphQL */ `
+  mutation UpdateSegment($id: ID!, $expectedVersion: Int!, $input: SegmentInput!) { updateSegment(id: $id, expectedVersion: $expectedVersion, input: $input) { id version } }`;
+export const CREATE_TAG_RULE = /* GraphQL */ `
+  mutation CreateTagRule($input: TagRuleInput!) { createTagRule(input: $input) { id version } }`;
+export const UPDATE_TAG_RULE = /* GraphQL */ `
+  mutation UpdateTagRule($id: ID!, $expectedVersion: Int!, $input: TagRuleInput!) { updateTagRule(id: $id, expectedVersion: $expectedVersion, input: $input) { id version } }`;
+
+export const AUDIT = /* GraphQL */ `
+  query Audit($subject: String!) { audit(subject: $subject, first: 50) { edges { node { subject at action detail } } } }`;
+
+export const CAMPAIGNS = /* GraphQL */ `
+  query Campaigns {
+    campaigns { id name status version channel updatedAt stats { entered active completed sent suppressed converted conversionRate revenue } }
+    campaignTemplates { id name description params }
+  }`;
+
+export const CAMPAIGN = /* GraphQL */ `
+  query Campaign($id: ID!) {
+    campaign(id: $id) {
+      id name description status version journey
+      stats { entered active completed sent converted nodes { node reached active } }
+    }
+  }`;
+
+export const VALIDATE_JOURNEY = /* GraphQL */ `
+  query ValidateJourney($journey: JSON!) { validateJourney(journey: $journey) { path code message } }`;
+
+export const SIMULATE_JOURNEY = /* GraphQL */ `
+  query SimulateJourney($journey: JSON!, $userId: ID!) {
+    simulateJourney(journey: $journey, userId: $userId) { inAudience path outcome problems { path code message } steps { node kind summary guards { guard pass } } }
+  }`;
+
+export const CREATE_FROM_TEMPLATE = /* GraphQL */ `
+  mutation CreateFromTemplate($template: ID!, $name: String!) { createCampaignFromTemplate(template: $template, name: $name) { id } }`;
+
+export const UPDATE_CAMPAIGN = /* GraphQL */ `
+  mutation UpdateCampaign($id: ID!, $expectedVersion: Int!, $input: CampaignInput!) {
+    updateCampaign(id: $id, expectedVersion: $expectedVersion, input: $input) { id version }
+  }`;
+
+export const SET_CAMPAIGN_STATUS = /* GraphQL */ `
+  mutation SetCampaignStatus($id: ID!, $status: CampaignStatus!) { setCampaignStatus(id: $id, status: $status) { id status } }`;
+
+export const EXPERIMENTS = /* GraphQL */ `
+  query Experiments { experiments { id key name status startAt variants { key name weight } } }`;
+
+export const EXPERIMENT = /* GraphQL */ `
+  query Experiment($id: ID!, $engine: StatsEngine, $sequential: Boolean) {
+    experiment(id: $id) {
+      id key name description status coverage startAt stopAt
+      variants { key name weight }
+      analysis(engine: $engine, sequential: $sequential) {
+        exposures multipleExposures
+        metrics {
+          name kind guardrail note
+          analysis { srmPValue srmWarning variants { name users mean lift ciLower ciUpper pValue chanceToWin risk errorMessage } }
+        }
+      }
+    }
+  }`;
+
+export const FUNNEL = /* GraphQL */ `
+  query Funnel($steps: [FunnelStepInput!]!, $from: DateTime!, $to: DateTime!, $windowDays: Int, $order: FunnelOrder) {
+    funnel(steps: $steps, from: $from, to: $to, windowDays: $windowDays, order: $order) {
+      steps { step event users conversionFromStart conversionFromPrevious medianSecondsFromPrevious }
+    }
+  }`;
+
+export const RETENTION = /* GraphQL */ `
+  query Retention($startEvent: String!, $returnEvent: String!, $from: DateTime!, $to: DateTime!, $period: RetentionPeriod!, $periods: Int) {
+    retention(startEvent: $startEvent, returnEvent: $returnEvent, from: $from, to: $to, period: $period, periods: $periods) { cohorts { start size returned } }
+  }`;
+
+export const RFM = /* GraphQL */ `
+  query Rfm($from: DateTime!, $to: DateTime!) { rfm(from: $from, to: $to) { recency frequency users orders revenue averageRecencyDays } }`;
+
+export const CAMPAIGN_ROI = /* GraphQL */ `
+  query CampaignRoi($id: ID!, $from: DateTime!, $to: DateTime!, $costPerSend: Float) {
+    campaign(id: $id) {
+      id name
+      performance(from: $from, to: $to, granularity: DAY, costPerSend: $costPerSend) {
+        holdoutUplift
+        totals { sends suppressions conversions revenue cost roi }
+        points { start sends conversions revenue cost roi }
+      }
+    }
+  }`;
+
+export const API_KEYS = /* GraphQL */ `
+  query ApiKeys { apiKeys { id name scopes status createdAt createdBy expiresAt revokedAt } }`;
+
+export const CREATE_API_KEY = /* GraphQL */ `
+  mutation CreateApiKey($input: ApiKeyInput!) { createApiKey(input: $input) { key apiKey { id name } } }`;
+
+export const REVOKE_API_KEY = /* GraphQL */ `
+  mutation RevokeApiKey($id: ID!) { revokeApiKey(id: $id) { id status } }`;
+
+export const ERASURE_JOBS = /* GraphQL */ `
+  query ErasureJobs { erasureJobs(first: 50) { id userId status requestedAt requestedBy completedAt stores { store status deleted } } }`;
+
+export const REQUEST_ERASURE = /* GraphQL */ `
+  mutation RequestErasure($userId: ID!) { requestErasure(userId: $userId) { id status } }`;

@@ -1,8 +1,8 @@
-import { copyFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
+import { bundleSizes } from '../tools/browser/chromium.js';
 
 /**
  * `npm run build:console`: bundles the ops console (console/src) into console/dist at build time, so nothing is
@@ -21,6 +21,8 @@ export async function buildConsole(outdir = CONSOLE_DIST): Promise<Record<string
     bundle: true,
     minify: true,
     format: 'esm',
+    splitting: true,
+    chunkNames: 'chunks/[name]-[hash]',
     target: 'es2022',
     jsx: 'automatic',
     legalComments: 'linked',
@@ -28,12 +30,7 @@ export async function buildConsole(outdir = CONSOLE_DIST): Promise<Record<string
     logLevel: 'warning',
   });
   copyFileSync(join(ROOT, 'console', 'index.html'), join(outdir, 'index.html'));
-  const sizes: Record<string, { bytes: number; gzipBytes: number }> = {};
-  for (const file of ['app.js', 'app.css']) {
-    const content = readFileSync(join(outdir, file));
-    sizes[file] = { bytes: content.length, gzipBytes: gzipSync(content).length };
-  }
-  return sizes;
+  return bundleSizes(outdir);
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

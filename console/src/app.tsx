@@ -1,32 +1,37 @@
-import { useEffect, useMemo, useState, type FormEvent } from 'react';
+import { lazy, Suspense, useEffect, useMemo, useState, type FormEvent } from 'react';
 import { ApiError, gql, loadConfig } from './api';
 import { I18nContext, LOCALES, makeI18n, useI18n, type Label, type Locale } from './i18n';
 import { VIEWER } from './queries';
 import { useRoute } from './router';
-import { ErrorBox, OperatorContext, type Operator } from './session';
-import { AnalyticsView } from './views/analytics';
-import { CampaignsView } from './views/campaigns';
-import { ExperimentsView } from './views/experiments';
-import { OverviewView } from './views/overview';
-import { ProfilesView } from './views/profiles';
-import { RulesView } from './views/rules';
-import { SettingsView } from './views/settings';
+import { ErrorBox, Loading, OperatorContext, type Operator } from './session';
 
-/** The views, each behind the scope its data needs: a key sees only the views its scopes allow. */
+// Each view is its own chunk, loaded when first opened: the first view does not wait for the journey editor.
+const LOADERS = {
+  overview: () => import('./views/overview').then((m) => ({ default: m.OverviewView })),
+  profiles: () => import('./views/profiles').then((m) => ({ default: m.ProfilesView })),
+  rules: () => import('./views/rules').then((m) => ({ default: m.RulesView })),
+  campaigns: () => import('./views/campaigns').then((m) => ({ default: m.CampaignsView })),
+  experiments: () => import('./views/experiments').then((m) => ({ default: m.ExperimentsView })),
+  analytics: () => import('./views/analytics').then((m) => ({ default: m.AnalyticsView })),
+  settings: () => import('./views/settings').then((m) => ({ default: m.SettingsView })),
+};
+// The view in the address starts loading now, alongside sign-in, not after it.
+void LOADERS[(window.location.hash.replace(/^#\/?/, '').split('/')[0] || 'overview') as keyof typeof LOADERS]?.();
+
 interface ViewDef {
   path: string;
   label: Label;
   scope: string;
-  view: () => React.JSX.Element;
+  view: React.ComponentType;
 }
 const VIEWS: ViewDef[] = [
-  { path: 'overview', label: 'navOverview', scope: 'analytics:read', view: OverviewView },
-  { path: 'profiles', label: 'navProfiles', scope: 'profiles:read', view: ProfilesView },
-  { path: 'rules', label: 'navRules', scope: 'segments:read', view: RulesView },
-  { path: 'campaigns', label: 'navCampaigns', scope: 'campaigns:read', view: CampaignsView },
-  { path: 'experiments', label: 'navExperiments', scope: 'campaigns:read', view: ExperimentsView },
-  { path: 'analytics', label: 'navAnalytics', scope: 'analytics:read', view: AnalyticsView },
-  { path: 'settings', label: 'navSettings', scope: 'admin', view: SettingsView },
+  { path: 'overview', label: 'navOverview', scope: 'analytics:read', view: lazy(LOADERS.overview) },
+  { path: 'profiles', label: 'navProfiles', scope: 'profiles:read', view: lazy(LOADERS.profiles) },
+  { path: 'rules', label: 'navRules', scope: 'segments:read', view: lazy(LOADERS.rules) },
+  { path: 'campaigns', label: 'navCampaigns', scope: 'campaigns:read', view: lazy(LOADERS.campaigns) },
+  { path: 'experiments', label: 'navExperiments', scope: 'campaigns:read', view: lazy(LOADERS.experiments) },
+  { path: 'analytics', label: 'navAnalytics', scope: 'analytics:read', view: lazy(LOADERS.analytics) },
+  { path: 'settings', label: 'navSettings', scope: 'admin', view: lazy(LOADERS.settings) },
 ];
 
 const TOKEN = 'opsgraph.token';
@@ -139,7 +144,7 @@ function Shell({ operator }: { operator: Operator }) {
   }, [route, allowed]);
   return (
     <div className="shell">
-      <nav aria-label="views">
+      <nav aria-label={t('views')}>
         <ul>
           {allowed.map((v) => (
             <li key={v.path}>
@@ -154,7 +159,9 @@ function Shell({ operator }: { operator: Operator }) {
         {current && operator.scopes.includes(current.scope) ? (
           <>
             <h1>{t(current.label)}</h1>
-            <current.view />
+            <Suspense fallback={<Loading when />}>
+              <current.view />
+            </Suspense>
           </>
         ) : (
           <p role="alert">{t('forbidden')}</p>

@@ -1,6 +1,5 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { Background, Controls, Handle, Position, ReactFlow, useReactFlow, type Connection, type Edge, type Node, type NodeProps, type NodeChange, applyNodeChanges } from '@xyflow/react';
-import '@xyflow/react/dist/style.css';
 import { ApiError, gql } from '../api';
 import { useI18n } from '../i18n';
 import { addNode, connect, layout, NODE_TYPES, portsOf, problemsByNode, removeNode, type JourneyDoc, type JourneyNode, type Problem } from '../journey/graph';

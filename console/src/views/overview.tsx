@@ -1,8 +1,8 @@
-import { useMemo, useState } from 'react';
+import { useCallback, useMemo, useState } from 'react';
 import { Chart, type ChartOption } from '../chart';
 import { endOfToday, utcDay } from '../dates';
 import { useI18n, type I18n, type Label } from '../i18n';
-import { CHURN_AND_SEGMENTS, METRIC } from '../queries';
+import { OVERVIEW } from '../queries';
 import { ErrorBox, Loading, useQuery } from '../session';
 
 interface MetricSeries {
@@ -14,12 +14,27 @@ type GroupBy = 'CHANNEL' | 'COUNTRY' | null;
 
 const LIVE_MS = 10_000;
 
+interface OverviewData {
+  dau: MetricSeries[];
+  wau: MetricSeries[];
+  mau: MetricSeries[];
+  revenue: MetricSeries[];
+  orders: MetricSeries[];
+  newUsers: MetricSeries[];
+  churnBands: Array<{ band: string; users: number }>;
+  segments: Array<{ id: string; name: string; size: number }>;
+}
+
 /** The morning dashboard: activity, money and risk, refreshed live from the real-time aggregates. */
 export function OverviewView() {
-  const { t } = useI18n();
+  const i18n = useI18n();
+  const { t } = i18n;
   const [days, setDays] = useState(30);
   const [groupBy, setGroupBy] = useState<GroupBy>(null);
-  const range = useMemo(() => ({ from: utcDay(days - 1), to: endOfToday() }), [days]);
+  const variables = useMemo(() => ({ from: utcDay(days - 1), to: endOfToday(), weekFrom: utcDay(7 * 8), monthFrom: utcDay(365), groupBy }), [days, groupBy]);
+  const q = useQuery<OverviewData>(OVERVIEW, variables, LIVE_MS);
+  // Clicking a chart drills down: no breakdown → channels → countries → none.
+  const drill = useCallback(() => setGroupBy((g) => (g === null ? 'CHANNEL' : g === 'CHANNEL' ? 'COUNTRY' : null)), []);
   return (
     <>
       <div className="toolbar">
@@ -41,12 +56,14 @@ export function OverviewView() {
         </label>
         <span className="muted">{t('liveEvery')}</span>
       </div>
-      <ActiveUsers range={range} />
+      <ErrorBox error={q.error} />
+      <Loading when={q.loading && !q.data} />
+      <ActiveUsers data={q.data} />
       <div className="grid2">
-        <MetricPanel title="revenue" metric="REVENUE" range={range} groupBy={groupBy} onDrill={setGroupBy} />
-        <MetricPanel title="orders" metric="ORDERS" range={range} groupBy={groupBy} onDrill={setGroupBy} />
-        <MetricPanel title="newUsers" metric="NEW_USERS" range={range} groupBy={groupBy} onDrill={setGroupBy} />
-        <RiskAndSegments />
+        <MetricPanel title="revenue" id="REVENUE" series={q.data?.revenue} stacked={groupBy !== null} onDrill={drill} />
+        <MetricPanel title="orders" id="ORDERS" series={q.data?.orders} stacked={groupBy !== null} onDrill={drill} />
+        <MetricPanel title="newUsers" id="NEW_USERS" series={q.data?.newUsers} stacked={groupBy !== null} onDrill={drill} />
+        <RiskAndSegments data={q.data} />
       </div>
     </>
   );
@@ -57,27 +74,26 @@ function latest(series: MetricSeries[] | undefined) {
   return series?.[0]?.points.at(-1);
 }
 
-function ActiveUsers({ range }: { range: { from: string; to: string } }) {
+function ActiveUsers({ data }: { data: OverviewData | undefined }) {
   const i18n = useI18n();
   const { t } = i18n;
-  const dau = useQuery<{ metric: MetricSeries[] }>(METRIC, { metric: 'ACTIVE_USERS', granularity: 'DAY', ...range }, LIVE_MS);
-  const wau = useQuery<{ metric: MetricSeries[] }>(METRIC, { metric: 'ACTIVE_USERS', granularity: 'WEEK', from: utcDay(7 * 8), to: range.to }, LIVE_MS);
-  const mau = useQuery<{ metric: MetricSeries[] }>(METRIC, { metric: 'ACTIVE_USERS', granularity: 'MONTH', from: utcDay(365), to: range.to }, LIVE_MS);
-  const option = useMemo(() => lineOption(dau.data?.metric ?? [], i18n), [dau.data, i18n]);
+  const option = useMemo(() => lineOption(data?.dau ?? [], i18n), [data, i18n]);
   return (
     <section className="card" aria-labelledby="active-users">
       <h2 id="active-users">{t('dau')}</h2>
       <div className="kpis">
-        {([['dau', dau], ['wau', wau], ['mau', mau]] as const).map(([label, q]) => (
-          <div className="kpi" key={label} data-testid={`kpi-${label}`}>
-            <span className="kpi-label">{t(label)}</span>
-            <span className="kpi-value">{i18n.number(latest(q.data?.metric)?.value ?? 0)}</span>
-            <span className="muted small">{latest(q.data?.metric) ? `${i18n.t('since')} ${i18n.date(latest(q.data?.metric)!.start)}` : '–'}</span>
-          </div>
-        ))}
+        {(['dau', 'wau', 'mau'] as const).map((label) => {
+          const point = latest(data?.[label]);
+          return (
+            <div className="kpi" key={label} data-testid={`kpi-${label}`}>
+              <span className="kpi-label">{t(label)}</span>
+              <span className="kpi-value">{point ? i18n.number(point.value) : '–'}</span>
+              <span className="muted small">{point ? `${t('since')} ${i18n.date(point.start)}` : ''}</span>
+            </div>
+          );
+        })}
         <span className="muted">{t('estimated')}</span>
       </div>
-      <ErrorBox error={dau.error} />
       <Chart option={option} label={t('dau')} height={200} />
     </section>
   );
@@ -104,53 +120,49 @@ function lineOption(series: MetricSeries[], i18n: I18n, stacked = false): ChartO
   };
 }
 
-function MetricPanel({ title, metric, range, groupBy, onDrill }: { title: Label; metric: string; range: { from: string; to: string }; groupBy: GroupBy; onDrill: (g: GroupBy) => void }) {
+function MetricPanel({ title, id, series, stacked, onDrill }: { title: Label; id: string; series: MetricSeries[] | undefined; stacked: boolean; onDrill: () => void }) {
   const i18n = useI18n();
-  const q = useQuery<{ metric: MetricSeries[] }>(METRIC, { metric, granularity: 'DAY', ...range, groupBy }, LIVE_MS);
-  const series = q.data?.metric ?? [];
-  const option = useMemo(() => lineOption(series, i18n, groupBy !== null), [series, i18n, groupBy]);
-  const total = series.reduce((sum, s) => sum + s.points.reduce((a, p) => a + p.value, 0), 0);
+  const option = useMemo(() => lineOption(series ?? [], i18n, stacked), [series, i18n, stacked]);
+  const total = (series ?? []).reduce((sum, s) => sum + s.points.reduce((a, p) => a + p.value, 0), 0);
   return (
-    <section className="card" aria-labelledby={`panel-${metric}`}>
-      <h2 id={`panel-${metric}`}>
-        {i18n.t(title)} <span className="kpi-value small" data-testid={`total-${metric}`}>{i18n.number(total, 2)}</span>
+    <section className="card" aria-labelledby={`panel-${id}`}>
+      <h2 id={`panel-${id}`}>
+        {i18n.t(title)}{' '}
+        <span className="kpi-value small" data-testid={`total-${id}`}>
+          {series ? i18n.number(total, 2) : '–'}
+        </span>
       </h2>
-      <ErrorBox error={q.error} />
-      {/* Clicking a day with no breakdown drills into channels; with channels, into countries. */}
-      <Chart option={option} label={i18n.t(title)} onClick={() => onDrill(groupBy === null ? 'CHANNEL' : groupBy === 'CHANNEL' ? 'COUNTRY' : null)} />
+      <Chart option={option} label={i18n.t(title)} onClick={onDrill} />
     </section>
   );
 }
 
-function RiskAndSegments() {
+function RiskAndSegments({ data }: { data: OverviewData | undefined }) {
   const i18n = useI18n();
   const { t } = i18n;
-  const q = useQuery<{ churnBands: Array<{ band: string; users: number }>; segments: Array<{ id: string; name: string; size: number }> }>(CHURN_AND_SEGMENTS, {}, LIVE_MS);
   const bands = useMemo<ChartOption>(
     () => ({
       tooltip: { trigger: 'item' },
       color: ['#2e7d32', '#f9a825', '#c62828'],
-      series: [{ type: 'pie', radius: ['40%', '70%'], data: (q.data?.churnBands ?? []).map((b) => ({ name: t(`band${b.band}` as Label), value: b.users })) }],
+      series: [{ type: 'pie', radius: ['40%', '70%'], data: (data?.churnBands ?? []).map((b) => ({ name: t(`band${b.band}` as Label), value: b.users })) }],
     }),
-    [q.data, t],
+    [data, t],
   );
   const segments = useMemo<ChartOption>(
     () => ({
       tooltip: { trigger: 'axis' },
       grid: { left: 120, right: 16, top: 8, bottom: 24 },
       xAxis: { type: 'value' },
-      yAxis: { type: 'category', data: (q.data?.segments ?? []).map((s) => s.name) },
-      series: [{ type: 'bar', data: (q.data?.segments ?? []).map((s) => s.size) }],
+      yAxis: { type: 'category', data: (data?.segments ?? []).map((s) => s.name) },
+      series: [{ type: 'bar', data: (data?.segments ?? []).map((s) => s.size) }],
     }),
-    [q.data],
+    [data],
   );
   return (
     <section className="card" aria-labelledby="risk">
       <h2 id="risk">{t('churnBands')}</h2>
-      <ErrorBox error={q.error} />
-      <Loading when={q.loading && !q.data} />
       <ul className="inline" data-testid="churn-bands">
-        {(q.data?.churnBands ?? []).map((b) => (
+        {(data?.churnBands ?? []).map((b) => (
           <li key={b.band}>
             {t(`band${b.band}` as Label)}: {i18n.number(b.users)}
           </li>

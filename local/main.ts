@@ -8,6 +8,7 @@ const dataDir = optionalEnv('OPSGRAPH_DATA_DIR') ?? './.data';
 const stack = await startLocalStack({ port, dataDir, apiKey: optionalEnv('OPSGRAPH_API_KEY'), schedules: true });
 
 console.log(`opsgraph is running (data in ${dataDir})
+  Console:  ${stack.url}/console/
   GraphQL:  ${stack.graphqlUrl}
   Ingest:   ${stack.ingestUrl}
   API key:  ${stack.apiKey}

@@ -24,7 +24,8 @@ import type { StoredEvent } from '../core/events/schema.js';
 import { aggregateEvents } from '../core/analytics/aggregate.js';
 import { toArchiveRecord } from '../core/analytics/archive/record.js';
 import { runBoughtTogether, runFunnel, runPathsBeforePurchase, runRetention } from '../core/analytics/archive/queries.js';
-import { LocalArchiveWriter } from '../local/archive/writer.js';
+import { FolderArchiveFiles } from '../core/analyticsEngine/archiveFiles.js';
+import { writeArchiveRows } from '../core/analyticsEngine/archiveEvents.js';
 import { DuckDbArchiveEngine } from '../local/archive/duckdbEngine.js';
 import { runLtv, runRfm } from '../core/analytics/archive/customerValue.js';
 import { forecastEts } from '../core/analytics/forecast.js';
@@ -209,21 +210,21 @@ function backtestForecast(): void {
   });
 }
 
-// 2. Archive write throughput (NDJSON partitions by event date).
-const dir = await mkdtemp(join(tmpdir(), 'opsgraph-bench-analytics-'));
+// 2. Archive write throughput: the archiver's files (one per batch and event date, written through a rename) in the
+// data dir's folder, as the local stack writes them.
+const root = await mkdtemp(join(tmpdir(), 'opsgraph-bench-analytics-'));
 try {
-  const writer = new LocalArchiveWriter(dir);
+  const files = new FolderArchiveFiles(root);
   const started = performance.now();
-  let partitions = 0;
+  let written = 0;
   for (let i = 0; i < events.length; i += batchSize) {
-    const r = await writer.append(events.slice(i, i + batchSize).map((e) => toArchiveRecord(e)));
-    partitions += r.partitions;
+    written += await writeArchiveRows(files, events.slice(i, i + batchSize).map((e) => toArchiveRecord(e)), `batch-${i}`);
   }
   const seconds = (performance.now() - started) / 1000;
-  line({ bench: 'analytics_archive_write', events: events.length, batch: batchSize, appends: partitions, seconds: +seconds.toFixed(3), events_per_second: Math.round(events.length / seconds) });
+  line({ bench: 'analytics_archive_write', events: events.length, batch: batchSize, files: written, seconds: +seconds.toFixed(3), events_per_second: Math.round(events.length / seconds) });
 
   // 3. Archive queries on embedded DuckDB over the whole year.
-  const engine = await DuckDbArchiveEngine.open({ dir });
+  const engine = await DuckDbArchiveEngine.open({ dir: join(root, 'events') });
   const from = Date.UTC(new Date(first).getUTCFullYear(), new Date(first).getUTCMonth(), 1);
   const to = last + 1;
   const timed = async <T>(name: string, extra: Record<string, unknown>, run: () => Promise<T>, summarize: (r: T) => unknown) => {
@@ -294,7 +295,7 @@ try {
     await engine.close();
   }
   backtestForecast();
-  line({ bench: 'analytics_env', cpus: cpus().length, node: process.version, csv: csvPath, read_seconds: +readSeconds.toFixed(1), archive_dir: values.keep ? dir : null });
+  line({ bench: 'analytics_env', cpus: cpus().length, node: process.version, csv: csvPath, read_seconds: +readSeconds.toFixed(1), archive_dir: values.keep ? root : null });
 } finally {
-  if (!values.keep) await rm(dir, { recursive: true, force: true });
+  if (!values.keep) await rm(root, { recursive: true, force: true });
 }

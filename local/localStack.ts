@@ -6,9 +6,9 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { ScheduledEvent } from 'aws-lambda';
 import { generateKey, putApiKey } from '../core/auth/apiKeys.js';
 import { closeArchiveEngines, registerArchiveEngine } from '../core/analyticsEngine/archiveQueries.js';
+import { ARCHIVE_PREFIX } from '../core/analytics/archive/files.js';
 import { resetClients } from '../core/aws/clients.js';
 import { FUNCTIONS, physicalName, STREAMS, type FunctionDefinition, type FunctionName } from '../core/platform/definitions.js';
-import { archiveDir } from './archive/writer.js';
 import { DuckDbArchiveEngine } from './archive/duckdbEngine.js';
 import { DeadLetterStore } from './deadLetters.js';
 import { allLocalEnvironment, LOCAL_STAGE } from './environment.js';
@@ -107,7 +107,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   // The event archive (S3 and Athena on AWS): NDJSON under the data dir, queried by embedded DuckDB.
   process.env.ARCHIVE_STORE = pathToFileURL(join(dataDir, 'archive')).href;
   process.env.ARCHIVE_ENGINE = 'duckdb';
-  registerArchiveEngine('duckdb', () => DuckDbArchiveEngine.open({ dir: archiveDir(dataDir), threads: 2 }));
+  registerArchiveEngine('duckdb', () => DuckDbArchiveEngine.open({ dir: join(dataDir, 'archive', ARCHIVE_PREFIX), threads: 2 }));
   // The identity key likewise (Secrets Manager on AWS): emails and phones are linked by HMAC under it.
   process.env.IDENTITY_HASH_SECRET = await keptSecret(join(dataDir, 'identity-secret'), () => randomBytes(32).toString('hex'));
   const apiKey = await adminKey(dataDir, options.apiKey);

@@ -44,18 +44,27 @@ export async function archiveEvents(
   }
   const actors = decoded.map((d) => actorId(d.event, canonical.get(d.event.eventId)));
   const refused = await refusedConsent(ctx.consent, actors.filter((a): a is string => a !== null), 'analytics');
-  const byDate = new Map<string, ArchiveRecord[]>();
-  decoded.forEach((d, i) => {
-    if (actors[i] !== null && refused.has(actors[i])) return;
-    const row = toArchiveRecord(d.event, canonical.get(d.event.eventId));
-    let rows = byDate.get(row.dt);
-    if (!rows) byDate.set(row.dt, (rows = []));
-    rows.push(row);
-  });
+  const rows = decoded.flatMap((d, i) => (actors[i] !== null && refused.has(actors[i]) ? [] : [toArchiveRecord(d.event, canonical.get(d.event.eventId))]));
   const first = decoded[0]!.position;
-  const name = `${first.shardId}-${first.sequenceNumber}`;
-  await forEachLimit([...byDate], WRITE_CONCURRENCY, ([dt, rows]) => ctx.files.write(archiveFileKey(dt, name), toNdjson(rows)));
-  result.archived = [...byDate.values()].reduce((n, rows) => n + rows.length, 0);
-  result.files = byDate.size;
+  result.files = await writeArchiveRows(ctx.files, rows, `${first.shardId}-${first.sequenceNumber}`);
+  result.archived = rows.length;
   return result;
+}
+
+/**
+ * Writes rows as one file per event date, each named `name` under its `dt=` partition; returns the number of files.
+ * The archiver names them after the batch; backfills, tests and benchmarks write through here too.
+ *
+ * @example
+ * await writeArchiveRows(new FolderArchiveFiles(root), events.map((e) => toArchiveRecord(e)), 'backfill-1');
+ */
+export async function writeArchiveRows(files: ArchiveFiles, rows: readonly ArchiveRecord[], name: string): Promise<number> {
+  const byDate = new Map<string, ArchiveRecord[]>();
+  for (const row of rows) {
+    let day = byDate.get(row.dt);
+    if (!day) byDate.set(row.dt, (day = []));
+    day.push(row);
+  }
+  await forEachLimit([...byDate], WRITE_CONCURRENCY, ([dt, day]) => files.write(archiveFileKey(dt, name), toNdjson(day)));
+  return byDate.size;
 }

@@ -1,6 +1,6 @@
 /**
  * The local archive query engine: embedded DuckDB (`@duckdb/node-api`, whose native binary ships inside its npm
- * package) reading the NDJSON partitions written by {@link LocalArchiveWriter} through one view.
+ * package) reading the NDJSON partitions written by the archiver (core/analyticsEngine/archiveEvents.ts) through one view.
  *
  * It implements {@link ArchiveQueryEngine}, so the SQL that runs here is the SQL an Athena engine will run.
  */

@@ -13,7 +13,8 @@ import { runBoughtTogether, runFunnel, runPathsBeforePurchase, runRetention } fr
 import { buildFunnelSql, type FunnelSpec } from '../../core/analytics/archive/sql.js';
 import { trinoDialect } from '../../core/analytics/archive/engine.js';
 import { AnalyticsInputError } from '../../core/analytics/errors.js';
-import { LocalArchiveWriter } from '../../local/archive/writer.js';
+import { FolderArchiveFiles } from '../../core/analyticsEngine/archiveFiles.js';
+import { writeArchiveRows } from '../../core/analyticsEngine/archiveEvents.js';
 import { DuckDbArchiveEngine } from '../../local/archive/duckdbEngine.js';
 
 const H = 3_600_000;
@@ -27,8 +28,8 @@ function ev(user: string, event: string, at: number, extra: Partial<StoredEvent>
 
 async function withArchive(events: StoredEvent[]): Promise<{ engine: DuckDbArchiveEngine; dir: string }> {
   const dir = await mkdtemp(join(tmpdir(), 'opsgraph-archive-test-'));
-  await new LocalArchiveWriter(dir).append(events.map((e) => toArchiveRecord(e)));
-  return { engine: await DuckDbArchiveEngine.open({ dir, threads: 2 }), dir };
+  await writeArchiveRows(new FolderArchiveFiles(dir), events.map((e) => toArchiveRecord(e)), 'test');
+  return { engine: await DuckDbArchiveEngine.open({ dir: join(dir, 'events'), threads: 2 }), dir };
 }
 
 const steps = (...names: string[]) => names.map((event) => ({ event }));
@@ -185,10 +186,11 @@ describe('duplicates in the archive', () => {
   it('an event delivered twice counts once', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'opsgraph-archive-dup-'));
     const events = [ev('d1', 'a', T0), ev('d1', 'b', T0 + H), ev('d2', 'a', T0)];
-    const writer = new LocalArchiveWriter(dir);
-    await writer.append(events.map((e) => toArchiveRecord(e)));
-    await writer.append(events.map((e) => toArchiveRecord(e)));
-    const engine = await DuckDbArchiveEngine.open({ dir });
+    // Two files with the same rows, as a bisected retry of a batch can leave.
+    const files = new FolderArchiveFiles(dir);
+    await writeArchiveRows(files, events.map((e) => toArchiveRecord(e)), 'batch-1');
+    await writeArchiveRows(files, events.map((e) => toArchiveRecord(e)), 'batch-1-retry');
+    const engine = await DuckDbArchiveEngine.open({ dir: join(dir, 'events') });
     try {
       const [f] = await runFunnel(engine, { from: T0, to: T0 + D, steps: steps('a', 'b'), order: 'STRICT' });
       assert.deepEqual(users(f!), [2, 1]);

@@ -13,7 +13,8 @@ import { toArchiveRecord } from '../../core/analytics/archive/record.js';
 import { AnalyticsInputError } from '../../core/analytics/errors.js';
 import type { StoredEvent } from '../../core/events/schema.js';
 import { DuckDbArchiveEngine } from '../../local/archive/duckdbEngine.js';
-import { LocalArchiveWriter } from '../../local/archive/writer.js';
+import { FolderArchiveFiles } from '../../core/analyticsEngine/archiveFiles.js';
+import { writeArchiveRows } from '../../core/analyticsEngine/archiveEvents.js';
 
 const D = 86_400_000;
 const JAN = Date.UTC(2021, 0, 1);
@@ -32,7 +33,8 @@ let engine: DuckDbArchiveEngine;
 let dir: string;
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'opsgraph-value-'));
-  await new LocalArchiveWriter(dir).append(
+  await writeArchiveRows(
+    new FolderArchiveFiles(dir),
     [
       // January cohort: a (first seen by a login, buys 10 in Jan and 30 in Feb), b (buys 20 in Jan, refunds 5 in Feb).
       login('a', JAN + 1 * D), order('a', JAN + 2 * D, 10), order('a', FEB + 2 * D, 30),
@@ -40,8 +42,9 @@ before(async () => {
       // February cohort: c buys 40 in Feb; d only logs in. An order in another currency is left out with currency: GBP.
       order('c', FEB + 5 * D, 40), order('c', FEB + 6 * D, 99, 'EUR'), login('d', FEB + 7 * D),
     ].map((e) => toArchiveRecord(e)),
+    'test',
   );
-  engine = await DuckDbArchiveEngine.open({ dir, threads: 2 });
+  engine = await DuckDbArchiveEngine.open({ dir: join(dir, 'events'), threads: 2 });
 });
 after(async () => {
   await engine.close();

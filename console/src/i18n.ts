@@ -187,6 +187,22 @@ const en = {
   action: 'Action',
   confirmErasure: 'Erase every record of this person? This cannot be undone.',
   confirmRevoke: 'Revoke this key? Callers using it are refused at once.',
+  // Statuses the API returns, shown in the operator's language.
+  statusACTIVE: 'Active',
+  statusDRAFT: 'Draft',
+  statusPAUSED: 'Paused',
+  statusENDED: 'Ended',
+  statusRUNNING: 'Running',
+  statusSTOPPED: 'Stopped',
+  statusPENDING: 'Pending',
+  statusCOMPLETED: 'Completed',
+  statusFAILED: 'Failed',
+  statusEXITED: 'Exited',
+  statusEXPIRED: 'Expired',
+  statusREVOKED: 'Revoked',
+  statusSENT: 'Sent',
+  statusSUPPRESSED: 'Suppressed',
+  statusQUEUED: 'Queued',
 } as const;
 
 export type Label = keyof typeof en;
@@ -367,6 +383,21 @@ const zh: Record<Label, string> = {
   action: '操作',
   confirmErasure: '删除此人的所有记录？此操作无法撤销。',
   confirmRevoke: '吊销此密钥？使用它的调用方将立即被拒绝。',
+  statusACTIVE: '进行中',
+  statusDRAFT: '草稿',
+  statusPAUSED: '已暂停',
+  statusENDED: '已结束',
+  statusRUNNING: '运行中',
+  statusSTOPPED: '已停止',
+  statusPENDING: '等待中',
+  statusCOMPLETED: '已完成',
+  statusFAILED: '失败',
+  statusEXITED: '已退出',
+  statusEXPIRED: '已过期',
+  statusREVOKED: '已吊销',
+  statusSENT: '已发送',
+  statusSUPPRESSED: '已拦截',
+  statusQUEUED: '排队中',
 };
 
 export type Locale = 'en' | 'zh-CN';
@@ -376,6 +407,8 @@ const DICTIONARIES: Record<Locale, Record<Label, string>> = { en, 'zh-CN': zh };
 export interface I18n {
   locale: Locale;
   t: (label: Label, vars?: Record<string, string | number>) => string;
+  /** A status the API returns (ACTIVE, DRAFT, …) in the locale's words; an unknown one as it came. */
+  status: (value: string) => string;
   number: (n: number, digits?: number) => string;
   percent: (n: number, digits?: number) => string;
   money: (n: number, currency?: string | null) => string;
@@ -393,6 +426,7 @@ export function makeI18n(locale: Locale): I18n {
   return {
     locale,
     t: (label, vars) => dict[label].replace(/\{(\w+)\}/g, (_, k: string) => String(vars?.[k] ?? '')),
+    status: (value) => (dict as Record<string, string>)[`status${value}`] ?? value,
     number: (n, digits = 0) => numberFormat(digits).format(n),
     percent: (n, digits = 1) => new Intl.NumberFormat(locale, { style: 'percent', maximumFractionDigits: digits }).format(n),
     money: (n, currency) =>

@@ -132,7 +132,7 @@ describe('the ops console in Chromium', () => {
     assert.match(await text('identities'), /EMAIL/);
     assert.match(await text('timeline'), /order_completed/);
     assert.match(await page.locator('main').innerText(), /Buyers/);
-    await waitFor(async () => /ACTIVE · wait/.test(await text('enrollments')) || null, 'the enrollment, waiting');
+    await waitFor(async () => /Active · wait/.test(await text('enrollments')) || null, 'the enrollment, waiting');
     await check('profiles');
   });
 
@@ -156,7 +156,7 @@ describe('the ops console in Chromium', () => {
     await page.getByRole('link', { name: 'Review ask' }).waitFor();
     await page.getByTestId('create-cart_abandon_coupon').click();
     await page.getByTestId('flow').waitFor();
-    assert.equal(await text('campaign-status'), 'DRAFT');
+    assert.equal(await text('campaign-status'), 'Draft');
     assert.match(await text('problems'), /valid/);
     // A new node is connected to nothing: the validator's problem shows on it.
     await page.getByTestId('node-type').selectOption('EXIT');
@@ -170,7 +170,7 @@ describe('the ops console in Chromium', () => {
     await page.getByRole('button', { name: 'Run' }).click();
     await page.getByTestId('simulation').waitFor();
     await page.getByTestId('activate').click();
-    await waitFor(async () => (await text('campaign-status')) === 'ACTIVE' || null, 'activation');
+    await waitFor(async () => (await text('campaign-status')) === 'Active' || null, 'activation');
     // The seeded campaign shows its enrollments on its nodes.
     await page.goto(`${stack.url}/console/#/campaigns`);
     await page.getByRole('link', { name: 'Review ask' }).click();
@@ -211,7 +211,7 @@ describe('the ops console in Chromium', () => {
     await page.getByTestId('create-key').click();
     assert.match(await text('new-key'), /^og_[0-9a-f]{40}$/);
     await page.getByRole('button', { name: 'Revoke partner-x' }).click();
-    await waitFor(async () => (await text('key-status-partner-x')) === 'REVOKED' || null, 'the revocation');
+    await waitFor(async () => (await text('key-status-partner-x')) === 'Revoked' || null, 'the revocation');
     await page.getByTestId('erase-user').fill('cu-11');
     await page.getByTestId('request-erasure').click();
     await waitFor(async () => /cu-11/.test(await text('erasures')) || null, 'the erasure job');
@@ -231,6 +231,8 @@ describe('the ops console in Chromium', () => {
     await page.goto(`${stack.url}/console/#/profiles/cu-2`);
     await page.getByTestId('timeline').waitFor();
     assert.match(await text('timeline'), /\d{4}年\d{1,2}月\d{1,2}日/);
+    await page.goto(`${stack.url}/console/#/campaigns`);
+    await page.getByTestId('campaigns').getByText('进行中').first().waitFor(); // statuses too, not only labels
     await check('zh-CN');
     await page.getByLabel('语言').selectOption('en');
   });

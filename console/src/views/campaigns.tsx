@@ -59,7 +59,7 @@ function CampaignList() {
                   <a href={`#/campaigns/${encodeURIComponent(c.id)}`}>{c.name}</a>
                 </td>
                 <td>
-                  <span className={`status status-${c.status}`}>{c.status}</span>
+                  <span className={`status status-${c.status}`}>{i18n.status(c.status)}</span>
                 </td>
                 <td>{i18n.number(c.stats.entered)}</td>
                 <td>{i18n.number(c.stats.active)}</td>
@@ -278,7 +278,7 @@ function CampaignEditor({ id }: { id: string }) {
         <a href="#/campaigns">← {t('navCampaigns')}</a>
       </p>
       <h2>
-        {campaign.name} <span className={`status status-${campaign.status}`} data-testid="campaign-status">{campaign.status}</span>{' '}
+        {campaign.name} <span className={`status status-${campaign.status}`} data-testid="campaign-status">{i18n.status(campaign.status)}</span>{' '}
         <span className="muted">v{campaign.version}</span>
       </h2>
       <div className="kpis">

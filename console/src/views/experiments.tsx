@@ -67,7 +67,7 @@ function ExperimentList() {
               <td>
                 <a href={`#/experiments/${encodeURIComponent(e.id)}`}>{e.name}</a> <code>{e.key}</code>
               </td>
-              <td>{e.status}</td>
+              <td>{i18n.status(e.status)}</td>
               <td>{e.variants.map((v) => v.key).join(', ')}</td>
               <td>{i18n.date(e.startAt)}</td>
             </tr>
@@ -131,7 +131,7 @@ function ExperimentResults({ id }: { id: string }) {
       {e && (
         <>
           <h2>
-            {e.name} <span className="muted">{e.status}</span>
+            {e.name} <span className="muted">{i18n.status(e.status)}</span>
           </h2>
           <div className="toolbar">
             <label>

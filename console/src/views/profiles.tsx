@@ -254,7 +254,7 @@ function Journeys({ id }: { id: string }) {
       <ul data-testid="enrollments">
         {(q.data?.user?.enrollments ?? []).map((e) => (
           <li key={e.id}>
-            <a href={`#/campaigns/${encodeURIComponent(e.campaignId)}`}>{e.campaignId}</a> v{e.version} · {e.state} · {e.node} · {i18n.dateTime(e.enteredAt)}
+            <a href={`#/campaigns/${encodeURIComponent(e.campaignId)}`}>{e.campaignId}</a> v{e.version} · {i18n.status(e.state)} · {e.node} · {i18n.dateTime(e.enteredAt)}
             {e.endReason && ` · ${e.endReason}`}
           </li>
         ))}
@@ -263,7 +263,7 @@ function Journeys({ id }: { id: string }) {
       <ul data-testid="messages">
         {(q.data?.outbox.edges ?? []).map(({ node: m }) => (
           <li key={m.id}>
-            {i18n.dateTime(m.createdAt)} · {m.channel} · <strong>{m.status}</strong>
+            {i18n.dateTime(m.createdAt)} · {m.channel} · <strong>{i18n.status(m.status)}</strong>
             {m.reason && ` (${m.reason})`} · {m.subject ?? m.body.slice(0, 60)}
           </li>
         ))}

@@ -78,7 +78,7 @@ function ApiKeys() {
                 {k.name} <code>{k.id}</code>
               </td>
               <td>{k.scopes.join(', ')}</td>
-              <td data-testid={`key-status-${k.name}`}>{k.status}</td>
+              <td data-testid={`key-status-${k.name}`}>{i18n.status(k.status)}</td>
               <td>{k.createdAt ? i18n.dateTime(k.createdAt) : '–'}</td>
               <td>
                 {k.status === 'ACTIVE' && (
@@ -141,7 +141,7 @@ function Erasures() {
           {(q.data?.erasureJobs ?? []).map((j) => (
             <tr key={j.id}>
               <td>{j.userId}</td>
-              <td>{j.status}</td>
+              <td>{i18n.status(j.status)}</td>
               <td>{i18n.dateTime(j.requestedAt)}</td>
               <td>{j.requestedBy}</td>
               <td className="small">{j.stores.map((s) => `${s.store} ${s.deleted}`).join(' · ')}</td>

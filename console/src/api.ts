@@ -1,3 +1,5 @@
+import type { Operation } from './queries';
+
 /**
  * The console's only way to the backend: the public GraphQL endpoint, with the operator's API key (or JWT).
  * Errors keep their `extensions.code` so views can say what went wrong (FORBIDDEN, BAD_USER_INPUT, …).
@@ -35,7 +37,7 @@ const authHeaders = (token: string): Record<string, string> =>
   token.startsWith('og_') ? { 'x-api-key': token } : { authorization: `Bearer ${token}` };
 
 /** Runs one operation; throws ApiError with the first error's code when there is no data to show. */
-export async function gql<T>(session: Session, query: string, variables: Record<string, unknown> = {}): Promise<T> {
+export async function gql<T, V>(session: Session, query: Operation<T, V>, variables: NoInfer<V>): Promise<T> {
   let res: Response;
   try {
     res = await fetch(session.url, {

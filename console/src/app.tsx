@@ -55,7 +55,7 @@ export function App() {
     try {
       const { graphqlUrl } = await loadConfig();
       const session = { url: graphqlUrl, token };
-      const { viewer } = await gql<{ viewer: { name: string; scopes: string[] } }>(session, VIEWER);
+      const { viewer } = await gql(session, VIEWER, {});
       // The key stays in this tab only (sessionStorage), never in a cookie or across tabs.
       sessionStorage.setItem(TOKEN, token);
       setOperator({ session, name: viewer.name, scopes: viewer.scopes });

@@ -1,5 +1,6 @@
 import { createContext, useCallback, useContext, useEffect, useRef, useState } from 'react';
 import { ApiError, gql, type Session } from './api';
+import type { Operation } from './queries';
 import { useI18n } from './i18n';
 
 /** The signed-in operator: the session to call the API with, and the scopes their key grants (from `viewer`). */
@@ -30,7 +31,7 @@ export interface QueryState<T> {
  * Runs a query when its variables change (and every `refreshMs`, for live charts). A newer request supersedes an
  * older one, so a slow answer never overwrites a fresh one.
  */
-export function useQuery<T>(query: string, variables: Record<string, unknown> | null, refreshMs?: number): QueryState<T> {
+export function useQuery<T, V>(query: Operation<T, V>, variables: NoInfer<V> | null, refreshMs?: number): QueryState<T> {
   const { session } = useOperator();
   const [state, setState] = useState<{ data?: T; error?: ApiError; loading: boolean }>({ loading: variables !== null });
   const latest = useRef(0);
@@ -39,7 +40,7 @@ export function useQuery<T>(query: string, variables: Record<string, unknown> | 
     if (variables === null) return;
     const n = ++latest.current;
     setState((s) => ({ ...s, loading: true }));
-    gql<T>(session, query, variables).then(
+    gql(session, query, variables).then(
       (data) => n === latest.current && setState({ data, loading: false }),
       (error: ApiError) => n === latest.current && setState({ error, loading: false }),
     );
@@ -55,16 +56,16 @@ export function useQuery<T>(query: string, variables: Record<string, unknown> | 
 }
 
 /** A mutation (or a query run on demand): `run` resolves to the data, or to undefined after setting `error`. */
-export function useAction<T>(query: string) {
+export function useAction<T, V>(query: Operation<T, V>) {
   const { session } = useOperator();
   const [error, setError] = useState<ApiError>();
   const [busy, setBusy] = useState(false);
   const run = useCallback(
-    async (variables: Record<string, unknown>): Promise<T | undefined> => {
+    async (variables: NoInfer<V>): Promise<T | undefined> => {
       setBusy(true);
       setError(undefined);
       try {
-        return await gql<T>(session, query, variables);
+        return await gql(session, query, variables);
       } catch (err) {
         setError(err as ApiError);
         return undefined;

@@ -1,6 +1,7 @@
 import { useMemo, useState, type FormEvent } from 'react';
 import { Chart, type ChartOption } from '../chart';
 import { dayOf, endOfToday, fromDayInput, utcDay } from '../dates';
+import type { FunnelOrder, FunnelQuery, RetentionPeriod, RetentionQueryVariables } from '../api.generated';
 import { useI18n } from '../i18n';
 import { CAMPAIGN_ROI, CAMPAIGNS, FUNNEL, RETENTION, RFM } from '../queries';
 import { can, ErrorBox, Loading, useAction, useOperator, useQuery } from '../session';
@@ -33,22 +34,15 @@ export function AnalyticsView() {
 
 type Range = { from: string; to: string };
 
-interface FunnelStep {
-  step: number;
-  event: string;
-  users: number;
-  conversionFromStart: number;
-  conversionFromPrevious: number;
-  medianSecondsFromPrevious: number | null;
-}
+type FunnelStep = FunnelQuery['funnel']['steps'][number];
 
 function FunnelBuilder({ range }: { range: Range }) {
   const i18n = useI18n();
   const { t } = i18n;
   const [steps, setSteps] = useState(['product_viewed', 'product_added_to_cart', 'order_completed']);
   const [windowDays, setWindowDays] = useState(14);
-  const [order, setOrder] = useState('SEQUENTIAL');
-  const funnel = useAction<{ funnel: { steps: FunnelStep[] } }>(FUNNEL);
+  const [order, setOrder] = useState<FunnelOrder>('SEQUENTIAL');
+  const funnel = useAction(FUNNEL);
   const [result, setResult] = useState<FunnelStep[]>();
   const run = async (e: FormEvent) => {
     e.preventDefault();
@@ -92,7 +86,7 @@ function FunnelBuilder({ range }: { range: Range }) {
         </label>{' '}
         <label>
           {t('order')}{' '}
-          <select value={order} onChange={(e) => setOrder(e.target.value)}>
+          <select value={order} onChange={(e) => setOrder(e.target.value as FunnelOrder)}>
             {['SEQUENTIAL', 'STRICT', 'ANY'].map((o) => (
               <option key={o}>{o}</option>
             ))}
@@ -137,9 +131,9 @@ function RetentionHeatmap({ range }: { range: Range }) {
   const { t } = i18n;
   const [startEvent, setStart] = useState('order_completed');
   const [returnEvent, setReturn] = useState('order_completed');
-  const [period, setPeriod] = useState('WEEK');
-  const [asked, setAsked] = useState<Record<string, unknown> | null>(null);
-  const q = useQuery<{ retention: { cohorts: Array<{ start: string; size: number; returned: number[] }> } }>(RETENTION, asked);
+  const [period, setPeriod] = useState<RetentionPeriod>('WEEK');
+  const [asked, setAsked] = useState<RetentionQueryVariables | null>(null);
+  const q = useQuery(RETENTION, asked);
   const cohorts = q.data?.retention.cohorts ?? [];
   const periods = Math.max(0, ...cohorts.map((c) => c.returned.length));
   const option = useMemo<ChartOption>(
@@ -177,7 +171,7 @@ function RetentionHeatmap({ range }: { range: Range }) {
         </label>
         <label>
           {t('period')}{' '}
-          <select value={period} onChange={(e) => setPeriod(e.target.value)}>
+          <select value={period} onChange={(e) => setPeriod(e.target.value as RetentionPeriod)}>
             {['DAY', 'WEEK', 'MONTH'].map((p) => (
               <option key={p}>{p}</option>
             ))}
@@ -202,11 +196,11 @@ function RetentionHeatmap({ range }: { range: Range }) {
 function CampaignRoi({ range }: { range: Range }) {
   const i18n = useI18n();
   const { t } = i18n;
-  const list = useQuery<{ campaigns: Array<{ id: string; name: string }> }>(CAMPAIGNS, {});
+  const list = useQuery(CAMPAIGNS, {});
   const [id, setId] = useState('');
   const [costPerSend, setCost] = useState(0.01);
   const chosen = id || list.data?.campaigns[0]?.id || '';
-  const q = useQuery<{ campaign: null | { performance: { holdoutUplift: number | null; totals: { sends: number; conversions: number; revenue: number; cost: number | null; roi: number | null }; points: Array<{ start: string; revenue: number; cost: number | null }> } } }>(
+  const q = useQuery(
     CAMPAIGN_ROI,
     chosen ? { id: chosen, ...range, costPerSend } : null,
   );
@@ -270,7 +264,7 @@ function CampaignRoi({ range }: { range: Range }) {
 function RfmGrid({ range }: { range: Range }) {
   const i18n = useI18n();
   const { t } = i18n;
-  const q = useQuery<{ rfm: Array<{ recency: number; frequency: number; users: number; revenue: number }> }>(RFM, range);
+  const q = useQuery(RFM, range);
   const cells = q.data?.rfm ?? [];
   const option = useMemo<ChartOption>(
     () => ({

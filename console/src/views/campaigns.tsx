@@ -1,25 +1,12 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { Background, Controls, Handle, Position, ReactFlow, useReactFlow, type Connection, type Edge, type Node, type NodeProps, type NodeChange, applyNodeChanges } from '@xyflow/react';
 import { ApiError, gql } from '../api';
+import type { CampaignStatus } from '../api.generated';
 import { useI18n } from '../i18n';
 import { addNode, connect, layout, NODE_TYPES, portsOf, problemsByNode, removeNode, type JourneyDoc, type JourneyNode, type Problem } from '../journey/graph';
 import { CAMPAIGN, CAMPAIGNS, CREATE_FROM_TEMPLATE, SET_CAMPAIGN_STATUS, SIMULATE_JOURNEY, UPDATE_CAMPAIGN, VALIDATE_JOURNEY } from '../queries';
 import { go, useSubRoute } from '../router';
 import { can, ErrorBox, Loading, useAction, useOperator, useQuery } from '../session';
-
-interface CampaignRow {
-  id: string;
-  name: string;
-  status: string;
-  version: number;
-  updatedAt: string;
-  stats: { entered: number; active: number; completed: number; sent: number; suppressed: number; converted: number; conversionRate: number; revenue: number };
-}
-interface Template {
-  id: string;
-  name: string;
-  description: string;
-}
 
 /** Campaigns: the list with stats, templates, and each journey as an editable flow diagram. */
 export function CampaignsView() {
@@ -31,8 +18,8 @@ function CampaignList() {
   const i18n = useI18n();
   const { t } = i18n;
   const op = useOperator();
-  const q = useQuery<{ campaigns: CampaignRow[]; campaignTemplates: Template[] }>(CAMPAIGNS, {});
-  const create = useAction<{ createCampaignFromTemplate: { id: string } }>(CREATE_FROM_TEMPLATE);
+  const q = useQuery(CAMPAIGNS, {});
+  const create = useAction(CREATE_FROM_TEMPLATE);
   const [names, setNames] = useState<Record<string, string>>({});
   return (
     <>
@@ -105,18 +92,6 @@ function CampaignList() {
   );
 }
 
-interface CampaignData {
-  campaign: null | {
-    id: string;
-    name: string;
-    description: string | null;
-    status: string;
-    version: number;
-    journey: JourneyDoc;
-    stats: { entered: number; active: number; completed: number; sent: number; converted: number; nodes: Array<{ node: string; reached: number; active: number }> };
-  };
-}
-
 interface JourneyNodeData extends Record<string, unknown> {
   id: string;
   node: JourneyNode;
@@ -182,7 +157,7 @@ function CampaignEditor({ id }: { id: string }) {
   const { t } = i18n;
   const op = useOperator();
   const writable = can(op, 'campaigns:write');
-  const q = useQuery<CampaignData>(CAMPAIGN, { id });
+  const q = useQuery(CAMPAIGN, { id });
   const campaign = q.data?.campaign;
   const [journey, setJourney] = useState<JourneyDoc>();
   // Where each node is and its measured size: React Flow shows a controlled node only once it has been measured.
@@ -190,13 +165,15 @@ function CampaignEditor({ id }: { id: string }) {
   const [problems, setProblems] = useState<Problem[]>([]);
   const [selected, setSelected] = useState<string>();
   const [path, setPath] = useState<string[]>([]);
-  const save = useAction<{ updateCampaign: { version: number } }>(UPDATE_CAMPAIGN);
-  const status = useAction<{ setCampaignStatus: { status: string } }>(SET_CAMPAIGN_STATUS);
+  const save = useAction(UPDATE_CAMPAIGN);
+  const status = useAction(SET_CAMPAIGN_STATUS);
 
   useEffect(() => {
     if (campaign && !journey) {
-      setJourney(campaign.journey);
-      setPlaced(new Map([...layout(campaign.journey)].map(([nodeId, position]) => [nodeId, { position }])));
+      // JSON in the schema; the API's validator (below) says what is wrong with it, the editor only draws it.
+      const doc = campaign.journey as JourneyDoc;
+      setJourney(doc);
+      setPlaced(new Map([...layout(doc)].map(([nodeId, position]) => [nodeId, { position }])));
     }
   }, [campaign, journey]);
 
@@ -205,7 +182,7 @@ function CampaignEditor({ id }: { id: string }) {
     if (!journey) return;
     let live = true;
     const timer = setTimeout(() => {
-      gql<{ validateJourney: Problem[] }>(op.session, VALIDATE_JOURNEY, { journey }).then(
+      gql(op.session, VALIDATE_JOURNEY, { journey }).then(
         (d) => live && setProblems(d.validateJourney),
         (err: ApiError) => live && setProblems([{ path: '', code: err.code, message: err.message }]),
       );
@@ -268,7 +245,7 @@ function CampaignEditor({ id }: { id: string }) {
     const data = await save.run({ id: campaign.id, expectedVersion: campaign.version, input: { name: campaign.name, description: campaign.description, journey } });
     if (data) q.reload();
   };
-  const setStatus = async (s: string) => {
+  const setStatus = async (s: CampaignStatus) => {
     if (await status.run({ id: campaign.id, status: s })) q.reload();
   };
 
@@ -432,7 +409,7 @@ function NodeProperties({ id, node, writable, onApply, onDelete }: { id: string;
 function Simulate({ journey, onPath }: { journey: JourneyDoc; onPath: (path: string[]) => void }) {
   const { t } = useI18n();
   const [userId, setUserId] = useState('');
-  const sim = useAction<{ simulateJourney: { inAudience: boolean; path: string[]; outcome: string; steps: Array<{ node: string; kind: string; summary: string; guards: Array<{ guard: string; pass: boolean }> }> } }>(SIMULATE_JOURNEY);
+  const sim = useAction(SIMULATE_JOURNEY);
   const [result, setResult] = useState<NonNullable<Awaited<ReturnType<typeof sim.run>>>['simulateJourney']>();
   return (
     <section>

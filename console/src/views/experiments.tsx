@@ -1,42 +1,13 @@
 import { useMemo, useState } from 'react';
+import type { ExperimentQuery, StatsEngine } from '../api.generated';
 import { Chart, type ChartOption } from '../chart';
 import { useI18n, type I18n } from '../i18n';
 import { EXPERIMENT, EXPERIMENTS } from '../queries';
 import { useSubRoute } from '../router';
 import { ErrorBox, Loading, useQuery } from '../session';
 
-interface VariantAnalysis {
-  name: string;
-  users: number;
-  mean: number;
-  lift: number | null;
-  ciLower: number | null;
-  ciUpper: number | null;
-  pValue: number | null;
-  chanceToWin: number | null;
-  risk: number | null;
-  errorMessage: string | null;
-}
-interface MetricResult {
-  name: string;
-  kind: string;
-  guardrail: boolean;
-  note: string | null;
-  analysis: null | { srmPValue: number; srmWarning: boolean; variants: VariantAnalysis[] };
-}
-interface ExperimentData {
-  experiment: null | {
-    id: string;
-    key: string;
-    name: string;
-    description: string | null;
-    status: string;
-    coverage: number;
-    startAt: string;
-    variants: Array<{ key: string; name: string; weight: number }>;
-    analysis: { exposures: number[]; multipleExposures: number; metrics: MetricResult[] };
-  };
-}
+type MetricResult = NonNullable<ExperimentQuery['experiment']>['analysis']['metrics'][number];
+type VariantAnalysis = NonNullable<MetricResult['analysis']>['variants'][number];
 
 /** Standalone experiments: lift with its interval, chance to win, and the checks that say whether to trust them. */
 export function ExperimentsView() {
@@ -47,7 +18,7 @@ export function ExperimentsView() {
 function ExperimentList() {
   const i18n = useI18n();
   const { t } = i18n;
-  const q = useQuery<{ experiments: Array<{ id: string; key: string; name: string; status: string; startAt: string; variants: Array<{ key: string }> }> }>(EXPERIMENTS, {});
+  const q = useQuery(EXPERIMENTS, {});
   return (
     <section className="card">
       <ErrorBox error={q.error} />
@@ -117,9 +88,9 @@ function liftOption(variants: VariantAnalysis[], i18n: I18n): ChartOption {
 function ExperimentResults({ id }: { id: string }) {
   const i18n = useI18n();
   const { t } = i18n;
-  const [engine, setEngine] = useState<'BAYESIAN' | 'FREQUENTIST'>('BAYESIAN');
+  const [engine, setEngine] = useState<StatsEngine>('BAYESIAN');
   const [sequential, setSequential] = useState(false);
-  const q = useQuery<ExperimentData>(EXPERIMENT, { id, engine, sequential: engine === 'FREQUENTIST' && sequential });
+  const q = useQuery(EXPERIMENT, { id, engine, sequential: engine === 'FREQUENTIST' && sequential });
   const e = q.data?.experiment;
   return (
     <>
@@ -136,7 +107,7 @@ function ExperimentResults({ id }: { id: string }) {
           <div className="toolbar">
             <label>
               {t('engine')}{' '}
-              <select value={engine} onChange={(ev) => setEngine(ev.target.value as 'BAYESIAN' | 'FREQUENTIST')} data-testid="engine">
+              <select value={engine} onChange={(ev) => setEngine(ev.target.value as StatsEngine)} data-testid="engine">
                 <option value="BAYESIAN">{t('bayesian')}</option>
                 <option value="FREQUENTIST">{t('frequentist')}</option>
               </select>

@@ -1,29 +1,17 @@
 import { useCallback, useMemo, useState } from 'react';
+import type { MetricGroupBy, OverviewQuery } from '../api.generated';
 import { Chart, type ChartOption } from '../chart';
 import { endOfToday, utcDay } from '../dates';
 import { useI18n, type I18n, type Label } from '../i18n';
 import { OVERVIEW } from '../queries';
 import { ErrorBox, Loading, useQuery } from '../session';
 
-interface MetricSeries {
-  group: string | null;
-  currency: string | null;
-  points: Array<{ start: string; value: number; exact: boolean }>;
-}
-type GroupBy = 'CHANNEL' | 'COUNTRY' | null;
+type MetricSeries = OverviewQuery['dau'][number];
+type GroupBy = Extract<MetricGroupBy, 'CHANNEL' | 'COUNTRY'> | null;
 
 const LIVE_MS = 10_000;
 
-interface OverviewData {
-  dau: MetricSeries[];
-  wau: MetricSeries[];
-  mau: MetricSeries[];
-  revenue: MetricSeries[];
-  orders: MetricSeries[];
-  newUsers: MetricSeries[];
-  churnBands: Array<{ band: string; users: number }>;
-  segments: Array<{ id: string; name: string; size: number }>;
-}
+type OverviewData = OverviewQuery;
 
 /** The morning dashboard: activity, money and risk, refreshed live from the real-time aggregates. */
 export function OverviewView() {
@@ -32,7 +20,7 @@ export function OverviewView() {
   const [days, setDays] = useState(30);
   const [groupBy, setGroupBy] = useState<GroupBy>(null);
   const variables = useMemo(() => ({ from: utcDay(days - 1), to: endOfToday(), weekFrom: utcDay(7 * 8), monthFrom: utcDay(365), groupBy }), [days, groupBy]);
-  const q = useQuery<OverviewData>(OVERVIEW, variables, LIVE_MS);
+  const q = useQuery(OVERVIEW, variables, LIVE_MS);
   // Clicking a chart drills down: no breakdown → channels → countries → none.
   const drill = useCallback(() => setGroupBy((g) => (g === null ? 'CHANNEL' : g === 'CHANNEL' ? 'COUNTRY' : null)), []);
   return (

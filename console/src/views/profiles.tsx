@@ -1,11 +1,12 @@
 import { useState, type FormEvent } from 'react';
 import { ApiError, gql } from '../api';
+import type { IdentityKind } from '../api.generated';
 import { useI18n } from '../i18n';
 import { PROFILE, PROFILE_JOURNEYS, USER_BY_IDENTITY, USERS } from '../queries';
 import { go, useSubRoute } from '../router';
 import { can, ErrorBox, Loading, useOperator, useQuery } from '../session';
 
-const KINDS = ['USER_ID', 'EMAIL', 'PHONE', 'ANONYMOUS_ID', 'DEVICE_ID', 'WECHAT_OPENID', 'WECHAT_UNIONID'] as const;
+const KINDS: readonly IdentityKind[] = ['USER_ID', 'EMAIL', 'PHONE', 'ANONYMOUS_ID', 'DEVICE_ID', 'WECHAT_OPENID', 'WECHAT_UNIONID'];
 
 /** Find a person by any identity (or browse a tag), then read their whole profile. */
 export function ProfilesView() {
@@ -16,7 +17,7 @@ export function ProfilesView() {
 function ProfileSearch() {
   const { t } = useI18n();
   const op = useOperator();
-  const [kind, setKind] = useState<(typeof KINDS)[number]>('USER_ID');
+  const [kind, setKind] = useState<IdentityKind>('USER_ID');
   const [value, setValue] = useState('');
   const [tag, setTag] = useState('');
   const [error, setError] = useState<ApiError>();
@@ -26,7 +27,7 @@ function ProfileSearch() {
     setError(undefined);
     setNotFound(false);
     try {
-      const { userByIdentity } = await gql<{ userByIdentity: { id: string } | null }>(op.session, USER_BY_IDENTITY, { kind, value: value.trim() });
+      const { userByIdentity } = await gql(op.session, USER_BY_IDENTITY, { kind, value: value.trim() });
       if (userByIdentity) go('profiles', userByIdentity.id);
       else setNotFound(true);
     } catch (err) {
@@ -38,7 +39,7 @@ function ProfileSearch() {
       <form className="toolbar" onSubmit={search} role="search">
         <label>
           {t('identityKind')}{' '}
-          <select value={kind} onChange={(e) => setKind(e.target.value as (typeof KINDS)[number])}>
+          <select value={kind} onChange={(e) => setKind(e.target.value as IdentityKind)}>
             {KINDS.map((k) => (
               <option key={k}>{k}</option>
             ))}
@@ -61,17 +62,10 @@ function ProfileSearch() {
   );
 }
 
-interface UserRow {
-  id: string;
-  tags: Array<{ name: string }>;
-  churn: { band: string } | null;
-  stats: { lastSeenAt: string | null; orders: number; revenue: number };
-}
-
 function UserList({ tag }: { tag: string }) {
   const i18n = useI18n();
   const { t } = i18n;
-  const q = useQuery<{ users: { totalCount: number; edges: Array<{ node: UserRow }> } }>(USERS, { filter: tag ? { tag } : null });
+  const q = useQuery(USERS, { filter: tag ? { tag } : null });
   return (
     <section className="card">
       <ErrorBox error={q.error} />
@@ -113,26 +107,11 @@ function UserList({ tag }: { tag: string }) {
   );
 }
 
-interface ProfileData {
-  user: null | {
-    id: string;
-    traits: Record<string, unknown>;
-    consent: Record<string, unknown>;
-    mergedFrom: string[];
-    identities: Array<{ kind: string; value: string; firstSeenAt: string }>;
-    stats: { firstSeenAt: string | null; lastSeenAt: string | null; orders: number; revenue: number; refunds: number; refunded: number; averageOrderValue: number | null; recencyDays: number | null; lastChannel: string | null; lastCountry: string | null };
-    tags: Array<{ name: string; since: string; source: string }>;
-    segments: Array<{ id: string; name: string }>;
-    churn: null | { probability: number; band: string; reasons: string[]; modelVersion: string; scoredAt: string };
-    events: { edges: Array<{ node: { eventId: string; type: string; event: string | null; timestamp: string; channel: string | null; properties: Record<string, unknown> } }> };
-  };
-}
-
 function Profile({ id }: { id: string }) {
   const i18n = useI18n();
   const { t } = i18n;
   const op = useOperator();
-  const q = useQuery<ProfileData>(PROFILE, { id });
+  const q = useQuery(PROFILE, { id });
   const u = q.data?.user;
   return (
     <>
@@ -243,10 +222,7 @@ function Profile({ id }: { id: string }) {
 function Journeys({ id }: { id: string }) {
   const i18n = useI18n();
   const { t } = i18n;
-  const q = useQuery<{
-    user: { enrollments: Array<{ id: string; campaignId: string; version: number; state: string; node: string; enteredAt: string; endReason: string | null }> } | null;
-    outbox: { edges: Array<{ node: { id: string; campaignId: string; node: string; channel: string; status: string; reason: string | null; subject: string | null; body: string; createdAt: string } }> };
-  }>(PROFILE_JOURNEYS, { id });
+  const q = useQuery(PROFILE_JOURNEYS, { id });
   return (
     <section className="card">
       <h3>{t('enrollments')}</h3>

@@ -1,33 +1,19 @@
 import { useEffect, useState } from 'react';
-import { ApiError, gql } from '../api';
+import { ApiError, gql, type Session } from '../api';
+import type { PreviewSegmentMutation, RulesQuery } from '../api.generated';
 import { useI18n } from '../i18n';
 import { AUDIT, CREATE_SEGMENT, CREATE_TAG_RULE, PREVIEW_SEGMENT, PREVIEW_TAG_RULE, RULES, UPDATE_SEGMENT, UPDATE_TAG_RULE } from '../queries';
 import { go, useSubRoute } from '../router';
-import { can, ErrorBox, Loading, useAction, useOperator, useQuery } from '../session';
+import { can, ErrorBox, Loading, useOperator, useQuery } from '../session';
 
-interface TagRule {
-  id: string;
-  tag: string;
-  description: string;
-  expression: string;
-  enabled: boolean;
-  version: number;
-  updatedAt: string;
-}
-interface Segment {
-  id: string;
-  name: string;
-  description: string;
-  expression: string;
-  version: number;
-  size: number;
-}
+type TagRule = RulesQuery['tagRules'][number];
+type Segment = RulesQuery['segments'][number];
 type Kind = 'segment' | 'tag';
 
 /** Tag rules and segments as data: the list, and an editor that previews the expression as it is typed. */
 export function RulesView() {
   const [kind, id] = useSubRoute() as [Kind | undefined, string | undefined];
-  const q = useQuery<{ tagRules: TagRule[]; segments: Segment[] }>(RULES, {});
+  const q = useQuery(RULES, {});
   const i18n = useI18n();
   const { t } = i18n;
   if (kind && id !== undefined) {
@@ -101,11 +87,7 @@ export function RulesView() {
   );
 }
 
-interface Preview {
-  evaluated: number;
-  matched: number;
-  sample: string[];
-}
+type Preview = PreviewSegmentMutation['previewSegment'];
 
 /** Previews an expression 400 ms after the last keystroke; a syntax error comes back from the API's own checker. */
 function usePreview(kind: Kind, expression: string) {
@@ -116,8 +98,11 @@ function usePreview(kind: Kind, expression: string) {
     let live = true;
     const timer = setTimeout(async () => {
       try {
-        const data = await gql<{ previewSegment?: Preview; previewTagRule?: Preview }>(op.session, kind === 'segment' ? PREVIEW_SEGMENT : PREVIEW_TAG_RULE, { expression });
-        if (live) setState({ preview: data.previewSegment ?? data.previewTagRule });
+        const preview =
+          kind === 'segment'
+            ? (await gql(op.session, PREVIEW_SEGMENT, { expression })).previewSegment
+            : (await gql(op.session, PREVIEW_TAG_RULE, { expression })).previewTagRule;
+        if (live) setState({ preview });
       } catch (err) {
         if (live) setState({ error: err as ApiError });
       }
@@ -130,6 +115,17 @@ function usePreview(kind: Kind, expression: string) {
   return state;
 }
 
+/** Creates the segment or tag rule, or updates it from the version the editor loaded; resolves to its id. */
+async function saveDefinition(session: Session, kind: Kind, existing: Segment | TagRule | undefined, f: { name: string; description: string; expression: string }): Promise<string> {
+  const version = existing && { id: existing.id, expectedVersion: existing.version };
+  if (kind === 'segment') {
+    const input = { name: f.name, description: f.description, expression: f.expression };
+    return version ? (await gql(session, UPDATE_SEGMENT, { ...version, input })).updateSegment.id : (await gql(session, CREATE_SEGMENT, { input })).createSegment.id;
+  }
+  const input = { tag: f.name, description: f.description, expression: f.expression };
+  return version ? (await gql(session, UPDATE_TAG_RULE, { ...version, input })).updateTagRule.id : (await gql(session, CREATE_TAG_RULE, { input })).createTagRule.id;
+}
+
 function Editor({ kind, existing, onSaved }: { kind: Kind; existing?: Segment | TagRule; onSaved: () => void }) {
   const i18n = useI18n();
   const { t } = i18n;
@@ -140,17 +136,18 @@ function Editor({ kind, existing, onSaved }: { kind: Kind; existing?: Segment | 
   const [expression, setExpression] = useState(existing?.expression ?? '');
   const [saved, setSaved] = useState(false);
   const preview = usePreview(kind, expression);
-  const save = useAction<{ createSegment?: { id: string }; updateSegment?: { id: string }; createTagRule?: { id: string }; updateTagRule?: { id: string } }>(
-    kind === 'segment' ? (existing ? UPDATE_SEGMENT : CREATE_SEGMENT) : existing ? UPDATE_TAG_RULE : CREATE_TAG_RULE,
-  );
+  const [save, setSave] = useState<{ busy: boolean; error?: ApiError }>({ busy: false });
   const submit = async () => {
-    const input = kind === 'segment' ? { name, description, expression } : { tag: name, description, expression };
-    const data = await save.run(existing ? { id: existing.id, expectedVersion: existing.version, input } : { input });
-    if (!data) return;
-    setSaved(true);
-    onSaved();
-    const id = (data.createSegment ?? data.updateSegment ?? data.createTagRule ?? data.updateTagRule)!.id;
-    if (!existing) go('rules', kind, id);
+    setSave({ busy: true });
+    try {
+      const id = await saveDefinition(op.session, kind, existing, { name, description, expression });
+      setSave({ busy: false });
+      setSaved(true);
+      onSaved();
+      if (!existing) go('rules', kind, id);
+    } catch (err) {
+      setSave({ busy: false, error: err as ApiError });
+    }
   };
   return (
     <>
@@ -220,7 +217,7 @@ function History({ subject }: { subject: string }) {
   const i18n = useI18n();
   const { t } = i18n;
   const admin = can(useOperator(), 'admin');
-  const q = useQuery<{ audit: { edges: Array<{ node: { at: string; action: string; detail: Record<string, unknown> } }> } }>(AUDIT, admin ? { subject } : null);
+  const q = useQuery(AUDIT, admin ? { subject } : null);
   return (
     <section className="card">
       <h2>{t('history')}</h2>

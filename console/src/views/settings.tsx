@@ -19,9 +19,9 @@ export function SettingsView() {
 function ApiKeys() {
   const i18n = useI18n();
   const { t } = i18n;
-  const q = useQuery<{ apiKeys: Array<{ id: string; name: string; scopes: string[]; status: string; createdAt: string | null; createdBy: string | null }> }>(API_KEYS, {});
-  const create = useAction<{ createApiKey: { key: string; apiKey: { id: string } } }>(CREATE_API_KEY);
-  const revoke = useAction<{ revokeApiKey: { id: string } }>(REVOKE_API_KEY);
+  const q = useQuery(API_KEYS, {});
+  const create = useAction(CREATE_API_KEY);
+  const revoke = useAction(REVOKE_API_KEY);
   const [name, setName] = useState('');
   const [scopes, setScopes] = useState<string[]>(['profiles:read']);
   const [shown, setShown] = useState<string>();
@@ -104,8 +104,8 @@ function ApiKeys() {
 function Erasures() {
   const i18n = useI18n();
   const { t } = i18n;
-  const q = useQuery<{ erasureJobs: Array<{ id: string; userId: string; status: string; requestedAt: string; requestedBy: string; completedAt: string | null; stores: Array<{ store: string; status: string; deleted: number }> }> }>(ERASURE_JOBS, {}, 5_000);
-  const request = useAction<{ requestErasure: { id: string } }>(REQUEST_ERASURE);
+  const q = useQuery(ERASURE_JOBS, {}, 5_000);
+  const request = useAction(REQUEST_ERASURE);
   const [userId, setUserId] = useState('');
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -158,7 +158,7 @@ function AuditLog() {
   const { t } = i18n;
   const [subject, setSubject] = useState('');
   const [asked, setAsked] = useState<string>();
-  const q = useQuery<{ audit: { edges: Array<{ node: { subject: string; at: string; action: string; detail: unknown } }> } }>(AUDIT, asked ? { subject: asked } : null);
+  const q = useQuery(AUDIT, asked ? { subject: asked } : null);
   return (
     <section className="card">
       <h2>{t('auditLog')}</h2>

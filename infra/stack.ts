@@ -5,6 +5,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import type { Construct } from 'constructs';
 import { FUNCTIONS, type FunctionDefinition } from '../core/platform/definitions.js';
 import { OpsgraphAlarms } from './constructs/alarms.js';
+import { ConsoleSite } from './constructs/console-site.js';
 import { DataStores } from './constructs/data-stores.js';
 import { DeadLetters } from './constructs/dead-letters.js';
 import { EventArchive } from './constructs/event-archive.js';
@@ -26,7 +27,8 @@ export interface OpsgraphStackProps extends StackProps {
 
 /**
  * One stage of opsgraph: every table, stream and function of `core/platform/definitions.ts`, the HTTP API, the
- * dead-letter bucket of the stream mappings, the event archive (S3, Glue, Athena), and alarms notifying the stage's SNS topic.
+ * dead-letter bucket of the stream mappings, the event archive (S3, Glue, Athena), the ops console (S3 behind
+ * CloudFront), and alarms notifying the stage's SNS topic.
  * Nothing here names a particular table, stream or function: a new `FUNCTIONS` entry deploys with its triggers,
  * grants and routes without a change to `infra/` (docs/architecture.md, "Principles" 4).
  *
@@ -43,6 +45,7 @@ export class OpsgraphStack extends Stack {
   public readonly archive: EventArchive;
   public readonly alarms: OpsgraphAlarms;
   public readonly signIn: SignIn;
+  public readonly console: ConsoleSite;
 
   constructor(scope: Construct, id: string, props: OpsgraphStackProps) {
     super(scope, id, {
@@ -69,7 +72,9 @@ export class OpsgraphStack extends Stack {
           jwtSettings: this.signIn.jwtSettings,
         }),
     );
-    this.http = new OpsgraphHttpApi(this, 'Http', { stage, functions: this.functions });
+    this.console = new ConsoleSite(this, 'Console', { stage });
+    this.http = new OpsgraphHttpApi(this, 'Http', { stage, functions: this.functions, consoleOrigins: [this.console.origin] });
+    this.console.publish(this.http.api.apiEndpoint);
     this.alarms = new OpsgraphAlarms(this, 'Alarms', {
       stage,
       functions: this.functions,

@@ -15,6 +15,8 @@ export interface OpsgraphHttpApiProps {
   readonly stage: StageSettings;
   /** All functions; those whose definition has `routes` get them. */
   readonly functions: readonly OpsgraphFunction[];
+  /** Browser origins allowed besides the stage's `corsOrigins`: the console's site. */
+  readonly consoleOrigins?: readonly string[];
 }
 
 /** One JSON object per request. No headers: the x-api-key never reaches the access log. */
@@ -63,16 +65,17 @@ export class OpsgraphHttpApi extends Construct {
     super(scope, id);
     const { stage: settings } = props;
     const apiName = physicalName(settings.name, 'api');
+    const allowOrigins = settings.corsOrigins.includes('*') ? ['*'] : [...settings.corsOrigins, ...(props.consoleOrigins ?? [])];
 
     this.api = new apigw.HttpApi(this, 'Api', {
       apiName,
       description: `opsgraph ${settings.name}: ingest and GraphQL`,
       createDefaultStage: false,
       // API Gateway answers preflights and adds the headers itself (the local server does the same: core/http/cors.ts).
-      ...(settings.corsOrigins.length
+      ...(allowOrigins.length
         ? {
             corsPreflight: {
-              allowOrigins: [...settings.corsOrigins],
+              allowOrigins,
               allowMethods: CORS.methods.map((m) => apigw.CorsHttpMethod[m]),
               allowHeaders: [...CORS.headers],
               exposeHeaders: [...CORS.exposeHeaders],

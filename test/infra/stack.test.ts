@@ -139,11 +139,11 @@ for (const stageName of STAGE_NAMES) {
       const { resources, stage } = get(stageName);
       const api = Object.values(resources).find((r) => r.Type === 'AWS::ApiGatewayV2::Api')!;
       const cors = api.Properties!.CorsConfiguration;
-      if (stage.corsOrigins.length === 0) assert.equal(cors, undefined);
-      else {
-        assert.deepEqual(cors.AllowOrigins, [...stage.corsOrigins]);
-        assert.ok(cors.AllowHeaders.includes('authorization') && cors.ExposeHeaders.includes('retry-after'));
-      }
+      // The stage's origins (any, in dev), and the console's site, which calls the API from its CloudFront domain.
+      const distributionId = Object.keys(resources).find((id) => resources[id]!.Type === 'AWS::CloudFront::Distribution')!;
+      const consoleOrigin = { 'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [distributionId, 'DomainName'] }]] };
+      assert.deepEqual(cors.AllowOrigins, stage.corsOrigins.includes('*') ? ['*'] : [...stage.corsOrigins, consoleOrigin]);
+      assert.ok(cors.AllowHeaders.includes('authorization') && cors.ExposeHeaders.includes('retry-after'));
     });
 
     test('sign-in: an operators pool (MFA, no self sign-up) with the mapped groups, whose issuer the token-taking functions get', () => {
@@ -201,7 +201,8 @@ for (const stageName of STAGE_NAMES) {
 
     test('one Lambda per FUNCTIONS entry with its settings and environment from the CDK resources', () => {
       const { template, resources } = get(stageName);
-      template.resourceCountIs('AWS::Lambda::Function', Object.keys(FUNCTIONS).length);
+      // Besides FUNCTIONS, only CDK's BucketDeployment handler, which uploads the console at deploy time.
+      template.resourceCountIs('AWS::Lambda::Function', Object.keys(FUNCTIONS).length + 1);
       for (const def of Object.values(FUNCTIONS) as FunctionDefinition[]) {
         const id = logicalIdWhere(resources, 'AWS::Lambda::Function', 'FunctionName', physicalName(stageName, def.name));
         const props = resources[id]!.Properties!;
@@ -380,7 +381,7 @@ for (const stageName of STAGE_NAMES) {
 
     test('dead-letter bucket: one per stage, kept at least 14 days (stage data), encrypted, SSL only, private, counted', () => {
       const { template, resources, stage } = get(stageName);
-      template.resourceCountIs('AWS::S3::Bucket', 2); // the dead letters and the event archive
+      template.resourceCountIs('AWS::S3::Bucket', 4); // the dead letters, the event archive, the console and its access logs
       const bucket = resources[deadLetterBucketId(resources)]!;
       const rules = bucket.Properties!.LifecycleConfiguration.Rules as Array<Record<string, any>>;
       const expiry = rules.filter((r) => r.Status === 'Enabled' && r.ExpirationInDays !== undefined && r.Prefix === undefined);
@@ -539,10 +540,43 @@ for (const stageName of STAGE_NAMES) {
       });
     });
 
+    test('the ops console: a private bucket behind CloudFront with origin access control, strict headers, its config', () => {
+      const { template, resources } = get(stageName);
+      const of = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
+      const [[distributionId, distribution]] = of('AWS::CloudFront::Distribution') as [[string, any]];
+      const config = distribution.Properties.DistributionConfig;
+      const [[oacId]] = of('AWS::CloudFront::OriginAccessControl');
+      assert.equal(of('AWS::CloudFront::CloudFrontOriginAccessIdentity').length, 0, 'no legacy OAI');
+      assert.deepEqual(config.Origins[0].OriginAccessControlId, { 'Fn::GetAtt': [oacId, 'Id'] });
+      assert.equal(config.DefaultCacheBehavior.ViewerProtocolPolicy, 'redirect-to-https');
+      assert.equal(config.DefaultRootObject, 'index.html');
+      assert.ok(config.Logging?.Bucket, 'CloudFront logs');
+      // The assets bucket: private, and readable by this distribution only (the CloudFront service, on its ARN).
+      const assetsRef = config.Origins[0].DomainName['Fn::GetAtt'][0] as string;
+      assert.deepEqual(resources[assetsRef]!.Properties!.PublicAccessBlockConfiguration, { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
+      const policy = of('AWS::S3::BucketPolicy').find(([, p]) => p.Properties!.Bucket.Ref === assetsRef)![1];
+      const reads = (policy.Properties!.PolicyDocument.Statement as Array<Record<string, any>>).filter((st) => st.Effect === 'Allow');
+      assert.equal(reads.length, 1);
+      assert.deepEqual(reads[0]!.Principal, { Service: 'cloudfront.amazonaws.com' });
+      assert.deepEqual(reads[0]!.Action, 's3:GetObject');
+      assert.match(JSON.stringify(reads[0]!.Condition.StringEquals['AWS:SourceArn']), new RegExp(distributionId));
+      // The same CSP as locally: scripts from the site only; API calls to the site and the region's API Gateway.
+      const [[, headers]] = of('AWS::CloudFront::ResponseHeadersPolicy') as [[string, any]];
+      const csp = JSON.stringify(headers.Properties.ResponseHeadersPolicyConfig.SecurityHeadersConfig.ContentSecurityPolicy.ContentSecurityPolicy);
+      assert.match(csp, /script-src 'self';/);
+      assert.match(csp, /connect-src 'self' https:\/\/\*\.execute-api\./);
+      // The upload carries the built files and config.json with the HTTP API's GraphQL URL.
+      const [[, deployment]] = of('Custom::CDKBucketDeployment') as [[string, any]];
+      assert.equal(deployment.Properties.SourceObjectKeys.length, 2);
+      // config.json's one token is the HTTP API's endpoint (jsonData replaces the marker at deploy time).
+      assert.match(JSON.stringify(deployment.Properties.SourceMarkers), /"Fn::GetAtt":\["HttpApi[0-9A-F]+","ApiEndpoint"\]/);
+      template.hasOutput('ConsoleUrl', {});
+    });
+
     test('log groups keep logs as long as the stage says', () => {
       const { resources, stage } = get(stageName);
       const groups = Object.values(resources).filter((r) => r.Type === 'AWS::Logs::LogGroup');
-      assert.equal(groups.length, Object.keys(FUNCTIONS).length + 1);
+      assert.equal(groups.length, Object.keys(FUNCTIONS).length + 2); // the functions', the API's access logs, the console upload's
       for (const g of groups) assert.equal(g.Properties!.RetentionInDays, stage.logRetentionDays);
     });
 

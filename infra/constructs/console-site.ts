@@ -103,16 +103,26 @@ export class ConsoleSite extends Construct {
     new CfnOutput(Stack.of(this), 'ConsoleUrl', { value: `${this.origin}/`, description: 'The ops console' });
   }
 
-  /** Uploads the built console and its `config.json` (the API's GraphQL URL), and refreshes CloudFront's cache. */
-  publish(apiEndpoint: string): void {
-    if (!existsSync(path.join(CONSOLE_DIST, 'index.html'))) {
-      throw new Error(`the console is not built (${CONSOLE_DIST}): run npm run build:console before synth`);
+  /**
+   * Uploads the built console and its `config.json` (the API's GraphQL URL), and refreshes CloudFront's cache.
+   *
+   * Every path is invalidated, not only `index.html`: `app.js` and `app.css` keep their names between builds and
+   * the upload prunes the previous build's chunks, so a stale `app.js` at an edge would load chunks that are gone
+   * (and `/`, the default root object, is cached under its own path). Browsers revalidate every file
+   * (`max-age=0`, a 304 from the edge when unchanged); the edges keep them a day, until the next upload.
+   *
+   * @param dist the built console; default `console/dist`.
+   */
+  publish(apiEndpoint: string, dist: string = CONSOLE_DIST): void {
+    if (!existsSync(path.join(dist, 'index.html'))) {
+      throw new Error(`the console is not built (no index.html in ${dist}): run npm run build:console before synth`);
     }
     const deployment = new s3deploy.BucketDeployment(this, 'Deploy', {
       destinationBucket: this.bucket,
-      sources: [s3deploy.Source.asset(CONSOLE_DIST), s3deploy.Source.jsonData('config.json', { graphqlUrl: `${apiEndpoint}/graphql` })],
+      sources: [s3deploy.Source.asset(dist), s3deploy.Source.jsonData('config.json', { graphqlUrl: `${apiEndpoint}/graphql` })],
+      cacheControl: [s3deploy.CacheControl.setPublic(), s3deploy.CacheControl.maxAge(Duration.seconds(0)), s3deploy.CacheControl.sMaxAge(Duration.days(1))],
       distribution: this.distribution,
-      distributionPaths: ['/index.html', '/config.json'],
+      distributionPaths: ['/*'],
       logGroup: new logs.LogGroup(this, 'DeployLogs', { retention: logRetention(this.stage), removalPolicy: removalPolicy(this.stage) }),
     });
     this.acknowledgeDeploymentHandler(deployment);

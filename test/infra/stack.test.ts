@@ -4,7 +4,7 @@
  * Each stage is synthesized once (with esbuild bundling, as `cdk synth` does) and its template reused.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -23,6 +23,7 @@ import {
   type TableDefinition,
   type TableName,
 } from '../../core/platform/definitions.js';
+import { ConsoleSite } from '../../infra/constructs/console-site.js';
 import { createOpsgraphApp, OpsgraphStack, readCdkJson } from '../../infra/stack.js';
 import { maxRecordAgeSeconds, STAGE_NAMES, STAGES, stageSettings, type StageSettings } from '../../infra/stages.js';
 import { DEAD_LETTER_BUCKET_OUTPUT, DEAD_LETTER_PREFIX } from '../../core/deadLetters/document.js';
@@ -541,7 +542,7 @@ for (const stageName of STAGE_NAMES) {
     });
 
     test('the ops console: a private bucket behind CloudFront with origin access control, strict headers, its config', () => {
-      const { template, resources } = get(stageName);
+      const { template, resources, app } = get(stageName);
       const of = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
       const [[distributionId, distribution]] = of('AWS::CloudFront::Distribution') as [[string, any]];
       const config = distribution.Properties.DistributionConfig;
@@ -570,6 +571,19 @@ for (const stageName of STAGE_NAMES) {
       assert.equal(deployment.Properties.SourceObjectKeys.length, 2);
       // config.json's one token is the HTTP API's endpoint (jsonData replaces the marker at deploy time).
       assert.match(JSON.stringify(deployment.Properties.SourceMarkers), /"Fn::GetAtt":\["HttpApi[0-9A-F]+","ApiEndpoint"\]/);
+      const [marker] = Object.keys(deployment.Properties.SourceMarkers[1]) as [string];
+      const configAsset = path.join(app.outdir, `asset.${(deployment.Properties.SourceObjectKeys[1] as string).replace(/\.zip$/, '')}`);
+      assert.deepEqual(JSON.parse(readFileSync(path.join(configAsset, 'config.json'), 'utf8')), { graphqlUrl: `${marker}/graphql` });
+      // Every path is refreshed on upload (app.js keeps its name; `/` is cached apart from /index.html), and
+      // browsers revalidate every file while the edges keep them until the next upload.
+      assert.equal(deployment.Properties.DistributionId.Ref, distributionId);
+      assert.deepEqual(deployment.Properties.DistributionPaths, ['/*']);
+      assert.deepEqual(deployment.Properties.SystemMetadata, { 'cache-control': 'public, max-age=0, s-maxage=86400' });
+      // CloudFront's standard logs are delivered with ACLs: the log bucket keeps them, and is private too.
+      const logsRef = (config.Logging.Bucket['Fn::GetAtt'] as string[])[0]!;
+      assert.notEqual(logsRef, assetsRef);
+      assert.deepEqual(resources[logsRef]!.Properties!.OwnershipControls, { Rules: [{ ObjectOwnership: 'ObjectWriter' }] });
+      assert.deepEqual(resources[logsRef]!.Properties!.PublicAccessBlockConfiguration, resources[assetsRef]!.Properties!.PublicAccessBlockConfiguration);
       template.hasOutput('ConsoleUrl', {});
     });
 
@@ -657,6 +671,12 @@ describe('the checks themselves', () => {
     );
     assert.equal(maxRecordAgeSeconds({ maxRecordAgeSeconds: 86_400 }, STAGES.dev), 86_400 - 3_600);
     assert.equal(maxRecordAgeSeconds({ maxRecordAgeSeconds: 86_400 }, STAGES.prod), 86_400);
+  });
+
+  test('an unbuilt console is a clear error at synth, naming the build command', () => {
+    const stack = new Stack(new App({ outdir: tempOutdir() }), 'console-unbuilt');
+    const site = new ConsoleSite(stack, 'Console', { stage: STAGES.dev });
+    assert.throws(() => site.publish('https://api.example', path.join(tempOutdir(), 'dist')), /console is not built .*run npm run build:console/);
   });
 
   test('unknown or missing stage is a clear error', () => {

@@ -34,6 +34,9 @@ const VIEWS: ViewDef[] = [
   { path: 'settings', label: 'navSettings', scope: 'admin', view: lazy(LOADERS.settings) },
 ];
 
+// Where the API is, asked for at once, while the view's chunk loads, not after the first render.
+const config = loadConfig();
+
 const TOKEN = 'opsgraph.token';
 const LOCALE = 'opsgraph.locale';
 
@@ -53,7 +56,7 @@ export function App() {
   const signIn = async (token: string) => {
     setError(undefined);
     try {
-      const { graphqlUrl } = await loadConfig();
+      const { graphqlUrl } = await config;
       const session = { url: graphqlUrl, token };
       const { viewer } = await gql(session, VIEWER, {});
       // The key stays in this tab only (sessionStorage), never in a cookie or across tabs.

@@ -42,7 +42,8 @@ export function useQuery<T, V>(query: Operation<T, V>, variables: NoInfer<V> | n
     setState((s) => ({ ...s, loading: true }));
     gql(session, query, variables).then(
       (data) => n === latest.current && setState({ data, loading: false }),
-      (error: ApiError) => n === latest.current && setState({ error, loading: false }),
+      // A failed refresh keeps the figures already shown, with the error beside them.
+      (error: ApiError) => n === latest.current && setState((s) => ({ ...s, error, loading: false })),
     );
     // `key` stands for the variables: a new object with the same content does not rerun the query.
   }, [session, query, key]);
@@ -75,7 +76,7 @@ export function useAction<T, V>(query: Operation<T, V>) {
     },
     [session, query],
   );
-  return { run, error, busy, clearError: () => setError(undefined) };
+  return { run, error, busy };
 }
 
 export function ErrorBox({ error }: { error: ApiError | undefined }) {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launchChromium, seriousViolations, watchPage, type PageWatch } from '../support/browser.js';
-import { gql, postJson, track, useTestStack, waitFor } from '../support/stack.js';
+import { gql, postJson, track, useTestStack, waitFor as waitForWithin } from '../support/stack.js';
 
 /*
  * The ops console in a real browser (Debian's Chromium through playwright-core) against the local stack, on the
@@ -22,6 +22,9 @@ const at = (daysAgo: number, hour = 10) => {
 const USERS = 12;
 const BUYERS = [...Array(USERS).keys()].filter((i) => i % 2 === 0);
 const revenueOf = (i: number) => 20 + i * 5;
+
+/** What the page shows once the stack has processed something: generous, as the suite shares two cores. */
+const waitFor = <T>(probe: () => Promise<T>, what: string, timeoutMs = 45_000) => waitForWithin(probe, what, timeoutMs);
 
 let browser: Browser;
 let context: BrowserContext;

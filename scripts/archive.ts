@@ -11,6 +11,7 @@ import { FolderArchiveFiles, S3ArchiveFiles } from '../core/analyticsEngine/arch
 import { replayArchive } from '../core/analyticsEngine/replayArchive.js';
 import { physicalName, STREAMS } from '../core/platform/definitions.js';
 import { localKinesis } from './localKinesis.js';
+import { runMain } from './runMain.js';
 import { stackOutput } from './stackOutput.js';
 
 const USAGE = `usage:
@@ -71,12 +72,4 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err: unknown) => {
-    console.error(err instanceof Error ? err.message : err);
-    process.exitCode = 1;
-  },
-);
+runMain(main);

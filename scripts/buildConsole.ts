@@ -10,7 +10,7 @@ import { bundleSizes } from '../tools/browser/chromium.js';
  * (infra/constructs/console-site.ts). Prints the bundle's sizes, raw and gzipped.
  */
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-export const CONSOLE_DIST = join(ROOT, 'console', 'dist');
+const CONSOLE_DIST = join(ROOT, 'console', 'dist');
 
 export async function buildConsole(outdir = CONSOLE_DIST): Promise<Record<string, { bytes: number; gzipBytes: number }>> {
   rmSync(outdir, { recursive: true, force: true });

@@ -5,6 +5,7 @@ import { listDocuments, readDocument, replayDeadLetter, type DeadLetterSource } 
 import { S3DeadLetterSource } from '../core/deadLetters/s3Source.js';
 import { DeadLetterStore } from '../local/deadLetters.js';
 import { localKinesis } from './localKinesis.js';
+import { runMain } from './runMain.js';
 import { stackOutput } from './stackOutput.js';
 
 const USAGE = `usage:
@@ -134,12 +135,4 @@ function decoded(data: Buffer): unknown {
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err: unknown) => {
-    console.error(err instanceof Error ? err.message : err);
-    process.exitCode = 1;
-  },
-);
+runMain(main);

@@ -2,7 +2,7 @@ import { lazy, Suspense, useEffect, useMemo, useState, type FormEvent } from 're
 import { ApiError, gql, loadConfig } from './api';
 import { I18nContext, LOCALES, makeI18n, useI18n, type Label, type Locale } from './i18n';
 import { VIEWER } from './queries';
-import { useRoute } from './router';
+import { currentRoute, useRoute } from './router';
 import { ErrorBox, Loading, OperatorContext, type Operator } from './session';
 
 // Each view is its own chunk, loaded when first opened: the first view does not wait for the journey editor.
@@ -16,7 +16,7 @@ const LOADERS = {
   settings: () => import('./views/settings').then((m) => ({ default: m.SettingsView })),
 };
 // The view in the address starts loading now, alongside sign-in, not after it.
-void LOADERS[(window.location.hash.replace(/^#\/?/, '').split('/')[0] || 'overview') as keyof typeof LOADERS]?.();
+void LOADERS[(currentRoute()[0] ?? 'overview') as keyof typeof LOADERS]?.();
 
 interface ViewDef {
   path: string;

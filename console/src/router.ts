@@ -1,11 +1,13 @@
 import { useEffect, useState } from 'react';
 
-/** Hash routes (`#/profiles/u1` → ['profiles', 'u1']), so the static site needs no server-side fallback. */
+/** The address's hash route (`#/profiles/u1` → ['profiles', 'u1']): the static site needs no server-side fallback. */
+export const currentRoute = (): string[] => window.location.hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(decodeURIComponent);
+
+/** The hash route, updated as it changes. */
 export function useRoute(): string[] {
-  const read = () => window.location.hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(decodeURIComponent);
-  const [route, setRoute] = useState(read);
+  const [route, setRoute] = useState(currentRoute);
   useEffect(() => {
-    const on = () => setRoute(read());
+    const on = () => setRoute(currentRoute());
     window.addEventListener('hashchange', on);
     return () => window.removeEventListener('hashchange', on);
   }, []);

@@ -325,9 +325,11 @@ export async function scoreChanges(
       const at = new Date(change.at).toISOString();
       const seen = asOf.get(change.userId);
       if (!seen || at > seen) asOf.set(change.userId, at);
+      // A record holds several users' changes (core/changes/record.ts): a failed user fails each record it is in.
+      const of = recordsOf.get(change.userId);
+      if (!of) recordsOf.set(change.userId, [record.kinesis.sequenceNumber]);
+      else if (of.at(-1) !== record.kinesis.sequenceNumber) of.push(record.kinesis.sequenceNumber);
     }
-    const userId = changes[0]!.userId;
-    recordsOf.set(userId, [...(recordsOf.get(userId) ?? []), record.kinesis.sequenceNumber]);
   }
 
   const profiles = await readFresh([...asOf.keys()], asOf, mergedAway, tables.profiles, options.freshnessDelaysMs ?? [100, 300, 600]);

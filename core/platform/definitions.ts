@@ -382,11 +382,12 @@ export const FUNCTIONS = {
     writesStreams: ['changes'],
     source: {
       stream: 'changes',
-      // A changes record holds one user's changes (core/changes/record.ts), so this is users per invocation.
-      // 40, not 100: a batch fills within the 1 s window at modest rates (churn risk current sooner), and the
-      // scorer's burst of reads and writes per batch stays short enough not to queue the tagger's behind it
-      // (npm run bench:freshness-ab -- --base cf50d1d --rate 60: p99 1.4-1.7x the base with 100, 1.09x with 40).
-      batchSize: 40,
+      // A changes record holds the changes of the users of one lane in one publish (core/changes/record.ts): one
+      // user at modest rates, about four at 500 events/s, so this is 20 to ~80 users per invocation. Small, so a
+      // batch fills within the 1 s window at modest rates (churn risk current sooner), and the scorer's burst of
+      // reads and writes per batch stays short enough not to queue the tagger's behind it (with a record per user,
+      // npm run bench:freshness-ab -- --base cf50d1d --rate 60: p99 1.4-1.7x the base with 100 users, 1.09x with 40).
+      batchSize: 20,
       maxBatchingWindowSeconds: 1,
       retryAttempts: 3,
       bisectBatchOnError: true,
@@ -425,7 +426,8 @@ export const FUNCTIONS = {
     writesStreams: ['events'],
     source: {
       stream: 'changes',
-      batchSize: 100,
+      // Records of up to a lane's users each (core/changes/record.ts): about 25 to 100 users per invocation.
+      batchSize: 25,
       maxBatchingWindowSeconds: 0,
       retryAttempts: 5,
       bisectBatchOnError: true,

@@ -1,4 +1,4 @@
-import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import { brotliCompressSync, brotliDecompressSync, constants as zlib, deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { Profile } from '../profile/types.js';
 import { WRITE_UNIT_BYTES } from './itemSize.js';
 
@@ -9,11 +9,14 @@ import { WRITE_UNIT_BYTES } from './itemSize.js';
  *
  * - `p` (string): the profile's JSON, when the whole item then fits in one write unit uncompressed (a new or
  *   very small profile: no zlib call at all);
- * - `z` (binary): the same JSON compressed with raw DEFLATE and the preset dictionary below, otherwise. Its
- *   recent-event ring, dedup ids and day buckets repeat the same keys and values; the dictionary primes the
- *   window with the profile's own field names, so a small profile does not pay for them once. Level 6 below
- *   {@link FAST_LEVEL_FROM_BYTES} (zlib's per-call setup dominates there, so the better ratio is nearly free),
- *   level 1 above (the match search dominates there);
+ * - `z` (binary): the same JSON compressed with raw DEFLATE (level 6) and the preset dictionary below, when it is
+ *   under {@link BROTLI_FROM_BYTES}. Its recent-event ring, dedup ids and day buckets repeat the same keys and
+ *   values; the dictionary primes the window with the profile's own field names, so a small profile does not pay
+ *   for them once;
+ * - `b` (binary): the same JSON compressed with Brotli (quality 5), from {@link BROTLI_FROM_BYTES} on. These are
+ *   the heavy users, written in nearly every batch at several write units each; Brotli's context modelling makes
+ *   them about 20% smaller than DEFLATE level 1 did (a unit less for many), at a few more microseconds than it
+ *   (`npm run bench:cost`, `dynamodb_writes`). Node's Brotli takes no custom dictionary, which these do not need;
  * - `doc` (string): the JSON as written before this layout existed. It is still read; the next write of the
  *   profile replaces it (and removes it), so stored data dirs keep working.
  *
@@ -21,11 +24,12 @@ import { WRITE_UNIT_BYTES } from './itemSize.js';
  */
 export const PLAIN_ATTR = 'p';
 export const COMPRESSED_ATTR = 'z';
+export const BROTLI_ATTR = 'b';
 export const LEGACY_ATTR = 'doc';
-export const BODY_ATTRS = [PLAIN_ATTR, COMPRESSED_ATTR, LEGACY_ATTR] as const;
+export const BODY_ATTRS = [PLAIN_ATTR, COMPRESSED_ATTR, BROTLI_ATTR, LEGACY_ATTR] as const;
 
-/** Bodies from this size on are compressed at level 1: within ~15% of level 6's size at well under its CPU. */
-export const FAST_LEVEL_FROM_BYTES = 8 * 1024;
+/** Bodies from this size of JSON on are compressed with Brotli instead of DEFLATE with the dictionary. */
+export const BROTLI_FROM_BYTES = 8 * 1024;
 
 /**
  * The preset dictionary of `z`, version 1: the profile document's field names and common values, the most
@@ -53,22 +57,34 @@ const DICTIONARY_V1 = Buffer.from(
 export const ITEM_OVERHEAD_BYTES = 320;
 const PLAIN_LIMIT = WRITE_UNIT_BYTES - ITEM_OVERHEAD_BYTES;
 
-export type EncodedBody = { attr: typeof PLAIN_ATTR; value: string } | { attr: typeof COMPRESSED_ATTR; value: Uint8Array };
+export type EncodedBody = { attr: typeof PLAIN_ATTR; value: string } | { attr: typeof COMPRESSED_ATTR | typeof BROTLI_ATTR; value: Uint8Array };
 
-/** Encodes a profile for its item: plain JSON when small, DEFLATE-compressed JSON when that is smaller. */
+/** Encodes a profile for its item: plain JSON when small, compressed JSON (DEFLATE, or Brotli when large) when that is smaller. */
 export function encodeProfile(profile: Profile): EncodedBody {
   const json = JSON.stringify(profile);
   // Byte length ≥ string length; for ASCII it is equal, so the cheap check settles most profiles.
   if (json.length <= PLAIN_LIMIT && Buffer.byteLength(json) <= PLAIN_LIMIT) return { attr: PLAIN_ATTR, value: json };
-  const compressed = deflateRawSync(json, { level: json.length < FAST_LEVEL_FROM_BYTES ? 6 : 1, dictionary: DICTIONARY_V1 });
-  if (compressed.byteLength >= Buffer.byteLength(json)) return { attr: PLAIN_ATTR, value: json };
-  return { attr: COMPRESSED_ATTR, value: compressed };
+  const body: EncodedBody =
+    json.length < BROTLI_FROM_BYTES
+      ? { attr: COMPRESSED_ATTR, value: deflateRawSync(json, { level: 6, dictionary: DICTIONARY_V1 }) }
+      : { attr: BROTLI_ATTR, value: brotliCompressSync(json, { params: BROTLI_PARAMS(json.length) }) };
+  return body.value.byteLength >= Buffer.byteLength(json) ? { attr: PLAIN_ATTR, value: json } : body;
 }
+
+/** Quality 5: nearly quality 9's size at a sixth of its CPU; a 128 KiB window covers all but outsized profiles. */
+const BROTLI_PARAMS = (bytes: number) => ({
+  [zlib.BROTLI_PARAM_QUALITY]: 5,
+  [zlib.BROTLI_PARAM_LGWIN]: 17,
+  [zlib.BROTLI_PARAM_SIZE_HINT]: bytes,
+  [zlib.BROTLI_PARAM_MODE]: zlib.BROTLI_MODE_TEXT,
+});
 
 /** Decodes the body of a stored item, whichever layout wrote it; undefined when the item has none. */
 export function decodeProfile(item: Record<string, unknown>): Profile | undefined {
   const z = item[COMPRESSED_ATTR];
   if (z instanceof Uint8Array) return JSON.parse(inflateRawSync(z, { dictionary: DICTIONARY_V1 }).toString('utf8')) as Profile;
+  const b = item[BROTLI_ATTR];
+  if (b instanceof Uint8Array) return JSON.parse(brotliDecompressSync(b).toString('utf8')) as Profile;
   const p = item[PLAIN_ATTR];
   if (typeof p === 'string') return JSON.parse(p) as Profile;
   const doc = item[LEGACY_ATTR];

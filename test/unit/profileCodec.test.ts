@@ -4,7 +4,8 @@ import { foldEvent } from '../../core/profile/fold.js';
 import { emptyProfile, type Profile } from '../../core/profile/types.js';
 import type { StoredEvent } from '../../core/events/schema.js';
 import { nativeItemBytes, writeUnits } from '../../core/store/itemSize.js';
-import { COMPRESSED_ATTR, decodeProfile, encodeProfile, LEGACY_ATTR, PLAIN_ATTR } from '../../core/store/profileCodec.js';
+import { deflateRawSync } from 'node:zlib';
+import { BROTLI_ATTR, BROTLI_FROM_BYTES, COMPRESSED_ATTR, decodeProfile, encodeProfile, LEGACY_ATTR, PLAIN_ATTR } from '../../core/store/profileCodec.js';
 import { fromItem } from '../../core/store/profiles.js';
 
 /** The data of a profile without its maps' prototypes (the store revives them; the codec is about the bytes). */
@@ -51,13 +52,25 @@ describe('profile codec', () => {
     assert.deepEqual(data(decodeProfile({ [body.attr]: body.value })), data(p));
   });
 
-  it('compresses a large profile and reads it back identical', () => {
-    const p = profileOf(600);
+  it('compresses a mid-sized profile with DEFLATE and reads it back identical', () => {
+    const p = profileOf(12);
+    assert.ok(JSON.stringify(p).length < BROTLI_FROM_BYTES);
     const body = encodeProfile(p);
     assert.equal(body.attr, COMPRESSED_ATTR);
     assert.ok(body.value instanceof Uint8Array);
-    const json = Buffer.byteLength(JSON.stringify(p));
-    assert.ok(body.value.byteLength < json / 2, `${body.value.byteLength} of ${json}`);
+    assert.ok(body.value.byteLength < Buffer.byteLength(JSON.stringify(p)));
+    assert.deepEqual(data(decodeProfile({ [body.attr]: body.value })), data(p));
+  });
+
+  it('compresses a large profile with Brotli, smaller than DEFLATE level 1 (the layout before), and reads it back identical', () => {
+    const p = profileOf(600);
+    const body = encodeProfile(p);
+    assert.equal(body.attr, BROTLI_ATTR);
+    assert.ok(body.value instanceof Uint8Array);
+    const json = JSON.stringify(p);
+    assert.ok(body.value.byteLength < Buffer.byteLength(json) / 2, `${body.value.byteLength} of ${json.length}`);
+    const deflated = deflateRawSync(json, { level: 1 }).byteLength;
+    assert.ok(body.value.byteLength < deflated * 0.9, `brotli ${body.value.byteLength}, deflate ${deflated}`);
     assert.deepEqual(data(decodeProfile({ [body.attr]: body.value })), data(p));
   });
 

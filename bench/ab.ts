@@ -60,7 +60,10 @@ export function compare<K extends string>(results: Record<Side, Array<Record<K, 
   return { base, head, ratio: Number((head / base).toFixed(3)) };
 }
 
-/** The last line of a bench's output, parsed (the one-JSON-line convention of `bench/support.ts`). */
+/** The last JSON line of a bench's output, parsed (the one-JSON-line convention of `bench/support.ts`). */
 export function lastJsonLine<T>(out: string): T {
-  return JSON.parse(out.trim().split('\n').at(-1)!) as T;
+  // The stack's own log lines share stdout with the bench's JSON lines.
+  const line = out.trim().split('\n').findLast((l) => l.startsWith('{'));
+  if (!line) throw new Error(`no JSON line in the run's output: ${out.slice(-500)}`);
+  return JSON.parse(line) as T;
 }

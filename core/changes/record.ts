@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { fnv1a32 } from '../experiments/hash.js';
 import type { ProfileChange } from './types.js';
 
 /*
@@ -30,11 +31,9 @@ const userChanges = z.object({
 });
 const laneChanges = z.object({ users: z.array(userChanges).min(1) });
 
-/** The lane of a user: FNV-1a of its id, so every process agrees without coordination. */
+/** The lane of a user: FNV-1a of its id (the experiments' hash), so every process agrees without coordination. */
 export function laneOf(userId: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < userId.length; i++) h = Math.imul(h ^ userId.charCodeAt(i), 0x01000193);
-  return (h >>> 0) % CHANGE_LANES;
+  return fnv1a32(userId) % CHANGE_LANES;
 }
 
 /** One record per lane touched (more if a lane's changes pass 256 KiB), users and their changes in order. */

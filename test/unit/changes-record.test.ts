@@ -36,7 +36,8 @@ describe('change records', () => {
   it('spreads users over every lane, the same lane in every process', () => {
     const lanes = new Set(Array.from({ length: 10_000 }, (_, i) => laneOf(`user-${i}`)));
     assert.equal(lanes.size, CHANGE_LANES);
-    assert.equal(laneOf('user-42'), laneOf('user-' + '42'));
+    // Pinned: a different hash would move users between lanes, and so reorder their changes across an upgrade.
+    assert.equal(laneOf('user-42'), 43);
     assert.ok([...lanes].every((l) => Number.isInteger(l) && l >= 0 && l < CHANGE_LANES));
   });
 

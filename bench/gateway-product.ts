@@ -97,7 +97,7 @@ export async function productBench(rounds: number, duration: number): Promise<vo
       profiles: process.env.PROFILES_TABLE!, identities: process.env.IDENTITIES_TABLE!, memberships: process.env.MEMBERSHIPS_TABLE!,
       rules: process.env.RULES_TABLE!, audit: process.env.AUDIT_TABLE!, campaigns: process.env.CAMPAIGNS_TABLE!,
       campaignVersions: process.env.CAMPAIGN_VERSIONS_TABLE!, enrollments: process.env.ENROLLMENTS_TABLE!, outbox: process.env.OUTBOX_TABLE!,
-      jobs: process.env.JOBS_TABLE!, experiments: process.env.EXPERIMENTS_TABLE!, experimentUnits: process.env.EXPERIMENT_UNITS_TABLE!, aggregates: process.env.AGGREGATES_TABLE!, apiKeys: process.env.API_KEYS_TABLE!, usage: process.env.USAGE_TABLE!, operations: process.env.OPERATIONS_TABLE!, consent: process.env.CONSENT_TABLE!,
+      jobs: process.env.JOBS_TABLE!, experiments: process.env.EXPERIMENTS_TABLE!, experimentUnits: process.env.EXPERIMENT_UNITS_TABLE!, aggregates: process.env.AGGREGATES_TABLE!, apiKeys: process.env.API_KEYS_TABLE!, usage: process.env.USAGE_TABLE!, operations: process.env.OPERATIONS_TABLE!, consent: process.env.CONSENT_TABLE!, contacts: process.env.CONTACTS_TABLE!,
       eventsStream: process.env.EVENTS_STREAM!,
     };
     const ctx = () => createRequestContext(tables, auth.key);

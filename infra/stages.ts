@@ -6,6 +6,7 @@
 
 import type { JwtSettings } from '../core/auth/jwt.js';
 import type { Scope } from '../core/auth/scopes.js';
+import type { MessagingSettings } from '../core/journeyEngine/messagingSettings.js';
 import type { RetentionDays } from '../core/platform/retention.js';
 
 /** What happens to stateful resources (tables, streams, buckets, keys, log groups) when the stack deletes them. */
@@ -39,6 +40,15 @@ export interface StageSettings {
   readonly deadLetterRetentionDays: number;
   /** CloudWatch alarms; every alarm of the stack notifies the stage's SNS topic. */
   readonly alarms: AlarmSettings;
+  /**
+   * Sender identities of journey email (a verified SES identity and its From address) and sms (an End User
+   * Messaging origination identity), each with an optional configuration set. Unset (or a channel left out):
+   * that channel writes to the outbox only. The journey functions may send from these and nothing else.
+   *
+   * @example
+   * messaging: { email: { from: 'Shop <news@mail.example.com>', identity: 'mail.example.com' } }
+   */
+  readonly messaging?: MessagingSettings;
   /** Trait keys this stage classifies as PII beyond the defaults (core/privacy/pii.ts); default none. */
   readonly piiTraits?: readonly string[];
   /**

@@ -31,6 +31,8 @@ export interface SubgraphTables {
   usage: string;
   operations: string;
   consent: string;
+  /** Kept email and phone addresses (core/store/contacts.ts): `exportUser` lists them. */
+  contacts: string;
   /** The events stream (a stream, not a table): `assignExperiment` records exposures on it. */
   eventsStream: string;
 }

@@ -123,6 +123,8 @@ export type MessageReason =
   | 'DELIVERY'
   | 'FREQUENCY_CAP'
   | 'HOLDOUT'
+  /** email or sms: no address is kept for the user (they never identified with one, or it was erased). */
+  | 'NO_ADDRESS'
   | 'QUIET_HOURS';
 
 /** Outbox status of a message. */

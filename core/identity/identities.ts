@@ -19,20 +19,15 @@ export const identityDigest = (value: string, secret: string) => createHmac('sha
 
 
 /**
- * Normalises an identity value as clients send it, or returns null for blocked or unusable values.
- * Emails are trimmed and lower-cased, phones reduced to `+` and digits; both are then keyed-hashed with `secret`
- * (the stage's identity key). A value ingest already sealed (`hmac:…`) is taken as its digest. Without a secret, a
- * raw value (from a record written before sealing existed) gets the unkeyed SHA-256 it had then.
+ * The normalised plain value of an identity as clients send it, or null for blocked or unusable values: emails
+ * trimmed and lower-cased, phones reduced to `+` and digits. What {@link normaliseIdentity} hashes, and what the
+ * contacts store keeps sealed for delivery (core/store/contacts.ts).
  *
  * @example
- * normaliseIdentity('EMAIL', ' Ann@Example.com ', secret) // { kind: 'EMAIL', value: hmac(secret, 'ann@example.com') }
+ * normaliseValue('EMAIL', ' Ann@Example.com ') // 'ann@example.com'
  */
-export function normaliseIdentity(kind: IdentityKind, raw: unknown, secret?: string): IdentityRef | null {
+export function normaliseValue(kind: IdentityKind, raw: unknown): string | null {
   if (typeof raw !== 'string' && typeof raw !== 'number') return null;
-  if (HASHED.has(kind) && typeof raw === 'string') {
-    const sealed = SEALED.exec(raw);
-    if (sealed) return { kind, value: sealed[1]! };
-  }
   let value = String(raw).trim();
   if (isPlaceholderId(value)) return null;
   if (kind === 'EMAIL') {
@@ -43,6 +38,25 @@ export function normaliseIdentity(kind: IdentityKind, raw: unknown, secret?: str
     if (digits.length < 6 || /^0+$/.test(digits)) return null;
     value = (value.startsWith('+') ? '+' : '') + digits;
   }
+  return value;
+}
+
+/**
+ * Normalises an identity value as clients send it ({@link normaliseValue}), or returns null for blocked or
+ * unusable values; emails and phones are then keyed-hashed with `secret` (the stage's identity key). A value
+ * ingest already sealed (`hmac:…`) is taken as its digest. Without a secret, a raw value (from a record written
+ * before sealing existed) gets the unkeyed SHA-256 it had then.
+ *
+ * @example
+ * normaliseIdentity('EMAIL', ' Ann@Example.com ', secret) // { kind: 'EMAIL', value: hmac(secret, 'ann@example.com') }
+ */
+export function normaliseIdentity(kind: IdentityKind, raw: unknown, secret?: string): IdentityRef | null {
+  if (HASHED.has(kind) && typeof raw === 'string') {
+    const sealed = SEALED.exec(raw);
+    if (sealed) return { kind, value: sealed[1]! };
+  }
+  const value = normaliseValue(kind, raw);
+  if (value === null) return null;
   if (!HASHED.has(kind)) return { kind, value };
   return { kind, value: secret ? identityDigest(value, secret) : sha256(value) };
 }

@@ -2,7 +2,8 @@ import { MAX_EVENTS_PER_REQUEST, MAX_REQUEST_BYTES, type StreamRecord } from '..
 import { validateBatch, type Rejection } from '../events/validate.js';
 import { putRecordsWithRetry } from '../streams/putRecords.js';
 import { checkDuplicateEventIds } from './duplicates.js';
-import { protectPersonalData } from './protectPersonalData.js';
+import { putContacts } from '../store/contacts.js';
+import { contactsOf, protectPersonalData } from './protectPersonalData.js';
 
 /**
  * Items past which a request is refused whole (413) instead of item by item: each item past
@@ -47,6 +48,8 @@ export interface IngestOptions {
   deadline?: number;
   /** The stage's identity key: raw emails and phones are sealed with it before the stream (core/ingest/protectPersonalData.ts). */
   identitySecret: string;
+  /** Where the raw emails and phones are kept, sealed, for delivery (core/store/contacts.ts). */
+  contactsTable: string;
 }
 
 /**
@@ -115,6 +118,10 @@ export async function ingestBody(parsed: unknown, options: IngestOptions): Promi
   const { unique: valid, copies, conflicts } = checkDuplicateEventIds(validated);
   rejected.push(...conflicts);
   const receivedAt = new Date(options.receivedAt).toISOString();
+  // Before the stream: once an event is on it, its address is a digest that nothing can deliver to. A failure
+  // here fails the request (500, safe to resend) rather than accept events whose addresses are lost.
+  const contacts = valid.flatMap(({ event }) => contactsOf(event, options.identitySecret));
+  if (contacts.length) await putContacts(options.contactsTable, contacts, options.identitySecret, receivedAt);
   const entries = valid.map(({ event }) => {
     const record: StreamRecord = { v: 1, receivedAt, source: options.source, event: protectPersonalData(event, options.identitySecret) };
     return { PartitionKey: partitionKeyOf(event), Data: Buffer.from(JSON.stringify(record)) };

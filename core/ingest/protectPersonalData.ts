@@ -1,10 +1,10 @@
 import type { StoredEvent } from '../events/schema.js';
 import { normaliseIdentity } from '../identity/identities.js';
-import type { IdentityKind } from '../identity/types.js';
 import { redactText } from '../privacy/redact.js';
+import { contactOf, type Contact, type ContactKind } from '../store/contacts.js';
 
 /** The traits that carry personal identities, and their kinds. */
-const PERSONAL: ReadonlyArray<[string, IdentityKind]> = [
+const PERSONAL: ReadonlyArray<[string, ContactKind]> = [
   ['email', 'EMAIL'],
   ['phone', 'PHONE'],
 ];
@@ -21,6 +21,32 @@ function sealTraits<T extends Record<string, unknown> | undefined>(traits: T, se
     else delete sealed[key];
   }
   return sealed as T;
+}
+
+/** The traits objects of an event that may carry an email or phone: its own and the `context.traits` some SDKs send. */
+function traitsObjects(event: StoredEvent): Array<Record<string, unknown>> {
+  const ctxTraits = (event.context as { traits?: unknown } | undefined)?.traits;
+  const out = event.traits ? [event.traits as Record<string, unknown>] : [];
+  if (ctxTraits && typeof ctxTraits === 'object' && !Array.isArray(ctxTraits)) out.push(ctxTraits as Record<string, unknown>);
+  return out;
+}
+
+/**
+ * The raw emails and phones an event carries, as contacts to keep for delivery (core/store/contacts.ts): read
+ * before {@link protectPersonalData} seals them, since afterwards nothing holds the address.
+ *
+ * @example
+ * contactsOf({ type: 'identify', userId: 'u1', traits: { email: 'Ann@Example.com' }, … }, secret) // [{ id: 'EMAIL#…', address: 'ann@example.com' }]
+ */
+export function contactsOf(event: StoredEvent, secret: string): Contact[] {
+  const out: Contact[] = [];
+  for (const traits of traitsObjects(event)) {
+    for (const [key, kind] of PERSONAL) {
+      const contact = Object.hasOwn(traits, key) ? contactOf(kind, traits[key], secret) : null;
+      if (contact) out.push(contact);
+    }
+  }
+  return out;
 }
 
 /**

@@ -3,7 +3,7 @@ import type { ProfileView } from '../journeys/conditions.js';
 import { guardAction, guardSend, type GuardOutcome, type GuardSettings, type SentCounts } from '../journeys/guards.js';
 import type { Journey } from '../journeys/schema.js';
 import type { ActionEffect, Effect, JourneyVersion, SendEffect } from '../journeys/types.js';
-import { callWebhook, deliverMessage, deliverOnce, type DeliveryContext } from './channels.js';
+import { callWebhook, deliverMessage, deliverOnce, deliversOutside, type DeliveryContext } from './channels.js';
 import type { PendingEffect, StoredEnrollment } from './store/enrollments.js';
 import { outboxId, recordOutcome, sentMessages, type OutboxItem } from './store/outbox.js';
 import type { EngineSettings } from './store/settings.js';
@@ -144,8 +144,8 @@ export async function applyEffects(
         const outcome = guardSend({ journey: version.journey, enrollment: e.state, send: effect, view, asOf, counts, settings });
         const item = messageItem(e, effect, asOf, outcome, nowMs);
         let sent: boolean;
-        if (outcome.status === 'SENT' && effect.channel === 'webhook') {
-          sent = (await deliverOnce(ctx, ctx.tables.outbox, item, () => deliverMessage(ctx, item, settings)))?.status === 'SENT';
+        if (outcome.status === 'SENT' && deliversOutside(ctx, effect.channel)) {
+          sent = (await deliverOnce(ctx, ctx.tables.outbox, item, () => deliverMessage(ctx, item, settings, view.profile.identities)))?.status === 'SENT';
         } else {
           if (outcome.status === 'QUEUED') {
             // The timer first: a crash after it and before the record leaves a timer whose message the next attempt records.
@@ -156,7 +156,7 @@ export async function applyEffects(
               nowMs,
             );
           }
-          const final = outcome.status === 'SENT' ? { ...item, ...(await deliverMessage(ctx, item, settings)) } : item;
+          const final = outcome.status === 'SENT' ? { ...item, ...(await deliverMessage(ctx, item, settings, view.profile.identities)) } : item;
           sent = (await recordOutcome(ctx.tables.outbox, final)) && final.status === 'SENT';
         }
         if (sent) {

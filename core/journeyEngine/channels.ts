@@ -1,11 +1,21 @@
+import type { Identity } from '../identity/types.js';
 import type { GuardOutcome } from '../journeys/guards.js';
+import { contactAddress } from '../store/contacts.js';
+import { sendEmail, sendSms } from './messaging.js';
+import type { MessagingSettings } from './messagingSettings.js';
 import { leaseOutcome, moveOutcome, recordOutcome, type OutboxItem } from './store/outbox.js';
 import type { EngineSettings } from './store/settings.js';
+import type { JourneyTables } from './tables.js';
 import { deliverWebhook } from './webhook.js';
 
-/** What delivery needs: the webhook signing key and the wall clock. */
+/** What delivery needs: the webhook signing key, the stage's senders, the kept addresses and the wall clock. */
 export interface DeliveryContext {
   webhookSecret: string;
+  /** The stage's sender identities; email or sms without one writes to the outbox only. */
+  messaging: MessagingSettings;
+  /** The stage's identity key, which opens the kept addresses (core/privacy/contactSeal.ts). */
+  identitySecret: string;
+  tables: Pick<JourneyTables, 'contacts'>;
   now: () => number;
 }
 
@@ -56,19 +66,42 @@ async function post(ctx: DeliveryContext, url: string, body: Record<string, unkn
 }
 
 /**
+ * Whether a SENT message on `channel` leaves opsgraph (a webhook, or email and sms on a stage with their sender),
+ * so it is delivered under {@link deliverOnce}'s lease; otherwise the outbox record is the delivery.
+ */
+export function deliversOutside(ctx: Pick<DeliveryContext, 'messaging'>, channel: string | undefined): boolean {
+  return channel === 'webhook' || (channel === 'email' && !!ctx.messaging.email) || (channel === 'sms' && !!ctx.messaging.sms);
+}
+
+/**
  * Delivers a message the guards let through, on its channel. `webhook` posts it, signed, to the operators'
- * webhook URL; `outbox`, `email` and `sms` are the outbox record itself (locally by design; on AWS too, for now:
- * SES and End User Messaging delivery is not built, and the profile keeps no plaintext address to send to).
+ * webhook URL; `email` and `sms` go through SES and End User Messaging to the address kept for the user
+ * (core/store/contacts.ts: FAILED with NO_ADDRESS when there is none) on a stage with their sender, and are the
+ * outbox record itself elsewhere (the local stack by default); `outbox` is always the record itself.
  *
  * @example
- * const outcome = await deliverMessage(ctx, item, settings); // { status: 'SENT', detail: 'delivered to hooks.example.com ...' }
+ * const outcome = await deliverMessage(ctx, item, settings, view.profile.identities); // { status: 'SENT', detail: 'delivered to hooks.example.com ...' }
  */
-export async function deliverMessage(ctx: DeliveryContext, item: OutboxItem, settings: EngineSettings): Promise<Delivered> {
+export async function deliverMessage(ctx: DeliveryContext, item: OutboxItem, settings: EngineSettings, identities: readonly Identity[]): Promise<Delivered> {
+  if (item.channel === 'email' && ctx.messaging.email) {
+    const to = await contactAddress(ctx.tables.contacts, identities, 'EMAIL', ctx.identitySecret);
+    return to ? sendEmail(ctx.messaging.email, to, item) : noAddress('email address');
+  }
+  if (item.channel === 'sms' && ctx.messaging.sms) {
+    const to = await contactAddress(ctx.tables.contacts, identities, 'PHONE', ctx.identitySecret);
+    return to ? sendSms(ctx.messaging.sms, to, item) : noAddress('phone number');
+  }
   if (item.channel !== 'webhook') return { status: 'SENT', detail: `written to the outbox (${item.channel})` };
   if (!settings.webhookUrl) return { status: 'FAILED', reason: 'DELIVERY', detail: 'no webhook URL in the journey settings (updateJourneySettings)' };
   const { userId, campaignId, campaignVersion, node, channel, purpose, subject, body, idempotencyKey, createdAt } = item;
   return post(ctx, settings.webhookUrl, { type: 'message', userId, campaignId, campaignVersion, node, channel, purpose, subject, body, idempotencyKey, createdAt }, idempotencyKey);
 }
+
+const noAddress = (what: string): Delivered => ({
+  status: 'FAILED',
+  reason: 'NO_ADDRESS',
+  detail: `no ${what} is kept for this user (never identified with one, or erased)`,
+});
 
 /**
  * A journey's WEBHOOK action: posts `data` (the node's `body`) with who and where, signed, to the node's URL.

@@ -2,6 +2,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { requireEnv } from '../platform/env.js';
 import type { EngineContext } from './advance.js';
 import { CampaignCache } from './campaignCache.js';
+import { messagingSettingsFromEnv } from './messagingSettings.js';
 import { journeyTables } from './tables.js';
 
 /**
@@ -19,6 +20,8 @@ export function engineContext(logger: Pick<Logger, 'error'>): EngineContext {
     campaigns,
     settings: () => campaigns.settings(),
     webhookSecret: requireEnv('WEBHOOK_SIGNING_SECRET'),
+    messaging: messagingSettingsFromEnv(process.env.MESSAGING_SETTINGS),
+    identitySecret: requireEnv('IDENTITY_HASH_SECRET'),
     now: Date.now,
     onError: (err, context) => logger.error('journey processing failed', { ...context, error: err as Error }),
   };

@@ -8,7 +8,7 @@ import { getOutcome, moveOutcome } from './store/outbox.js';
 import { deleteTimers, dueTimers, minuteOf, putTimer, type TimerItem } from './store/timers.js';
 import { advanceEnrollment, type EngineContext } from './advance.js';
 import { capCounts } from './applyEffects.js';
-import { deliverMessage, deliverOnce } from './channels.js';
+import { deliverMessage, deliverOnce, deliversOutside } from './channels.js';
 import { profileViews } from './profileView.js';
 
 /** The jobs-table item that holds the oldest minute partition that may still hold timers. */
@@ -74,11 +74,11 @@ async function sendQueued(ctx: EngineContext, t: TimerItem, e: StoredEnrollment,
   const settings = await ctx.settings();
   const counts = await capCounts(ctx.tables.outbox, version.journey, settings, { userId: t.userId, campaignId: e.campaignId, asOf: t.at });
   let outcome: GuardOutcome = guardSend({ journey: version.journey, enrollment: e.state, send, view, asOf: t.at, counts, settings });
-  if (outcome.status === 'SENT' && item.channel === 'webhook') {
-    await deliverOnce(ctx, ctx.tables.outbox, item, () => deliverMessage(ctx, item, settings));
+  if (outcome.status === 'SENT' && deliversOutside(ctx, item.channel)) {
+    await deliverOnce(ctx, ctx.tables.outbox, item, () => deliverMessage(ctx, item, settings, view.profile.identities));
     return;
   }
-  if (outcome.status === 'SENT') outcome = { ...outcome, ...(await deliverMessage(ctx, item, settings)) };
+  if (outcome.status === 'SENT') outcome = { ...outcome, ...(await deliverMessage(ctx, item, settings, view.profile.identities)) };
   const moved = await moveOutcome(ctx.tables.outbox, item, 'QUEUED', { ...outcome, updatedAt: new Date(ctx.now()).toISOString() });
   if (moved && outcome.status === 'QUEUED') {
     await putTimer(ctx.tables.timers, { ...timerFields(t), at: outcome.notBefore! }, `${item.idempotencyKey}#${outcome.notBefore}`, ctx.now());

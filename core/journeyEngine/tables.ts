@@ -12,6 +12,8 @@ export interface JourneyTables {
   outbox: string;
   timers: string;
   jobs: string;
+  /** The addresses email and sms deliver to (core/store/contacts.ts). */
+  contacts: string;
   /** Where coupons issued and traits set go back in, so rules and analytics see them. */
   eventsStream: string;
 }
@@ -28,6 +30,7 @@ export function journeyTables(): JourneyTables {
     outbox: requireEnv('OUTBOX_TABLE'),
     timers: requireEnv('TIMERS_TABLE'),
     jobs: requireEnv('JOBS_TABLE'),
+    contacts: requireEnv('CONTACTS_TABLE'),
     eventsStream: requireEnv('EVENTS_STREAM'),
   };
 }

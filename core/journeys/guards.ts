@@ -17,7 +17,7 @@ export type GuardName = (typeof GUARD_ORDER)[number];
 /** Outbox message statuses. */
 export type MessageStatus = 'SENT' | 'SUPPRESSED' | 'QUEUED' | 'FAILED';
 /** Why a message was not sent now (DELIVERY: the channel failed, after its retries). */
-export type MessageReason = 'CONSENT' | 'FREQUENCY_CAP' | 'QUIET_HOURS' | 'COMPLIANCE' | 'HOLDOUT' | 'AUDIENCE' | 'ABUSE' | 'DELIVERY';
+export type MessageReason = 'CONSENT' | 'FREQUENCY_CAP' | 'QUIET_HOURS' | 'COMPLIANCE' | 'HOLDOUT' | 'AUDIENCE' | 'ABUSE' | 'DELIVERY' | 'NO_ADDRESS';
 
 /** What the guards decided; `SENT` means "deliver now". Recorded in the outbox with the message. */
 export interface GuardOutcome {

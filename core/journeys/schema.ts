@@ -9,7 +9,7 @@ import { parseDuration } from './duration.js';
  * schema carries only what a single field can say on its own.
  */
 
-/** Delivery channels. `email` and `sms` write only to the outbox locally. */
+/** Delivery channels. `email` and `sms` write only to the outbox unless the stage has their sender (core/journeyEngine/messagingSettings.ts). */
 export const CHANNELS = ['outbox', 'webhook', 'email', 'sms'] as const;
 export type Channel = (typeof CHANNELS)[number];
 

@@ -139,6 +139,11 @@ export const TABLES = {
    * functions can leave out those who refuse `analytics` without reading whole profiles (core/store/consent.ts).
    */
   consent: { name: 'consent', partitionKey: { name: 'userId', type: 'S' }, envVar: 'CONSENT_TABLE' },
+  /**
+   * The addresses email and SMS deliver to, sealed, by identity key (`EMAIL#<digest>`): written by ingest before
+   * it seals them into digests, read by the journey functions, erased with the person (core/store/contacts.ts).
+   */
+  contacts: { name: 'contacts', partitionKey: { name: 'id', type: 'S' }, envVar: 'CONTACTS_TABLE' },
   /** Registered GraphQL operations by SHA-256 of their text: the persisted-query list (gateway/persistedOperations.ts). */
   operations: { name: 'operations', partitionKey: { name: 'id', type: 'S' }, envVar: 'OPERATIONS_TABLE' },
   /** Requests per key per second and per UTC day, shared by every container (core/auth/usage.ts). */
@@ -258,6 +263,11 @@ export const ENV = {
    * registers its embedded engine (core/analyticsEngine/archiveQueries.ts).
    */
   archiveEngine: 'ARCHIVE_ENGINE',
+  /**
+   * The stage's sender identities for email (SES) and sms (End User Messaging), JSON
+   * (core/journeyEngine/messagingSettings.ts; stage data: `messaging`); empty: both write to the outbox only.
+   */
+  messaging: 'MESSAGING_SETTINGS',
   /** 'true': GraphQL answers introspection and suggests field names in errors (stage data: dev and local only). */
   graphqlIntrospection: 'GRAPHQL_INTROSPECTION',
 } as const;
@@ -282,25 +292,30 @@ const streamEnv = (...names: StreamName[]) => names.map((n) => STREAMS[n].envVar
 
 const PROFILE_ENGINE_TABLES = ['profiles', 'identities', 'memberships', 'rules', 'audit', 'consent'] as const satisfies TableName[];
 /** What the journey engine reads and writes (core/journeyEngine/tables.ts). */
-const JOURNEY_TABLES = ['profiles', 'identities', 'memberships', 'campaigns', 'campaignVersions', 'enrollments', 'outbox', 'timers', 'jobs'] as const satisfies TableName[];
+const JOURNEY_TABLES = ['profiles', 'identities', 'memberships', 'campaigns', 'campaignVersions', 'enrollments', 'outbox', 'timers', 'jobs', 'contacts'] as const satisfies TableName[];
 const GRAPHQL_TABLES = [
   'profiles', 'identities', 'memberships', 'rules', 'audit', 'campaigns', 'campaignVersions', 'enrollments', 'outbox', 'apiKeys', 'jobs',
-  'experiments', 'experimentUnits', 'aggregates', 'usage', 'operations', 'consent',
+  'experiments', 'experimentUnits', 'aggregates', 'usage', 'operations', 'consent', 'contacts',
 ] as const satisfies TableName[];
 /** What an erasure visits (core/privacyEngine/erasure.ts, ErasureTables). */
 const PRIVACY_TABLES = [
-  'profiles', 'identities', 'memberships', 'enrollments', 'outbox', 'experiments', 'experimentUnits', 'aggregates', 'audit', 'jobs', 'consent',
+  'profiles', 'identities', 'memberships', 'enrollments', 'outbox', 'experiments', 'experimentUnits', 'aggregates', 'audit', 'jobs', 'consent', 'contacts',
 ] as const satisfies TableName[];
-const JOURNEY_ENV = [ENV.stage, ...EVERY_FUNCTION_ENV, ENV.rulesTtl, ENV.defaultTimeZone, ENV.webhookSecret, ...tableEnv(...JOURNEY_TABLES), ...streamEnv('events')];
+// The identity key opens the kept addresses email and sms deliver to (core/privacy/contactSeal.ts).
+const JOURNEY_ENV = [
+  ENV.stage, ...EVERY_FUNCTION_ENV, ENV.rulesTtl, ENV.defaultTimeZone, ENV.webhookSecret, ENV.identitySecret, ENV.messaging,
+  ...tableEnv(...JOURNEY_TABLES), ...streamEnv('events'),
+];
 
 export const FUNCTIONS = {
   ingest: {
     name: 'ingest',
     entry: 'lambdas/ingest/handler.ts',
-    environment: [ENV.stage, ...EVERY_FUNCTION_ENV, ENV.identitySecret, ENV.jwtSettings, ...tableEnv('apiKeys', 'usage'), ...streamEnv('events')],
+    environment: [ENV.stage, ...EVERY_FUNCTION_ENV, ENV.identitySecret, ENV.jwtSettings, ...tableEnv('apiKeys', 'usage', 'contacts'), ...streamEnv('events')],
     memoryMb: 512,
     timeoutSeconds: 10,
-    tables: ['apiKeys', 'usage'],
+    // contacts: the addresses of the emails and phones it seals (core/store/contacts.ts).
+    tables: ['apiKeys', 'usage', 'contacts'],
     readOnlyTables: ['apiKeys'],
     writesStreams: ['events'],
     // Segment's HTTP tracking API beside the contract's own route (core/ingest/segment.ts).
@@ -326,7 +341,8 @@ export const FUNCTIONS = {
     memoryMb: 1024,
     timeoutSeconds: 15,
     tables: GRAPHQL_TABLES,
-    readOnlyTables: ['consent'],
+    // contacts: exportUser lists the addresses kept for the person.
+    readOnlyTables: ['consent', 'contacts'],
     archive: 'query',
     // assignExperiment records its exposures as experiment_viewed events, as an SDK would.
     writesStreams: ['events'],
@@ -403,6 +419,7 @@ export const FUNCTIONS = {
     memoryMb: 1024,
     timeoutSeconds: 60,
     tables: JOURNEY_TABLES,
+    readOnlyTables: ['contacts'],
     writesStreams: ['events'],
     source: {
       stream: 'events',
@@ -423,6 +440,7 @@ export const FUNCTIONS = {
     memoryMb: 1024,
     timeoutSeconds: 60,
     tables: JOURNEY_TABLES,
+    readOnlyTables: ['contacts'],
     writesStreams: ['events'],
     source: {
       stream: 'changes',
@@ -442,6 +460,7 @@ export const FUNCTIONS = {
     memoryMb: 1024,
     timeoutSeconds: 300,
     tables: JOURNEY_TABLES,
+    readOnlyTables: ['contacts'],
     writesStreams: ['events'],
     // EventBridge's finest rate is a minute, so timers are at most a minute late on AWS by design; locally each second.
     schedule: { everyMinutes: 1, localEverySeconds: 1 },
@@ -567,8 +586,8 @@ export function environmentFor(fn: FunctionDefinition, stage: string): Record<st
     else if (name === ENV.traceEnabled) env[name] = 'true';
     else if (name === ENV.defaultTimeZone) env[name] = 'UTC';
     else if (name === ENV.webhookSecret || name === ENV.identitySecret) env[name] = ''; // the runtime's own (see ENV)
-    // The stage's piiTraits and jwt (infra), or the shell's PII_TRAITS and JWT_SETTINGS locally.
-    else if (name === ENV.piiTraits || name === ENV.jwtSettings) env[name] = '';
+    // The stage's piiTraits, jwt and messaging (infra), or the shell's PII_TRAITS, JWT_SETTINGS and MESSAGING_SETTINGS locally.
+    else if (name === ENV.piiTraits || name === ENV.jwtSettings || name === ENV.messaging) env[name] = '';
     else if (name === ENV.retentionDays) env[name] = ''; // the stage's retentionDays (infra); locally the defaults
     else if (name === ENV.deadLetterStore || name === ENV.archiveStore || name === ENV.archiveEngine) env[name] = ''; // the runtime's own (see ENV)
     else if (name === ENV.graphqlIntrospection) env[name] = 'false'; // the stage's `introspection` (infra); local: on

@@ -36,11 +36,14 @@ export interface ErasureTables {
   audit: string;
   jobs: string;
   consent: string;
+  /** Kept email and phone addresses (core/store/contacts.ts), by the same keys as the identities. */
+  contacts: string;
 }
 
 /** The stores in the order they are erased: the profile last, as long as it is what locates the rest. */
 export const ERASURE_STORES = [
   'identities',
+  'contacts',
   'memberships',
   'enrollments',
   'outbox',
@@ -107,6 +110,9 @@ async function eraseStore({ tables, deadLetters, archive }: ErasureStores, store
   switch (store) {
     case 'identities':
       return deleteItems(tables.identities, p.identities.map((id) => ({ id })));
+    case 'contacts':
+      // Kept under the identity keys of the person's emails and phones (the other kinds have none).
+      return deleteItems(tables.contacts, p.identities.filter((id) => /^(EMAIL|PHONE)#/.test(id)).map((id) => ({ id })));
     case 'memberships':
       return deleteItems(tables.memberships, p.memberships.map((key) => ({ key, userId })));
     case 'enrollments':

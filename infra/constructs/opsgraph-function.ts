@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Duration, Validations } from 'aws-cdk-lib';
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as eventsTargets from 'aws-cdk-lib/aws-events-targets';
@@ -139,6 +139,7 @@ export class OpsgraphFunction extends Construct {
     });
 
     if (def.environment.includes(ENV.deadLetterStore)) props.deadLetters?.grantErase(this.role);
+    if (def.environment.includes(ENV.messaging)) this.grantSending(stage);
     if (def.archive) {
       if (!props.archive) throw new Error(`${def.name}: archive access needs the stage's event archive`);
       if (def.archive === 'write') props.archive.grantWrite(this.role);
@@ -189,6 +190,7 @@ export class OpsgraphFunction extends Construct {
     }
     if (ENV.piiTraits in env) env[ENV.piiTraits] = (stage.piiTraits ?? []).join(',');
     if (ENV.jwtSettings in env) env[ENV.jwtSettings] = jwtSettings ?? '';
+    if (ENV.messaging in env) env[ENV.messaging] = stage.messaging ? JSON.stringify(stage.messaging) : '';
     if (ENV.graphqlIntrospection in env) env[ENV.graphqlIntrospection] = String(stage.introspection);
     if (ENV.retentionDays in env) env[ENV.retentionDays] = JSON.stringify(stage.retentionDays);
     if (ENV.deadLetterStore in env && deadLetters) env[ENV.deadLetterStore] = `s3://${deadLetters.bucket.bucketName}`;
@@ -196,6 +198,26 @@ export class OpsgraphFunction extends Construct {
     if (ENV.archiveEngine in env && archive) env[ENV.archiveEngine] = archive.engineSpec;
     // The Powertools settings (service name, metrics namespace, tracing) come with the definition's environment.
     return { ...env, NODE_OPTIONS: '--enable-source-maps' };
+  }
+
+  /**
+   * Sending from the stage's identities and no other: SES SendEmail on the verified identity (and its
+   * configuration set), End User Messaging SendTextMessage on the origination identity (and its configuration set).
+   * A stage without `messaging` grants nothing, and its email and sms write to the outbox only.
+   */
+  private grantSending(stage: StageSettings): void {
+    const { region, account, partition } = Stack.of(this);
+    const { email, sms } = stage.messaging ?? {};
+    if (email) {
+      const resources = [`arn:${partition}:ses:${region}:${account}:identity/${email.identity}`];
+      if (email.configurationSet) resources.push(`arn:${partition}:ses:${region}:${account}:configuration-set/${email.configurationSet}`);
+      this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['ses:SendEmail'], resources }));
+    }
+    if (sms) {
+      const resources = [sms.originationIdentityArn];
+      if (sms.configurationSet) resources.push(`arn:${partition}:sms-voice:${region}:${account}:configuration-set/${sms.configurationSet}`);
+      this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['sms-voice:SendTextMessage'], resources }));
+    }
   }
 
   /** Data actions on the table and on each of its indexes by name (no `index/*` wildcard). */

@@ -37,6 +37,7 @@ const tables: SubgraphTables = {
   usage: requireEnv('USAGE_TABLE'),
   operations: requireEnv('OPERATIONS_TABLE'),
   consent: requireEnv('CONSENT_TABLE'),
+  contacts: requireEnv('CONTACTS_TABLE'),
   eventsStream: requireEnv('EVENTS_STREAM'),
 };
 const settings: RequestSettings = {

@@ -65,6 +65,7 @@ async function ingestHandler(event: APIGatewayProxyEventV2, { logger, measures, 
     receivedAt,
     deadline,
     identitySecret: requireEnv('IDENTITY_HASH_SECRET'),
+    contactsTable: requireEnv('CONTACTS_TABLE'),
   });
   const itemRejects = result.body.rejected.filter((r) => r.index >= 0).length;
   measures.count('EventsAccepted', result.body.accepted).count('EventsRejected', itemRejects);

@@ -22,6 +22,7 @@ const stores: ErasureStores = {
   audit: requireEnv('AUDIT_TABLE'),
   jobs: requireEnv('JOBS_TABLE'),
   consent: requireEnv('CONSENT_TABLE'),
+  contacts: requireEnv('CONTACTS_TABLE'),
   },
 };
 

@@ -729,4 +729,25 @@ describe('the checks themselves', () => {
     });
     template.resourceCountIs('AWS::ApiGatewayV2::Route', 0);
   });
+
+  test('sender identities: the journey functions may send from exactly the stage\'s, nothing else may, and cdk-nag stays clean', () => {
+    const messaging = {
+      email: { from: 'Shop <news@mail.example.com>', identity: 'mail.example.com', configurationSet: 'opsgraph-mail' },
+      sms: { originationIdentityArn: 'arn:aws:sms-voice:eu-west-1:123456789012:phone-number/phone-0123abcd' },
+    };
+    const app = new App({ context: readCdkJson().context, outdir: tempOutdir() });
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+    const stage = { ...STAGES.dev, name: 'mail', messaging };
+    const stack = new OpsgraphStack(app, 'opsgraph-mail', { stage, functions: [FUNCTIONS.journeyTimers, FUNCTIONS.ingest] });
+    // Throws "Validation failed" on an unacknowledged cdk-nag error.
+    const resources = Template.fromJSON(app.synth().getStackByName(stack.stackName).template).toJSON().Resources as Resources;
+    const roleOf = (name: string) => resources[logicalIdWhere(resources, 'AWS::Lambda::Function', 'FunctionName', `opsgraph-mail-${name}`)]!.Properties!.Role['Fn::GetAtt'][0] as string;
+    const arn = (service: string, resource: string) =>
+      JSON.stringify({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:${service}:`, { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, `:${resource}`]] });
+    assert.deepEqual(resourcesGranted(resources, roleOf('journeyTimers'), ['ses:SendEmail']), [arn('ses', 'configuration-set/opsgraph-mail'), arn('ses', 'identity/mail.example.com')].sort());
+    assert.deepEqual(resourcesGranted(resources, roleOf('journeyTimers'), ['sms-voice:SendTextMessage']), [JSON.stringify(messaging.sms.originationIdentityArn)]);
+    assert.deepEqual(resourcesGranted(resources, roleOf('ingest'), ['ses:SendEmail', 'sms-voice:SendTextMessage']), []);
+    const fn = resources[logicalIdWhere(resources, 'AWS::Lambda::Function', 'FunctionName', 'opsgraph-mail-journeyTimers')]!;
+    assert.deepEqual(JSON.parse(fn.Properties!.Environment.Variables.MESSAGING_SETTINGS), messaging);
+  });
 });

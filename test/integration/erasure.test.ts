@@ -172,7 +172,7 @@ describe('erasure and export', () => {
     const stores: ErasureStores = { deadLetters: new FileDeadLetterSource(join(stack.dataDir, 'dead-letters')), archive: new FolderArchiveFiles(join(stack.dataDir, 'archive')), tables: {
       profiles: env('PROFILES_TABLE'), identities: env('IDENTITIES_TABLE'), memberships: env('MEMBERSHIPS_TABLE'), enrollments: env('ENROLLMENTS_TABLE'),
       outbox: env('OUTBOX_TABLE'), experiments: env('EXPERIMENTS_TABLE'), experimentUnits: env('EXPERIMENT_UNITS_TABLE'), aggregates: env('AGGREGATES_TABLE'),
-      audit: env('AUDIT_TABLE'), jobs: env('JOBS_TABLE'), consent: env('CONSENT_TABLE'),
+      audit: env('AUDIT_TABLE'), jobs: env('JOBS_TABLE'), consent: env('CONSENT_TABLE'), contacts: env('CONTACTS_TABLE'),
     } };
     const { tables } = stores;
     // Not queued, so the scheduled privacy function leaves it to this test.

@@ -106,7 +106,7 @@ describe('journey engine under random kills', () => {
 
     const tables = journeyTables();
     const campaigns = new CampaignCache(tables, 0, { defaultTimeZone: 'UTC' });
-    const ctx: EngineContext = { tables, campaigns, settings: () => campaigns.settings(), webhookSecret: 'test', now: Date.now };
+    const ctx: EngineContext = { tables, campaigns, settings: () => campaigns.settings(), webhookSecret: 'test', messaging: {}, identitySecret: 'test', now: Date.now };
     const t0 = Date.now() - 3 * 86_400_000;
     const events: StoredEvent[] = Array.from({ length: USERS }, (_, i) => ({
       type: 'track',

@@ -70,7 +70,7 @@ export const Query: QueryResolvers = {
   exportUser: (_, { userId }, ctx) => {
     requireScope(ctx, 'admin');
     if (!isPlausibleId(userId)) throw badInput('userId: 1 to 256 characters', 'userId');
-    return exportUser(ctx.tables, userId, ctx.key.name, new Date(ctx.now), ctx.archive.files);
+    return exportUser(ctx.tables, userId, ctx.key.name, new Date(ctx.now), { archive: ctx.archive.files, identitySecret: ctx.identitySecret });
   },
   audit: async (_, args, ctx) => {
     requireScope(ctx, 'admin');

@@ -1,10 +1,8 @@
-import { BatchWriteCommand, type BatchWriteCommandInput } from '@aws-sdk/lib-dynamodb';
-import { dynamo } from '../aws/clients.js';
 import { identityKey, identityDigest, normaliseValue } from '../identity/identities.js';
 import type { Identity } from '../identity/types.js';
 import { openContact, sealContact } from '../privacy/contactSeal.js';
 import { batchGetAll } from './batchGet.js';
-import { withUnprocessedRetry } from './retry.js';
+import { batchWriteAll } from './batchWrite.js';
 
 /**
  * The contacts table: the addresses email and SMS deliver to. Ingest seals emails and phones into digests before
@@ -20,8 +18,6 @@ export interface Contact {
   id: string;
   address: string;
 }
-
-type BatchWriteRequest = NonNullable<BatchWriteCommandInput['RequestItems']>[string][number];
 
 /** A value ingest already sealed: no address in it to keep. */
 const SEALED = /^hmac:/;
@@ -41,13 +37,7 @@ export function contactOf(kind: ContactKind, raw: unknown, secret: string): Cont
 /** Keeps addresses, sealed; the same address twice is one item (its id is its digest). Idempotent. */
 export async function putContacts(table: string, contacts: readonly Contact[], secret: string, at: string): Promise<void> {
   const unique = [...new Map(contacts.map((c) => [c.id, c])).values()];
-  for (let i = 0; i < unique.length; i += 25) {
-    const requests: BatchWriteRequest[] = unique.slice(i, i + 25).map((c) => ({ PutRequest: { Item: { id: c.id, sealed: sealContact(c.address, c.id, secret), updatedAt: at } } }));
-    await withUnprocessedRetry(requests, async (pending) => {
-      const res = await dynamo().send(new BatchWriteCommand({ RequestItems: { [table]: pending } }));
-      return res.UnprocessedItems?.[table];
-    });
-  }
+  await batchWriteAll(table, unique.map((c) => ({ PutRequest: { Item: { id: c.id, sealed: sealContact(c.address, c.id, secret), updatedAt: at } } })));
 }
 
 /**

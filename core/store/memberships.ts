@@ -1,8 +1,6 @@
-import { BatchWriteCommand, paginateQuery, type BatchWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { paginateQuery } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from '../aws/clients.js';
-import { withUnprocessedRetry } from './retry.js';
-
-type BatchWriteRequest = NonNullable<BatchWriteCommandInput['RequestItems']>[string][number];
+import { batchWriteAll } from './batchWrite.js';
 
 /**
  * The membership index: one row per (tag, segment or churn band, user), so `users(filter)` pages members and a
@@ -24,17 +22,14 @@ export interface MembershipDelta {
 
 /** Applies membership deltas with BatchWriteItem (25 a call), retrying unprocessed items. Idempotent. */
 export async function applyMemberships(table: string, deltas: MembershipDelta[]): Promise<void> {
-  for (let i = 0; i < deltas.length; i += 25) {
-    const requests: BatchWriteRequest[] = deltas.slice(i, i + 25).map((d) =>
+  await batchWriteAll(
+    table,
+    deltas.map((d) =>
       d.member
         ? { PutRequest: { Item: { key: d.key, userId: d.userId, since: d.since } } }
         : { DeleteRequest: { Key: { key: d.key, userId: d.userId } } },
-    );
-    await withUnprocessedRetry(requests, async (pending) => {
-      const res = await dynamo().send(new BatchWriteCommand({ RequestItems: { [table]: pending } }));
-      return res.UnprocessedItems?.[table];
-    });
-  }
+    ),
+  );
 }
 
 /**

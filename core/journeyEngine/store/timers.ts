@@ -1,6 +1,6 @@
-import { BatchWriteCommand, paginateQuery, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { paginateQuery, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from '../../aws/clients.js';
-import { withUnprocessedRetry } from '../../store/retry.js';
+import { batchWriteAll } from '../../store/batchWrite.js';
 
 /**
  * The timers table (`minute`, `id`): durable journey timers, partitioned by the wall-clock minute they fall due, so
@@ -84,11 +84,5 @@ export async function dueTimers(table: string, minute: string, nowMs: number): P
 
 /** Removes fired timers, 25 to a BatchWriteItem (a tick deletes all it fired at once). */
 export async function deleteTimers(table: string, timers: ReadonlyArray<Pick<TimerItem, 'minute' | 'id'>>): Promise<void> {
-  for (let i = 0; i < timers.length; i += 25) {
-    const requests = timers.slice(i, i + 25).map((t) => ({ DeleteRequest: { Key: { minute: t.minute, id: t.id } } }));
-    await withUnprocessedRetry(requests, async (pending) => {
-      const res = await dynamo().send(new BatchWriteCommand({ RequestItems: { [table]: pending } }));
-      return res.UnprocessedItems?.[table] as typeof requests | undefined;
-    });
-  }
+  await batchWriteAll(table, timers.map((t) => ({ DeleteRequest: { Key: { minute: t.minute, id: t.id } } })));
 }

@@ -1,5 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { grants, SCOPES, type Scope } from './scopes.js';
 import { getApiKeyItem, putApiKeyItem } from '../store/apiKeys.js';
 import { AuthFailureThrottle } from './authThrottle.js';

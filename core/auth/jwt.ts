@@ -1,5 +1,5 @@
 import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ApiKey } from './apiKeys.js';
 import { hashKey } from './apiKeys.js';
 import { isScope, type Scope } from './scopes.js';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { writeAudit } from '../store/audit.js';
 import { getApiKeyItem, getApiKeyItemById, putApiKeyItem, scanApiKeyItems, updateApiKeyItem } from '../store/apiKeys.js';
 import { forgetKey, generateKey, isUsable, newKeyItem, parseApiKey, type ApiKey } from './apiKeys.js';

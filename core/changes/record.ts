@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { fnv1a32 } from '../experiments/hash.js';
 import type { ProfileChange } from './types.js';
 

@@ -4,7 +4,7 @@
  * boundary).
  */
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const ARTIFACT_SCHEMA = 'opsgraph.churn-model/1';
 

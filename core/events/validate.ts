@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import {
   MAX_CONSENT_PURPOSE_LENGTH,
   MAX_CONSENT_PURPOSES,

@@ -3,7 +3,7 @@
  * user (recording the exposure), and analyse. The resolvers stay thin; every rule lives here or in
  * core/experiments.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { assign, newExperiment, overlapping, type Assignment, type Experiment, type ExperimentInput, type ExperimentStatus } from '../experiments/definition.js';
 import { ExperimentInputError } from '../experiments/stats/errors.js';
 import type { PValueCorrection, StatsEngine } from '../experiments/stats/types.js';

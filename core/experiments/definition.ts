@@ -6,7 +6,7 @@
  * fractions summing to 1; coverage shrinks every arm from its start; a namespace (layer) gives the experiment a
  * slice of a hash space that no other experiment of the layer may overlap (docs/architecture.md, "Experiments").
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { assignVariation, hash, inNamespace, type AssignmentSpec } from './hash.js';
 
 export const experimentStatusSchema = z.enum(['DRAFT', 'RUNNING', 'STOPPED']);

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * A stage's sender identities (stage data: `messaging` in infra/stages.ts, `MESSAGING_SETTINGS` locally). A channel

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { isoTimestamp } from '../events/schema.js';
 import { parseDuration } from './duration.js';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { JourneyTemplateError } from './errors.js';
 import { CHANNELS, type Journey } from './schema.js';
 import { validateJourney } from './validate.js';

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { checkCondition, type ConditionScope } from './conditions.js';
 import { cycles, edgesOf, WAITING_TYPES } from './graph.js';
 import { PROBLEM_CODES, type JourneyProblem, type JourneyProblemCode } from './problems.js';

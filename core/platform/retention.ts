@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * How long stores keep what they no longer need, as stage data (`retentionDays` in infra/stages.ts, the

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Identity, IdentityKind } from '../identity/types.js';
 import { dict } from './keys.js';
 

@@ -2,7 +2,7 @@
  * Rule and segment definitions live beside the rule language, below the store and the tagger, so both read them
  * without an upward import (layers: see docs/architecture.md).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * A tag rule as stored in the rules table and managed through GraphQL. This schema is its one definition: the

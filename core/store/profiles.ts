@@ -1,5 +1,5 @@
 import { DeleteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import { dynamo } from '../aws/clients.js';
 import { reviveProfile } from '../profile/revive.js';
 import { churnBandSchema, type Profile } from '../profile/types.js';

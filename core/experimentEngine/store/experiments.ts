@@ -1,5 +1,5 @@
 import { GetCommand, paginateScan, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import { dynamo } from '../../aws/clients.js';
 import { experimentMetricSchema, experimentStatusSchema, type Experiment } from '../../experiments/definition.js';
 import { ifConditionHolds } from '../../store/conditional.js';

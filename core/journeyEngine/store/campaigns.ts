@@ -1,5 +1,5 @@
 import { GetCommand, paginateScan, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import { dynamo } from '../../aws/clients.js';
 import type { Journey } from '../../journeys/schema.js';
 import { ifConditionHolds } from '../../store/conditional.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { GuardSettings } from '../../journeys/guards.js';
 import { getJob, putJob } from '../../store/jobs.js';
 

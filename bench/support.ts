@@ -20,15 +20,16 @@ export function arg(name: string, fallback: number): number {
 
 /**
  * Bundles `entry` the way the handlers are bundled for Lambda (esbuild, minified ESM, the same banner and loaders
- * as `infra/bundling.ts`), so a benchmark measures the code as deployed, not as tsx runs it.
+ * as `infra/bundling.ts`, the same modules left out), so a benchmark measures the code as deployed, not as tsx
+ * runs it. Returns the source files bundled (esbuild's metafile inputs).
  *
  * @example
  * await bundleAsDeployed(join(import.meta.dirname, 'engine-compute.ts'), '/tmp/engine.mjs');
  */
-export async function bundleAsDeployed(entry: string, outfile: string, target = `node${process.versions.node.split('.')[0]}`): Promise<void> {
+export async function bundleAsDeployed(entry: string, outfile: string, target = `node${process.versions.node.split('.')[0]}`): Promise<string[]> {
   const { build } = await import('esbuild');
-  const { BUNDLE_LOADERS, ESM_REQUIRE_BANNER } = await import('../infra/bundling.js');
-  await build({
+  const { BUNDLE_LOADERS, ESM_REQUIRE_BANNER, BUNDLE_ALIASES } = await import('../infra/bundling.js');
+  const { metafile } = await build({
     entryPoints: [entry],
     outfile,
     bundle: true,
@@ -39,8 +40,11 @@ export async function bundleAsDeployed(entry: string, outfile: string, target = 
     mainFields: ['module', 'main'],
     banner: { js: ESM_REQUIRE_BANNER },
     loader: BUNDLE_LOADERS,
+    alias: { ...BUNDLE_ALIASES },
+    metafile: true,
     logLevel: 'error',
   });
+  return Object.keys(metafile.inputs);
 }
 
 /**

@@ -16,7 +16,7 @@ import { maxRecordAgeSeconds, type StageSettings } from '../stages.js';
 import { logRetention, removalPolicy, type DataStores } from './data-stores.js';
 import type { DeadLetters } from './dead-letters.js';
 import type { EventArchive } from './event-archive.js';
-import { BUNDLE_LOADERS, ESM_REQUIRE_BANNER } from '../bundling.js';
+import { BUNDLE_LOADERS, ESM_REQUIRE_BANNER, BUNDLE_ALIASES } from '../bundling.js';
 
 /** The repository root: entries in `FUNCTIONS` are relative to it. */
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -122,6 +122,8 @@ export class OpsgraphFunction extends Construct {
         banner: ESM_REQUIRE_BANNER,
         // SDL files imported as text (the gateway loads the composed supergraph statically).
         loader: BUNDLE_LOADERS,
+        // Dependencies' imports that opsgraph never calls, and one copy of graphql (infra/bundling.ts).
+        esbuildArgs: { '--alias': Object.entries(BUNDLE_ALIASES).map(([name, to]) => `${name}=${to}`) },
         // The lockfile pins the SDK that the tests ran against; ship that one, not the runtime's.
         bundleAwsSDK: true,
         logLevel: nodejs.LogLevel.ERROR,

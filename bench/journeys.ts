@@ -1,6 +1,6 @@
 import { fork } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { StoredEvent } from '../core/events/schema.js';
@@ -264,6 +264,11 @@ function sendLoad(q: LoadRequest, onStart: (childPid: number | undefined) => voi
   });
 }
 
+/** Cores the stack and its storage keep busy at `perSecond` items a second, from the CPU they spent on `items`. */
+function coresNeeded(cpu: { stackMs: number; storageMs: number | null }, items: number, perSecond: number): number {
+  return Math.round((((cpu.stackMs + (cpu.storageMs ?? 0)) / items) * perSecond) / 10) / 100;
+}
+
 /** CPU of this process (the stack: handlers, gateway, pollers) and of the storage process, from a starting point. */
 function cpuMeter(exceptPid: () => number | undefined) {
   const own = process.cpuUsage();
@@ -430,6 +435,10 @@ async function main(): Promise<void> {
       cpu_ms_per_event: Math.round((triggerCpu.stackMs / triggerEvents) * 100) / 100,
       storage_cpu_ms_per_event: triggerCpu.storageMs !== null ? Math.round((triggerCpu.storageMs / triggerEvents) * 100) / 100 : null,
       journeys_batches: s.mappings.get('journeys')?.invocations,
+      // The floor: the whole stack's CPU (its process and the storage emulators') at this rate, against the cores
+      // there are. Past `cores`, the engine falls behind and latency grows with the run, whatever the code's latency is.
+      cores_needed_at_rate: coresNeeded(triggerCpu, triggerEvents, trigger.sent.length / (trigger.elapsedMs / 1000)),
+      cores: availableParallelism(),
     });
 
     // --- 3. Timer lateness --------------------------------------------------------------------------------------
@@ -517,6 +526,8 @@ async function main(): Promise<void> {
       ingest_phase_storage_cpu_ms_per_timer: ingestCpu.storageMs !== null ? Math.round((ingestCpu.storageMs / timers) * 100) / 100 : null,
       fire_phase_cpu_ms_per_timer: Math.round((fireCpu.stackMs / timers) * 100) / 100,
       fire_phase_storage_cpu_ms_per_timer: fireCpu.storageMs !== null ? Math.round((fireCpu.storageMs / timers) * 100) / 100 : null,
+      cores_needed_at_rate: coresNeeded(fireCpu, timers, waitLoad.sent.length / ((lastDue - firstDue) / 1000)),
+      cores: availableParallelism(),
     });
   } finally {
     await stack?.close();

@@ -10,7 +10,8 @@ import { attributeValueBytes, nativeValueBytes, readUnits, writeUnits, type Attr
  * key names are given: the meter keeps each item's attribute sizes from every write and read it sees there.
  * Elsewhere a write is sized by what it writes alone. A conditional write that fails is billed like one that
  * succeeds (AWS does so). Reads are sized from the items returned: BatchGetItem and GetItem 1 unit per started
- * 4 KB per item, Query and Scan by the page's total, halved when eventually consistent.
+ * 4 KB per item (a key that finds nothing still 1), Query and Scan by the page's total, halved when eventually
+ * consistent.
  */
 export interface TableUnits {
   writes: number;
@@ -175,8 +176,16 @@ export function meterCapacity(client: DynamoDBDocumentClient, keyNames: Record<s
       }
       for (const w of writes) w(true);
       if (command === 'BatchGetItemCommand') {
-        const req = input.RequestItems as Record<string, { ConsistentRead?: boolean }>;
-        for (const [t, found] of Object.entries((output.Responses ?? {}) as Record<string, Record<string, unknown>[]>)) readItems(t, found, req[t]?.ConsistentRead === true, true);
+        // Each key is read as a GetItem would be: one that finds no item still costs the minimum unit.
+        const req = input.RequestItems as Record<string, { Keys: unknown[]; ConsistentRead?: boolean }>;
+        const responses = (output.Responses ?? {}) as Record<string, Record<string, unknown>[]>;
+        const unprocessed = (output.UnprocessedKeys ?? {}) as Record<string, { Keys?: unknown[] }>;
+        for (const [t, r] of Object.entries(req)) {
+          const found = responses[t] ?? [];
+          readItems(t, found, r.ConsistentRead === true, true);
+          const misses = r.Keys.length - found.length - (unprocessed[t]?.Keys?.length ?? 0);
+          unitsOf(t).readUnits += misses * readUnits(0, r.ConsistentRead === true);
+        }
       } else if (command === 'GetItemCommand') {
         if (output.Item) readItems(table, [output.Item as Record<string, unknown>], input.ConsistentRead === true, true);
         else unitsOf(table).readUnits += readUnits(0, input.ConsistentRead === true);

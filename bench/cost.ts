@@ -3,6 +3,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PutRecordsRequestEntry } from '@aws-sdk/client-kinesis';
+import type { ArchiveFiles } from '../core/analytics/archive/files.js';
+import { archiveEvents } from '../core/analyticsEngine/archiveEvents.js';
+import { FolderArchiveFiles } from '../core/analyticsEngine/archiveFiles.js';
 import { dynamo, kinesis } from '../core/aws/clients.js';
 import { FUNCTIONS } from '../core/platform/definitions.js';
 import { processBatch } from '../core/tagging/processBatch.js';
@@ -28,6 +31,10 @@ import { BATCH, makeRecords } from './workload.js';
  * Not included: ingest (API Gateway requests and the ingest Lambda, which depend on events per request), the
  * GraphQL read path, storage (GB-months), CloudWatch and data transfer.
  *
+ * Then, apart (`cost_archiver`, not in `cost_total`): what the event archive adds on the same events, run by the
+ * archiver's own code in its batches (`FUNCTIONS.archiver.source.batchSize`): its identity and consent reads, its
+ * S3 PUTs (one per event date per batch), its retrieval of the events stream and its Lambda time.
+ *
  *   npm run bench:cost [-- --events 50000 --compute-events 100000 --rate 500 --io-ms-per-batch 60]
  */
 const events = arg('events', 50_000);
@@ -41,7 +48,8 @@ const ioMsPerBatch = arg('io-ms-per-batch', 60);
  * us-east-1 on-demand list prices, as of 2026-12-02. Sources: "Amazon DynamoDB pricing — on-demand capacity"
  * (after the 2024-11-01 on-demand reduction), "Amazon Kinesis Data Streams pricing — on-demand mode" (its key
  * terms: data-in per GB with each record rounded up to 1 KB, data retrievals per GB, a per-stream hourly charge)
- * and "AWS Lambda pricing" (x86, first tier; the tagger sets no architecture). Not fetched at run time: update
+ * "AWS Lambda pricing" (x86, first tier; the tagger sets no architecture) and "Amazon S3 pricing" (S3 Standard PUT
+ * requests). Not fetched at run time: update
  * this table, with its date, when prices change.
  */
 export const PRICES = {
@@ -54,6 +62,7 @@ export const PRICES = {
   kinesisOnDemandStreamHour: 0.04,
   lambdaGbSecondX86: 0.0000166667,
   lambdaRequest: 0.2 / 1e6,
+  s3PutRequest: 0.005 / 1000,
 } as const;
 
 /** Lambda allocates CPU in proportion to memory: 1,769 MB is one full vCPU. */
@@ -98,6 +107,29 @@ for (let b = 0; b < records.length; b += BATCH) {
   if (b % (BATCH * 20) === 0) process.stderr.write(`\rcost: ${b + BATCH}/${records.length}`);
 }
 process.stderr.write('\n');
+meter.stop();
+
+// 3. The archiver on the same events, after the tagger wrote their identity links (as on the stream).
+const archiveMeter = meterCapacity(dynamo(), {});
+const folder = new FolderArchiveFiles(join(dataDir, 'archive'));
+let archivePuts = 0;
+const countedFiles: ArchiveFiles = {
+  list: () => folder.list(),
+  read: (key) => folder.read(key),
+  write: (key, text) => (archivePuts++, folder.write(key, text)),
+  remove: (key) => folder.remove(key),
+};
+const archiver = FUNCTIONS.archiver;
+const archiveCtx = { identities: process.env.IDENTITIES_TABLE!, consent: process.env.CONSENT_TABLE!, files: countedFiles };
+const archiveCpu = process.cpuUsage();
+let archived = 0;
+for (let b = 0; b < records.length; b += archiver.source.batchSize) {
+  const r = await archiveEvents(archiveCtx, records.slice(b, b + archiver.source.batchSize));
+  archived += r.archived;
+  failed += r.failed.length;
+}
+const archiveCpuMs = (({ user, system }) => (user + system) / 1000)(process.cpuUsage(archiveCpu));
+archiveMeter.stop();
 await stack.close();
 await rm(dataDir, { recursive: true, force: true });
 
@@ -154,6 +186,35 @@ const lines = [
     usd_per_million_events: perMillion(gbSeconds * PRICES.lambdaGbSecondX86 + invocations * PRICES.lambdaRequest, events),
   },
 ];
+const archiveUnits = archiveMeter.total();
+const archiveBatches = Math.ceil(events / archiver.source.batchSize);
+const archiverCpuShare = Math.min(1, archiver.memoryMb / LAMBDA_MB_PER_VCPU);
+const archiverGbSeconds = (archiver.memoryMb / 1024) * (archiveCpuMs / 1000 / archiverCpuShare + (ioMsPerBatch / 1000) * archiveBatches);
+const archiverLines = [
+  {
+    component: 'archiver_dynamodb_reads',
+    read_request_units: archiveUnits.readUnits,
+    rru_per_event: Math.round((archiveUnits.readUnits / events) * 1000) / 1000,
+    usd_per_million_events: perMillion(archiveUnits.readUnits * PRICES.dynamodbReadRequestUnit, events),
+  },
+  {
+    component: 'archiver_s3_puts',
+    puts: archivePuts,
+    batch_size: archiver.source.batchSize,
+    usd_per_million_events: perMillion(archivePuts * PRICES.s3PutRequest, events),
+  },
+  {
+    component: 'archiver_kinesis_retrieval',
+    usd_per_million_events: perMillion((eventBytesRounded / GB) * PRICES.kinesisOnDemandRetrievalPerGb, events),
+  },
+  {
+    component: 'lambda_archiver',
+    memory_mb: archiver.memoryMb,
+    cpu_microseconds_per_record: Math.round((archiveCpuMs / events) * 1000 * 10) / 10,
+    build: 'tsx (unbundled)',
+    usd_per_million_events: perMillion(archiverGbSeconds * PRICES.lambdaGbSecondX86 + archiveBatches * PRICES.lambdaRequest, events),
+  },
+];
 const total = lines.reduce((n, l) => n + l.usd_per_million_events, 0);
 for (const l of lines) report({ bench: 'cost', ...l });
 report({
@@ -164,4 +225,11 @@ report({
   failed_records: failed,
   prices: PRICES,
   not_included: ['API Gateway and ingest Lambda', 'GraphQL reads', 'storage GB-months', 'CloudWatch', 'data transfer'],
+});
+for (const l of archiverLines) report({ bench: 'cost', ...l });
+report({
+  bench: 'cost_archiver',
+  usd_per_million_events: Math.round(archiverLines.reduce((n, l) => n + l.usd_per_million_events, 0) * 1e4) / 1e4,
+  events_archived: archived,
+  not_included: ['archive storage GB-months', 'Athena scans'],
 });

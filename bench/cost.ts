@@ -143,6 +143,16 @@ const gbSeconds = (tagger.memoryMb / 1024) * secondsPerRecord * events;
 const invocations = Math.ceil(events / tagger.source.batchSize);
 const streamHours = 2 * (events / rate / 3600);
 
+/** The JSON line of a component's DynamoDB read units. */
+function readsLine(component: string, readUnits: number) {
+  return {
+    component,
+    read_request_units: readUnits,
+    rru_per_event: Math.round((readUnits / events) * 1000) / 1000,
+    usd_per_million_events: perMillion(readUnits * PRICES.dynamodbReadRequestUnit, events),
+  };
+}
+
 const lines = [
   {
     component: 'dynamodb_writes',
@@ -152,12 +162,7 @@ const lines = [
     wru_per_event_by_table: Object.fromEntries([...meter.tables].filter(([, t]) => t.writes > 0).map(([name, t]) => [name, Math.round((t.writeUnits / events) * 1000) / 1000])),
     usd_per_million_events: perMillion(units.writeUnits * PRICES.dynamodbWriteRequestUnit, events),
   },
-  {
-    component: 'dynamodb_reads',
-    read_request_units: units.readUnits,
-    rru_per_event: Math.round((units.readUnits / events) * 1000) / 1000,
-    usd_per_million_events: perMillion(units.readUnits * PRICES.dynamodbReadRequestUnit, events),
-  },
+  readsLine('dynamodb_reads', units.readUnits),
   {
     component: 'kinesis_events_stream',
     records: events,
@@ -191,12 +196,7 @@ const archiveBatches = Math.ceil(events / archiver.source.batchSize);
 const archiverCpuShare = Math.min(1, archiver.memoryMb / LAMBDA_MB_PER_VCPU);
 const archiverGbSeconds = (archiver.memoryMb / 1024) * (archiveCpuMs / 1000 / archiverCpuShare + (ioMsPerBatch / 1000) * archiveBatches);
 const archiverLines = [
-  {
-    component: 'archiver_dynamodb_reads',
-    read_request_units: archiveUnits.readUnits,
-    rru_per_event: Math.round((archiveUnits.readUnits / events) * 1000) / 1000,
-    usd_per_million_events: perMillion(archiveUnits.readUnits * PRICES.dynamodbReadRequestUnit, events),
-  },
+  readsLine('archiver_dynamodb_reads', archiveUnits.readUnits),
   {
     component: 'archiver_s3_puts',
     puts: archivePuts,

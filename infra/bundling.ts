@@ -19,7 +19,7 @@ export const BUNDLE_LOADERS: Record<string, 'text'> = { '.graphql': 'text', '.gq
 
 /**
  * Modules that the graphql function's dependencies import at load but that opsgraph never calls, each with the
- * path that would need it. Bundled, they were 2.1 of its 4.8 MB and slowed every cold start (npm run bench:gateway
+ * path that would need it. Bundled, they were 1.9 of its 4.8 MB and slowed every cold start (npm run bench:gateway
  * -- --only lambda prints the size). Each is replaced by `infra/leftOut.cjs`, which loads but throws when called;
  * test/integration/graphqlBundle.test.ts answers queries through the bundle as deployed.
  */

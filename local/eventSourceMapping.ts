@@ -8,6 +8,7 @@ import type { DeadLetterStore } from './deadLetters.js';
 import { toKinesisEvent } from './kinesisEvent.js';
 import { localLog } from './log.js';
 import { sleep } from '../core/platform/sleep.js';
+import { putsTo, sleepUntilPut } from './streamWakeups.js';
 
 export type KinesisHandler = (event: KinesisStreamEvent) => Promise<KinesisStreamBatchResponse | void>;
 
@@ -19,7 +20,10 @@ export interface EventSourceMappingOptions {
   deadLetters: DeadLetterStore;
   /** Folder for per-shard checkpoints, so a restart resumes where it stopped. */
   checkpointDir: string;
-  /** Pause between polls of an empty shard. Lambda polls each shard about once a second; locally faster. */
+  /**
+   * Longest pause between polls of an empty shard; a put by this process ends it at once (local/streamWakeups.ts).
+   * Lambda polls a shared-throughput shard about once a second, as here by default.
+   */
   idlePollMs?: number;
   /** Pause before a retry of a failed batch. */
   retryDelayMs?: number;
@@ -37,6 +41,8 @@ export interface EventSourceMappingOptions {
  */
 export class EventSourceMapping {
   private running = false;
+  /** Ends the pollers' waits when the mapping stops. */
+  private stopping = new AbortController();
   private readonly loops: Promise<void>[] = [];
   private readonly inFlight = new Set<string>();
   /** Batches handed to the function so far (for tests and benchmarks). */
@@ -50,6 +56,7 @@ export class EventSourceMapping {
 
   async start(): Promise<void> {
     this.running = true;
+    this.stopping = new AbortController();
     await mkdir(this.options.checkpointDir, { recursive: true });
     const shards = await kinesis().send(new ListShardsCommand({ StreamName: this.options.streamName }));
     for (const shard of shards.Shards ?? []) this.loops.push(this.pollShard(shard.ShardId!));
@@ -58,6 +65,7 @@ export class EventSourceMapping {
   /** Stops polling after the batch in progress finishes. */
   async stop(): Promise<void> {
     this.running = false;
+    this.stopping.abort();
     await Promise.allSettled(this.loops);
   }
 
@@ -100,18 +108,19 @@ export class EventSourceMapping {
     let iterator: string | undefined;
     let buffer: _Record[] = [];
     let firstBufferedAt = 0;
+    const stream = this.options.streamName;
+    const windowMs = (settings.localMaxBatchingWindowSeconds ?? settings.maxBatchingWindowSeconds) * 1000;
     while (this.running) {
       try {
         iterator ??= await this.iterator(shardId);
-        const res = await kinesis().send(
-          new GetRecordsCommand({ ShardIterator: iterator, Limit: settings.batchSize - buffer.length }),
-        );
+        const limit = settings.batchSize - buffer.length;
+        const putsBefore = putsTo(stream, shardId);
+        const res = await kinesis().send(new GetRecordsCommand({ ShardIterator: iterator, Limit: limit }));
         iterator = res.NextShardIterator;
         const records = res.Records ?? [];
         if (records.length && buffer.length === 0) firstBufferedAt = Date.now();
         buffer.push(...records);
-        const windowOver = Date.now() - firstBufferedAt >= (settings.localMaxBatchingWindowSeconds ?? settings.maxBatchingWindowSeconds) * 1000;
-        if (buffer.length >= settings.batchSize || (buffer.length > 0 && windowOver)) {
+        if (buffer.length >= settings.batchSize || (buffer.length > 0 && Date.now() - firstBufferedAt >= windowMs)) {
           const batch = buffer;
           buffer = [];
           this.inFlight.add(shardId);
@@ -121,10 +130,14 @@ export class EventSourceMapping {
           } finally {
             this.inFlight.delete(shardId);
           }
-        } else if (records.length === 0) {
-          await sleep(buffer.length ? 10 : (this.options.idlePollMs ?? 50));
         }
         if (!iterator) break; // the shard was closed
+        // Read again at once only when the shard may hold more: a full read, or a put since this read began.
+        // Otherwise wait for a put, or for the batching window to close on the records that wait in it.
+        if (records.length < limit) {
+          const waitMs = buffer.length ? Math.max(0, firstBufferedAt + windowMs - Date.now()) : (this.options.idlePollMs ?? 1000);
+          await sleepUntilPut(stream, shardId, waitMs, putsBefore, this.stopping.signal);
+        }
       } catch (err) {
         if (!this.running) break;
         localLog.error('poll failed', { function: this.options.functionName, shardId, error: (err as Error).message });

@@ -7,7 +7,7 @@ import type { ScheduledEvent } from 'aws-lambda';
 import { generateKey, putApiKey } from '../core/auth/apiKeys.js';
 import { closeArchiveEngines, registerArchiveEngine } from '../core/analyticsEngine/archiveQueries.js';
 import { ARCHIVE_PREFIX } from '../core/analytics/archive/files.js';
-import { resetClients } from '../core/aws/clients.js';
+import { kinesis, resetClients } from '../core/aws/clients.js';
 import { FUNCTIONS, physicalName, STREAMS, type FunctionDefinition, type FunctionName } from '../core/platform/definitions.js';
 import { DuckDbArchiveEngine } from './archive/duckdbEngine.js';
 import { DeadLetterStore } from './deadLetters.js';
@@ -17,6 +17,7 @@ import { startHttpServer, type HttpHandler } from './httpServer.js';
 import { schedule, scheduledEvent } from './schedules.js';
 import { provision } from './provision.js';
 import { startStorageProcess, type EmbeddedStorage } from './storage.js';
+import { wakePollersOnPut } from './streamWakeups.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -98,6 +99,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     ...(options.rulesTtlSeconds !== undefined ? { RULES_TTL_SECONDS: String(options.rulesTtlSeconds) } : {}),
   });
   resetClients();
+  wakePollersOnPut(kinesis());
   await provision(LOCAL_STAGE);
 
   // The journeys' webhook signing key, kept with the data (Secrets Manager plays this part on AWS).

@@ -8,7 +8,7 @@ import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../
 /** A local stack on ephemeral ports with its own temporary data dir, removed on close. */
 export async function startTestStack(options: Partial<LocalStackOptions> = {}): Promise<TestStack> {
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'opsgraph-test-')));
-  const stack = await startLocalStack({ port: 0, dataDir, idlePollMs: 20, retryDelayMs: 5, rulesTtlSeconds: 1, ...options });
+  const stack = await startLocalStack({ port: 0, dataDir, retryDelayMs: 5, rulesTtlSeconds: 1, ...options });
   return {
     ...stack,
     dataDir,

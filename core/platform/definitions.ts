@@ -462,8 +462,9 @@ export const FUNCTIONS = {
     tables: JOURNEY_TABLES,
     readOnlyTables: ['contacts'],
     writesStreams: ['events'],
-    // EventBridge's finest rate is a minute, so timers are at most a minute late on AWS by design; locally each second.
-    schedule: { everyMinutes: 1, localEverySeconds: 1 },
+    // EventBridge's finest rate is a minute, so timers are at most a minute late on AWS by design. Locally four
+    // times a second: a tick costs a few reads, and a timer's lateness is mostly the wait for the next tick.
+    schedule: { everyMinutes: 1, localEverySeconds: 0.25 },
     // Ticks must not overlap (core/journeyEngine/fireTimers.ts).
     reservedConcurrency: 1,
   },

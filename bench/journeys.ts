@@ -27,7 +27,8 @@ import { arg, descendantsCpuMs, percentile, report } from './support.js';
  *    median of `--rounds` rounds after a warm-up round.
  * 2. `journeys_trigger_to_send_ms`: on the local stack, a campaign whose EVENT trigger sends at once; trigger events
  *    at `--rate` per second for `--seconds`, each to its own user, from the time ingest accepted them (its 200) to
- *    the wall-clock `updatedAt` of their outbox message.
+ *    the wall-clock `updatedAt` of their outbox message. First `--warmup-seconds` (10) at the same rate through a
+ *    campaign of its own, reported apart (`journeys_trigger_warmup`).
  * 3. `journeys_timer_lateness_ms`: on the same stack, a campaign that waits `--wait-seconds` (150) and then sends; `--timers` trigger
  *    events spread evenly over a minute, so the timers fall due evenly over the next one. Lateness is the outbox
  *    `updatedAt` of the send minus the timer's due time (event timestamp + 60 s).
@@ -35,7 +36,7 @@ import { arg, descendantsCpuMs, percentile, report } from './support.js';
  * The events are sent by a child process (this file, `--load-child`), as clients do, so this process holds only
  * the stack and the CPU it reports is the stack's.
  *
- *   npm run bench:journeys                                         # 20,000 users, 200 events/s for 20 s, 10,000 timers
+ *   npm run bench:journeys                                         # 20,000 users, 200 events/s for 20 s after a 10 s warm-up, 10,000 timers
  *   npm run bench:journeys -- --rate 50 --seconds 5 --timers 500   # a quick check
  *   npm run bench:journeys -- --skip-stack                         # the compute figure only
  */
@@ -378,12 +379,22 @@ async function main(): Promise<void> {
     // --- 2. Trigger to send -------------------------------------------------------------------------------------
     const rate = arg('rate', 200);
     const seconds = arg('seconds', 20);
-    const triggerCampaign = await activeCampaign('bench trigger', {
-      trigger: { kind: 'EVENT', event: 'bench_trigger' },
-      start: 'send',
-      nodes: { send, end: { type: 'EXIT' } },
-    });
+    const sendAtOnce = (event: string): Journey => ({ trigger: { kind: 'EVENT', event }, start: 'send', nodes: { send, end: { type: 'EXIT' } } });
+    const triggerCampaign = await activeCampaign('bench trigger', sendAtOnce('bench_trigger'));
+    // A warm-up at the same rate through a campaign of its own, reported apart, as `npm run bench` does: the first
+    // seconds of a fresh process run cold code, which is a cold start's figure, not the engine's.
+    const warmupSeconds = arg('warmup-seconds', 10);
+    const warmupCampaign = warmupSeconds > 0 ? await activeCampaign('bench warm-up', sendAtOnce('bench_warmup')) : undefined;
     await sleep(1500); // the journey functions' campaign cache (RULES_TTL_SECONDS = 1)
+    if (warmupCampaign) {
+      const warmup = await sendLoad(
+        { ingestUrl: s.ingestUrl, apiKey: s.apiKey, event: 'bench_warmup', firstUser: 2_000_000, count: Math.round(rate * warmupSeconds), durationMs: warmupSeconds * 1000, run },
+        () => {},
+      );
+      const loaded = Date.now();
+      const sent = await awaitMessages(warmupCampaign, warmup.sent.length, 60_000, 500);
+      report({ bench: 'journeys_trigger_warmup', seconds: warmupSeconds, accepted: warmup.sent.length, sent, drain_after_load_ms: Date.now() - loaded });
+    }
     const triggerEvents = Math.round(rate * seconds);
     let meter: ReturnType<typeof cpuMeter> | undefined;
     const loopDelay = monitorEventLoopDelay({ resolution: 10 });

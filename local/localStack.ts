@@ -31,7 +31,7 @@ export interface LocalStackOptions {
   host?: string;
   /** Run scheduled functions on their timers: all, or only those named (off in tests, which invoke them directly). */
   schedules?: boolean | readonly FunctionName[];
-  /** Poller tuning for tests: pause between empty polls and before retries. */
+  /** Poller tuning: the longest pause of a drained shard's poller (a put wakes it sooner), and before retries. */
   idlePollMs?: number;
   retryDelayMs?: number;
   /** Seconds handlers cache tag rules (default from the definitions: 30). */

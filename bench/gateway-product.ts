@@ -6,13 +6,20 @@
  * the ingest path, on a realistic mix: a user with stats, tags, segments and churn; users(filter); segments with
  * sizes and members; campaigns with churn bands and tag counts (three subgraphs in one operation). Responses are
  * compared once (identical), then rounds alternate A B A B at 50 concurrent requests.
+ *
+ * A third side, `subgraphs only`, is the floor any gateway has on this mix: the subgraph fetches the gateway made
+ * for each request, recorded once, replayed straight into the subgraphs (parsed once, executed, answers serialised)
+ * with no planning, no merging and no gateway at all. `ratio_floor` is the most any engine could gain over
+ * today's gateway here, since the resolvers' work (DynamoDB calls to dynalite) stays.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ApolloServer } from '@apollo/server';
 import { authenticate } from '../core/auth/apiKeys.js';
+import type { GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { executeGraphQL, startGateway, type GraphQLHttpResult } from '../gateway/gateway.js';
+import { CachedLocalDataSource } from '../gateway/localDataSource.js';
 import { createProductHiveGateway, executeHiveGraphQL } from '../gateway/hiveProduct.js';
 import { startLocalStack } from '../local/localStack.js';
 import { createRequestContext, type RequestContext, type SubgraphTables } from '../subgraphs/context.js';
@@ -73,6 +80,48 @@ async function load(server: Engine, ctx: () => RequestContext, seconds: number, 
   return done / ((Date.now() - t) / 1000);
 }
 
+/** One subgraph fetch as the gateway made it. */
+interface RecordedFetch {
+  source: CachedLocalDataSource;
+  request: GraphQLDataSourceProcessOptions<Record<string, unknown>>['request'];
+}
+
+/**
+ * The subgraph fetches behind each of `requests` mix requests (one at a time, so fetches are not mixed up), through
+ * `engine`, which must run CachedLocalDataSource.
+ */
+async function recordFetches(engine: Engine, ctx: () => RequestContext, requests: number): Promise<RecordedFetch[][]> {
+  const original = CachedLocalDataSource.prototype.process;
+  let current: RecordedFetch[] = [];
+  CachedLocalDataSource.prototype.process = function (options) {
+    current.push({ source: this, request: options.request });
+    return original.call(this, options);
+  };
+  const out: RecordedFetch[][] = [];
+  try {
+    for (let i = 0; i < requests; i++) {
+      current = [];
+      await run(engine, ctx, PRODUCT_MIX[i % PRODUCT_MIX.length]!, i);
+      out.push(current);
+    }
+  } finally {
+    CachedLocalDataSource.prototype.process = original;
+  }
+  return out;
+}
+
+/** Replays request `i`'s recorded fetches into the subgraphs; the body is their answers, serialised. */
+function subgraphsOnly(recorded: readonly RecordedFetch[][]): Engine {
+  let i = 0;
+  return async (_request, context) => {
+    const fetches = recorded[i++ % recorded.length]!;
+    const answers = await Promise.all(
+      fetches.map((f) => f.source.process({ request: f.request, context } as unknown as GraphQLDataSourceProcessOptions<Record<string, unknown>>)),
+    );
+    return { status: 200, headers: {}, body: JSON.stringify(answers) };
+  };
+}
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 export async function productBench(rounds: number, duration: number): Promise<void> {
@@ -121,21 +170,24 @@ export async function productBench(rounds: number, duration: number): Promise<vo
       report({ bench: 'gateway.product', check: 'identical-response', query: q.name, bytes: a.body.length, identical });
       if (!identical || a.body.includes('"errors"')) throw new Error(`${q.name}: responses differ or fail:\n${a.body}\n${b.body}\n${h.body}`);
     }
-    for (const e of Object.values(engines)) await load(e, ctx, 2);
-    const label = { today: '@apollo/gateway+LocalGraphQLDataSource', cached: '@apollo/gateway+CachedLocalDataSource', hive: 'hive-router-runtime in process (prototype)' };
-    const rps: Record<keyof typeof engines, number[]> = { today: [], cached: [], hive: [] };
+    const recorded = await recordFetches(engines.cached, ctx, PRODUCT_MIX.length * 15);
+    const allEngines = { ...engines, floor: subgraphsOnly(recorded) };
+    for (const e of Object.values(allEngines)) await load(e, ctx, 2);
+    const label = { today: '@apollo/gateway+LocalGraphQLDataSource', cached: '@apollo/gateway+CachedLocalDataSource', hive: 'hive-router-runtime in process (prototype)', floor: 'subgraphs only (no gateway)' };
+    const rps: Record<keyof typeof allEngines, number[]> = { today: [], cached: [], hive: [], floor: [] };
     for (let r = 0; r < rounds; r++) {
-      for (const name of ['today', 'cached', 'hive'] as const) {
-        const v = await load(engines[name], ctx, duration);
+      for (const name of ['today', 'cached', 'hive', 'floor'] as const) {
+        const v = await load(allEngines[name], ctx, duration);
         rps[name].push(v);
         report({ bench: 'gateway.product', round: r + 1, engine: label[name], rps: Math.round(v) });
       }
     }
-    const ratio = (k: keyof typeof engines) => Math.round((median(rps[k]) / median(rps.today)) * 100) / 100;
+    const ratio = (k: keyof typeof allEngines) => Math.round((median(rps[k]) / median(rps.today)) * 100) / 100;
     report({
       bench: 'gateway.product', mix: PRODUCT_MIX.map((q) => q.name), concurrency: 50, duration_s: duration, rounds, baseline: label.today,
       today_rps: rps.today.map(Math.round), cached_rps: rps.cached.map(Math.round), hive_rps: rps.hive.map(Math.round),
-      ratio_cached: ratio('cached'), ratio_hive: ratio('hive'),
+      floor_rps: rps.floor.map(Math.round), subgraph_fetches_per_request: Math.round((recorded.flat().length / recorded.length) * 100) / 100,
+      ratio_cached: ratio('cached'), ratio_hive: ratio('hive'), ratio_floor: ratio('floor'),
     });
     for (const s of servers) await s.stop();
     await hive.dispose();

@@ -7,7 +7,7 @@
  * sizes and members; campaigns with churn bands and tag counts (three subgraphs in one operation). Responses are
  * compared once (identical), then rounds alternate A B A B at 50 concurrent requests.
  *
- * A third side, `subgraphs only`, is the floor any gateway has on this mix: the subgraph fetches the gateway made
+ * A fourth side, `subgraphs only` (after the Hive prototype), is the floor any gateway has on this mix: the subgraph fetches the gateway made
  * for each request, recorded once, replayed straight into the subgraphs (parsed once, executed, answers serialised)
  * with no planning, no merging and no gateway at all. `ratio_floor` is the most any engine could gain over
  * today's gateway here, since the resolvers' work (DynamoDB calls to dynalite) stays.
@@ -15,9 +15,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { ApolloServer } from '@apollo/server';
 import { authenticate } from '../core/auth/apiKeys.js';
-import type { GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { executeGraphQL, startGateway, type GraphQLHttpResult } from '../gateway/gateway.js';
 import { CachedLocalDataSource } from '../gateway/localDataSource.js';
 import { createProductHiveGateway, executeHiveGraphQL } from '../gateway/hiveProduct.js';

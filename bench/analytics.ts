@@ -10,7 +10,7 @@
  * totals skipped, guests as `anon:guest-<InvoiceNo>`, amounts summed in thousandths and rounded half-up to pence.
  *
  * Prints JSON lines: `analytics_aggregate` (fold rate and deltas per event at Kinesis batch size),
- * `analytics_archive_write` (NDJSON archive events/s), then one line per archive query with its time on DuckDB.
+ * `analytics_archive_write` (Parquet archive events/s), then one line per archive query with its time on DuckDB.
  */
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';

@@ -10,10 +10,12 @@ import { ARCHIVE_PREFIX } from '../core/analytics/archive/files.js';
 import { kinesis, resetClients } from '../core/aws/clients.js';
 import { FUNCTIONS, physicalName, STREAMS, type FunctionDefinition, type FunctionName } from '../core/platform/definitions.js';
 import { DuckDbArchiveEngine } from './archive/duckdbEngine.js';
+import { convertNdjsonArchive } from './archive/legacyNdjson.js';
 import { DeadLetterStore } from './deadLetters.js';
 import { allLocalEnvironment, LOCAL_STAGE } from './environment.js';
 import { EventSourceMapping, type KinesisHandler } from './eventSourceMapping.js';
 import { startHttpServer, type HttpHandler } from './httpServer.js';
+import { localLog } from './log.js';
 import { schedule, scheduledEvent } from './schedules.js';
 import { provision } from './provision.js';
 import { startStorageProcess, type EmbeddedStorage } from './storage.js';
@@ -106,9 +108,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   process.env.WEBHOOK_SIGNING_SECRET = await keptSecret(join(dataDir, 'webhook-secret'), () => randomBytes(32).toString('hex'));
   // Erasure reaches the dead letters where the mappings write them (the stage's bucket on AWS).
   process.env.DEAD_LETTER_STORE = pathToFileURL(join(dataDir, 'dead-letters')).href;
-  // The event archive (S3 and Athena on AWS): NDJSON under the data dir, queried by embedded DuckDB.
+  // The event archive (S3 and Athena on AWS): Parquet files under the data dir, queried by embedded DuckDB.
   process.env.ARCHIVE_STORE = pathToFileURL(join(dataDir, 'archive')).href;
   process.env.ARCHIVE_ENGINE = 'duckdb';
+  const legacy = await convertNdjsonArchive(join(dataDir, 'archive'));
+  if (legacy.converted) localLog.info('archive files converted from NDJSON to Parquet', { files: legacy.converted });
+  if (legacy.kept.length) localLog.warn('archive files left as NDJSON (a line does not parse); queries skip them', { files: legacy.kept });
   registerArchiveEngine('duckdb', () => DuckDbArchiveEngine.open({ dir: join(dataDir, 'archive', ARCHIVE_PREFIX), threads: 2 }));
   // The identity key likewise (Secrets Manager on AWS): emails and phones are linked by HMAC under it.
   process.env.IDENTITY_HASH_SECRET = await keptSecret(join(dataDir, 'identity-secret'), () => randomBytes(32).toString('hex'));

@@ -1,6 +1,7 @@
 import type { KinesisStreamRecord } from 'aws-lambda';
 import { actorId } from '../analytics/aggregate.js';
-import { archiveFileKey, toNdjson, type ArchiveFiles } from '../analytics/archive/files.js';
+import { archiveFileKey, type ArchiveFiles } from '../analytics/archive/files.js';
+import { encodeArchiveFile } from '../analytics/archive/parquet.js';
 import { toArchiveRecord, type ArchiveRecord } from '../analytics/archive/record.js';
 import { forEachLimit } from '../platform/forEachLimit.js';
 import { refusedConsent } from '../store/consent.js';
@@ -65,6 +66,6 @@ export async function writeArchiveRows(files: ArchiveFiles, rows: readonly Archi
     if (!day) byDate.set(row.dt, (day = []));
     day.push(row);
   }
-  await forEachLimit([...byDate], WRITE_CONCURRENCY, ([dt, day]) => files.write(archiveFileKey(dt, name), toNdjson(day)));
+  await forEachLimit([...byDate], WRITE_CONCURRENCY, ([dt, day]) => files.write(archiveFileKey(dt, name), encodeArchiveFile(day)));
   return byDate.size;
 }

@@ -1,9 +1,8 @@
-import { gunzipSync, gzipSync } from 'node:zlib';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { ARCHIVE_PREFIX, type ArchiveFiles } from '../analytics/archive/files.js';
+import { ARCHIVE_FILE_SUFFIX, ARCHIVE_PREFIX, type ArchiveFiles } from '../analytics/archive/files.js';
 import { walkFiles } from '../platform/walkFiles.js';
 
 /**
@@ -20,18 +19,18 @@ export class FolderArchiveFiles implements ArchiveFiles {
 
   async list(): Promise<string[]> {
     const files = await walkFiles(join(this.root, ARCHIVE_PREFIX));
-    return files.filter((f) => f.endsWith('.ndjson')).map((f) => relative(this.root, f).split(sep).join('/')).sort();
+    return files.filter((f) => f.endsWith(ARCHIVE_FILE_SUFFIX)).map((f) => relative(this.root, f).split(sep).join('/')).sort();
   }
 
-  async read(key: string): Promise<string> {
-    return readFile(this.path(key), 'utf8');
+  async read(key: string): Promise<Uint8Array> {
+    return readFile(this.path(key));
   }
 
-  async write(key: string, text: string): Promise<void> {
+  async write(key: string, bytes: Uint8Array): Promise<void> {
     const path = this.path(key);
     await mkdir(dirname(path), { recursive: true });
     const tmp = join(dirname(path), `.${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}.tmp`);
-    await writeFile(tmp, text);
+    await writeFile(tmp, bytes);
     await rename(tmp, path);
   }
 
@@ -40,10 +39,7 @@ export class FolderArchiveFiles implements ArchiveFiles {
   }
 }
 
-/**
- * The archive in the stage's S3 bucket, gzip-compressed (`….ndjson.gz`, which Athena's JSON SerDe reads as is).
- * Keys given and listed are without the `.gz`, as in the folder.
- */
+/** The archive in the stage's S3 bucket: keys as in the folder (Parquet compresses its own pages). */
 export class S3ArchiveFiles implements ArchiveFiles {
   constructor(
     private readonly s3: S3Client,
@@ -55,26 +51,24 @@ export class S3ArchiveFiles implements ArchiveFiles {
     let token: string | undefined;
     do {
       const page = await this.s3.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: ARCHIVE_PREFIX, ContinuationToken: token }));
-      for (const o of page.Contents ?? []) if (o.Key?.endsWith('.ndjson.gz')) keys.push(o.Key.slice(0, -'.gz'.length));
+      for (const o of page.Contents ?? []) if (o.Key?.endsWith(ARCHIVE_FILE_SUFFIX)) keys.push(o.Key);
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
     return keys.sort();
   }
 
-  async read(key: string): Promise<string> {
-    const res = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: `${key}.gz` }));
-    if (!res.Body) throw new Error(`s3://${this.bucket}/${key}.gz: empty object`);
-    return gunzipSync(await res.Body.transformToByteArray()).toString('utf8');
+  async read(key: string): Promise<Uint8Array> {
+    const res = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+    if (!res.Body) throw new Error(`s3://${this.bucket}/${key}: empty object`);
+    return res.Body.transformToByteArray();
   }
 
-  async write(key: string, text: string): Promise<void> {
-    await this.s3.send(
-      new PutObjectCommand({ Bucket: this.bucket, Key: `${key}.gz`, Body: gzipSync(text), ContentType: 'application/gzip' }),
-    );
+  async write(key: string, bytes: Uint8Array): Promise<void> {
+    await this.s3.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: bytes, ContentType: 'application/vnd.apache.parquet' }));
   }
 
   async remove(key: string): Promise<void> {
-    await this.s3.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: `${key}.gz` }));
+    await this.s3.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
   }
 }
 

@@ -1,5 +1,5 @@
 import type { PutRecordsRequestEntry } from '@aws-sdk/client-kinesis';
-import { ARCHIVE_PREFIX, type ArchiveFiles } from '../analytics/archive/files.js';
+import { ARCHIVE_PREFIX, readArchiveFile, type ArchiveFiles } from '../analytics/archive/files.js';
 import { fromArchiveRecord } from '../analytics/archive/record.js';
 import type { StoredEvent, StreamRecord } from '../events/schema.js';
 import { partitionKeyOf } from '../ingest/ingestRequest.js';
@@ -55,14 +55,8 @@ export async function replayArchive(
   for (const key of (await files.list()).filter((k) => dateOf(k) >= range.fromDate && dateOf(k) <= range.toDate)) {
     outcome.files++;
     const events: StoredEvent[] = [];
-    for (const line of (await files.read(key)).split('\n')) {
-      if (line === '') continue;
-      let e: StoredEvent | null = null;
-      try {
-        e = fromArchiveRecord(JSON.parse(line));
-      } catch {
-        // a damaged line: nothing to replay from it
-      }
+    for (const row of await readArchiveFile(files, key)) {
+      const e = fromArchiveRecord(row);
       if (e && !seen.has(e.eventId)) {
         seen.add(e.eventId);
         events.push(e);

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { eraseFromArchive, type ArchiveFiles } from '../analytics/archive/files.js';
+import { eraseFromArchive } from '../analytics/archive/erase.js';
+import type { ArchiveFiles } from '../analytics/archive/files.js';
 import { firstSeenKey } from '../analyticsEngine/series.js';
 import { eraseFromDeadLetters } from '../deadLetters/erase.js';
 import type { DeadLetterSource } from '../deadLetters/replay.js';

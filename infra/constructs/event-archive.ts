@@ -24,7 +24,7 @@ export interface EventArchiveProps {
 
 /**
  * The stage's event archive (docs/architecture.md, "Analytics"): the bucket the archiver function writes to
- * (`events/dt=YYYY-MM-DD/<batch>.ndjson.gz`, core/analytics/archive/files.ts), a Glue table over it with
+ * (`events/dt=YYYY-MM-DD/<batch>.parquet`, core/analytics/archive/files.ts), a Glue table over it with
  * partition projection on `dt` (no crawler, no MSCK REPAIR: a new day is queryable at once), and an Athena
  * workgroup (engine v3) whose results are encrypted and expire.
  *
@@ -60,7 +60,7 @@ export class EventArchive extends Construct {
     });
 
     new CfnOutput(scope, ARCHIVE_BUCKET_OUTPUT, {
-      description: `opsgraph ${stage.name}: the event archive's bucket (events/dt=YYYY-MM-DD/*.ndjson.gz)`,
+      description: `opsgraph ${stage.name}: the event archive's bucket (events/dt=YYYY-MM-DD/*.parquet)`,
       value: this.bucket.bucketName,
       exportName: physicalName(stage.name, 'archive-bucket'),
     });
@@ -79,7 +79,7 @@ export class EventArchive extends Construct {
         description: 'One row per accepted event (core/analytics/archive/record.ts), partitioned by event date',
         tableType: 'EXTERNAL_TABLE',
         parameters: {
-          classification: 'json',
+          classification: 'parquet',
           'projection.enabled': 'true',
           'projection.dt.type': 'date',
           'projection.dt.format': 'yyyy-MM-dd',
@@ -91,9 +91,9 @@ export class EventArchive extends Construct {
         partitionKeys: [{ name: 'dt', type: 'string' }],
         storageDescriptor: {
           location,
-          inputFormat: 'org.apache.hadoop.mapred.TextInputFormat',
-          outputFormat: 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat',
-          serdeInfo: { serializationLibrary: 'org.openx.data.jsonserde.JsonSerDe' },
+          inputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat',
+          outputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat',
+          serdeInfo: { serializationLibrary: 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe' },
           columns: ARCHIVE_COLUMNS.filter((c) => c.name !== 'dt').map((c) => ({ name: c.name, type: c.athena })),
         },
       },

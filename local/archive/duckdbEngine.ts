@@ -1,11 +1,13 @@
 /**
  * The local archive query engine: embedded DuckDB (`@duckdb/node-api`, whose native binary ships inside its npm
- * package) reading the NDJSON partitions written by the archiver (core/analyticsEngine/archiveEvents.ts) through one view.
+ * package) reading the Parquet partitions written by the archiver (core/analyticsEngine/archiveEvents.ts) through one
+ * view.
  *
  * It implements {@link ArchiveQueryEngine}, so the SQL that runs here is the SQL an Athena engine will run.
  */
 import { readdir } from 'node:fs/promises';
 import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
+import { ARCHIVE_FILE_SUFFIX } from '../../core/analytics/archive/files.js';
 import { ARCHIVE_COLUMNS } from '../../core/analytics/archive/record.js';
 import {
   ArchiveQueryTimeout,
@@ -83,7 +85,7 @@ export class DuckDbArchiveEngine implements ArchiveQueryEngine {
       for (const d of dates) {
         if (!d.startsWith('dt=')) continue;
         const files = await readdir(`${this.dir}/${d}`);
-        if (files.some((f) => f.endsWith('.ndjson'))) return true;
+        if (files.some((f) => f.endsWith(ARCHIVE_FILE_SUFFIX))) return true;
       }
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
@@ -92,15 +94,16 @@ export class DuckDbArchiveEngine implements ArchiveQueryEngine {
   }
 
   /**
-   * (Re)defines the view. With no file yet, an empty relation of the same columns (read_json refuses a glob that
-   * matches nothing). The glob is expanded on every query, so new partitions are seen at once.
+   * (Re)defines the view. With no file yet, an empty relation of the same columns (read_parquet refuses a glob that
+   * matches nothing). The glob is expanded on every query, so new partitions are seen at once. The files carry
+   * `dt` themselves, so the path's `dt=` is not read as a second one; `union_by_name` lines up files by column name,
+   * as Athena does, whatever order a writer used.
    */
   private async defineView(withFiles: boolean): Promise<void> {
     let body: string;
     if (withFiles) {
-      const columns = ARCHIVE_COLUMNS.map((c) => `${c.name}: '${c.duckdb}'`).join(', ');
-      const glob = quoteLiteral(`${this.dir}/dt=*/*.ndjson`);
-      body = `SELECT ${ARCHIVE_COLUMNS.map((c) => c.name).join(', ')} FROM read_json(${glob}, format = 'newline_delimited', columns = {${columns}})`;
+      const glob = quoteLiteral(`${this.dir}/dt=*/*${ARCHIVE_FILE_SUFFIX}`);
+      body = `SELECT ${ARCHIVE_COLUMNS.map((c) => `CAST(${c.name} AS ${c.duckdb}) AS ${c.name}`).join(', ')} FROM read_parquet(${glob}, hive_partitioning = false, union_by_name = true)`;
     } else {
       body = `SELECT ${ARCHIVE_COLUMNS.map((c) => `CAST(NULL AS ${c.duckdb}) AS ${c.name}`).join(', ')} WHERE 1 = 0`;
     }

@@ -353,6 +353,8 @@ for (const stageName of STAGE_NAMES) {
         ARCHIVE_COLUMNS.filter((c) => c.name !== 'dt').map((c) => `${c.name}:${c.athena}`),
         'the Glue table has the columns the local engine reads',
       );
+      assert.equal(table.StorageDescriptor.SerdeInfo.SerializationLibrary, 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe', 'the files the archiver writes are Parquet');
+      assert.equal(table.StorageDescriptor.InputFormat, 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat');
       const workgroup = Object.values(resources).find((r) => r.Type === 'AWS::Athena::WorkGroup')!.Properties!;
       assert.equal(workgroup.WorkGroupConfiguration.EnforceWorkGroupConfiguration, true);
       assert.equal(workgroup.WorkGroupConfiguration.ResultConfiguration.EncryptionConfiguration.EncryptionOption, 'SSE_S3');

@@ -3,7 +3,8 @@ import { describe, it, before } from 'node:test';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { archiveFileKey, toNdjson } from '../../core/analytics/archive/files.js';
+import { archiveFileKey } from '../../core/analytics/archive/files.js';
+import { encodeArchiveFile } from '../../core/analytics/archive/parquet.js';
 import { fromArchiveRecord, toArchiveRecord } from '../../core/analytics/archive/record.js';
 import { FolderArchiveFiles } from '../../core/analyticsEngine/archiveFiles.js';
 import { replayArchive } from '../../core/analyticsEngine/replayArchive.js';
@@ -159,8 +160,8 @@ describe('the event archive', () => {
     for (const e of events) assert.deepEqual(fromArchiveRecord(toArchiveRecord(e)), e, e.eventId);
     const other = new FolderArchiveFiles(await mkdtemp(join(tmpdir(), 'opsgraph-other-archive-')));
     const day = new Date(T0).toISOString().slice(0, 10);
-    await other.write(archiveFileKey(day, 'x'), toNdjson(events.map((e) => toArchiveRecord(e))));
-    await other.write(archiveFileKey(day, 'x-again'), toNdjson([toArchiveRecord(events[2]!)])); // a redelivered copy
+    await other.write(archiveFileKey(day, 'x'), encodeArchiveFile(events.map((e) => toArchiveRecord(e))));
+    await other.write(archiveFileKey(day, 'x-again'), encodeArchiveFile([toArchiveRecord(events[2]!)])); // a redelivered copy
     const outcome = await replayArchive(other, process.env.EVENTS_STREAM!, { fromDate: day, toDate: day });
     assert.deepEqual(outcome, { files: 2, events: 3, stored: 3, failed: [] });
     const user = await waitFor(async () => {

@@ -1,6 +1,6 @@
 /**
  * Funnels, retention, bought-together pairs and purchase paths on synthetic events with hand-known answers, run
- * through the real local archive: NDJSON partitions on a temp folder, queried by embedded DuckDB.
+ * through the real local archive: Parquet partitions on a temp folder, queried by embedded DuckDB.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';

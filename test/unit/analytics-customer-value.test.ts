@@ -1,6 +1,6 @@
 /**
  * LTV by first-seen cohort and the RFM grid on synthetic orders with hand-known answers, through the real local
- * archive (NDJSON on a temp folder, embedded DuckDB).
+ * archive (Parquet on a temp folder, embedded DuckDB).
  */
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';

@@ -87,7 +87,8 @@ test('the commands exit with the error instead of running', () => {
 
 test('--archive reads the orders the stack archived: the same orders as the CSV they came from, once per event', async () => {
   const { toArchiveRecord } = await import('../../core/analytics/archive/record.js');
-  const { archiveFileKey, toNdjson } = await import('../../core/analytics/archive/files.js');
+  const { archiveFileKey } = await import('../../core/analytics/archive/files.js');
+  const { encodeArchiveFile } = await import('../../core/analytics/archive/parquet.js');
   const { FolderArchiveFiles } = await import('../../core/analyticsEngine/archiveFiles.js');
   const archiveRoot = join(dir, 'archive');
   const files = new FolderArchiveFiles(archiveRoot);
@@ -97,8 +98,8 @@ test('--archive reads the orders the stack archived: the same orders as the CSV 
   );
   // Two files, the second repeating the first's last row (a redelivered batch), plus a visitor's order.
   const visitor = toArchiveRecord({ type: 'track', event: 'order_completed', eventId: 'v1', anonymousId: 'guest', timestamp: '2023-02-01T00:00:00Z', properties: { orderId: 'v1', revenue: 5 } });
-  await files.write(archiveFileKey('2023-01-01', 'a'), toNdjson(rows.slice(0, 30)));
-  await files.write(archiveFileKey('2023-03-01', 'b'), toNdjson([rows[29]!, ...rows.slice(30), visitor]));
+  await files.write(archiveFileKey('2023-01-01', 'a'), encodeArchiveFile(rows.slice(0, 30)));
+  await files.write(archiveFileKey('2023-03-01', 'b'), encodeArchiveFile([rows[29]!, ...rows.slice(30), visitor]));
   const fromArchive = await loadChurnData(parseChurnArgs(['--archive', archiveRoot], {}).values, quiet, 'evaluation');
   assert.deepEqual(fromArchive.orders.map((o) => [o.userId, o.at, o.amount, o.refund]), fromCsv.orders.map((o) => [o.userId, o.at, o.amount, o.refund]));
   assert.equal(fromArchive.stats.skippedNoUser, 1, "the visitor's order");

@@ -3,7 +3,7 @@
  * model retraining reads what the stack archived, locally or from a stage's bucket, instead of the original CSV.
  */
 import { createHash } from 'node:crypto';
-import type { ArchiveFiles } from '../../core/analytics/archive/files.js';
+import { archiveRowsOf, type ArchiveFiles } from '../../core/analytics/archive/files.js';
 import type { Order, TransactionReadStats } from './transactions.js';
 
 /**
@@ -20,19 +20,10 @@ export async function readArchiveOrders(files: ArchiveFiles, onProgress?: (rows:
   const seen = new Set<string>();
   const orders: Order[] = [];
   for (const key of await files.list()) {
-    const text = await files.read(key);
-    hash.update(key).update('\n').update(text);
-    for (const line of text.split('\n')) {
-      if (line === '') continue;
+    const bytes = await files.read(key);
+    hash.update(key).update('\n').update(bytes);
+    for (const row of await archiveRowsOf(key, bytes)) {
       stats.rows++;
-      let row: Record<string, unknown>;
-      try {
-        row = JSON.parse(line) as Record<string, unknown>;
-      } catch {
-        stats.rejected++;
-        if (stats.rejectedExamples.length < 5) stats.rejectedExamples.push(`${key}: not JSON`);
-        continue;
-      }
       const refund = row.event === 'order_refunded';
       if (row.type !== 'track' || (row.event !== 'order_completed' && !refund) || row.revenue === null || row.revenue === undefined) {
         stats.skippedFiltered++;

@@ -1,20 +1,22 @@
 /**
- * The event archive as files: one NDJSON file per archived batch and event date, under `events/dt=YYYY-MM-DD/`
- * (the Athena table's partitions; the local DuckDB view's glob). The archiver writes them, erasure rewrites them
- * without a person's rows, and export reads a person's rows back (docs/architecture.md, "Analytics").
+ * The event archive as files: one Parquet file (`parquet.ts`) per archived batch and event date, under
+ * `events/dt=YYYY-MM-DD/` (the Athena table's partitions; the local DuckDB view's glob). The archiver writes them,
+ * erasure rewrites them without a person's rows (`erase.ts`), and export reads a person's rows back
+ * (docs/architecture.md, "Event archive").
  *
  * Why whole files per batch, named after the batch's first record: a retried batch rewrites its own file instead
  * of adding a second copy, and the queries keep one row per event id for the copies that bisection can still make.
  */
+import { decodeArchiveFile } from './parquet.js';
 import type { ArchiveRecord } from './record.js';
 
 /** Where the archive's files are: an S3 bucket on AWS, a folder of the data dir locally. Keys use `/`. */
 export interface ArchiveFiles {
-  /** Every archive file's key (`events/dt=2026-01-02/<name>.ndjson`). */
+  /** Every archive file's key (`events/dt=2026-01-02/<name>.parquet`). */
   list(): Promise<string[]>;
-  read(key: string): Promise<string>;
+  read(key: string): Promise<Uint8Array>;
   /** Writes (or replaces) a whole file. */
-  write(key: string, text: string): Promise<void>;
+  write(key: string, bytes: Uint8Array): Promise<void>;
   remove(key: string): Promise<void>;
 }
 
@@ -24,21 +26,19 @@ export const ARCHIVE_BUCKET_OUTPUT = 'ArchiveBucketName';
 /** The prefix of every archive file: the Athena table's location below the bucket. */
 export const ARCHIVE_PREFIX = 'events/';
 
+/** Every archive file's name ends so. */
+export const ARCHIVE_FILE_SUFFIX = '.parquet';
+
 /**
  * The key of one batch's rows of one date.
  *
  * @example
- * archiveFileKey('2011-01-04', 'shardId-000000000000-4960…') // 'events/dt=2011-01-04/shardId-000000000000-4960….ndjson'
+ * archiveFileKey('2011-01-04', 'shardId-000000000000-4960…') // 'events/dt=2011-01-04/shardId-000000000000-4960….parquet'
  */
 export function archiveFileKey(dt: string, name: string): string {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(dt)) throw new RangeError(`bad partition date "${dt}"`);
   if (!/^[A-Za-z0-9._-]+$/.test(name)) throw new RangeError(`bad archive file name "${name}"`);
-  return `${ARCHIVE_PREFIX}dt=${dt}/${name}.ndjson`;
-}
-
-/** Rows as NDJSON text (one JSON object a line, newline-terminated). */
-export function toNdjson(rows: readonly ArchiveRecord[]): string {
-  return rows.map((r) => JSON.stringify(r)).join('\n') + (rows.length ? '\n' : '');
+  return `${ARCHIVE_PREFIX}dt=${dt}/${name}${ARCHIVE_FILE_SUFFIX}`;
 }
 
 /**
@@ -53,53 +53,34 @@ function ownedBy(row: Partial<ArchiveRecord>, ids: ReadonlySet<string>): boolean
   );
 }
 
-/** A file's lines split into the person's rows and the rest (lines kept as written). */
-function splitFile(text: string, ids: ReadonlySet<string>): { theirs: Partial<ArchiveRecord>[]; rest: string[] } {
-  const theirs: Partial<ArchiveRecord>[] = [];
-  const rest: string[] = [];
-  for (const line of text.split('\n')) {
-    if (line === '') continue;
-    let row: unknown;
-    try {
-      row = JSON.parse(line);
-    } catch {
-      rest.push(line); // not a row we can read; never ours to drop
-      continue;
-    }
-    if (row && typeof row === 'object' && ownedBy(row as Partial<ArchiveRecord>, ids)) theirs.push(row as Partial<ArchiveRecord>);
-    else rest.push(line);
-  }
-  return { theirs, rest };
-}
-
-/** Files that may hold one of the ids: a cheap text test before any line is parsed. */
-async function* filesNaming(files: ArchiveFiles, ids: ReadonlySet<string>): AsyncGenerator<{ key: string; text: string }> {
-  // An anonymous id appears in rows bare (`"anonymous_id":"v1"`), a profile id as it is.
-  const needles = [...ids].map((id) => JSON.stringify(id.startsWith('anon:') ? id.slice('anon:'.length) : id));
-  for (const key of await files.list()) {
-    const text = await files.read(key);
-    if (needles.some((n) => text.includes(n))) yield { key, text };
-  }
-}
-
 /**
- * Removes a person's rows from every archive file: a file left empty is deleted, any other rewritten with the
- * rest. Returns the rows removed. Idempotent: a rerun finds nothing more.
+ * A file's rows, decoded from its bytes. A file that cannot be read throws with its key: erasure must not pass
+ * over rows it could not look at, and a replay must not skip a day silently.
  *
  * @example
- * await eraseFromArchive(files, ['u1', 'anon:v1']) // 12
+ * const rows = await archiveRowsOf(key, await files.read(key));
  */
-export async function eraseFromArchive(files: ArchiveFiles, profileIds: readonly string[]): Promise<number> {
-  const ids = new Set(profileIds);
-  let removed = 0;
-  for await (const { key, text } of filesNaming(files, ids)) {
-    const { theirs, rest } = splitFile(text, ids);
-    if (theirs.length === 0) continue;
-    removed += theirs.length;
-    if (rest.length === 0) await files.remove(key);
-    else await files.write(key, rest.join('\n') + '\n');
+export async function archiveRowsOf(key: string, bytes: Uint8Array): Promise<Partial<ArchiveRecord>[]> {
+  try {
+    return await decodeArchiveFile(bytes);
+  } catch (e) {
+    throw new Error(`archive file ${key} cannot be read: ${(e as Error).message}`, { cause: e });
   }
-  return removed;
+}
+
+/** A file's rows ({@link archiveRowsOf} of what `files` holds at `key`). */
+export async function readArchiveFile(files: ArchiveFiles, key: string): Promise<Partial<ArchiveRecord>[]> {
+  return archiveRowsOf(key, await files.read(key));
+}
+
+/** Every file, split into the person's rows and the rest; files without the person's rows are not yielded. */
+export async function* filesNaming(files: ArchiveFiles, ids: ReadonlySet<string>): AsyncGenerator<{ key: string; theirs: Partial<ArchiveRecord>[]; rest: Partial<ArchiveRecord>[] }> {
+  for (const key of await files.list()) {
+    const theirs: Partial<ArchiveRecord>[] = [];
+    const rest: Partial<ArchiveRecord>[] = [];
+    for (const row of await readArchiveFile(files, key)) (ownedBy(row, ids) ? theirs : rest).push(row);
+    if (theirs.length) yield { key, theirs, rest };
+  }
 }
 
 /**
@@ -111,8 +92,8 @@ export async function eraseFromArchive(files: ArchiveFiles, profileIds: readonly
 export async function archivedEventsOf(files: ArchiveFiles, profileIds: readonly string[]): Promise<Partial<ArchiveRecord>[]> {
   const ids = new Set(profileIds);
   const byId = new Map<string, Partial<ArchiveRecord>>();
-  for await (const { text } of filesNaming(files, ids)) {
-    for (const row of splitFile(text, ids).theirs) if (typeof row.event_id === 'string' && !byId.has(row.event_id)) byId.set(row.event_id, row);
+  for await (const { theirs } of filesNaming(files, ids)) {
+    for (const row of theirs) if (typeof row.event_id === 'string' && !byId.has(row.event_id)) byId.set(row.event_id, row);
   }
   return [...byId.values()].sort((a, b) => Number(a.ts) - Number(b.ts));
 }

@@ -1,6 +1,6 @@
 /**
- * The event archive's record layout: one row per accepted event, the same columns for the local engine (NDJSON
- * read by DuckDB) and for AWS (Firehose → S3 Parquet, an Athena table partitioned by `dt`).
+ * The event archive's record layout: one row per accepted event, the same columns in the archive's Parquet files
+ * (`parquet.ts`), for the local engine (DuckDB) and for AWS (S3, an Athena table partitioned by `dt`).
  *
  * Why flat, typed columns beside the raw properties: funnels, retention and basket mining filter and join on
  * person, time, event and products, and those must not need a JSON function (JSON functions differ between DuckDB
@@ -45,31 +45,33 @@ export interface ArchiveRecord {
   previous_id: string | null;
 }
 
+/** How a column is stored in the archive's Parquet files (`parquet.ts` maps each to a Parquet schema element). */
+export type ParquetColumnType = 'STRING' | 'INT64' | 'DECIMAL_18_3' | 'STRING_LIST';
+
 /**
- * The columns and their SQL types, in order. DuckDB reads NDJSON with exactly these (`read_json(columns=…)`), and
- * the Athena DDL is generated from the same list, so the two engines cannot drift apart.
+ * The columns and their types, in order. The Parquet files are written with exactly these, DuckDB reads them as
+ * these, and the Athena DDL is generated from the same list, so the writer and the two engines cannot drift apart.
  */
-export const ARCHIVE_COLUMNS: ReadonlyArray<{ name: keyof ArchiveRecord; duckdb: string; athena: string }> = [
-  { name: 'event_id', duckdb: 'VARCHAR', athena: 'string' },
-  { name: 'type', duckdb: 'VARCHAR', athena: 'string' },
-  { name: 'event', duckdb: 'VARCHAR', athena: 'string' },
-  { name: 'user_id', duckdb: 'VARCHAR', athena: 'string' },
-  { name: 'anonymous_id', duckdb: 'VARCHAR', athena: 'string' },
-  { name: 'person_id', duckdb: 'VARCHAR', athena: 'string' },
-  { name: 'ts', duckdb: 'BIGINT', athena: 'bigint' },
-  { name: 'event_time', duckdb: 'VARCHAR', athena: 'string' },
-  { name: 'dt', duckdb: 'VARCHAR', athena: 'string' },
-  { name: 'channel', duckdb: 'VARCHAR', athena: 'string' },
-  { name: 'country', duckdb: 'VARCHAR', athena: 'string' },
-  { name: 'revenue', duckdb: 'DECIMAL(18,3)', athena: 'decimal(18,3)' },
-  { name: 'currency', duckdb: 'VARCHAR', athena: 'string' },
-  { name: 'order_id', duckdb: 'VARCHAR', athena: 'string' },
-  { name: 'products', duckdb: 'VARCHAR[]', athena: 'array<string>' },
-  { name: 'properties', duckdb: 'VARCHAR', athena: 'string' },
-  // Added after the first files: older rows read them as NULL on both engines.
-  { name: 'traits', duckdb: 'VARCHAR', athena: 'string' },
-  { name: 'context', duckdb: 'VARCHAR', athena: 'string' },
-  { name: 'previous_id', duckdb: 'VARCHAR', athena: 'string' },
+export const ARCHIVE_COLUMNS: ReadonlyArray<{ name: keyof ArchiveRecord; duckdb: string; athena: string; parquet: ParquetColumnType }> = [
+  { name: 'event_id', duckdb: 'VARCHAR', athena: 'string', parquet: 'STRING' },
+  { name: 'type', duckdb: 'VARCHAR', athena: 'string', parquet: 'STRING' },
+  { name: 'event', duckdb: 'VARCHAR', athena: 'string', parquet: 'STRING' },
+  { name: 'user_id', duckdb: 'VARCHAR', athena: 'string', parquet: 'STRING' },
+  { name: 'anonymous_id', duckdb: 'VARCHAR', athena: 'string', parquet: 'STRING' },
+  { name: 'person_id', duckdb: 'VARCHAR', athena: 'string', parquet: 'STRING' },
+  { name: 'ts', duckdb: 'BIGINT', athena: 'bigint', parquet: 'INT64' },
+  { name: 'event_time', duckdb: 'VARCHAR', athena: 'string', parquet: 'STRING' },
+  { name: 'dt', duckdb: 'VARCHAR', athena: 'string', parquet: 'STRING' },
+  { name: 'channel', duckdb: 'VARCHAR', athena: 'string', parquet: 'STRING' },
+  { name: 'country', duckdb: 'VARCHAR', athena: 'string', parquet: 'STRING' },
+  { name: 'revenue', duckdb: 'DECIMAL(18,3)', athena: 'decimal(18,3)', parquet: 'DECIMAL_18_3' },
+  { name: 'currency', duckdb: 'VARCHAR', athena: 'string', parquet: 'STRING' },
+  { name: 'order_id', duckdb: 'VARCHAR', athena: 'string', parquet: 'STRING' },
+  { name: 'products', duckdb: 'VARCHAR[]', athena: 'array<string>', parquet: 'STRING_LIST' },
+  { name: 'properties', duckdb: 'VARCHAR', athena: 'string', parquet: 'STRING' },
+  { name: 'traits', duckdb: 'VARCHAR', athena: 'string', parquet: 'STRING' },
+  { name: 'context', duckdb: 'VARCHAR', athena: 'string', parquet: 'STRING' },
+  { name: 'previous_id', duckdb: 'VARCHAR', athena: 'string', parquet: 'STRING' },
 ];
 
 /**

@@ -200,6 +200,22 @@ describe('duplicates in the archive', () => {
     }
   });
 
+  it('STRICT picks among attempts that start at the same instant by event order, so answers do not vary', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'opsgraph-archive-tie-'));
+    // Two `a` at the same instant, a third an hour later, then no `b`: both attempts reach step 2, at T and at T+1h.
+    const events = [ev('t1', 'a', T0, { eventId: 'tie-1' }), ev('t1', 'a', T0, { eventId: 'tie-2' }), ev('t1', 'a', T0 + H, { eventId: 'tie-3' }), ev('t1', 'x', T0 + 2 * H, { eventId: 'tie-4' })];
+    await writeArchiveRows(new FolderArchiveFiles(dir), events.reverse().map((e) => toArchiveRecord(e)), 'batch');
+    const engine = await DuckDbArchiveEngine.open({ dir: join(dir, 'events') });
+    try {
+      const [f] = await runFunnel(engine, { from: T0, to: T0 + D, steps: steps('a', 'a', 'b'), order: 'STRICT' });
+      assert.deepEqual(users(f!), [1, 1, 0]);
+      assert.equal(f!.steps[1]!.medianSecondsFromPrevious, 0, 'the attempt from the first event (tie-1 → tie-2), not the one an hour long');
+    } finally {
+      await engine.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('an empty archive answers with zeros, not an error', async () => {
     const dir = join(tmpdir(), `opsgraph-archive-none-${process.pid}`);
     const engine = await DuckDbArchiveEngine.open({ dir });

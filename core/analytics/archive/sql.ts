@@ -227,14 +227,14 @@ export function buildFunnelSql(spec: FunnelSpec, table: string, dialect: SqlDial
         `(a.t${x.toStep + 1} IS NOT NULL AND EXISTS (SELECT 1 FROM ev x WHERE x.person_id = a.person_id AND x.is_x${i + 1} = 1 AND x.ts > a.t${x.fromStep + 1} AND x.ts < a.t${x.toStep + 1}))`,
     );
     ctes.push(`scored AS (
-  SELECT a.person_id, a.bd, ${times.map((t) => `a.${t}`).join(', ')},
+  SELECT a.person_id, a.bd, a.q1, ${times.map((t) => `a.${t}`).join(', ')},
     (${times.map((t) => `CASE WHEN a.${t} IS NULL THEN 0 ELSE 1 END`).join(' + ')}) AS steps
   FROM a${n} a
   ${excluded.length ? `WHERE NOT (${excluded.join(' OR ')})` : ''}
 )`);
     ctes.push(`chosen AS (
   SELECT * FROM (
-    SELECT s.*, row_number() OVER (PARTITION BY s.person_id ORDER BY s.steps DESC, s.t1) AS pick FROM scored s
+    SELECT s.*, row_number() OVER (PARTITION BY s.person_id ORDER BY s.steps DESC, s.t1, s.q1) AS pick FROM scored s
   ) r WHERE pick = 1
 )`);
     ctes.push(`reached AS (

@@ -221,7 +221,8 @@ try {
     written += await writeArchiveRows(files, events.slice(i, i + batchSize).map((e) => toArchiveRecord(e)), `batch-${i}`);
   }
   const seconds = (performance.now() - started) / 1000;
-  line({ bench: 'analytics_archive_write', events: events.length, batch: batchSize, files: written, seconds: +seconds.toFixed(3), events_per_second: Math.round(events.length / seconds) });
+  const bytes = (await Promise.all((await files.list()).map(async (k) => (await files.read(k)).byteLength))).reduce((a, b) => a + b, 0);
+  line({ bench: 'analytics_archive_write', events: events.length, batch: batchSize, files: written, bytes, seconds: +seconds.toFixed(3), events_per_second: Math.round(events.length / seconds) });
 
   // 3. Archive queries on embedded DuckDB over the whole year.
   const engine = await DuckDbArchiveEngine.open({ dir: join(root, 'events') });

@@ -96,14 +96,15 @@ export class DuckDbArchiveEngine implements ArchiveQueryEngine {
   /**
    * (Re)defines the view. With no file yet, an empty relation of the same columns (read_parquet refuses a glob that
    * matches nothing). The glob is expanded on every query, so new partitions are seen at once. The files carry
-   * `dt` themselves, so the path's `dt=` is not read as a second one; `union_by_name` lines up files by column name,
-   * as Athena does, whatever order a writer used.
+   * `dt` themselves, so the path's `dt=` is not read as a second one. Every file has the schema of
+   * `ARCHIVE_COLUMNS`, so no `union_by_name`: it reads each file's schema on every query, 40% more time on a year of
+   * Online Retail (360 files). A column added later needs it back here (Athena matches columns by name already).
    */
   private async defineView(withFiles: boolean): Promise<void> {
     let body: string;
     if (withFiles) {
       const glob = quoteLiteral(`${this.dir}/dt=*/*${ARCHIVE_FILE_SUFFIX}`);
-      body = `SELECT ${ARCHIVE_COLUMNS.map((c) => `CAST(${c.name} AS ${c.duckdb}) AS ${c.name}`).join(', ')} FROM read_parquet(${glob}, hive_partitioning = false, union_by_name = true)`;
+      body = `SELECT ${ARCHIVE_COLUMNS.map((c) => c.name).join(', ')} FROM read_parquet(${glob}, hive_partitioning = false)`;
     } else {
       body = `SELECT ${ARCHIVE_COLUMNS.map((c) => `CAST(NULL AS ${c.duckdb}) AS ${c.name}`).join(', ')} WHERE 1 = 0`;
     }

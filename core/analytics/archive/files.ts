@@ -60,9 +60,9 @@ function ownedBy(row: Partial<ArchiveRecord>, ids: ReadonlySet<string>): boolean
  * @example
  * const rows = await archiveRowsOf(key, await files.read(key));
  */
-export async function archiveRowsOf(key: string, bytes: Uint8Array): Promise<Partial<ArchiveRecord>[]> {
+export async function archiveRowsOf(key: string, bytes: Uint8Array, columns?: ReadonlyArray<keyof ArchiveRecord>): Promise<Partial<ArchiveRecord>[]> {
   try {
-    return await decodeArchiveFile(bytes);
+    return await decodeArchiveFile(bytes, columns);
   } catch (e) {
     throw new Error(`archive file ${key} cannot be read: ${(e as Error).message}`, { cause: e });
   }
@@ -73,13 +73,18 @@ export async function readArchiveFile(files: ArchiveFiles, key: string): Promise
   return archiveRowsOf(key, await files.read(key));
 }
 
+/** The columns {@link ownedBy} reads: a file is first decoded with these only, to pass over files of other people. */
+const ID_COLUMNS = ['person_id', 'user_id', 'anonymous_id'] as const;
+
 /** Every file, split into the person's rows and the rest; files without the person's rows are not yielded. */
 export async function* filesNaming(files: ArchiveFiles, ids: ReadonlySet<string>): AsyncGenerator<{ key: string; theirs: Partial<ArchiveRecord>[]; rest: Partial<ArchiveRecord>[] }> {
   for (const key of await files.list()) {
+    const bytes = await files.read(key);
+    if (!(await archiveRowsOf(key, bytes, ID_COLUMNS)).some((row) => ownedBy(row, ids))) continue;
     const theirs: Partial<ArchiveRecord>[] = [];
     const rest: Partial<ArchiveRecord>[] = [];
-    for (const row of await readArchiveFile(files, key)) (ownedBy(row, ids) ? theirs : rest).push(row);
-    if (theirs.length) yield { key, theirs, rest };
+    for (const row of await archiveRowsOf(key, bytes)) (ownedBy(row, ids) ? theirs : rest).push(row);
+    yield { key, theirs, rest };
   }
 }
 

@@ -59,15 +59,15 @@ export function encodeArchiveFile(rows: readonly Partial<ArchiveRecord>[]): Uint
 }
 
 /**
- * A file's rows, as the writer was given them (BIGINT and DECIMAL back to numbers). Columns a file lacks are left
- * out of its rows, so a reader sees them as missing, not as a value.
+ * A file's rows, as the writer was given them (BIGINT and DECIMAL back to numbers), with only `columns` when named.
+ * Columns a file lacks are left out of its rows, so a reader sees them as missing, not as a value.
  *
  * @example
  * const rows = await decodeArchiveFile(await files.read(key));
  */
-export async function decodeArchiveFile(bytes: Uint8Array): Promise<Partial<ArchiveRecord>[]> {
+export async function decodeArchiveFile(bytes: Uint8Array, columns?: ReadonlyArray<keyof ArchiveRecord>): Promise<Partial<ArchiveRecord>[]> {
   const file = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-  const rows = (await parquetReadObjects({ file })) as Array<Record<string, unknown>>;
+  const rows = (await parquetReadObjects({ file, ...(columns ? { columns: [...columns] } : {}) })) as Array<Record<string, unknown>>;
   return rows.map((row) => {
     for (const [k, v] of Object.entries(row)) if (typeof v === 'bigint') row[k] = Number(v);
     return row as Partial<ArchiveRecord>;

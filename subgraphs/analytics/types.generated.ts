@@ -179,7 +179,7 @@ export type Metric =
 
 /** Whose events a metric counts. */
 export type MetricFilter = {
-  /** Only the segment's current members (at most 10,000), counted exactly from the event archive. */
+  /** Only the segment's current members (at most 100,000), counted exactly from the event archive. */
   segment?: InputMaybe<Scalars['ID']['input']>;
 };
 

@@ -13,7 +13,7 @@
  * `analytics_archive_write` (Parquet archive events/s), then one line per archive query with its time on DuckDB.
  */
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,6 +25,7 @@ import { aggregateEvents } from '../core/analytics/aggregate.js';
 import { toArchiveRecord } from '../core/analytics/archive/record.js';
 import { runBoughtTogether, runFunnel, runPathsBeforePurchase, runRetention } from '../core/analytics/archive/queries.js';
 import { FolderArchiveFiles } from '../core/analyticsEngine/archiveFiles.js';
+import { walkFiles } from '../core/platform/walkFiles.js';
 import { writeArchiveRows } from '../core/analyticsEngine/archiveEvents.js';
 import { DuckDbArchiveEngine } from '../local/archive/duckdbEngine.js';
 import { runLtv, runRfm } from '../core/analytics/archive/customerValue.js';
@@ -221,7 +222,7 @@ try {
     written += await writeArchiveRows(files, events.slice(i, i + batchSize).map((e) => toArchiveRecord(e)), `batch-${i}`);
   }
   const seconds = (performance.now() - started) / 1000;
-  const bytes = (await Promise.all((await files.list()).map(async (k) => (await files.read(k)).byteLength))).reduce((a, b) => a + b, 0);
+  const bytes = (await Promise.all((await walkFiles(root)).map(async (f) => (await stat(f)).size))).reduce((a, b) => a + b, 0);
   line({ bench: 'analytics_archive_write', events: events.length, batch: batchSize, files: written, bytes, seconds: +seconds.toFixed(3), events_per_second: Math.round(events.length / seconds) });
 
   // 3. Archive queries on embedded DuckDB over the whole year.

@@ -87,9 +87,15 @@ function nullsLast(a: string | null, b: string | null): number {
 }
 
 /** One chunk's rows: bucket index, group, currency, the measured value and the rows it was measured over. */
-async function queryChunk(engine: ArchiveQueryEngine, spec: PersonMetricSpec, buckets: ReturnType<typeof bucketRanges>, personIds: readonly string[], options?: QueryOptions) {
-  const group = groupColumn(spec.groupBy, spec.metric);
-  const currency = MONEY.has(spec.metric) ? 'r.currency' : 'CAST(NULL AS VARCHAR)';
+async function queryChunk(
+  engine: ArchiveQueryEngine,
+  spec: PersonMetricSpec,
+  columns: { group: string; currency: string },
+  buckets: ReturnType<typeof bucketRanges>,
+  personIds: readonly string[],
+  options?: QueryOptions,
+) {
+  const { group, currency } = columns;
   const params: SqlParam[] = [];
   const ctes = [baseCte(engine.table, buckets[0]!.start, buckets.at(-1)!.end, params)];
   // Generated integers only are inlined (period boundaries).
@@ -132,8 +138,8 @@ export async function runPersonMetric(engine: ArchiveQueryEngine, spec: PersonMe
     throw new AnalyticsInputError('BAD_ARGUMENT', `a filtered metric covers at most ${MAX_FILTER_PEOPLE} people; this segment has more`);
   }
   const buckets = bucketRanges(spec.from, spec.to, spec.granularity, spec.timeZone ?? 'UTC');
-  groupColumn(spec.groupBy, spec.metric); // refuses a bad grouping before any query
   const money = MONEY.has(spec.metric);
+  const columns = { group: groupColumn(spec.groupBy, spec.metric), currency: money ? 'r.currency' : 'CAST(NULL AS VARCHAR)' };
   const zeros = () => buckets.map((b) => ({ start: new Date(b.start).toISOString(), value: 0, exact: true as const }));
   const empty = (): PersonMetricSeries[] => (money ? [] : [{ group: null, currency: null, points: zeros() }]);
   if (spec.personIds.length === 0 || buckets.length === 0) return empty();
@@ -142,7 +148,7 @@ export async function runPersonMetric(engine: ArchiveQueryEngine, spec: PersonMe
   for (let i = 0; i < spec.personIds.length; i += peoplePerQuery) {
     const left = deadline === undefined ? undefined : deadline - Date.now();
     if (left !== undefined && left <= 0) throw new ArchiveQueryTimeout(options.timeoutMs!);
-    const rows = await queryChunk(engine, spec, buckets, spec.personIds.slice(i, i + peoplePerQuery), left === undefined ? options : { ...options, timeoutMs: left });
+    const rows = await queryChunk(engine, spec, columns, buckets, spec.personIds.slice(i, i + peoplePerQuery), left === undefined ? options : { ...options, timeoutMs: left });
     for (const r of rows) {
       const g = r.grp === null ? null : String(r.grp);
       const c = r.cur === null ? null : String(r.cur);

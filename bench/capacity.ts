@@ -45,8 +45,9 @@ const nativeSizes = (item: Record<string, unknown>): Sizes =>
 const scalar = (v: unknown) => (v && typeof v === 'object' ? ('S' in v ? (v as { S: string }).S : 'N' in v ? (v as { N: string }).N : JSON.stringify(v)) : String(v));
 
 /**
- * Applies the SET and REMOVE clauses of an update expression (the plain `name = :value` forms this code base uses),
- * and names the kind of write: `update <the attributes it sets, sorted>`.
+ * Applies the SET, REMOVE and ADD clauses of an update expression (the forms this code base uses: `name = :value`,
+ * `name = if_not_exists(name, :value)`, `ADD name :number`), and names the kind of write: `update <the attributes
+ * it sets, sorted>`.
  */
 function applyUpdate(before: Sizes, input: Record<string, unknown>): { after: Sizes; kind: string } {
   const names = input.ExpressionAttributeNames as Record<string, string> | undefined;
@@ -57,11 +58,22 @@ function applyUpdate(before: Sizes, input: Record<string, unknown>): { after: Si
   for (const clause of (input.UpdateExpression as string).split(/\b(?=SET\b|REMOVE\b|ADD\b|DELETE\b)/)) {
     const text = clause.trim();
     if (text.startsWith('SET')) {
-      for (const part of text.slice(3).split(',')) {
-        const m = /^\s*([#\w]+)\s*=\s*(:\w+)\s*$/.exec(part);
+      // Split on the commas between assignments, not the one inside if_not_exists(…, …).
+      for (const part of text.slice(3).split(/,(?![^(]*\))/)) {
+        const m = /^\s*([#\w]+)\s*=\s*(?:if_not_exists\(\s*([#\w]+)\s*,\s*(:\w+)\s*\)|(:\w+))\s*$/.exec(part);
         if (!m) throw new Error(`capacity meter: unsupported SET form "${part}"`);
         const name = nameOf(m[1]!);
-        after.set(name, Buffer.byteLength(name) + attributeValueBytes(values![m[2]!]!));
+        set.add(name);
+        if (m[2] && after.has(nameOf(m[2]))) continue; // if_not_exists of an attribute the item has: unchanged
+        after.set(name, Buffer.byteLength(name) + attributeValueBytes(values![(m[3] ?? m[4])!]!));
+      }
+    } else if (text.startsWith('ADD')) {
+      for (const part of text.slice(3).split(',')) {
+        const m = /^\s*([#\w]+)\s+(:\w+)\s*$/.exec(part);
+        if (!m) throw new Error(`capacity meter: unsupported ADD form "${part}"`);
+        const name = nameOf(m[1]!);
+        // A number's size grows with its digits; the added value's is a close bound for a counter.
+        after.set(name, Math.max(after.get(name) ?? 0, Buffer.byteLength(name) + attributeValueBytes(values![m[2]!]!)));
         set.add(name);
       }
     } else if (text.startsWith('REMOVE')) {

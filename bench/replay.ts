@@ -6,7 +6,8 @@
  *   npm run bench:replay -- [--csv PATH] [--concurrency 4] [--sample N|all] [--guest-sample N] [--keep]
  *
  * Prints one JSON line per figure: `replay_online_retail` (end to end: ingest, Kinesis, tagger, DynamoDB) beside
- * its ingest-only rate, then `replay_verify`.
+ * its ingest-only rate, then `replay_verify` (the profiles) and `replay_analytics_verify` (the year's daily and
+ * monthly metrics through GraphQL against the CSV: #13's exactness on the whole file).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
@@ -17,7 +18,7 @@ import { profileEngineTables } from '../core/tagging/tables.js';
 import { startLocalStack } from '../local/localStack.js';
 import { meterCapacity } from './capacity.js';
 import { DEFAULT_CSV, runReplay } from '../tools/replay/index.js';
-import { compareWithGraphql, computeExpected, profileItemSizes, sampleIds } from '../tools/replay/verify.js';
+import { compareWithGraphql, computeExpected, distinctWithin, expectedMetrics, metricPointsOf, profileItemSizes, sampleIds, type MetricGranularity } from '../tools/replay/verify.js';
 
 const { values } = parseArgs({
   options: {
@@ -33,7 +34,7 @@ const { values } = parseArgs({
 if (values.help) {
   process.stdout.write(
     'Usage: npm run bench:replay -- [--csv PATH] [--concurrency 4] [--sample N|all] [--guest-sample N] [--keep] [--quiet]\n' +
-      'Replays the whole Online Retail file through a fresh embedded stack, then verifies the profiles.\n',
+      'Replays the whole Online Retail file through a fresh embedded stack, then verifies the profiles and the metrics.\n',
   );
   process.exit(0);
 }
@@ -117,7 +118,52 @@ try {
       examples: mismatches.slice(0, 5),
     }),
   );
-  process.exitCode = mismatches.length === 0 && deadLetters.length === 0 && summary.rejected === 0 ? 0 : 1;
+
+  // The analytics of the whole year against the same CSV computation: ORDERS, REVENUE (pence) and REFUNDS by day
+  // and month exactly, BUYERS and ACTIVE_USERS within 2%. The aggregator lags the tagger on a sparse history (each
+  // lone event touches a dozen buckets), so the figures are read until they agree or the wait runs out.
+  const want = expectedMetrics(expected, new Set([...plan.customers, ...plan.guests.map((g) => `anon:${g}`)]), plan.customers);
+  const waitStarted = performance.now();
+  const read = async () => {
+    const exact = Object.fromEntries(await Promise.all(Object.keys(want.exact).map(async (key) => [key, await metricPointsOf(stack, ...(key.split('/') as [string, MetricGranularity]))] as const)));
+    const distinct = Object.fromEntries(
+      await Promise.all(
+        (['BUYERS', 'ACTIVE_USERS'] as const).flatMap((m) => (['DAY', 'MONTH'] as const).map(async (g) => [`${m}/${g}`, { got: await metricPointsOf(stack, m, g), want: want.distinct[m][g] }] as const)),
+      ),
+    );
+    // Caught up once the exact figures agree: the sketches are read in the same pass, so they are as current.
+    const caughtUp = Object.entries(exact).every(([k, got]) => JSON.stringify(got) === JSON.stringify(want.exact[k]));
+    return { exact, distinct, caughtUp, agree: caughtUp && Object.values(distinct).every((d) => distinctWithin(d.got, d.want)) };
+  };
+  let got = await read();
+  while (!got.caughtUp && performance.now() - waitStarted < 15 * 60_000) {
+    await new Promise((r) => setTimeout(r, 5_000));
+    got = await read();
+  }
+  const exactMismatches = Object.entries(got.exact).flatMap(([key, points]) =>
+    [...new Set([...Object.keys(points), ...Object.keys(want.exact[key]!)])].filter((b) => points[b] !== want.exact[key]![b]).map((b) => ({ key, bucket: b, expected: want.exact[key]![b] ?? 0, actual: points[b] ?? 0 })),
+  );
+  console.log(
+    JSON.stringify({
+      bench: 'replay_analytics_verify',
+      agree: got.agree,
+      waited_seconds: Math.round((performance.now() - waitStarted) / 1000),
+      exact_buckets: Object.values(want.exact).reduce((n, m) => n + Object.keys(m).length, 0),
+      exact_mismatches: exactMismatches.length,
+      examples: exactMismatches.slice(0, 5),
+      distinct: Object.fromEntries(
+        Object.entries(got.distinct).map(([key, d]) => {
+          const errors = [...d.want].map(([b, ids]) => Math.abs((d.got[b] ?? 0) - ids.size) / ids.size);
+          const off = [...new Set([...Object.keys(d.got), ...d.want.keys()])]
+            .map((b) => ({ bucket: b, expected: d.want.get(b)?.size ?? 0, actual: d.got[b] ?? 0 }))
+            .filter((x) => Math.abs(x.actual - x.expected) > Math.max(1, 0.02 * x.expected));
+          const stats = { max_error_pct: +(100 * Math.max(...errors)).toFixed(2), mean_error_pct: +((100 * errors.reduce((a, b) => a + b, 0)) / errors.length).toFixed(3) };
+          return [key, { buckets: d.want.size, within: distinctWithin(d.got, d.want), ...stats, outside: off.length, examples: off.slice(0, 5) }];
+        }),
+      ),
+    }),
+  );
+  process.exitCode = mismatches.length === 0 && deadLetters.length === 0 && summary.rejected === 0 && got.agree ? 0 : 1;
 } finally {
   await stack.close();
   if (values.keep) console.error(`data kept in ${dataDir}`);

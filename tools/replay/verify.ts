@@ -317,6 +317,85 @@ export async function compareWithGraphql(options: {
   return { sampled: options.ids.length, mismatches };
 }
 
+/** The granularities the analytics checks compare. */
+export type MetricGranularity = 'DAY' | 'MONTH';
+
+/** The replayed year as a `metric` range: every invoice falls in it. */
+export const METRIC_RANGE = { from: '2010-12-01T00:00:00.000Z', to: '2011-12-10T00:00:00.000Z' } as const;
+
+/** A UTC bucket's label: `2011-01-04` by DAY, `2011-01` by MONTH. */
+export function metricBucketOf(at: number, g: MetricGranularity): string {
+  return new Date(at).toISOString().slice(0, g === 'DAY' ? 10 : 7);
+}
+
+/** What the analytics metrics of some replayed profiles must be, counted straight from their invoices. */
+export interface ExpectedMetrics {
+  /** `ORDERS/DAY`, `REVENUE/MONTH` (in pence), `REFUNDS/DAY`, … → bucket → value: what must match exactly. */
+  exact: Record<string, Record<string, number>>;
+  /** BUYERS and ACTIVE_USERS: bucket → the people, whose count the sketches must come within 2% of. */
+  distinct: Record<'BUYERS' | 'ACTIVE_USERS', Record<MetricGranularity, Map<string, Set<string>>>>;
+}
+
+/**
+ * The expected ORDERS, REVENUE and REFUNDS (exact) and BUYERS and ACTIVE_USERS (distinct people) by UTC day and
+ * month, for the replayed `profiles` (customer ids and `anon:` guests). A customer is active in the bucket of their
+ * first invoice too, where the replay's identify falls, even when that invoice has no event of its own.
+ *
+ * @example
+ * const want = expectedMetrics(expected, new Set([...plan.customers, ...plan.guests.map((g) => `anon:${g}`)]), plan.customers);
+ */
+export function expectedMetrics(expected: ExpectedProfiles, profiles: ReadonlySet<string>, customers: readonly string[]): ExpectedMetrics {
+  const exact: ExpectedMetrics['exact'] = {};
+  const add = (key: string, bucket: string, v: number) => {
+    const m = (exact[key] ??= {});
+    m[bucket] = (m[bucket] ?? 0) + v;
+  };
+  const people = () => ({ DAY: new Map<string, Set<string>>(), MONTH: new Map<string, Set<string>>() });
+  const distinct: ExpectedMetrics['distinct'] = { BUYERS: people(), ACTIVE_USERS: people() };
+  const addTo = (m: Map<string, Set<string>>, k: string, id: string) => m.set(k, (m.get(k) ?? new Set()).add(id));
+  for (const i of expected.invoices) {
+    if (!profiles.has(i.profileId)) continue;
+    for (const g of ['DAY', 'MONTH'] as const) {
+      const bucket = metricBucketOf(i.at, g);
+      if (i.refund) add(`REFUNDS/${g}`, bucket, 1);
+      else {
+        add(`ORDERS/${g}`, bucket, 1);
+        add(`REVENUE/${g}`, bucket, i.pence);
+        addTo(distinct.BUYERS[g], bucket, i.profileId);
+      }
+      addTo(distinct.ACTIVE_USERS[g], bucket, i.profileId);
+    }
+  }
+  for (const id of customers) {
+    const at = Date.parse(expected.customers.get(id)!.firstSeenAt);
+    for (const g of ['DAY', 'MONTH'] as const) addTo(distinct.ACTIVE_USERS[g], metricBucketOf(at, g), id);
+  }
+  return { exact, distinct };
+}
+
+/**
+ * Whether sketched distinct counts are close enough: every expected bucket and no other, each within 2% of the
+ * exact count, or within one person (a bucket of a few people cannot be 2% off).
+ */
+export function distinctWithin(got: Record<string, number>, want: ReadonlyMap<string, ReadonlySet<string>>): boolean {
+  return Object.keys(got).length === want.size && [...want].every(([b, ids]) => Math.abs((got[b] ?? 0) - ids.size) <= Math.max(1, 0.02 * ids.size));
+}
+
+/**
+ * One metric's non-zero points over {@link METRIC_RANGE} through GraphQL, by bucket label; REVENUE in pence.
+ *
+ * @example
+ * await metricPointsOf({ graphqlUrl, apiKey }, 'ORDERS', 'DAY') // { '2010-12-01': 127, … }
+ */
+export async function metricPointsOf(options: { graphqlUrl: string; apiKey: string }, metric: string, g: MetricGranularity): Promise<Record<string, number>> {
+  const query = `{ metric(metric: ${metric}, from: "${METRIC_RANGE.from}", to: "${METRIC_RANGE.to}", granularity: ${g}) { points { start value } } }`;
+  const res = await fetch(options.graphqlUrl, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': options.apiKey }, body: JSON.stringify({ query }) });
+  const body = (await res.json()) as { data?: { metric: Array<{ points: Array<{ start: string; value: number }> }> }; errors?: unknown[] };
+  if (body.errors?.length || !body.data) throw new Error(`GraphQL ${res.status}: ${JSON.stringify(body).slice(0, 500)}`);
+  const points = body.data.metric[0]?.points ?? [];
+  return Object.fromEntries(points.filter((p) => p.value !== 0).map((p) => [metricBucketOf(Date.parse(p.start), g), metric === 'REVENUE' ? Math.round(p.value * 100) : p.value]));
+}
+
 /** Item sizes of a profiles table, as DynamoDB sizes them (`core/store/itemSize.ts`): for the size report. */
 export async function profileItemSizes(table: string): Promise<{ items: number; mean: number; p50: number; p99: number; max: number; over_1kb: number; over_4kb: number }> {
   const sizes: number[] = [];

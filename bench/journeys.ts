@@ -17,6 +17,7 @@ import { emptyProfile } from '../core/profile/types.js';
 import { STARTER_RULES, STARTER_SEGMENTS } from '../core/rules/starterRules.js';
 import { compileRuleSet, evaluateProfile } from '../core/tagging/evaluateProfile.js';
 import type { LocalStack } from '../local/localStack.js';
+import { countSdkCalls } from './sdkCalls.js';
 import { arg, descendantsCpuMs, percentile, report } from './support.js';
 
 /**
@@ -290,6 +291,7 @@ async function main(): Promise<void> {
   const { startLocalStack } = await import('../local/localStack.js');
   const { countOutbox, listOutbox } = await import('../core/journeyEngine/store/outbox.js');
   const { dueTimers, minuteOf } = await import('../core/journeyEngine/store/timers.js');
+  const { dynamo, kinesis } = await import('../core/aws/clients.js');
 
   const dataDir = await mkdtemp(join(tmpdir(), 'opsgraph-bench-journeys-'));
   let stack: LocalStack | undefined;
@@ -397,18 +399,22 @@ async function main(): Promise<void> {
     }
     const triggerEvents = Math.round(rate * seconds);
     let meter: ReturnType<typeof cpuMeter> | undefined;
+    const calls = countSdkCalls([dynamo(), kinesis()]);
     const loopDelay = monitorEventLoopDelay({ resolution: 10 });
     const trigger = await sendLoad(
       { ingestUrl: s.ingestUrl, apiKey: s.apiKey, event: 'bench_trigger', firstUser: 0, count: triggerEvents, durationMs: seconds * 1000, run },
       (pid) => {
         loadPid = pid;
         meter = cpuMeter(() => loadPid);
+        calls.reset();
         loopDelay.enable();
       },
     );
     const loadEnded = Date.now();
     await awaitMessages(triggerCampaign, trigger.sent.length, 30_000, 1000);
     const triggerCpu = meter!();
+    const triggerCalls = calls.per(triggerEvents);
+    calls.stop();
     loopDelay.disable();
     const triggerListedAt = Date.now();
     const triggerItems = await messagesOf(triggerCampaign);
@@ -446,6 +452,9 @@ async function main(): Promise<void> {
       cpu_ms_per_event: Math.round((triggerCpu.stackMs / triggerEvents) * 100) / 100,
       storage_cpu_ms_per_event: triggerCpu.storageMs !== null ? Math.round((triggerCpu.storageMs / triggerEvents) * 100) / 100 : null,
       journeys_batches: s.mappings.get('journeys')?.invocations,
+      // Every AWS call costs CPU in the SDK and in the emulators: the floor under cpu_ms_per_event.
+      sdk_calls_per_event: triggerCalls.total,
+      sdk_calls_per_event_by_call: triggerCalls.byCall,
       // The floor: the whole stack's CPU (its process and the storage emulators') at this rate, against the cores
       // there are. Past `cores`, the engine falls behind and latency grows with the run, whatever the code's latency is.
       cores_needed_at_rate: coresNeeded(triggerCpu, triggerEvents, trigger.sent.length / (trigger.elapsedMs / 1000)),

@@ -266,7 +266,7 @@ const TEMPLATES = [
   define({
     id: 'dormant_winback',
     name: 'Dormant win-back',
-    description: 'A high-value customer enters the dormant segment → a coupon, with a 10% holdout → wait 7 days for an order.',
+    description: 'A high-value customer gets the dormant tag → a coupon, with a 10% holdout → wait 7 days for an order.',
     params: dormantParams,
     build: dormantWinback,
   }),

@@ -531,7 +531,7 @@ export type JourneyNodeCount = {
 /** One problem of a journey document. */
 export type JourneyProblem = {
   __typename?: 'JourneyProblem';
-  /** Stable code: DANGLING_NEXT, UNREACHABLE, CYCLE_WITHOUT_WAIT, … */
+  /** Stable code: DANGLING_NEXT, UNREACHABLE_NODE, CYCLE_WITHOUT_WAIT, … */
   code: Scalars['String']['output'];
   /** What is wrong. */
   message: Scalars['String']['output'];
@@ -573,7 +573,7 @@ export type JourneySimulation = {
   __typename?: 'JourneySimulation';
   /** Whether the trigger would enroll the user now (for an EVENT trigger, given no event: false unless it has none). */
   inAudience: Scalars['Boolean']['output'];
-  /** Where it would stop: WAITING, COMPLETED, EXITED or FAILED. */
+  /** Where it would stop: WAITING, COMPLETED, EXITED or FAILED; INVALID when the journey has problems (then nothing is run). */
   outcome: Scalars['String']['output'];
   /** Node ids the profile would visit now, up to its first wait or the end. */
   path: Array<Scalars['String']['output']>;

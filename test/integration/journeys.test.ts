@@ -9,7 +9,7 @@ import { gql, postJson, track, useTestStack, waitFor, type TestStack } from '../
 
 /*
  * The journey engine end to end on the local stack: campaigns made through the gateway, events through ingest,
- * the journeys functions on the real streams, timers on their local one-second tick. Journeys run in event time,
+ * the journeys functions on the real streams, timers on their local quarter-second tick. Journeys run in event time,
  * so a trigger 20 days ago has its waits of days already due: the tick fires them at once, and a multi-day
  * journey finishes in seconds.
  */

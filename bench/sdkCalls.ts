@@ -2,8 +2,8 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 
 /**
- * Counts the AWS calls a process makes, by command and table or stream (`Query enrollments`,
- * `GetRecords events`), from a middleware on its shared clients. On the local stack every call costs CPU in the
+ * Counts the AWS calls a process makes, by command and table or stream (`Query enrollments`, `PutRecords events`;
+ * a GetRecords names only its shard iterator, so it is `GetRecords`), from a middleware on its shared clients. On the local stack every call costs CPU in the
  * SDK and in the emulators, so these counts are the floor under the CPU a figure needs.
  *
  * @example
@@ -16,8 +16,8 @@ export function countSdkCalls(clients: ReadonlyArray<DynamoDBDocumentClient | Ki
   for (const client of clients) {
     client.middlewareStack.add(
       (next, context) => async (args) => {
-        const input = args.input as { TableName?: string; StreamName?: string; StreamARN?: string; ShardIterator?: string; RequestItems?: Record<string, unknown> };
-        const target = input.TableName ?? input.StreamName ?? input.StreamARN?.split('/').pop() ?? Object.keys(input.RequestItems ?? {}).join('+') ?? '';
+        const input = args.input as { TableName?: string; StreamName?: string; StreamARN?: string; RequestItems?: Record<string, unknown> };
+        const target = input.TableName ?? input.StreamName ?? input.StreamARN?.split('/').pop() ?? Object.keys(input.RequestItems ?? {}).join('+');
         const key = `${context.commandName?.replace(/Command$/, '')} ${shortName(target)}`.trim();
         counts.set(key, (counts.get(key) ?? 0) + 1);
         return next(args);
@@ -26,7 +26,7 @@ export function countSdkCalls(clients: ReadonlyArray<DynamoDBDocumentClient | Ki
     );
   }
   return {
-    /** Calls since the last reset, per `items`, largest first (rounded to 0.01), and their total. */
+    /** Calls since the last reset, per `items`, largest first and rounded to 0.01 (those that round to 0 left out), and their total. */
     per(items: number): { total: number; byCall: Record<string, number> } {
       const byCall = Object.fromEntries(
         [...counts].sort((a, b) => b[1] - a[1]).map(([k, n]) => [k, Math.round((n / items) * 100) / 100]).filter(([, n]) => (n as number) > 0),

@@ -7,8 +7,6 @@
  *   sketches", 2017, arXiv:1702.01284, section 4): it corrects the small-range bias (where linear counting used to
  *   take over) and the large-range saturation with closed formulas, so no empirical bias tables are needed and
  *   the estimate is smooth from 0 to billions.
- * - Merging is a register-wise max, so the sketch of a week is exactly the merge of its days' sketches (WAU and MAU
- *   from daily sketches), and re-adding an id (a redelivered event) changes nothing.
  * - Small sets stay sparse, as in HyperLogLog++ (Heule, Nunkesser & Hall 2013): each id kept at precision 25, so a
  *   day bucket of 84 buyers counts 84, where precision-14 registers lost an id to a shared register in about one
  *   bucket of five (two of 305 Online Retail days came out more than 2% low). Past 3,072 entries (where 4 bytes an

@@ -8,6 +8,7 @@ import type { DeadLetterStore } from './deadLetters.js';
 import { toKinesisEvent } from './kinesisEvent.js';
 import { localLog } from './log.js';
 import { sleep } from '../core/platform/sleep.js';
+import { shardReadBudget } from './shardReadBudget.js';
 import { putsTo, sleepUntilPut } from './streamWakeups.js';
 
 export type KinesisHandler = (event: KinesisStreamEvent) => Promise<KinesisStreamBatchResponse | void>;
@@ -110,14 +111,21 @@ export class EventSourceMapping {
     let firstBufferedAt = 0;
     const stream = this.options.streamName;
     const windowMs = (settings.localMaxBatchingWindowSeconds ?? settings.maxBatchingWindowSeconds) * 1000;
+    // Pushed records for an enhanced fan-out consumer; polls in turn with the shard's other readers otherwise.
+    const pushed = settings.fanOut === 'ENHANCED';
+    const budget = shardReadBudget(stream, shardId, settings.fanOut);
     while (this.running) {
       try {
         iterator ??= await this.iterator(shardId);
         const limit = settings.batchSize - buffer.length;
+        const turn = budget.reserve();
+        if (turn > 0) await this.pause(turn);
+        if (!this.running) break;
         const putsBefore = putsTo(stream, shardId);
         const res = await kinesis().send(new GetRecordsCommand({ ShardIterator: iterator, Limit: limit }));
         iterator = res.NextShardIterator;
         const records = res.Records ?? [];
+        budget.charge(records);
         if (records.length && buffer.length === 0) firstBufferedAt = Date.now();
         buffer.push(...records);
         if (buffer.length >= settings.batchSize || (buffer.length > 0 && Date.now() - firstBufferedAt >= windowMs)) {
@@ -132,11 +140,13 @@ export class EventSourceMapping {
           }
         }
         if (!iterator) break; // the shard was closed
-        // Read again at once only when the shard may hold more: a full read, or a put since this read began.
-        // Otherwise wait for a put, or for the batching window to close on the records that wait in it.
+        // Read again at once only when the shard may hold more: a full read, or (pushed) a put since this read
+        // began. Otherwise wait for the batching window to close on the records that wait in it, or for the next
+        // poll, which a put brings forward for a pushed consumer only: Lambda polls a shared shard once a second.
         if (records.length < limit) {
           const waitMs = buffer.length ? Math.max(0, firstBufferedAt + windowMs - Date.now()) : (this.options.idlePollMs ?? 1000);
-          await sleepUntilPut(stream, shardId, waitMs, putsBefore, this.stopping.signal);
+          if (pushed) await sleepUntilPut(stream, shardId, waitMs, putsBefore, this.stopping.signal);
+          else await this.pause(waitMs);
         }
       } catch (err) {
         if (!this.running) break;
@@ -146,6 +156,21 @@ export class EventSourceMapping {
         await sleep(500);
       }
     }
+  }
+
+  /** Waits `ms`, or less if the mapping stops. */
+  private pause(ms: number): Promise<void> {
+    const { signal } = this.stopping;
+    if (signal.aborted) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      signal.addEventListener('abort', done, { once: true });
+    });
   }
 
   /** Hands one batch to the function until every record succeeded or went to the dead-letter store. */

@@ -1,10 +1,10 @@
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 
 /*
- * Push delivery for the local event source mappings, as enhanced fan-out pushes a shard's records to each
- * consumer on AWS instead of each one polling. The stack's producers (ingest, the tagger's changes, redrives) put
- * records through this process's one Kinesis client; a middleware on it wakes the pollers of the shards a put
- * stored on as soon as it returns. Between puts the pollers sleep, so an idle stack no longer asks kinesalite for
+ * Push delivery for the local event source mappings declared `ENHANCED`, as enhanced fan-out pushes a shard's
+ * records to each of its consumers on AWS (shared-throughput mappings poll: local/shardReadBudget.ts). The
+ * stack's producers (ingest, the tagger's changes, redrives) put records through this process's one Kinesis
+ * client; a middleware on it wakes the pollers of the shards a put stored on as soon as it returns. Between puts the pollers sleep, so an idle stack no longer asks kinesalite for
  * every shard's records twenty times a second (about 250 empty GetRecords a second for the stack's mappings, over
  * half a core with kinesalite's share, which every event paid for under load too: npm run bench:journeys). A put
  * from another process (`npm run dlq` against a running stack) is seen at the next poll, within a second.

@@ -59,8 +59,9 @@ export interface StreamSourceSettings {
   startingPosition: 'TRIM_HORIZON' | 'LATEST';
   /**
    * `ENHANCED`: the mapping reads through its own enhanced fan-out consumer (2 MB/s per shard and push delivery of
-   * its own, ~70 ms); `SHARED`: it polls and shares the shard's 5 reads/s and 2 MB/s with every other shared reader.
-   * Locally every mapping polls kinesalite on its own, which is what enhanced fan-out gives each consumer.
+   * its own, ~70 ms); `SHARED` (the default): it polls, about once a second when idle, and takes turns with every
+   * other shared reader of the shard for its 5 reads/s and 2 MB/s. The local runtime plays both
+   * (local/shardReadBudget.ts): the mappings that need freshness are the ones declared `ENHANCED`.
    */
   fanOut?: 'ENHANCED' | 'SHARED';
 }
@@ -451,6 +452,8 @@ export const FUNCTIONS = {
       bisectBatchOnError: true,
       maxRecordAgeSeconds: 86_400,
       startingPosition: 'TRIM_HORIZON',
+      // Tag and segment triggers enroll within a second too: not a poll a second behind the churn scorer's.
+      fanOut: 'ENHANCED',
     },
   },
   journeyTimers: {

@@ -5,6 +5,7 @@ import { firstSeenKey } from '../analyticsEngine/series.js';
 import { eraseFromDeadLetters } from '../deadLetters/erase.js';
 import type { DeadLetterSource } from '../deadLetters/replay.js';
 import { anonymousProfileId, identityKey } from '../identity/identities.js';
+import { deviceActivityKey } from '../store/deviceActivity.js';
 import { writeAudit } from '../store/audit.js';
 import { deleteItems, deletePartition, scanKeys } from '../store/partitions.js';
 import { membershipKey } from '../store/memberships.js';
@@ -96,6 +97,8 @@ async function plan(tables: ErasureTables, userId: string): Promise<NonNullable<
       identities.add(identityKey(i));
       // A visitor profile merged in is gone already; one left behind by a failed merge is erased too.
       if (i.kind === 'ANONYMOUS_ID') profiles.add(anonymousProfileId(i.value));
+      // The events counted on the person's devices (core/store/deviceActivity.ts) go with the device ids.
+      if (i.kind === 'DEVICE_ID') identities.add(deviceActivityKey(i.value));
     }
     for (const tag of [...Object.keys(stored.profile.tags), ...externalTagsOf(stored)]) memberships.add(membershipKey.tag(tag));
     for (const segment of Object.keys(stored.profile.segments)) memberships.add(membershipKey.segment(segment));

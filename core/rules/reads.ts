@@ -1,4 +1,4 @@
-import { childrenOf, type Expr } from './ast.js';
+import { childrenOf, type CallExpr, type Expr } from './ast.js';
 
 /** What expressions read of each root variable: its first-level properties, or `'whole'` when they use it itself. */
 export type VariableReads = Map<string, Set<string> | 'whole'>;
@@ -25,4 +25,21 @@ export function variablesRead(ast: Expr, into: VariableReads = new Map()): Varia
   };
   visit(ast);
   return into;
+}
+
+/**
+ * The calls of `callee` in `ast`, in source order: what a handler must prepare for a function (the events a
+ * device count names).
+ *
+ * @example
+ * callsOf(parse('count("a") > 1 and count("b") > 2'), 'count').map((c) => c.args[0]) // the literals "a" and "b"
+ */
+export function callsOf(ast: Expr, callee: string): CallExpr[] {
+  const calls: CallExpr[] = [];
+  const visit = (e: Expr): void => {
+    if (e.kind === 'call' && e.callee === callee) calls.push(e);
+    childrenOf(e).forEach(visit);
+  };
+  visit(ast);
+  return calls;
 }

@@ -4,10 +4,14 @@ import type { Segment, TagRule } from './types.js';
 export const HIGH_VALUE_REVENUE = 1000;
 /** Hours after adding to cart without an order before a visitor counts as a cart abandoner. */
 export const CART_ABANDON_HOURS = 24;
-/** Coupon farming (薅羊毛): this many coupons issued, or redeemed, within {@link COUPON_ABUSE_HOURS} hours. */
+/**
+ * Coupon farming (薅羊毛): this many coupons issued, or redeemed, within {@link COUPON_ABUSE_HOURS} hours, by one
+ * user or on one device across its accounts; the tag then holds for {@link COUPON_ABUSE_DAYS} days.
+ */
 export const COUPON_ABUSE_ISSUED = 5;
 export const COUPON_ABUSE_REDEEMED = 3;
 export const COUPON_ABUSE_HOURS = 6;
+export const COUPON_ABUSE_DAYS = 7;
 
 type Starter = Omit<TagRule, 'version' | 'updatedAt' | 'enabled'>;
 
@@ -65,8 +69,15 @@ export const STARTER_RULES: Starter[] = [
     // The journeys' ISSUE_COUPON skips users with this tag (core/journeys/guards.ts, COUPON_ABUSER_TAG).
     id: 'coupon_abuser',
     tag: 'coupon_abuser',
-    description: `Coupon farming: ${COUPON_ABUSE_ISSUED} coupons claimed or ${COUPON_ABUSE_REDEEMED} redeemed within ${COUPON_ABUSE_HOURS} hours.`,
-    expression: `count_hours("coupon_issued", ${COUPON_ABUSE_HOURS}) >= ${COUPON_ABUSE_ISSUED} or count_hours("coupon_redeemed", ${COUPON_ABUSE_HOURS}) >= ${COUPON_ABUSE_REDEEMED}`,
+    description: `Coupon farming: ${COUPON_ABUSE_ISSUED} coupons claimed or ${COUPON_ABUSE_REDEEMED} redeemed within ${COUPON_ABUSE_HOURS} hours, by the user or on the device it uses (by any account); held ${COUPON_ABUSE_DAYS} days.`,
+    expression: [
+      `count_hours("coupon_issued", ${COUPON_ABUSE_HOURS}) >= ${COUPON_ABUSE_ISSUED}`,
+      `count_hours("coupon_redeemed", ${COUPON_ABUSE_HOURS}) >= ${COUPON_ABUSE_REDEEMED}`,
+      `device_count_hours("coupon_issued", ${COUPON_ABUSE_HOURS}) >= ${COUPON_ABUSE_ISSUED}`,
+      `device_count_hours("coupon_redeemed", ${COUPON_ABUSE_HOURS}) >= ${COUPON_ABUSE_REDEEMED}`,
+    ].join(' or '),
+    // Counting per device latches the tag (core/tagging/context.ts): an abuser stays skipped for a week.
+    ttlDays: COUPON_ABUSE_DAYS,
   },
   {
     id: 'negative_feedback',

@@ -1,6 +1,8 @@
 import { publishChanges } from '../changes/publishChanges.js';
 import { identityKey } from '../identity/identities.js';
+import type { DeviceActivity } from '../identity/deviceActivity.js';
 import type { PlannedLink } from '../identity/types.js';
+import { saveDeviceActivity } from '../store/deviceActivity.js';
 import { writeAudit } from '../store/audit.js';
 import { putIdentityLink, type IdentityLink } from '../store/identities.js';
 import { putConsent } from '../store/consent.js';
@@ -12,8 +14,8 @@ import { appendProfileAudit } from './profileAudit.js';
 import type { ProfileEngineTables } from './tables.js';
 
 /**
- * Writes what the batch prepared. Side effects (identity links, membership rows, the changes stream, the audit
- * log) go first, batched across users; each profile is written last, once. If a profile write then fails, the
+ * Writes what the batch prepared. Side effects (identity links, devices' counted events, membership rows, the
+ * changes stream, the audit log) go first, batched across users; each profile is written last, once. If a profile write then fails, the
  * retry recomputes the same idempotent side effects; written after it, they would be lost on a failure in
  * between, because the retried records would be skipped as already applied. Returns one outcome per prepared
  * group, in order; a side-effect failure rejects, failing the whole batch.
@@ -21,8 +23,15 @@ import type { ProfileEngineTables } from './tables.js';
  * @example
  * const outcomes = await commit(tables, prepared);
  */
-export async function commit(tables: ProfileEngineTables, prepared: readonly PreparedGroup[]): Promise<PromiseSettledResult<void>[]> {
-  await Promise.all(prepared.flatMap((p) => p.group.links.map((link) => writeLink(tables.identities, p, link))));
+export async function commit(
+  tables: ProfileEngineTables,
+  prepared: readonly PreparedGroup[],
+  devices: readonly DeviceActivity[] = [],
+): Promise<PromiseSettledResult<void>[]> {
+  await Promise.all([
+    ...prepared.flatMap((p) => p.group.links.map((link) => writeLink(tables.identities, p, link))),
+    ...devices.map((d) => saveDeviceActivity(tables.identities, d)),
+  ]);
   const changes = prepared.flatMap((p) => p.changes);
   await applyMemberships(tables.memberships, membershipDeltasOf(changes));
   await publishChanges(tables.changesStream, changes);

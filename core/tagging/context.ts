@@ -1,4 +1,5 @@
 import { compile, type CompiledRule, type RuleFunction, type VariableReads } from '../rules/index.js';
+import { countOnDevices, DEVICE_COUNT_FUNCTION, type DeviceActivity } from '../identity/deviceActivity.js';
 import { decayedInterest } from '../profile/fold.js';
 import { dict, own } from '../profile/keys.js';
 import { STAT_NAMES, statsFields, windowSum } from '../profile/stats.js';
@@ -9,7 +10,7 @@ import type { Profile } from '../profile/types.js';
 export const RULE_VARIABLES = ['stats', 'traits', 'counters', 'tags', 'segments', 'consent', 'event', 'item', 'key'] as const;
 
 /** The profile and time the rule functions answer for; set by {@link withScope} around each evaluation. */
-let scope: { profile: Profile; asOf: string; asOfMs: number } | null = null;
+let scope: { profile: Profile; asOf: string; asOfMs: number; devices: readonly DeviceActivity[] } | null = null;
 
 const HOUR_MS = 3_600_000;
 const since = (unit: number) => (ts: unknown) => {
@@ -42,6 +43,17 @@ export const RULE_FUNCTIONS: Record<string, RuleFunction> = {
       if (e.event === name && at > from && at <= scope.asOfMs) n++;
     }
     return n;
+  },
+  /**
+   * device_count_hours("coupon_issued", 6): events of that name in the last N hours (at most 72) on the device
+   * the profile's events came from, by any account: many accounts on one phone (core/identity/deviceActivity.ts).
+   * Only the tagger knows the batch's devices; elsewhere (a sweep, a journey condition) it is 0, so a rule
+   * calling it latches its tag (`ttlDays`) like a rule that reads `event`. The name must be a string literal:
+   * it says which events are kept per device.
+   */
+  [DEVICE_COUNT_FUNCTION]: (name, hours) => {
+    if (!scope || typeof name !== 'string' || typeof hours !== 'number' || !(hours > 0)) return null;
+    return countOnDevices(scope.devices, name, hours, scope.asOfMs);
   },
   days_since: since(24 * HOUR_MS),
   hours_since: since(HOUR_MS),
@@ -95,10 +107,10 @@ export function ruleContext(
   };
 }
 
-/** Runs `fn` with the rule functions answering for `profile` at `asOf`. */
-export function withScope<T>(profile: Profile, asOf: string, fn: () => T): T {
+/** Runs `fn` with the rule functions answering for `profile` at `asOf`, on `devices` (its batch's, in the tagger). */
+export function withScope<T>(profile: Profile, asOf: string, fn: () => T, devices: readonly DeviceActivity[] = []): T {
   const previous = scope;
-  scope = { profile, asOf, asOfMs: Date.parse(asOf) };
+  scope = { profile, asOf, asOfMs: Date.parse(asOf), devices };
   try {
     return fn();
   } finally {

@@ -1,4 +1,5 @@
-import { matches, variablesRead, type CompiledRule, type VariableReads } from '../rules/index.js';
+import { callsOf, matches, variablesRead, type CompiledRule, type VariableReads } from '../rules/index.js';
+import { DEVICE_COUNT_FUNCTION, type DeviceActivity } from '../identity/deviceActivity.js';
 import { decayedInterest } from '../profile/fold.js';
 import type { StoredEvent } from '../events/schema.js';
 import { dict } from '../profile/keys.js';
@@ -19,6 +20,8 @@ export interface CompiledRuleSet {
   /** What the rules, and the segments, read: evaluation derives only that (see `ruleContext`). */
   ruleReads: VariableReads;
   segmentReads: VariableReads;
+  /** Events the rules and segments count per device (`device_count_hours`): the tagger keeps those per device. */
+  deviceEvents: Set<string>;
 }
 
 /** Whether a tag set by an event-reading rule is still within its `ttlDays` (such tags latch). */
@@ -33,13 +36,18 @@ function stillLatched(held: TagState | undefined, rule: TagRule, asOfMs: number)
  * const set = compileRuleSet(await rulesStore.tagRules(), await rulesStore.segments());
  */
 export function compileRuleSet(rules: TagRule[], segments: Segment[]): CompiledRuleSet {
-  const set: CompiledRuleSet = { rules: [], segments: [], invalid: [], ruleReads: new Map(), segmentReads: new Map() };
+  const set: CompiledRuleSet = { rules: [], segments: [], invalid: [], ruleReads: new Map(), segmentReads: new Map(), deviceEvents: new Set() };
+  const countsOnDevices = (compiled: CompiledRule): boolean => {
+    const calls = callsOf(compiled.ast, DEVICE_COUNT_FUNCTION);
+    for (const { args } of calls) if (args[0]?.kind === 'literal' && typeof args[0].value === 'string') set.deviceEvents.add(args[0].value);
+    return calls.length > 0;
+  };
   for (const rule of rules) {
     if (!rule.enabled) continue;
     try {
       const compiled = compileExpression(rule.expression);
-      // A rule that reads the current event latches its tag for `ttlDays`.
-      const latched = variablesRead(compiled.ast).has('event');
+      // A rule that reads the current event, or the batch's devices, latches its tag for `ttlDays`.
+      const latched = countsOnDevices(compiled) || variablesRead(compiled.ast).has('event');
       variablesRead(compiled.ast, set.ruleReads);
       set.rules.push({ rule, compiled, latched });
     } catch (err) {
@@ -49,6 +57,7 @@ export function compileRuleSet(rules: TagRule[], segments: Segment[]): CompiledR
   for (const segment of segments) {
     try {
       const compiled = compileExpression(segment.expression);
+      countsOnDevices(compiled);
       variablesRead(compiled.ast, set.segmentReads);
       set.segments.push({ segment, compiled });
     } catch (err) {
@@ -62,7 +71,8 @@ export function compileRuleSet(rules: TagRule[], segments: Segment[]): CompiledR
  * Re-evaluates every tag rule and then every segment on a profile at `asOf`, updating its `tags` and
  * `segments` in place, and returns what changed. `event` is the newest event of the batch, or null when a
  * scheduled sweep re-evaluates time-based conditions. `externalTags` are tags kept outside the profile document
- * (the churn scorer's `churn_risk_high`) that segments may still test.
+ * (the churn scorer's `churn_risk_high`) that segments may still test. `devices` are the activity of the devices
+ * the profile's events of this batch came from (`device_count_hours`).
  *
  * @example
  * const changes = evaluateProfile(profile, set, profile.lastSeenAt!, lastEvent);
@@ -73,6 +83,7 @@ export function evaluateProfile(
   asOf: string,
   event: StoredEvent | null,
   externalTags: readonly string[] = [],
+  devices: readonly DeviceActivity[] = [],
 ): ProfileChange[] {
   return withScope(profile, asOf, () => {
     const changes: ProfileChange[] = [];
@@ -135,5 +146,5 @@ export function evaluateProfile(
       profile.segments = segments;
     }
     return changes;
-  });
+  }, devices);
 }

@@ -1,6 +1,7 @@
 import type { ProfileChange } from '../changes/types.js';
 import type { StoredEvent } from '../events/schema.js';
 import { attachIdentities } from '../identity/attach.js';
+import { deviceIdsOf, foldDeviceEvents, type DeviceActivity } from '../identity/deviceActivity.js';
 import { identityKey } from '../identity/identities.js';
 import { hasRoomFor } from '../identity/limits.js';
 import type { IdentityRef } from '../identity/types.js';
@@ -36,12 +37,19 @@ export interface PreparedGroup {
 /**
  * Folds one group's events (and merges) into its profile and evaluates tag rules and segments. Pure: no I/O and no
  * clock, only the loaded profiles and rules; it updates the loaded profile and the group's links in place (a hot
- * path: no copies). Null when nothing applied: every record was a redelivery and there was nothing to merge.
+ * path: no copies). `devices` holds the batch's device activity, already folded (rules counting per device see
+ * the devices of this group's events). Null when nothing applied: every record was a redelivery and there was
+ * nothing to merge.
  *
  * @example
  * const prepared = prepareGroup(group, await getProfiles(table, profileIdsOf([group])), rules);
  */
-export function prepareGroup(group: Group, stored: ReadonlyMap<string, StoredProfile>, rules: CompiledRuleSet): PreparedGroup | null {
+export function prepareGroup(
+  group: Group,
+  stored: ReadonlyMap<string, StoredProfile>,
+  rules: CompiledRuleSet,
+  devices: ReadonlyMap<string, DeviceActivity> = new Map(),
+): PreparedGroup | null {
   const existing = stored.get(group.userId);
   // Null-prototype client-keyed maps (a no-op when the store already revived them).
   const profile = existing ? reviveProfile(existing.profile) : emptyProfile(group.userId);
@@ -91,7 +99,8 @@ export function prepareGroup(group: Group, stored: ReadonlyMap<string, StoredPro
   // Never an error: what passed a cap is left out, and said so once per profile and batch.
   const keptOut = anyKeptOut(kept) ? kept : null;
   if (keptOut) appendProfileAudit(audits, profile.userId, 'limit_reached', latest?.timestamp ?? asOf, { ...keptOut });
-  const changes = evaluateProfile(profile, rules, asOf, latest, externalTagsOf(existing));
+  const onDevices = devices.size ? deviceIdsOf(group.items).map((id) => devices.get(id)!) : [];
+  const changes = evaluateProfile(profile, rules, asOf, latest, externalTagsOf(existing), onDevices);
   changes.push(...campaignTagChanges(campaignTagsBefore, profile, asOf));
   // Downstream consumers (the churn scorer) rescore on any profile change, not only on tag changes.
   changes.push({ kind: 'profile_updated', userId: profile.userId, subject: profile.userId, at: asOf });
@@ -122,15 +131,22 @@ function campaignTagChanges(before: ReadonlySet<string>, profile: Profile, asOf:
 }
 
 /**
- * Prepares every group of a batch ({@link prepareGroup}), leaving out those with nothing to write. Pure.
+ * Prepares every group of a batch ({@link prepareGroup}), leaving out those with nothing to write. The batch's
+ * counted events go into `devices` first, so every account on a device sees the whole batch's count. Pure.
  *
  * @example
  * const prepared = prepare(groups, await getProfiles(tables.profiles, profileIdsOf(groups)), rules);
  */
-export function prepare(groups: readonly Group[], stored: ReadonlyMap<string, StoredProfile>, rules: CompiledRuleSet): PreparedGroup[] {
+export function prepare(
+  groups: readonly Group[],
+  stored: ReadonlyMap<string, StoredProfile>,
+  rules: CompiledRuleSet,
+  devices: ReadonlyMap<string, DeviceActivity> = new Map(),
+): PreparedGroup[] {
+  if (devices.size) for (const g of groups) foldDeviceEvents(devices, g.items, rules.deviceEvents);
   const prepared: PreparedGroup[] = [];
   for (const g of groups) {
-    const p = prepareGroup(g, stored, rules);
+    const p = prepareGroup(g, stored, rules, devices);
     if (p) prepared.push(p);
   }
   return prepared;

@@ -1,5 +1,7 @@
 import type { KinesisStreamRecord } from 'aws-lambda';
 import type { ProfileChange } from '../changes/types.js';
+import { deviceIdsOf } from '../identity/deviceActivity.js';
+import { getDeviceActivity } from '../store/deviceActivity.js';
 import { getProfiles } from '../store/profiles.js';
 import { commit } from './commit.js';
 import { decodeAll } from './decode.js';
@@ -21,8 +23,8 @@ export interface BatchResult {
 
 /**
  * The tagger's work for one Kinesis batch, as a pipeline (see docs/architecture.md):
- * decode → route (identity links) → load profiles → prepare (fold, merges, tag rules, segments; pure) → commit
- * (each touched profile written once). A record that cannot be decoded, or whose profile failed to commit, is
+ * decode → route (identity links) → load profiles (and, when rules count per device, the batch's devices) →
+ * prepare (fold, merges, tag rules, segments; pure) → commit (each touched profile written once). A record that cannot be decoded, or whose profile failed to commit, is
  * reported as failed; everything else is kept.
  *
  * @example
@@ -38,9 +40,12 @@ export async function processBatch(
   if (decoded.length === 0) return result;
 
   const groups = await route(decoded, tables.identities);
-  const stored = await getProfiles(tables.profiles, profileIdsOf(groups));
-  const prepared = prepare(groups, stored, rules);
-  const outcomes = await commit(tables, prepared);
+  const [stored, devices] = await Promise.all([
+    getProfiles(tables.profiles, profileIdsOf(groups)),
+    getDeviceActivity(tables.identities, rules.deviceEvents.size ? deviceIdsOf(decoded) : []),
+  ]);
+  const prepared = prepare(groups, stored, rules, devices);
+  const outcomes = await commit(tables, prepared, [...devices.values()]);
   outcomes.forEach((outcome, i) => tally(result, prepared[i]!, outcome));
   return result;
 }

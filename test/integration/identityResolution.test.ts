@@ -4,13 +4,16 @@ import type { StreamRecord } from '../../core/events/schema.js';
 import { identityKey } from '../../core/identity/identities.js';
 import { IDENTITY_LIMITS } from '../../core/identity/limits.js';
 import { listAudit } from '../../core/store/audit.js';
+import { deviceActivityKey } from '../../core/store/deviceActivity.js';
+import { COUPON_ABUSER_TAG } from '../../core/journeys/guards.js';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from '../../core/aws/clients.js';
 import { getIdentityLinks } from '../../core/store/identities.js';
 import { getProfiles } from '../../core/store/profiles.js';
 import { processBatch } from '../../core/tagging/processBatch.js';
 import { RuleCache } from '../../core/tagging/ruleCache.js';
 import { profileEngineTables } from '../../core/tagging/tables.js';
-import { postJson, useTestStack, track } from '../support/stack.js';
+import { postJson, useTestStack, track, waitFor } from '../support/stack.js';
 import { record } from '../support/streamRecords.js';
 
 const stack = useTestStack();
@@ -170,5 +173,40 @@ describe('identity resolution', () => {
     await processBatch([record(anonOrder(extra, 5))], tables, rules);
     assert.equal((await profileOf(`anon:${extra}`))!.profile.orders.count, 1);
     assert.equal((await profileOf('lim-u'))!.profile.orders.count, 0);
+  });
+});
+
+describe('coupon farming across the accounts of one device, through the running stack', () => {
+  const claim = (userId: string, minute: number) =>
+    track(userId, 'coupon_issued', new Date(Date.UTC(2026, 10, 20, 9, minute)).toISOString(), { couponId: `c-${userId}` }, {
+      eventId: `farm-claim-${userId}`,
+      context: { device: { id: 'farm-phone' } },
+    });
+  const tagged = async (userId: string) => Object.hasOwn((await profileOf(userId))?.profile.tags ?? {}, COUPON_ABUSER_TAG);
+  const deviceRow = async () =>
+    (await dynamo().send(new GetCommand({ TableName: process.env.IDENTITIES_TABLE!, Key: { id: deviceActivityKey('farm-phone') } }))).Item ?? {};
+  const kept = async () => Object.keys(await deviceRow()).filter((k) => k.startsWith('e:')).length;
+
+  it('tags the fifth account to claim a coupon on the phone within hours, and a new account that arrives on it', async () => {
+    // One account at a time, each in its own batch, so the count is the stored one, not one batch's.
+    for (let i = 1; i <= 4; i++) {
+      assert.equal((await postJson(stack.ingestUrl, { events: [claim(`farm-${i}`, i)] }, stack.apiKey)).status, 200);
+      await waitFor(async () => (await kept()) === i, `claim ${i} kept on the device`);
+    }
+    assert.equal(await tagged('farm-4'), false, 'four accounts: not yet');
+    await postJson(stack.ingestUrl, { events: [claim('farm-5', 5)] }, stack.apiKey);
+    await waitFor(() => tagged('farm-5'), 'the fifth account tagged coupon_abuser');
+    assert.equal(await tagged('farm-1'), false, 'an earlier account is tagged when it next acts on the phone');
+
+    const signup = track('farm-6', 'signed_up', new Date(Date.UTC(2026, 10, 20, 9, 30)).toISOString(), {}, { context: { device: { id: 'farm-phone' } } });
+    await postJson(stack.ingestUrl, { events: [signup] }, stack.apiKey);
+    await waitFor(() => tagged('farm-6'), 'a new account on the phone tagged before it claims');
+
+    // The same claims sent again (the same event ids) are not counted twice.
+    await postJson(stack.ingestUrl, { events: [1, 2, 3].map((i) => claim(`farm-${i}`, i)) }, stack.apiKey);
+    await waitFor(async () => (await profileOf('farm-6')) && [...stack.mappings.values()].every((m) => m.idle), 'the stack to settle');
+    assert.equal(await kept(), 5);
+    const row = await deviceRow();
+    assert.deepEqual(row['e:farm-claim-farm-1'], { event: 'coupon_issued', at: claim('farm-1', 1).timestamp });
   });
 });

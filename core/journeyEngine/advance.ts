@@ -1,6 +1,7 @@
 import type { StoredEvent } from '../events/schema.js';
 import type { ProfileView } from '../journeys/conditions.js';
 import { canEnroll, enrollmentIdFor, inAudience, startEnrollment } from '../journeys/enroll.js';
+import { HELD_EVENTS, reactsTo } from '../journeys/hold.js';
 import { step } from '../journeys/step.js';
 import type { Effect } from '../journeys/types.js';
 import type { Campaign } from './store/campaigns.js';
@@ -53,6 +54,10 @@ async function flush(ctx: EngineContext, e: StoredEnrollment, view: ProfileView)
  * const now = await advanceEnrollment(ctx, stored, { event }, view);
  */
 export async function advanceEnrollment(ctx: EngineContext, initial: StoredEnrollment, cause: StepCause, view: ProfileView): Promise<StoredEnrollment> {
+  return stepOnce(ctx, await releaseHeld(ctx, initial, view), cause, view);
+}
+
+async function stepOnce(ctx: EngineContext, initial: StoredEnrollment, cause: StepCause, view: ProfileView): Promise<StoredEnrollment> {
   let e: StoredEnrollment | null = initial;
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     if (attempt > 0) e = await getEnrollment(ctx.tables.enrollments, initial.state.userId, initial.state.enrollmentId);
@@ -77,6 +82,49 @@ export async function advanceEnrollment(ctx: EngineContext, initial: StoredEnrol
     };
     if (!(await saveEnrollment(ctx.tables.enrollments, next))) continue;
     return (await flush(ctx, next, view)) ?? next;
+  }
+  throw new EnrollmentContentionError(initial.state.enrollmentId);
+}
+
+/**
+ * Keeps an event for an enrollment of a paused campaign, if it would step it (core/journeys/hold.ts), so a goal
+ * reached or an exit event sent during the pause still counts once the campaign resumes. Returns the enrollment as
+ * it now stands.
+ *
+ * @example
+ * if (campaign.status === 'PAUSED') enrollment = await holdEvent(ctx, enrollment, event);
+ */
+export async function holdEvent(ctx: EngineContext, initial: StoredEnrollment, event: StoredEvent): Promise<StoredEnrollment> {
+  let e: StoredEnrollment | null = initial;
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    if (attempt > 0) e = await getEnrollment(ctx.tables.enrollments, initial.state.userId, initial.state.enrollmentId);
+    if (!e) return initial;
+    const held = e.held ?? [];
+    if (held.length >= HELD_EVENTS || e.seen.includes(event.eventId) || held.some((h) => h.eventId === event.eventId)) return e;
+    const version = await ctx.campaigns.version(e.campaignId, e.version);
+    if (!version || !reactsTo(version.journey, e.state, event.event ?? '')) return e;
+    const next: StoredEnrollment = { ...e, held: [...held, event], rev: e.rev + 1 };
+    if (await saveEnrollment(ctx.tables.enrollments, next)) return next;
+  }
+  throw new EnrollmentContentionError(initial.state.enrollmentId);
+}
+
+/**
+ * Steps the events an enrollment held while its campaign was paused, in event-time order, then forgets them. A
+ * crash half way repeats nothing: the events stepped are in `seen`, and the next touch releases the rest.
+ *
+ * @example
+ * const current = await releaseHeld(ctx, stored, view);
+ */
+export async function releaseHeld(ctx: EngineContext, initial: StoredEnrollment, view: ProfileView): Promise<StoredEnrollment> {
+  let e: StoredEnrollment | null = initial;
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    if (attempt > 0) e = await getEnrollment(ctx.tables.enrollments, initial.state.userId, initial.state.enrollmentId);
+    if (!e?.held?.length) return e ?? initial;
+    const held = [...e.held].sort((a, b) => (a.timestamp < b.timestamp ? -1 : a.timestamp > b.timestamp ? 1 : 0));
+    for (const event of held) e = await stepOnce(ctx, e, { event }, view);
+    const released: StoredEnrollment = { ...e, held: [], rev: e.rev + 1 };
+    if (await saveEnrollment(ctx.tables.enrollments, released)) return released;
   }
   throw new EnrollmentContentionError(initial.state.enrollmentId);
 }

@@ -6,7 +6,7 @@ import { getEnrollment, type StoredEnrollment } from './store/enrollments.js';
 import { getJob, putJob } from '../store/jobs.js';
 import { getOutcome, moveOutcome } from './store/outbox.js';
 import { deleteTimers, dueTimers, minuteOf, putTimer, type TimerItem } from './store/timers.js';
-import { advanceEnrollment, type EngineContext } from './advance.js';
+import { advanceEnrollment, releaseHeld, type EngineContext } from './advance.js';
 import { capCounts } from './applyEffects.js';
 import { deliverMessage, deliverOnce, deliversOutside } from './channels.js';
 import { profileViews } from './profileView.js';
@@ -47,7 +47,8 @@ function groupByUser(due: readonly TimerItem[]): Map<string, TimerItem[]> {
 
 /**
  * Fires one due timer; the caller deletes it afterwards (in a batch). A timer of an ENDED or deleted campaign only
- * goes; a paused campaign's moves to the next minute, due time unchanged, so it fires once the campaign resumes.
+ * goes; a paused campaign's moves to the next minute, due time unchanged, so it fires once the campaign resumes,
+ * after the events its enrollment held meanwhile.
  */
 async function fire(ctx: EngineContext, t: TimerItem, view: ProfileView): Promise<void> {
   const campaign = await ctx.campaigns.campaign(t.campaignId);
@@ -56,7 +57,9 @@ async function fire(ctx: EngineContext, t: TimerItem, view: ProfileView): Promis
     return;
   }
   if (campaign?.status !== 'ACTIVE') return;
-  const e = await getEnrollment(ctx.tables.enrollments, t.userId, t.enrollmentId);
+  const stored = await getEnrollment(ctx.tables.enrollments, t.userId, t.enrollmentId);
+  // What the enrollment held during a pause comes first: an exit sent then must stop a queued send now.
+  const e = stored && (await releaseHeld(ctx, stored, view));
   if (e && t.kind === 'STEP') await advanceEnrollment(ctx, e, { timer: { node: t.node, visit: t.visit, at: t.at } }, view);
   if (e && t.kind === 'QUEUED_SEND') await sendQueued(ctx, t, e, view);
 }

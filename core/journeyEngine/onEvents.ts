@@ -5,7 +5,7 @@ import { forEachLimit } from '../platform/forEachLimit.js';
 import { compareSequence, foldEvent } from '../profile/fold.js';
 import { decodeAll } from '../tagging/decode.js';
 import { route, type Group } from '../tagging/route.js';
-import { advanceEnrollment, enroll, type EngineContext } from './advance.js';
+import { advanceEnrollment, enroll, holdEvent, type EngineContext } from './advance.js';
 import { profileViewsWhen } from './profileView.js';
 import type { Campaign } from './store/campaigns.js';
 import { enrollmentsOfUser, type StoredEnrollment } from './store/enrollments.js';
@@ -42,7 +42,10 @@ function viewsAfterTagger(ctx: EngineContext, groups: readonly Group[]): Promise
 /** Users processed at once; each is a chain of reads and writes on its own enrollments. */
 const USER_CONCURRENCY = 16;
 
-/** Campaigns whose enrollments move and whose triggers enroll: ACTIVE only (a paused one holds, an ended one is done). */
+/**
+ * Campaigns whose enrollments move and whose triggers enroll: ACTIVE only. A paused one enrolls nobody and its
+ * enrollments hold the events that would step them until it resumes; an ended one is done.
+ */
 const isActive = (c: Campaign | undefined): c is Campaign => c?.status === 'ACTIVE';
 
 async function processUser(
@@ -62,7 +65,9 @@ async function processUser(
     // Existing enrollments first: the trigger event of a new one must not also step it.
     for (let i = 0; i < enrollments.length; i++) {
       const e = enrollments[i]!;
-      if (!isActive(await ctx.campaigns.campaign(e.campaignId))) continue;
+      const campaign = await ctx.campaigns.campaign(e.campaignId);
+      if (campaign?.status === 'PAUSED') enrollments[i] = await holdEvent(ctx, e, event);
+      if (!isActive(campaign)) continue;
       const after = await advanceEnrollment(ctx, e, { event }, view);
       if (after !== e && after.rev !== e.rev) result.stepped++;
       enrollments[i] = after;
@@ -92,7 +97,7 @@ export async function processJourneyEvents(ctx: EngineContext, records: readonly
   const { decoded, failed } = decodeAll(records);
   const result: JourneyBatchResult = { failed, enrolled: 0, stepped: 0, enrolledArrivals: [] };
   const byId = await ctx.campaigns.byId();
-  if (![...byId.values()].some(isActive)) return result;
+  if (![...byId.values()].some((c) => c.status === 'ACTIVE' || c.status === 'PAUSED')) return result;
   if (!decoded.some((d) => d.event.type === 'track')) return result;
   const groups = await route(decoded, ctx.tables.identities);
   const views = await viewsAfterTagger(ctx, groups);

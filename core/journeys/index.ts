@@ -11,6 +11,7 @@ export { fnv1a32, hashUnit, pickBranch, splitSeed } from './assign.js';
 export { effectKey, goalKey, couponCode } from './keys.js';
 export * from './types.js';
 export { step, MAX_IMMEDIATE_STEPS, type StepInput, type StepResult } from './step.js';
+export { reactsTo, HELD_EVENTS } from './hold.js';
 export {
   matchesTrigger,
   inAudience,

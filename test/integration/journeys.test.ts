@@ -4,6 +4,7 @@ import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { enrollmentsOfUser } from '../../core/journeyEngine/store/enrollments.js';
 import { verifyWebhook } from '../../core/journeyEngine/webhook.js';
 import { gql, postJson, track, useTestStack, waitFor, type TestStack } from '../support/stack.js';
 
@@ -112,6 +113,39 @@ describe('journeys on the local stack', () => {
     const [exited] = (await enrollments(stack, 'cart-2')).filter((e: any) => e.campaignId === id);
     assert.deepEqual([exited.state, exited.endReason, exited.path], ['EXITED', 'EXIT_EVENT', ['wait']]);
     assert.deepEqual(await messages(stack, { campaignId: id, userId: 'cart-2' }), []);
+  });
+
+  it('a paused campaign holds the events that would step its enrollments, and steps them once it resumes', async () => {
+    const id = await activeTemplate(stack, 'cart_abandon_coupon');
+    const setStatus = async (status: string) => {
+      const r = await gql(stack, `mutation { setCampaignStatus(id: "${id}", status: ${status}) { status } }`);
+      assert.equal(r.json.data?.setCampaignStatus.status, status, JSON.stringify(r.json.errors));
+      await new Promise((r) => setTimeout(r, 1100)); // the journey functions' campaign cache
+    };
+    const mine = async () => (await enrollmentsOfUser(process.env.ENROLLMENTS_TABLE!, 'pause-1')).find((e) => e.campaignId === id);
+    // The day's wait ends 8 s from now: while the campaign is paused.
+    const cartAt = new Date(Date.now() - DAY + 8000).toISOString();
+    await ingest(stack, [consent('pause-1', daysAgo(9)), track('pause-1', 'product_added_to_cart', cartAt, { productId: 'p9', price: 30 })]);
+    await waitFor(async () => (await mine())?.state.node === 'wait', 'the enrollment waiting a day');
+    await setStatus('PAUSED');
+
+    // Ordered during the pause: held, not dropped, and not yet stepped.
+    await ingest(stack, [track('pause-1', 'order_completed', new Date().toISOString(), { orderId: 'p9', revenue: 30 })]);
+    await waitFor(async () => (await mine())?.held?.length === 1, 'the order held on the enrollment');
+    await new Promise((r) => setTimeout(r, Math.max(0, Date.parse(cartAt) + DAY - Date.now()) + 1000)); // the wait fell due
+    assert.equal((await mine())!.state.status, 'ACTIVE');
+    assert.deepEqual(await messages(stack, { campaignId: id, userId: 'pause-1' }), [], 'nothing sent while paused');
+
+    // Resumed: the next touch steps the held order first, so the user exits converted and gets no coupon.
+    await setStatus('ACTIVE');
+    await ingest(stack, [track('pause-1', 'page_viewed', new Date().toISOString())]);
+    const ended = await waitFor(async () => {
+      const e = await mine();
+      return e?.state.status !== 'ACTIVE' ? e : null;
+    }, 'the held order stepped');
+    assert.deepEqual([ended.state.status, ended.state.endReason, ended.held ?? []], ['EXITED', 'EXIT_EVENT', []]);
+    assert.ok(ended.state.convertedAt, 'the goal counts');
+    assert.deepEqual(await messages(stack, { campaignId: id, userId: 'pause-1' }), []);
   });
 
   it('new_user_nurture: the new_user tag (changes stream) enrolls; welcome, a coupon on day 3, a review on day 7', async () => {

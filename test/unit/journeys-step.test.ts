@@ -8,6 +8,7 @@ import {
   enrollmentIdFor,
   matchesTrigger,
   newEnrollment,
+  reactsTo,
   startEnrollment,
   step,
   validateJourney,
@@ -404,5 +405,29 @@ describe('enrollment', () => {
     assert.notEqual(enrollmentIdFor('c1', 'u-1', 'ev-1'), enrollmentIdFor('c1', 'u-1', 'ev-2'));
     assert.notEqual(enrollmentIdFor('c1', 'u-1', 'ev-1'), enrollmentIdFor('c2', 'u-1', 'ev-1'));
     assert.match(enrollmentIdFor('c1', 'u-1', 'ev-1'), /^e-[0-9a-z]+$/);
+  });
+});
+
+describe('what a paused campaign holds for an enrollment', () => {
+  const journey: Journey = {
+    trigger: { kind: 'EVENT', event: 'signup' },
+    start: 'wait',
+    nodes: {
+      wait: { type: 'WAIT_FOR_EVENT', event: 'app_opened', timeout: 'P1D', onEvent: 'end', onTimeout: 'end' },
+      end: exit,
+    },
+    exitOn: ['unsubscribed'],
+    goal: { event: 'order_completed', withinDays: 7 },
+  };
+  const state = start(version(journey), profileOf([])).state;
+
+  it('holds the events that would step it: the goal, an exit event, what a WAIT_FOR_EVENT waits for', () => {
+    assert.deepEqual(['order_completed', 'unsubscribed', 'app_opened', 'page_viewed'].map((n) => reactsTo(journey, state, n)), [true, true, true, false]);
+  });
+
+  it('holds only a goal not yet reached for an enrollment that ended (a holdout still converts)', () => {
+    const ended: EnrollmentState = { ...state, status: 'COMPLETED' };
+    assert.deepEqual(['order_completed', 'unsubscribed', 'app_opened'].map((n) => reactsTo(journey, ended, n)), [true, false, false]);
+    assert.equal(reactsTo(journey, { ...ended, convertedAt: T0 }, 'order_completed'), false);
   });
 });

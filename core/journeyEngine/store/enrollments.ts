@@ -1,6 +1,7 @@
 import { GetCommand, paginateQuery, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from '../../aws/clients.js';
 import { expiresAtFor } from '../../platform/retention.js';
+import type { StoredEvent } from '../../events/schema.js';
 import type { Effect, EnrollmentState } from '../../journeys/types.js';
 import { ifConditionHolds } from '../../store/conditional.js';
 
@@ -28,6 +29,8 @@ export interface StoredEnrollment {
   pending: PendingEffect[];
   /** Ids of the most recent events that stepped this enrollment ({@link SEEN_EVENTS}), so redelivery skips them. */
   seen: string[];
+  /** Events that arrived while the campaign was paused, stepped in order once it resumes (core/journeys/hold.ts). */
+  held?: StoredEvent[];
 }
 
 /** Event ids an enrollment remembers. A batch is retried from its earliest failure, so a short memory suffices. */
@@ -58,13 +61,13 @@ const toItem = (e: StoredEnrollment): Item => ({
   // An ended enrollment is kept for the stage's retention from its end; an active one never expires.
   ...(e.state.status !== 'ACTIVE' ? { expiresAt: expiresAtFor('enrollments', e.state.endedAt ?? e.state.enteredAt) } : {}),
   rev: e.rev,
-  doc: JSON.stringify({ state: e.state, pending: e.pending, seen: e.seen }),
+  doc: JSON.stringify({ state: e.state, pending: e.pending, seen: e.seen, ...(e.held?.length ? { held: e.held } : {}) }),
 });
 
 function fromItem(item: Record<string, unknown>): StoredEnrollment {
   const i = item as unknown as Item;
   // Written only by saveEnrollment below.
-  const doc = JSON.parse(i.doc) as Pick<StoredEnrollment, 'state' | 'pending' | 'seen'>;
+  const doc = JSON.parse(i.doc) as Pick<StoredEnrollment, 'state' | 'pending' | 'seen' | 'held'>;
   return { campaignId: i.campaignId, version: i.version, rev: i.rev, ...doc };
 }
 

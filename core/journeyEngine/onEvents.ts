@@ -2,7 +2,7 @@ import type { KinesisStreamRecord } from 'aws-lambda';
 import type { ProfileView } from '../journeys/conditions.js';
 import { matchesTrigger } from '../journeys/enroll.js';
 import { forEachLimit } from '../platform/forEachLimit.js';
-import { compareSequence, foldEvent } from '../profile/fold.js';
+import { alreadyApplied, foldEvent } from '../profile/fold.js';
 import { decodeAll } from '../tagging/decode.js';
 import { route, type Group } from '../tagging/route.js';
 import { advanceEnrollment, enroll, holdEvent, type EngineContext } from './advance.js';
@@ -21,11 +21,13 @@ export interface JourneyBatchResult {
   enrolledArrivals: number[];
 }
 
-/** Whether the stored profile already holds the group's last record (the tagger's per-shard watermark). */
+/**
+ * Whether the stored profile already holds every record of the group: at or below the tagger's per-shard watermark,
+ * or an event id it has seen. A client resend is skipped by id and does not move the watermark, so a group that
+ * ends with one is caught up by its ids.
+ */
 function caughtUp(view: ProfileView, group: Group): boolean {
-  const { shardId, sequenceNumber } = group.items.at(-1)!.position;
-  const mark = view.profile.dedup.shards[shardId];
-  return mark !== undefined && compareSequence(sequenceNumber, mark) <= 0;
+  return group.items.every(({ event, position }) => alreadyApplied(view.profile, event, position));
 }
 
 /**

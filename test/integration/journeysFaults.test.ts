@@ -1,15 +1,18 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
-import type { KinesisStreamRecord } from 'aws-lambda';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
 import { dynamo, kinesis } from '../../core/aws/clients.js';
 import type { StoredEvent } from '../../core/events/schema.js';
-import type { EngineContext } from '../../core/journeyEngine/advance.js';
 import { CampaignCache } from '../../core/journeyEngine/campaignCache.js';
-import { fireDueTimers } from '../../core/journeyEngine/fireTimers.js';
-import { processJourneyEvents } from '../../core/journeyEngine/onEvents.js';
 import { enrollmentsOfUser } from '../../core/journeyEngine/store/enrollments.js';
-import { listOutbox, type OutboxItem } from '../../core/journeyEngine/store/outbox.js';
+import type { OutboxItem } from '../../core/journeyEngine/store/outbox.js';
 import { journeyTables } from '../../core/journeyEngine/tables.js';
+import { allOutbox, engineContext, FAULT_PATH, faultJourney, faultTriggers, untilCompleted, untilProcessed } from '../support/journeyRuns.js';
 import { gql, useTestStack } from '../support/stack.js';
 import { record } from '../support/streamRecords.js';
 
@@ -20,6 +23,11 @@ import { record } from '../support/streamRecords.js';
  * invocation, in-memory state included, and the batch is handed in again from its earliest failed record, as
  * Lambda's event source mapping does; timer ticks are repeated the same way. Afterwards the outbox must be exactly
  * what one clean run makes: every send, coupon and exposure once, none missing.
+ *
+ * The second test kills for real: the tagger and the engine run in a process of its own
+ * (test/support/journeyWorker.ts) on the same storage, which SIGKILLs itself just after sending a write drawn at
+ * random, so the write may be cut anywhere on the wire, and each next run starts the work over, as a new Lambda
+ * invocation would.
  */
 const stack = useTestStack();
 
@@ -27,6 +35,83 @@ const stack = useTestStack();
 // batch finds every effect applied), so the kills must come from the first pass through the journey.
 const USERS = 16;
 const MIN_KILLS = 20;
+/** Users per workload of the SIGKILL test. */
+const KILL_USERS = 5;
+const WORKER = fileURLToPath(new URL('../support/journeyWorker.ts', import.meta.url));
+/** The worker bundled once, so each run starts in a quarter of a second rather than tsx's second. */
+const workerDir = mkdtempSync(join(tmpdir(), 'journey-worker-'));
+const workerBundle = join(workerDir, 'journeyWorker.mjs');
+before(() =>
+  build({
+    entryPoints: [WORKER],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    outfile: workerBundle,
+    logLevel: 'error',
+    // The bundled SDK's CommonJS parts call require.
+    banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
+  }),
+);
+after(() => rmSync(workerDir, { recursive: true, force: true }));
+
+/** Creates and activates a campaign through the gateway; its id. */
+async function activeCampaign(name: string, journey: unknown): Promise<string> {
+  const created = await gql(stack, 'mutation($n: String!, $j: JSON!) { createCampaign(input: { name: $n, journey: $j }) { id } }', { n: name, j: journey });
+  assert.ok(created.json.data, JSON.stringify(created.json.errors));
+  const id: string = created.json.data.createCampaign.id;
+  const activated = await gql(stack, `mutation { setCampaignStatus(id: "${id}", status: ACTIVE) { status } }`);
+  assert.equal(activated.json.data?.setCampaignStatus.status, 'ACTIVE', JSON.stringify(activated.json.errors));
+  return id;
+}
+
+/**
+ * Runs test/support/journeyWorker.ts on the workload in `file`, in a process of its own on the test stack's
+ * storage, and has it SIGKILL itself on its `killAt`th write: the writes it made when it finished first, or null
+ * when the kill landed (what it cut goes in `cut`). A run that fails on its own fails the test.
+ */
+function runWorker(file: string, killAt?: number, cut?: string[]): Promise<number | null> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [workerBundle, file, ...(killAt ? [String(killAt)] : [])], { env: process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d));
+    child.stderr.on('data', (d: Buffer) => (err += d));
+    child.on('error', reject);
+    child.on('exit', (code, signal) => {
+      const done = /^done (\d+)$/m.exec(out);
+      if (done && code === 0) resolve(Number(done[1]));
+      else if (signal === 'SIGKILL') {
+        cut?.push(/^killed at (.*)$/m.exec(err)?.[1] ?? 'unknown');
+        resolve(null);
+      }
+      else reject(new Error(`the journey worker failed (code ${code}): ${err}`));
+    });
+  });
+}
+
+/** The outbox is what one clean run of {@link faultJourney} makes for the users of `events`, and nothing else. */
+async function assertExactlyOnce(outbox: OutboxItem[], events: readonly StoredEvent[]): Promise<void> {
+  const users = events.length;
+  const count = (kind: string, node?: string) => outbox.filter((o) => o.kind === kind && (!node || o.node === node)).length;
+  assert.equal(count('MESSAGE', 'hello'), users, 'one hello each');
+  assert.equal(count('MESSAGE', 'bye'), users, 'one bye each');
+  assert.equal(count('ACTION'), users, 'one coupon each');
+  assert.equal(count('EXPOSURE'), users, 'one exposure each');
+  assert.equal(outbox.length, 4 * users, `nothing else: ${JSON.stringify(outbox.map((o) => o.idempotencyKey))}`);
+  assert.equal(new Set(outbox.map((o) => `${o.kind}:${o.idempotencyKey}`)).size, outbox.length, 'every key once');
+  for (const o of outbox.filter((m) => m.kind === 'MESSAGE')) assert.equal(o.status, 'SENT', o.detail);
+  const enrollments = journeyTables().enrollments;
+  for (const e of events) {
+    // The code a user was sent is the coupon their ACTION recorded.
+    const coupon = outbox.find((o) => o.kind === 'ACTION' && o.userId === e.userId)!.couponCode!;
+    const bye = outbox.find((o) => o.node === 'bye' && o.userId === e.userId)!;
+    assert.equal(bye.body, `Your code ${coupon}`);
+    const [only, ...more] = await enrollmentsOfUser(enrollments, e.userId!);
+    assert.equal(more.length, 0, `${e.userId} was enrolled once`);
+    assert.deepEqual(only!.state.path, FAULT_PATH);
+  }
+}
 
 /** Throws at random on journey-table writes and on PutRecords to the events stream, while `armed`. */
 function installFaults(probability: number) {
@@ -57,79 +142,22 @@ function installFaults(probability: number) {
   };
 }
 
-/** Lambda's retry loop for one batch: hand the records in again from the earliest failure until none fails. */
-async function untilProcessed(ctx: EngineContext, records: KinesisStreamRecord[]): Promise<number> {
-  let rest = records;
-  for (let attempt = 1; attempt <= 200; attempt++) {
-    let failed: string[];
-    try {
-      failed = (await processJourneyEvents(ctx, rest)).failed;
-    } catch {
-      failed = [rest[0]!.kinesis.sequenceNumber]; // the invocation died: everything is retried
-    }
-    if (failed.length === 0) return attempt;
-    const earliest = rest.findIndex((r) => failed.includes(r.kinesis.sequenceNumber));
-    rest = rest.slice(earliest);
-  }
-  throw new Error('the batch never got through');
-}
-
-async function allOutbox(campaignId: string): Promise<OutboxItem[]> {
-  const items: OutboxItem[] = [];
-  let after: { userId: string; id: string } | undefined;
-  do {
-    const page = await listOutbox(process.env.OUTBOX_TABLE!, { campaignId, first: 100, after });
-    items.push(...page.items);
-    after = page.next;
-  } while (after);
-  return items;
-}
-
 describe('journey engine under random kills', () => {
   it(`keeps the outbox exact through at least ${MIN_KILLS} kills at random points`, async () => {
-    const journey = {
-      trigger: { kind: 'EVENT', event: 'fault_trigger' },
-      start: 'hello',
-      nodes: {
-        hello: { type: 'SEND', channel: 'outbox', purpose: 'transactional', message: { body: 'Hello {{traits.name|there}}' }, next: 'split' },
-        split: { type: 'RANDOM', branches: [{ percent: 50, next: 'coupon' }, { percent: 50, next: 'coupon' }] },
-        coupon: { type: 'ACTION', action: 'ISSUE_COUPON', params: { value: 5, prefix: 'FAULT' }, next: 'wait' },
-        wait: { type: 'WAIT', duration: 'PT1H', next: 'bye' },
-        bye: { type: 'SEND', channel: 'email', purpose: 'transactional', message: { body: 'Your code {{coupon.code}}' }, next: 'end' },
-        end: { type: 'EXIT' },
-      },
-    };
-    const created = await gql(stack, 'mutation($j: JSON!) { createCampaign(input: { name: "faults", journey: $j }) { id } }', { j: journey });
-    assert.ok(created.json.data, JSON.stringify(created.json.errors));
-    const campaignId: string = created.json.data.createCampaign.id;
-    await gql(stack, `mutation { setCampaignStatus(id: "${campaignId}", status: ACTIVE) { status } }`);
-
-    const tables = journeyTables();
-    const campaigns = new CampaignCache(tables, 0, { defaultTimeZone: 'UTC' });
-    const ctx: EngineContext = { tables, campaigns, settings: () => campaigns.settings(), webhookSecret: 'test', messaging: {}, identitySecret: 'test', now: Date.now };
-    const t0 = Date.now() - 3 * 86_400_000;
-    const events: StoredEvent[] = Array.from({ length: USERS }, (_, i) => ({
-      type: 'track',
-      event: 'fault_trigger',
-      eventId: `fault-${i}`,
-      userId: `fault-user-${i}`,
-      timestamp: new Date(t0 + i * 1000).toISOString(),
-    }));
+    const campaignId = await activeCampaign('faults', faultJourney('fault_trigger'));
+    const ctx = engineContext();
+    const events = faultTriggers('fault_trigger', 'fault', USERS);
     // A batch that also holds each trigger twice (a client resend): still one enrollment per user.
     const records = [...events, ...events].map((e) => record(e));
 
     const faults = installFaults(0.2);
     let batchAttempts: number;
-    let ticks = 0;
+    let ticks: number;
     try {
       faults.state.armed = true;
       batchAttempts = await untilProcessed(ctx, records);
       // Timer ticks, each of which may be killed, until every enrollment has finished.
-      for (; ticks < 300; ticks++) {
-        await fireDueTimers(ctx).catch(() => undefined);
-        const states = await Promise.all(events.map((e) => enrollmentsOfUser(tables.enrollments, e.userId!)));
-        if (states.every((s) => s.length === 1 && s[0]!.state.status === 'COMPLETED' && s[0]!.pending.length === 0)) break;
-      }
+      ticks = await untilCompleted(ctx, events.map((e) => e.userId!));
       // A redelivery of the whole batch once everything is done (at-least-once) still changes nothing.
       batchAttempts += await untilProcessed(ctx, records.map((r) => record(JSON.parse(Buffer.from(r.kinesis.data, 'base64').toString()).event)));
     } finally {
@@ -139,24 +167,45 @@ describe('journey engine under random kills', () => {
     assert.ok(faults.state.kills >= MIN_KILLS, `${faults.state.kills} kills (${faults.state.before} before a write, ${faults.state.after} after)`);
     assert.ok(faults.state.before > 0 && faults.state.after > 0, 'kills both before and after writes');
 
-    const outbox = await allOutbox(campaignId);
-    const count = (kind: string, node?: string) => outbox.filter((o) => o.kind === kind && (!node || o.node === node)).length;
-    assert.equal(count('MESSAGE', 'hello'), USERS, 'one hello each');
-    assert.equal(count('MESSAGE', 'bye'), USERS, 'one bye each');
-    assert.equal(count('ACTION'), USERS, 'one coupon each');
-    assert.equal(count('EXPOSURE'), USERS, 'one exposure each');
-    assert.equal(outbox.length, 4 * USERS, `nothing else: ${JSON.stringify(outbox.map((o) => o.idempotencyKey))}`);
-    assert.equal(new Set(outbox.map((o) => `${o.kind}:${o.idempotencyKey}`)).size, outbox.length, 'every key once');
-    for (const o of outbox.filter((m) => m.kind === 'MESSAGE')) assert.equal(o.status, 'SENT', o.detail);
-    // The code a user was sent is the coupon their ACTION recorded.
-    for (const e of events) {
-      const coupon = outbox.find((o) => o.kind === 'ACTION' && o.userId === e.userId)!.couponCode!;
-      const bye = outbox.find((o) => o.node === 'bye' && o.userId === e.userId)!;
-      assert.equal(bye.body, `Your code ${coupon}`);
-      const [only] = await enrollmentsOfUser(tables.enrollments, e.userId!);
-      assert.deepEqual(only!.state.path, ['hello', 'split', 'coupon', 'wait', 'bye', 'end']);
-    }
+    await assertExactlyOnce(await allOutbox(campaignId), events);
     assert.ok(batchAttempts > 1 && ticks > 0);
+  });
+
+  it(`keeps the outbox exact when the engine's process is SIGKILLed ${MIN_KILLS} times mid-work`, async () => {
+    const campaignId = await activeCampaign('kills', faultJourney('kill_trigger'));
+    const dir = mkdtempSync(join(tmpdir(), 'journey-kills-'));
+    const done: StoredEvent[] = [];
+    const cut: string[] = [];
+    let killedWorkloads = 0;
+    const workloadFile = (workload: number) => {
+      const events = faultTriggers('kill_trigger', `kill${workload}`, KILL_USERS);
+      const file = join(dir, `${workload}.json`);
+      writeFileSync(file, JSON.stringify(events));
+      done.push(...events);
+      return file;
+    };
+    try {
+      // A clean run counts a workload's writes, so the kills fall on any of them, the tagger's included.
+      const writes = await runWorker(workloadFile(0));
+      assert.ok(writes && writes > 20, `a clean run finishes the work (${writes} writes)`);
+      // Each workload is run until a run gets through it: each next run finds the work part done, with whatever
+      // the killed one's last write left, and does less, so a kill drawn past its writes lets it finish.
+      for (let workload = 1; cut.length < MIN_KILLS; workload++) {
+        const file = workloadFile(workload);
+        const before = cut.length;
+        while (cut.length < MIN_KILLS && (await runWorker(file, 1 + Math.floor(Math.random() * writes), cut)) === null) {
+          assert.ok(cut.length < 200, 'the kills never let a run through');
+        }
+        if (cut.length > before) killedWorkloads++;
+        // The last workload is finished by a run that is not killed.
+        if (cut.length >= MIN_KILLS) assert.notEqual(await runWorker(file), null, 'a clean run finishes the work');
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    assert.ok(new Set(cut).size >= 3, `the kills cut several kinds of write: ${cut.join(', ')}`);
+    assert.ok(killedWorkloads > 1, `the kills spanned more than one workload (${killedWorkloads})`);
+    await assertExactlyOnce(await allOutbox(campaignId), done);
   });
 
   it('does not take a campaign activated after the cache loaded for a draft (its timers would be dropped)', async () => {

@@ -141,9 +141,10 @@ describe('journeys on the local stack', () => {
     await ingest(stack, [track('pause-1', 'page_viewed', new Date().toISOString())]);
     const ended = await waitFor(async () => {
       const e = await mine();
-      return e?.state.status !== 'ACTIVE' ? e : null;
-    }, 'the held order stepped');
-    assert.deepEqual([ended.state.status, ended.state.endReason, ended.held ?? []], ['EXITED', 'EXIT_EVENT', []]);
+      // The step and the release of what was held are two writes (core/journeyEngine/advance.ts): wait for both.
+      return e && e.state.status !== 'ACTIVE' && !e.held?.length ? e : null;
+    }, 'the held order stepped and released');
+    assert.deepEqual([ended.state.status, ended.state.endReason], ['EXITED', 'EXIT_EVENT']);
     assert.ok(ended.state.convertedAt, 'the goal counts');
     assert.deepEqual(await messages(stack, { campaignId: id, userId: 'pause-1' }), []);
   });
@@ -494,6 +495,63 @@ describe('journeys on the local stack', () => {
     assert.ok(counted);
     const offered = await waitFor(async () => (await profile('pf-upgrade')).traits.membership_offer, 'the membership_offer trait');
     assert.equal(offered, 'upgrade');
+    await gql(stack, 'mutation { updateJourneySettings(input: { extraTerms: [] }) { webhookUrl } }');
+  });
+
+  it('a webhook that always fails ends FAILED (DELIVERY) after its retries and the journey goes on; REMOVE_TAG takes the tag off', async () => {
+    const hits: Array<string | undefined> = [];
+    const server = createServer((req, res) => {
+      req.resume().on('end', () => {
+        hits.push(req.headers['idempotency-key'] as string | undefined);
+        res.writeHead(500).end();
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    after(() => new Promise<void>((r) => server.close(() => r())));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/down`;
+    const saved = await gql(stack, `mutation { updateJourneySettings(input: { extraTerms: [], webhookUrl: "${url}" }) { webhookUrl } }`);
+    assert.equal(saved.json.data?.updateJourneySettings.webhookUrl, url, JSON.stringify(saved.json.errors));
+    const journey = {
+      trigger: { kind: 'EVENT', event: 'wh_start' },
+      start: 'tag',
+      nodes: {
+        tag: { type: 'ACTION', action: 'SET_TAG', params: { tag: 'wh_flagged' }, next: 'hook' },
+        hook: { type: 'SEND', channel: 'webhook', purpose: 'transactional', message: { body: 'Flagged' }, next: 'await' },
+        await: { type: 'WAIT_FOR_EVENT', event: 'wh_done', timeout: 'P30D', onEvent: 'untag', onTimeout: 'end' },
+        untag: { type: 'ACTION', action: 'REMOVE_TAG', params: { tag: 'wh_flagged' }, next: 'after' },
+        after: { type: 'SEND', channel: 'outbox', purpose: 'transactional', message: { body: 'Done' }, next: 'end' },
+        end: { type: 'EXIT' },
+      },
+    };
+    const created = await gql(stack, 'mutation($j: JSON!) { createCampaign(input: { name: "webhook down", journey: $j }) { id } }', { j: journey });
+    assert.ok(created.json.data, JSON.stringify(created.json.errors));
+    const id: string = created.json.data.createCampaign.id;
+    await gql(stack, `mutation { setCampaignStatus(id: "${id}", status: ACTIVE) { status } }`);
+    await new Promise((r) => setTimeout(r, 1100)); // the journey functions' campaign cache
+
+    await ingest(stack, [track('wh-u', 'wh_start', new Date().toISOString())]);
+    const tags = async () => ((await gql(stack, '{ user(id: "wh-u") { tags { name source } } }')).json.data.user?.tags ?? []) as Array<{ name: string; source: string }>;
+    const flagged = await waitFor(async () => (await tags()).find((t) => t.name === 'wh_flagged'), 'the campaign tag');
+    assert.equal(flagged.source, `campaign:${id}`);
+    const outcomes = async () => {
+      const r = await gql(stack, `{ outbox(campaignId: "${id}", first: 10) { edges { node { node status reason detail } } } }`);
+      assert.ok(r.json.data, JSON.stringify(r.json.errors));
+      return (r.json.data.outbox.edges as Array<{ node: Record<string, any> }>).map((e) => e.node);
+    };
+    const failed = await waitFor(async () => (await outcomes()).find((o) => o.node === 'hook' && o.status !== 'QUEUED'), 'the webhook outcome');
+    // Four attempts with backoff, one key: the dead-letter is the FAILED outbox item, with why.
+    assert.deepEqual([failed.status, failed.reason], ['FAILED', 'DELIVERY']);
+    assert.match(failed.detail, /after 4 attempt\(s\): HTTP 500/);
+    assert.equal(hits.length, 4);
+    assert.equal(new Set(hits).size, 1);
+
+    // The failed call does not stall the journey: the awaited event moves it on, and REMOVE_TAG takes the tag off.
+    await ingest(stack, [track('wh-u', 'wh_done', new Date().toISOString())]);
+    await waitFor(async () => (await outcomes()).some((o) => o.node === 'after' && o.status === 'SENT'), 'the last send');
+    await waitFor(async () => !(await tags()).some((t) => t.name === 'wh_flagged'), 'the tag removed');
+    // (The new user is also in the earlier test's new_user_nurture: only this campaign's enrollment counts here.)
+    const enrollment = (await enrollments(stack, 'wh-u')).find((e: { campaignId: string }) => e.campaignId === id);
+    assert.deepEqual(enrollment.path, ['tag', 'hook', 'await', 'untag', 'after', 'end']);
     await gql(stack, 'mutation { updateJourneySettings(input: { extraTerms: [] }) { webhookUrl } }');
   });
 

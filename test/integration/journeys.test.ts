@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { enrollmentsOfUser } from '../../core/journeyEngine/store/enrollments.js';
 import { verifyWebhook } from '../../core/journeyEngine/webhook.js';
-import { gql, postJson, track, useTestStack, waitFor, type TestStack } from '../support/stack.js';
+import { activeCampaign, gql, postJson, track, useTestStack, waitFor, type TestStack } from '../support/stack.js';
 
 /*
  * The journey engine end to end on the local stack: campaigns made through the gateway, events through ingest,
@@ -523,21 +523,14 @@ describe('journeys on the local stack', () => {
         end: { type: 'EXIT' },
       },
     };
-    const created = await gql(stack, 'mutation($j: JSON!) { createCampaign(input: { name: "webhook down", journey: $j }) { id } }', { j: journey });
-    assert.ok(created.json.data, JSON.stringify(created.json.errors));
-    const id: string = created.json.data.createCampaign.id;
-    await gql(stack, `mutation { setCampaignStatus(id: "${id}", status: ACTIVE) { status } }`);
+    const id = await activeCampaign(stack, 'webhook down', journey);
     await new Promise((r) => setTimeout(r, 1100)); // the journey functions' campaign cache
 
     await ingest(stack, [track('wh-u', 'wh_start', new Date().toISOString())]);
     const tags = async () => ((await gql(stack, '{ user(id: "wh-u") { tags { name source } } }')).json.data.user?.tags ?? []) as Array<{ name: string; source: string }>;
     const flagged = await waitFor(async () => (await tags()).find((t) => t.name === 'wh_flagged'), 'the campaign tag');
     assert.equal(flagged.source, `campaign:${id}`);
-    const outcomes = async () => {
-      const r = await gql(stack, `{ outbox(campaignId: "${id}", first: 10) { edges { node { node status reason detail } } } }`);
-      assert.ok(r.json.data, JSON.stringify(r.json.errors));
-      return (r.json.data.outbox.edges as Array<{ node: Record<string, any> }>).map((e) => e.node);
-    };
+    const outcomes = () => messages(stack, { campaignId: id });
     const failed = await waitFor(async () => (await outcomes()).find((o) => o.node === 'hook' && o.status !== 'QUEUED'), 'the webhook outcome');
     // Four attempts with backoff, one key: the dead-letter is the FAILED outbox item, with why.
     assert.deepEqual([failed.status, failed.reason], ['FAILED', 'DELIVERY']);

@@ -13,7 +13,7 @@ import { enrollmentsOfUser } from '../../core/journeyEngine/store/enrollments.js
 import type { OutboxItem } from '../../core/journeyEngine/store/outbox.js';
 import { journeyTables } from '../../core/journeyEngine/tables.js';
 import { allOutbox, engineContext, FAULT_PATH, faultJourney, faultTriggers, untilCompleted, untilProcessed } from '../support/journeyRuns.js';
-import { gql, useTestStack } from '../support/stack.js';
+import { activeCampaign, gql, useTestStack } from '../support/stack.js';
 import { record } from '../support/streamRecords.js';
 
 /*
@@ -54,16 +54,6 @@ before(() =>
   }),
 );
 after(() => rmSync(workerDir, { recursive: true, force: true }));
-
-/** Creates and activates a campaign through the gateway; its id. */
-async function activeCampaign(name: string, journey: unknown): Promise<string> {
-  const created = await gql(stack, 'mutation($n: String!, $j: JSON!) { createCampaign(input: { name: $n, journey: $j }) { id } }', { n: name, j: journey });
-  assert.ok(created.json.data, JSON.stringify(created.json.errors));
-  const id: string = created.json.data.createCampaign.id;
-  const activated = await gql(stack, `mutation { setCampaignStatus(id: "${id}", status: ACTIVE) { status } }`);
-  assert.equal(activated.json.data?.setCampaignStatus.status, 'ACTIVE', JSON.stringify(activated.json.errors));
-  return id;
-}
 
 /**
  * Runs test/support/journeyWorker.ts on the workload in `file`, in a process of its own on the test stack's
@@ -144,7 +134,7 @@ function installFaults(probability: number) {
 
 describe('journey engine under random kills', () => {
   it(`keeps the outbox exact through at least ${MIN_KILLS} kills at random points`, async () => {
-    const campaignId = await activeCampaign('faults', faultJourney('fault_trigger'));
+    const campaignId = await activeCampaign(stack, 'faults', faultJourney('fault_trigger'));
     const ctx = engineContext();
     const events = faultTriggers('fault_trigger', 'fault', USERS);
     // A batch that also holds each trigger twice (a client resend): still one enrollment per user.
@@ -172,7 +162,7 @@ describe('journey engine under random kills', () => {
   });
 
   it(`keeps the outbox exact when the engine's process is SIGKILLed ${MIN_KILLS} times mid-work`, async () => {
-    const campaignId = await activeCampaign('kills', faultJourney('kill_trigger'));
+    const campaignId = await activeCampaign(stack, 'kills', faultJourney('kill_trigger'));
     const dir = mkdtempSync(join(tmpdir(), 'journey-kills-'));
     const done: StoredEvent[] = [];
     const cut: string[] = [];

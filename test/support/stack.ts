@@ -1,4 +1,5 @@
 import './quietLogs.js';
+import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -98,6 +99,16 @@ export async function postJson(url: string, body: unknown, apiKey?: string): Pro
 /** A GraphQL call through the gateway; returns the whole response body. */
 export async function gql(stack: LocalStack, query: string, variables: Record<string, unknown> = {}, apiKey = stack.apiKey) {
   return postJson(stack.graphqlUrl, { query, variables }, apiKey);
+}
+
+/** Creates a campaign from a journey document and activates it, through the gateway; its id. */
+export async function activeCampaign(stack: LocalStack, name: string, journey: unknown): Promise<string> {
+  const created = await gql(stack, 'mutation($n: String!, $j: JSON!) { createCampaign(input: { name: $n, journey: $j }) { id } }', { n: name, j: journey });
+  assert.ok(created.json.data, JSON.stringify(created.json.errors));
+  const id: string = created.json.data.createCampaign.id;
+  const activated = await gql(stack, `mutation { setCampaignStatus(id: "${id}", status: ACTIVE) { status } }`);
+  assert.equal(activated.json.data?.setCampaignStatus.status, 'ACTIVE', JSON.stringify(activated.json.errors));
+  return id;
 }
 
 export function track(userId: string, event: string, timestamp: string, properties: Record<string, unknown> = {}, extra: Record<string, unknown> = {}) {

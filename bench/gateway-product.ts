@@ -1,13 +1,14 @@
 /**
  * The product's own supergraph in process (a mode of `npm run bench:gateway`, `--only product`): today's gateway
  * (@apollo/gateway with LocalGraphQLDataSource, which parses and validates every subgraph fetch) against the
- * product's gateway as it now is (@apollo/gateway with CachedLocalDataSource: each distinct fetch operation parsed
- * and validated once). Both run in this process over the same local stack (dynalite on loopback) seeded through
+ * product's gateway as it now is (`PlanGateway`: Hive Router's planner and opsgraph's plan executor, with
+ * CachedLocalDataSource: each distinct fetch operation parsed and validated once), and between them
+ * @apollo/gateway with CachedLocalDataSource (the product's gateway before the plan executor). All run in this process over the same local stack (dynalite on loopback) seeded through
  * the ingest path, on a realistic mix: a user with stats, tags, segments and churn; users(filter); segments with
  * sizes and members; campaigns with churn bands and tag counts (three subgraphs in one operation). Responses are
  * compared once (identical), then rounds alternate A B A B at 50 concurrent requests.
  *
- * A fourth side, `subgraphs only` (after the Hive prototype), is the floor any gateway has on this mix: the subgraph fetches the gateway made
+ * A fourth side, `subgraphs only`, is the floor any gateway has on this mix: the subgraph fetches the gateway made
  * for each request, recorded once, replayed straight into the subgraphs (parsed once, executed, answers serialised)
  * with no planning, no merging and no gateway at all. `ratio_floor` is the most any engine could gain over
  * today's gateway here, since the resolvers' work (DynamoDB calls to dynalite) stays.
@@ -15,14 +16,15 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { GraphQLDataSourceProcessOptions } from '@apollo/gateway';
+import { ApolloGateway, LocalGraphQLDataSource, type GraphQLDataSource } from '@apollo/gateway';
+import type { GraphQLSchema } from 'graphql';
 import type { ApolloServer } from '@apollo/server';
 import { authenticate } from '../core/auth/apiKeys.js';
 import { executeGraphQL, startGateway, type GraphQLHttpResult } from '../gateway/gateway.js';
 import { CachedLocalDataSource } from '../gateway/localDataSource.js';
-import { createProductHiveGateway, executeHiveGraphQL } from '../gateway/hiveProduct.js';
+import { SUPERGRAPH_SDL } from '../schema/sdl.generated.js';
 import { startLocalStack } from '../local/localStack.js';
-import { createRequestContext, type RequestContext, type SubgraphTables } from '../subgraphs/context.js';
+import { createRequestContext, subgraphTablesFromEnv, type RequestContext } from '../subgraphs/context.js';
 import { report } from './support.js';
 import { sleep } from '../core/platform/sleep.js';
 
@@ -83,7 +85,7 @@ async function load(server: Engine, ctx: () => RequestContext, seconds: number, 
 /** One subgraph fetch as the gateway made it. */
 interface RecordedFetch {
   source: CachedLocalDataSource;
-  request: GraphQLDataSourceProcessOptions<Record<string, unknown>>['request'];
+  request: Parameters<CachedLocalDataSource['execute']>[0];
 }
 
 /**
@@ -91,11 +93,11 @@ interface RecordedFetch {
  * `engine`, which must run CachedLocalDataSource.
  */
 async function recordFetches(engine: Engine, ctx: () => RequestContext, requests: number): Promise<RecordedFetch[][]> {
-  const original = CachedLocalDataSource.prototype.process;
+  const original = CachedLocalDataSource.prototype.execute;
   let current: RecordedFetch[] = [];
-  CachedLocalDataSource.prototype.process = function (options) {
-    current.push({ source: this, request: options.request });
-    return original.call(this, options);
+  CachedLocalDataSource.prototype.execute = function (request, context) {
+    current.push({ source: this, request });
+    return original.call(this, request, context);
   };
   const out: RecordedFetch[][] = [];
   try {
@@ -105,7 +107,7 @@ async function recordFetches(engine: Engine, ctx: () => RequestContext, requests
       out.push(current);
     }
   } finally {
-    CachedLocalDataSource.prototype.process = original;
+    CachedLocalDataSource.prototype.execute = original;
   }
   return out;
 }
@@ -116,7 +118,7 @@ function subgraphsOnly(recorded: readonly RecordedFetch[][]): Engine {
   return async (_request, context) => {
     const fetches = recorded[i++ % recorded.length]!;
     const answers = await Promise.all(
-      fetches.map((f) => f.source.process({ request: f.request, context } as unknown as GraphQLDataSourceProcessOptions<Record<string, unknown>>)),
+      fetches.map((f) => f.source.execute(f.request, context)),
     );
     return { status: 200, headers: {}, body: JSON.stringify(answers) };
   };
@@ -142,17 +144,17 @@ export async function productBench(rounds: number, duration: number): Promise<vo
     }
     const auth = await authenticate(process.env.API_KEYS_TABLE!, stack.apiKey, 'profiles:read');
     if (!auth.ok) throw new Error('bench key');
-    const tables: SubgraphTables = {
-      profiles: process.env.PROFILES_TABLE!, identities: process.env.IDENTITIES_TABLE!, memberships: process.env.MEMBERSHIPS_TABLE!,
-      rules: process.env.RULES_TABLE!, audit: process.env.AUDIT_TABLE!, campaigns: process.env.CAMPAIGNS_TABLE!,
-      campaignVersions: process.env.CAMPAIGN_VERSIONS_TABLE!, enrollments: process.env.ENROLLMENTS_TABLE!, outbox: process.env.OUTBOX_TABLE!,
-      jobs: process.env.JOBS_TABLE!, experiments: process.env.EXPERIMENTS_TABLE!, experimentUnits: process.env.EXPERIMENT_UNITS_TABLE!, aggregates: process.env.AGGREGATES_TABLE!, apiKeys: process.env.API_KEYS_TABLE!, usage: process.env.USAGE_TABLE!, operations: process.env.OPERATIONS_TABLE!, consent: process.env.CONSENT_TABLE!, contacts: process.env.CONTACTS_TABLE!,
-      eventsStream: process.env.EVENTS_STREAM!,
-    };
+    const tables = subgraphTablesFromEnv();
     const ctx = () => createRequestContext(tables, auth.key);
-    const servers = [await startGateway({ reparseEachFetch: true }), await startGateway()];
-    const hive = createProductHiveGateway();
-    const engines = { today: apollo(servers[0]!), cached: apollo(servers[1]!), hive: ((r, c) => executeHiveGraphQL(hive, r, c)) as Engine };
+    // The baselines: @apollo/gateway over the same in-process subgraphs, as LocalGraphQLDataSource or cached.
+    const apolloGateway = (source: (schema: GraphQLSchema) => GraphQLDataSource) => (schemas: Record<string, GraphQLSchema>) =>
+      new ApolloGateway({ supergraphSdl: SUPERGRAPH_SDL, buildService: ({ name }) => source(schemas[name]!) });
+    const servers = [
+      await startGateway({ engine: apolloGateway((schema) => new LocalGraphQLDataSource(schema)) }),
+      await startGateway({ engine: apolloGateway((schema) => new CachedLocalDataSource(schema) as unknown as GraphQLDataSource) }),
+      await startGateway(),
+    ];
+    const engines = { today: apollo(servers[0]!), cached: apollo(servers[1]!), product: apollo(servers[2]!) };
     // Wait until the last seeded user is folded and tagged.
     for (let t = Date.now(); ; ) {
       const r = await run(engines.today, ctx, PRODUCT_MIX[0]!, USERS - 1);
@@ -164,19 +166,19 @@ export async function productBench(rounds: number, duration: number): Promise<vo
     for (const [i, q] of PRODUCT_MIX.entries()) {
       const a = await run(engines.today, ctx, q, i);
       const b = await run(engines.cached, ctx, q, i);
-      const h = await run(engines.hive, ctx, q, i);
+      const h = await run(engines.product, ctx, q, i);
       const norm = (x: GraphQLHttpResult) => `${x.status} ${JSON.stringify(JSON.parse(x.body))}`;
       const identical = norm(a) === norm(b) && norm(a) === norm(h);
       report({ bench: 'gateway.product', check: 'identical-response', query: q.name, bytes: a.body.length, identical });
       if (!identical || a.body.includes('"errors"')) throw new Error(`${q.name}: responses differ or fail:\n${a.body}\n${b.body}\n${h.body}`);
     }
-    const recorded = await recordFetches(engines.cached, ctx, PRODUCT_MIX.length * 15);
+    const recorded = await recordFetches(engines.product, ctx, PRODUCT_MIX.length * 15);
     const allEngines = { ...engines, floor: subgraphsOnly(recorded) };
     for (const e of Object.values(allEngines)) await load(e, ctx, 2);
-    const label = { today: '@apollo/gateway+LocalGraphQLDataSource', cached: '@apollo/gateway+CachedLocalDataSource', hive: 'hive-router-runtime in process (prototype)', floor: 'subgraphs only (no gateway)' };
-    const rps: Record<keyof typeof allEngines, number[]> = { today: [], cached: [], hive: [], floor: [] };
+    const label = { today: '@apollo/gateway+LocalGraphQLDataSource', cached: '@apollo/gateway+CachedLocalDataSource', product: 'PlanGateway (hive planner + opsgraph executor)+CachedLocalDataSource', floor: 'subgraphs only (no gateway)' };
+    const rps: Record<keyof typeof allEngines, number[]> = { today: [], cached: [], product: [], floor: [] };
     for (let r = 0; r < rounds; r++) {
-      for (const name of ['today', 'cached', 'hive', 'floor'] as const) {
+      for (const name of ['today', 'product', 'cached', 'floor'] as const) {
         const v = await load(allEngines[name], ctx, duration);
         rps[name].push(v);
         report({ bench: 'gateway.product', round: r + 1, engine: label[name], rps: Math.round(v) });
@@ -185,12 +187,11 @@ export async function productBench(rounds: number, duration: number): Promise<vo
     const ratio = (k: keyof typeof allEngines) => Math.round((median(rps[k]) / median(rps.today)) * 100) / 100;
     report({
       bench: 'gateway.product', mix: PRODUCT_MIX.map((q) => q.name), concurrency: 50, duration_s: duration, rounds, baseline: label.today,
-      today_rps: rps.today.map(Math.round), cached_rps: rps.cached.map(Math.round), hive_rps: rps.hive.map(Math.round),
+      today_rps: rps.today.map(Math.round), product_rps: rps.product.map(Math.round), cached_rps: rps.cached.map(Math.round),
       floor_rps: rps.floor.map(Math.round), subgraph_fetches_per_request: Math.round((recorded.flat().length / recorded.length) * 100) / 100,
-      ratio_cached: ratio('cached'), ratio_hive: ratio('hive'), ratio_floor: ratio('floor'),
+      ratio_product: ratio('product'), ratio_product_target: 2, ratio_cached: ratio('cached'), ratio_floor: ratio('floor'),
     });
     for (const s of servers) await s.stop();
-    await hive.dispose();
   } finally {
     await stack.close();
     await rm(dataDir, { recursive: true, force: true });

@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { copyFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 
 /** Shared helpers for benchmarks: percentiles, one-JSON-line output, the storage process CPU. */
 
@@ -28,7 +30,7 @@ export function arg(name: string, fallback: number): number {
  */
 export async function bundleAsDeployed(entry: string, outfile: string, target = `node${process.versions.node.split('.')[0]}`): Promise<string[]> {
   const { build } = await import('esbuild');
-  const { BUNDLE_LOADERS, ESM_REQUIRE_BANNER, BUNDLE_ALIASES } = await import('../infra/bundling.js');
+  const { BUNDLE_LOADERS, ESM_REQUIRE_BANNER, BUNDLE_ALIASES, nativePlannerBinary } = await import('../infra/bundling.js');
   const { metafile } = await build({
     entryPoints: [entry],
     outfile,
@@ -44,7 +46,13 @@ export async function bundleAsDeployed(entry: string, outfile: string, target = 
     metafile: true,
     logLevel: 'error',
   });
-  return Object.keys(metafile.inputs);
+  const inputs = Object.keys(metafile.inputs);
+  // As the graphql function's asset holds it: the planner's binary beside the bundle, here for this machine.
+  if (inputs.some((i) => i.includes('@graphql-hive/router-query-planner'))) {
+    const binary = nativePlannerBinary(process.platform, process.arch);
+    await copyFile(binary, join(dirname(outfile), basename(binary)));
+  }
+  return inputs;
 }
 
 /**

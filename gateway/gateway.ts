@@ -1,6 +1,7 @@
-import { ApolloGateway, LocalGraphQLDataSource } from '@apollo/gateway';
 import { randomUUID } from 'node:crypto';
 import { ApolloServer, HeaderMap, type ApolloServerPlugin, type HTTPGraphQLResponse } from '@apollo/server';
+import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginUsageReportingDisabled } from '@apollo/server/plugin/disabled';
+import type { GatewayInterface } from '@apollo/server-gateway-interface';
 import type { GraphQLFormattedError } from 'graphql';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { createLogger } from '../core/platform/logger.js';
@@ -9,14 +10,15 @@ import type { RequestContext } from '../subgraphs/context.js';
 import { buildSubgraphSchemas } from '../subgraphs/schemas.js';
 import { queryLimitsPlugin } from './limits.js';
 import { CachedLocalDataSource } from './localDataSource.js';
+import { PlanGateway } from './queryPlan/planGateway.js';
 
 /**
- * The federated gateway with the three subgraphs in the same process: the supergraph is loaded statically (no
- * introspection at start), and each subgraph is called in process (no HTTP hop) through CachedLocalDataSource, which
- * parses and validates each distinct fetch operation once instead of on every fetch (`reparseEachFetch` restores
- * Apollo's LocalGraphQLDataSource, the baseline `npm run bench:gateway` compares against).
- * The same code runs in the graphql Lambda and in the local runtime. Both set `APOLLO_TELEMETRY_DISABLED` (see
- * `ENV.apolloTelemetryDisabled` in core/platform/definitions.ts), which the gateway's constructor reads.
+ * The federated gateway with the three subgraphs in the same process: Apollo Server for HTTP, parsing, validation
+ * and the plugins, over `PlanGateway` (Hive Router's planner and opsgraph's plan executor) with the committed
+ * supergraph. Each subgraph is called in process (no HTTP hop) through CachedLocalDataSource, which parses and
+ * validates each distinct fetch operation once, with the caller's RequestContext. `engine` swaps in another
+ * gateway (the benchmark's @apollo/gateway baselines). The same code runs in the graphql Lambda and in the local
+ * runtime.
  *
  * @example
  * const server = await startGateway();
@@ -24,23 +26,22 @@ import { CachedLocalDataSource } from './localDataSource.js';
  */
 export async function startGateway(
   options: {
-    reparseEachFetch?: boolean;
+    /** Another federation engine over the same supergraph (the benchmarks' baselines); default the plan gateway. */
+    engine?: (schemas: SubgraphSchemas) => GatewayInterface;
     logger?: Pick<Logger, 'error'>;
     /** Introspection and "Did you mean" suggestions (default on; the graphql function follows its stage). */
     exposeSchema?: boolean;
   } = {},
 ): Promise<ApolloServer<RequestContext>> {
   const schemas = buildSubgraphSchemas();
-  const gateway = new ApolloGateway({
-    supergraphSdl: SUPERGRAPH_SDL,
-    buildService: ({ name }) => {
-      const schema = schemas[name as keyof typeof schemas];
-      return options.reparseEachFetch ? new LocalGraphQLDataSource(schema) : new CachedLocalDataSource(schema);
-    },
-  });
+  const gateway = options.engine?.(schemas) ?? inProcessPlanGateway(schemas);
   const server = new ApolloServer<RequestContext>({
     gateway,
-    plugins: [queryLimitsPlugin, errorMaskingPlugin(options.logger ?? createLogger()), forbiddenStatusPlugin],
+    plugins: [
+      queryLimitsPlugin, errorMaskingPlugin(options.logger ?? createLogger()), forbiddenStatusPlugin,
+      // Nothing is reported to Apollo: installed disabled, their code (and protobuf) is left out of the bundle.
+      ApolloServerPluginInlineTraceDisabled(), ApolloServerPluginUsageReportingDisabled(),
+    ],
     introspection: options.exposeSchema ?? true,
     // Outside dev, validation errors do not suggest field names: they would spell out the schema piece by piece.
     hideSchemaDetailsFromClientErrors: !(options.exposeSchema ?? true),
@@ -53,6 +54,19 @@ export async function startGateway(
   });
   await server.start();
   return server;
+}
+
+/** The three subgraphs' executable schemas, by subgraph name. */
+export type SubgraphSchemas = ReturnType<typeof buildSubgraphSchemas>;
+
+/** The product's engine over in-process subgraphs (the default of `startGateway`). */
+export function inProcessPlanGateway(schemas: SubgraphSchemas): PlanGateway {
+  const sources = new Map(Object.entries(schemas).map(([name, schema]) => [name, new CachedLocalDataSource(schema)]));
+  return new PlanGateway(SUPERGRAPH_SDL, (service, request, context) => {
+    const source = sources.get(service);
+    if (!source) throw new Error(`no in-process subgraph ${service}`);
+    return source.execute(request, context);
+  });
 }
 
 /**

@@ -3,6 +3,7 @@
  * inspects it) and the engine benchmark (which measures the code as deployed). No aws-cdk-lib import here, so
  * the benchmark stays light.
  */
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -18,24 +19,23 @@ export const ESM_REQUIRE_BANNER =
 export const BUNDLE_LOADERS: Record<string, 'text'> = { '.graphql': 'text', '.gql': 'text' };
 
 /**
- * Modules that the graphql function's dependencies import at load but that opsgraph never calls, each with the
- * path that would need it. Bundled, they were 1.9 of its 4.8 MB and slowed every cold start (npm run bench:gateway
- * -- --only lambda prints the size). Each is replaced by `infra/leftOut.cjs`, which loads but throws when called;
+ * Modules that the functions' dependencies import (at load, or behind a dynamic import) but that opsgraph never
+ * calls on Lambda, each with the path that would need it. Bundled, they were a fifth of the graphql function's
+ * bundle and slowed every cold start (npm run bench:gateway -- --only lambda prints the size). Each is replaced by `infra/leftOut.cjs`, which loads but throws when called;
  * test/integration/graphqlBundle.test.ts answers queries through the bundle as deployed.
  */
 export const LEFT_OUT_OF_BUNDLES: Readonly<Record<string, string>> = {
-  'make-fetch-happen': "@apollo/gateway's HTTP to remote subgraphs and to Apollo Uplink: the subgraphs run in process",
-  'node-fetch': "@apollo/gateway's remote subgraphs, federated traces and introspection",
-  '@apollo/composition': '@apollo/gateway composing at run time: the supergraph is composed at build time (npm run compose)',
-  '@opentelemetry/sdk-metrics': "@apollo/gateway's telemetry to Apollo: off by APOLLO_TELEMETRY_DISABLED",
-  '@opentelemetry/resources': 'the same telemetry',
-  '@opentelemetry/exporter-metrics-otlp-http': 'the same telemetry',
-  '@opentelemetry/resource-detector-aws': 'the same telemetry',
-  '@opentelemetry/resource-detector-gcp': 'the same telemetry',
-  '@opentelemetry/resource-detector-azure': 'the same telemetry',
-  '@opentelemetry/resource-detector-alibaba-cloud': 'the same telemetry',
-  '@opentelemetry/semantic-conventions/incubating': "the same telemetry's attribute names",
-  'ts-graphviz': "@apollo/query-graphs' debug drawings of query graphs",
+  '@apollo/usage-reporting-protobuf': "Apollo Server's traces and usage reports to Apollo: their plugins are installed disabled (gateway/gateway.ts)",
+  '@apollo/utils.usagereporting': 'the same usage reports',
+  // Lambda hands a function its role's credentials in the environment, so the SDK's default chain stops at fromEnv.
+  '@aws-sdk/credential-provider-sso': "the SDK's credential chain past fromEnv: SSO profiles",
+  '@aws-sdk/credential-provider-ini': 'the same chain: ~/.aws profiles',
+  '@aws-sdk/credential-provider-process': 'the same chain: credential_process',
+  '@aws-sdk/credential-provider-web-identity': 'the same chain: web identity token files',
+  '@aws-sdk/credential-provider-http': 'the same chain: container credentials',
+  '@smithy/credential-provider-imds': 'the same chain: EC2 and ECS metadata',
+  semver: "aws-xray-sdk-core's check of an AWS SDK v2 version (captureAWS): the functions use v3",
+  '@graphql-tools/schema': "Apollo Server's makeExecutableSchema, for a server given typeDefs: the product's is given a gateway",
 };
 
 /** The stand-in for each left-out module, as an absolute path (esbuild resolves aliases from its working directory). */
@@ -59,3 +59,13 @@ export const BUNDLE_ALIASES: Readonly<Record<string, string>> = {
   ...Object.fromEntries(Object.keys(LEFT_OUT_OF_BUNDLES).map((name) => [name, LEFT_OUT_MODULE])),
   ...ONE_GRAPHQL,
 };
+
+/**
+ * The gateway's native query planner (Hive Router's, N-API) for one platform. Its loader, bundled, requires the
+ * binary from beside the bundle file, so the graphql function ships it there as part of its asset (arm64 on
+ * Lambda), outside the minified bundle.
+ */
+export function nativePlannerBinary(platform: string = 'linux', arch: string = 'arm64'): string {
+  const dist = dirname(createRequire(import.meta.url).resolve('@graphql-hive/router-query-planner'));
+  return join(dist, `hive_router_query_planner.${platform}-${arch}${platform === 'linux' ? '-gnu' : ''}.node`);
+}

@@ -6,6 +6,7 @@ import { ARCHIVE_QUERY_BUDGET_MS } from '../core/analyticsEngine/archiveQueries.
 import type { ArchiveFiles } from '../core/analytics/archive/files.js';
 import type { ApiKey } from '../core/auth/apiKeys.js';
 import { grants, type Scope } from '../core/auth/scopes.js';
+import { requireEnv } from '../core/platform/env.js';
 import { piiClassifier } from '../core/privacy/pii.js';
 import type { GuardSettings } from '../core/journeys/guards.js';
 import { getProfiles, type StoredProfile } from '../core/store/profiles.js';
@@ -35,6 +36,31 @@ export interface SubgraphTables {
   contacts: string;
   /** The events stream (a stream, not a table): `assignExperiment` records exposures on it. */
   eventsStream: string;
+}
+
+/** The table and stream names from the graphql function's environment (core/platform/definitions.ts). */
+export function subgraphTablesFromEnv(): SubgraphTables {
+  return {
+    profiles: requireEnv('PROFILES_TABLE'),
+    identities: requireEnv('IDENTITIES_TABLE'),
+    memberships: requireEnv('MEMBERSHIPS_TABLE'),
+    rules: requireEnv('RULES_TABLE'),
+    audit: requireEnv('AUDIT_TABLE'),
+    campaigns: requireEnv('CAMPAIGNS_TABLE'),
+    campaignVersions: requireEnv('CAMPAIGN_VERSIONS_TABLE'),
+    enrollments: requireEnv('ENROLLMENTS_TABLE'),
+    outbox: requireEnv('OUTBOX_TABLE'),
+    jobs: requireEnv('JOBS_TABLE'),
+    experiments: requireEnv('EXPERIMENTS_TABLE'),
+    experimentUnits: requireEnv('EXPERIMENT_UNITS_TABLE'),
+    aggregates: requireEnv('AGGREGATES_TABLE'),
+    apiKeys: requireEnv('API_KEYS_TABLE'),
+    usage: requireEnv('USAGE_TABLE'),
+    operations: requireEnv('OPERATIONS_TABLE'),
+    consent: requireEnv('CONSENT_TABLE'),
+    contacts: requireEnv('CONTACTS_TABLE'),
+    eventsStream: requireEnv('EVENTS_STREAM'),
+  };
 }
 
 /** Per-request context shared by the gateway and the in-process subgraphs. */

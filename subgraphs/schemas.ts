@@ -1,8 +1,7 @@
-import { buildSubgraphSchema } from '@apollo/subgraph';
-import type { GraphQLSchema } from 'graphql';
-import { parse } from 'graphql';
+import { parse, type GraphQLSchema } from 'graphql';
 import { SUBGRAPH_SDL } from '../schema/sdl.generated.js';
 import type { SubgraphName } from '../schema/compose.js';
+import { buildSubgraphSchema } from './buildSubgraphSchema.js';
 import { resolvers as analytics } from './analytics/resolvers/index.js';
 import { resolvers as campaigns } from './campaigns/resolvers/index.js';
 import { resolvers as profiles } from './profiles/resolvers/index.js';
@@ -12,6 +11,6 @@ const RESOLVERS = { profiles, campaigns, analytics } as const;
 /** Executable schemas of the three subgraphs, built from their committed SDL and their resolvers. */
 export function buildSubgraphSchemas(): Record<SubgraphName, GraphQLSchema> {
   const build = (name: SubgraphName) =>
-    buildSubgraphSchema([{ typeDefs: parse(SUBGRAPH_SDL[name]), resolvers: RESOLVERS[name] }]);
+    buildSubgraphSchema(parse(SUBGRAPH_SDL[name]), RESOLVERS[name] as Record<string, unknown>);
   return { profiles: build('profiles'), campaigns: build('campaigns'), analytics: build('analytics') };
 }

@@ -222,12 +222,6 @@ export const ENV = {
   stage: 'OPSGRAPH_STAGE',
   /** Seconds a running handler caches tag rules and segments before reloading them. */
   rulesTtl: 'RULES_TTL_SECONDS',
-  /**
-   * Always 'true'. Otherwise @apollo/gateway reports usage metrics to Apollo every hour and, when constructed,
-   * probes the AWS, GCP, Azure and Alibaba instance-metadata addresses: traffic to third parties, and cold-start
-   * time while the probes wait.
-   */
-  apolloTelemetryDisabled: 'APOLLO_TELEMETRY_DISABLED',
   /** Powertools' service name: `opsgraph-<function>` (the `service` key of logs and dimension of metrics). */
   serviceName: 'POWERTOOLS_SERVICE_NAME',
   /** Powertools' CloudWatch namespace for the EMF metrics every function emits: {@link METRICS_NAMESPACE}. */
@@ -328,7 +322,6 @@ export const FUNCTIONS = {
     environment: [
       ENV.stage,
       ...EVERY_FUNCTION_ENV,
-      ENV.apolloTelemetryDisabled,
       ENV.defaultTimeZone,
       ENV.identitySecret,
       ENV.piiTraits,
@@ -584,7 +577,6 @@ export function environmentFor(fn: FunctionDefinition, stage: string): Record<st
   for (const name of fn.environment) {
     if (name === ENV.stage) env[name] = stage;
     else if (name === ENV.rulesTtl) env[name] = '30';
-    else if (name === ENV.apolloTelemetryDisabled) env[name] = 'true';
     else if (name === ENV.serviceName) env[name] = serviceNameOf(fn);
     else if (name === ENV.metricsNamespace) env[name] = METRICS_NAMESPACE;
     else if (name === ENV.traceEnabled) env[name] = 'true';

@@ -16,7 +16,7 @@ import { maxRecordAgeSeconds, type StageSettings } from '../stages.js';
 import { logRetention, removalPolicy, type DataStores } from './data-stores.js';
 import type { DeadLetters } from './dead-letters.js';
 import type { EventArchive } from './event-archive.js';
-import { BUNDLE_LOADERS, ESM_REQUIRE_BANNER, BUNDLE_ALIASES } from '../bundling.js';
+import { BUNDLE_LOADERS, ESM_REQUIRE_BANNER, BUNDLE_ALIASES, nativePlannerBinary } from '../bundling.js';
 
 /** The repository root: entries in `FUNCTIONS` are relative to it. */
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -127,6 +127,12 @@ export class OpsgraphFunction extends Construct {
         // The lockfile pins the SDK that the tests ran against; ship that one, not the runtime's.
         bundleAwsSDK: true,
         logLevel: nodejs.LogLevel.ERROR,
+        // The gateway's native query planner, for the function's architecture, beside the bundle that loads it.
+        commandHooks: {
+          beforeBundling: () => [],
+          beforeInstall: () => [],
+          afterBundling: (_input, output) => (def.name === 'graphql' ? [`cp "${nativePlannerBinary('linux', 'arm64')}" "${output}/"`] : []),
+        },
       },
     });
 

@@ -12,34 +12,14 @@ import { getOperationText } from '../../core/store/operations.js';
 import { piiClassifier, piiTraitsFromEnv } from '../../core/privacy/pii.js';
 import { archiveFilesOf } from '../../core/analyticsEngine/archiveFiles.js';
 import { archiveEngineOf } from '../../core/analyticsEngine/archiveQueries.js';
-import { createRequestContext, type RequestSettings, type SubgraphTables } from '../../subgraphs/context.js';
+import { createRequestContext, subgraphTablesFromEnv, type RequestSettings } from '../../subgraphs/context.js';
 
 /** The stage's OIDC settings, read once (a bad value fails the cold start, not a request). */
 const jwtSettings = jwtSettingsFromEnv(process.env.JWT_SETTINGS);
 
 const o = observability(FUNCTIONS.graphql);
 const gateway = startGateway({ logger: o.logger, exposeSchema: requireEnv('GRAPHQL_INTROSPECTION') === 'true' });
-const tables: SubgraphTables = {
-  profiles: requireEnv('PROFILES_TABLE'),
-  identities: requireEnv('IDENTITIES_TABLE'),
-  memberships: requireEnv('MEMBERSHIPS_TABLE'),
-  rules: requireEnv('RULES_TABLE'),
-  audit: requireEnv('AUDIT_TABLE'),
-  campaigns: requireEnv('CAMPAIGNS_TABLE'),
-  campaignVersions: requireEnv('CAMPAIGN_VERSIONS_TABLE'),
-  enrollments: requireEnv('ENROLLMENTS_TABLE'),
-  outbox: requireEnv('OUTBOX_TABLE'),
-  jobs: requireEnv('JOBS_TABLE'),
-  experiments: requireEnv('EXPERIMENTS_TABLE'),
-  experimentUnits: requireEnv('EXPERIMENT_UNITS_TABLE'),
-  aggregates: requireEnv('AGGREGATES_TABLE'),
-  apiKeys: requireEnv('API_KEYS_TABLE'),
-  usage: requireEnv('USAGE_TABLE'),
-  operations: requireEnv('OPERATIONS_TABLE'),
-  consent: requireEnv('CONSENT_TABLE'),
-  contacts: requireEnv('CONTACTS_TABLE'),
-  eventsStream: requireEnv('EVENTS_STREAM'),
-};
+const tables = subgraphTablesFromEnv();
 const settings: RequestSettings = {
   journeySettings: { defaultTimeZone: requireEnv('DEFAULT_TIME_ZONE') },
   identitySecret: requireEnv('IDENTITY_HASH_SECRET'),

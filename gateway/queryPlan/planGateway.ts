@@ -1,0 +1,130 @@
+import type { GatewayExecutor, GatewayInterface, GatewaySchemaLoadOrUpdateCallback } from '@apollo/server-gateway-interface';
+import { QueryPlanner, type QueryPlan } from '@graphql-hive/router-query-planner';
+import {
+  buildASTSchema,
+  execute,
+  getVariableValues,
+  GraphQLError,
+  Kind,
+  parse,
+  print,
+  specifiedDirectives,
+  specifiedScalarTypes,
+  visit,
+  type DocumentNode,
+  type GraphQLFormattedError,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+} from 'graphql';
+import { executePlan, type SubgraphFetcher } from './executePlan.js';
+import { fragmentsOf, projectResult } from './projectResult.js';
+
+/** Distinct operations whose plans are kept; past it the cache starts over (clients send a bounded set). */
+const MAX_PLANS = 2_000;
+
+/**
+ * The gateway engine behind Apollo Server: Hive Router's query planner (Rust, N-API, prebuilt per platform in
+ * `@graphql-hive/router-query-planner`) plans each distinct operation once, and `executePlan` runs the plan against
+ * `fetcher`, in process or over HTTP. Apollo Server keeps what it did before (HTTP, parsing, validation against the
+ * API schema, the limit, masking and status plugins); this replaces only `@apollo/gateway`, whose federation
+ * libraries were most of the graphql function's bundle and start-up (docs/architecture.md, "The gateway").
+ */
+export class PlanGateway implements GatewayInterface {
+  private readonly listeners = new Set<GatewaySchemaLoadOrUpdateCallback>();
+  private readonly plans = new Map<string, Planned>();
+
+  /** `fetcher` gets each request's context (the caller's RequestContext in the product) with every fetch. */
+  constructor(
+    private readonly supergraphSdl: string,
+    private readonly fetcher: (...args: [...Parameters<SubgraphFetcher>, context: unknown]) => ReturnType<SubgraphFetcher>,
+  ) {}
+
+  onSchemaLoadOrUpdate(callback: GatewaySchemaLoadOrUpdateCallback): () => void {
+    this.listeners.add(callback);
+    return () => this.listeners.delete(callback);
+  }
+
+  async load(): Promise<{ executor: GatewayExecutor }> {
+    const planner = new QueryPlanner(this.supergraphSdl);
+    const apiSchema = apiSchemaOf(planner.consumerSchema);
+    for (const listener of this.listeners) listener({ apiSchema, coreSupergraphSdl: this.supergraphSdl });
+    return { executor: (requestContext) => this.execute(planner, apiSchema, requestContext) };
+  }
+
+  async stop(): Promise<void> {
+    this.listeners.clear();
+  }
+
+  private async execute(planner: QueryPlanner, schema: GraphQLSchema, requestContext: Parameters<GatewayExecutor>[0]) {
+    const { operation, document, source, operationName } = requestContext;
+    // Variables are coerced as graphql-js execution would, with the same errors (Apollo Server types them).
+    const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], requestContext.request.variables ?? {});
+    if (coerced.errors) return { errors: coerced.errors };
+    const variables = coerced.coerced as Record<string, unknown>;
+    const key = `${operationName ?? ''}\n${source}`;
+    let planned = this.plans.get(key);
+    if (!planned) {
+      planned = plan(planner, document, operation, source, operationName);
+      if (this.plans.size >= MAX_PLANS) this.plans.clear();
+      this.plans.set(key, planned);
+    }
+    const fetcher: SubgraphFetcher = (service, request) => this.fetcher(service, request, requestContext.context);
+    const [run, introspection] = await Promise.all([
+      planned.plan ? executePlan(planned.plan, variables, fetcher) : { data: {}, errors: [] as GraphQLFormattedError[] },
+      planned.introspection ? execute({ schema, document: planned.introspection, variableValues: variables }) : undefined,
+    ]);
+    if (introspection?.data) Object.assign(run.data, introspection.data);
+    if (introspection?.errors) run.errors.push(...introspection.errors.map((e) => e.toJSON()));
+    const data = projectResult(schema, operation, fragmentsOf(document.definitions), variables, run.data, run.errors);
+    return run.errors.length ? { data, errors: run.errors.map(asGatewayError) } : { data };
+  }
+}
+
+/** An operation's plan, and its introspection fields (`__schema`, `__type`), which the gateway answers itself. */
+interface Planned {
+  plan?: QueryPlan;
+  introspection?: DocumentNode;
+}
+
+const INTROSPECTION_FIELDS = new Set(['__schema', '__type']);
+const STANDARD = new Set([...specifiedScalarTypes.map((t) => t.name), ...specifiedDirectives.map((d) => `@${d.name}`)]);
+
+function plan(planner: QueryPlanner, document: DocumentNode, operation: OperationDefinitionNode, source: string, operationName: string | null): Planned {
+  const isIntrospection = (s: OperationDefinitionNode['selectionSet']['selections'][number]) => s.kind === Kind.FIELD && INTROSPECTION_FIELDS.has(s.name.value);
+  const selections = operation.selectionSet.selections;
+  if (!selections.some(isIntrospection)) return { plan: planner.plan(source, operationName, new Set(), 0) };
+  const only = (keep: boolean): DocumentNode => {
+    const kept: OperationDefinitionNode = { ...operation, selectionSet: { ...operation.selectionSet, selections: selections.filter((s) => isIntrospection(s) === keep) } };
+    return { ...document, definitions: [kept, ...document.definitions.filter((d) => d.kind === Kind.FRAGMENT_DEFINITION)] };
+  };
+  const rest = selections.some((s) => !isIntrospection(s)) ? planner.plan(print(only(false)), operationName, new Set(), 0) : undefined;
+  return { plan: rest, introspection: only(true) };
+}
+
+/**
+ * The API schema from the planner's consumer schema, less what graphql-js has built in: the introspection types
+ * and the fields it lists on Query, and its own definitions of the standard scalars and directives (one with other
+ * locations).
+ * So the schema, and its introspection, match @apollo/gateway's.
+ */
+function apiSchemaOf(consumerSdl: string): GraphQLSchema {
+  const builtIn = (node: { name: { value: string } }) => (node.name.value.startsWith('__') || STANDARD.has(node.name.value) ? null : undefined);
+  const document = visit(parse(consumerSdl), {
+    [Kind.FIELD_DEFINITION]: builtIn,
+    [Kind.OBJECT_TYPE_DEFINITION]: builtIn,
+    [Kind.ENUM_TYPE_DEFINITION]: builtIn,
+    [Kind.SCALAR_TYPE_DEFINITION]: builtIn,
+    [Kind.DIRECTIVE_DEFINITION]: (directive) => (STANDARD.has(`@${directive.name.value}`) ? null : undefined),
+  });
+  return buildASTSchema(document);
+}
+
+/**
+ * A subgraph's error as the gateway reports it: its message, the response path, its typed code (or
+ * DOWNSTREAM_SERVICE_ERROR, which the masking plugin hides) and the service; the subgraph's own locations point into
+ * the plan's fetch text, not the client's query, so they are dropped.
+ */
+function asGatewayError(error: GraphQLFormattedError): GraphQLError {
+  const extensions = { ...error.extensions, code: error.extensions?.code ?? 'DOWNSTREAM_SERVICE_ERROR' };
+  return new GraphQLError(error.message, { path: error.path, extensions });
+}

@@ -1,6 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { ApolloServer, HeaderMap, type ApolloServerPlugin, type HTTPGraphQLResponse } from '@apollo/server';
-import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginUsageReportingDisabled } from '@apollo/server/plugin/disabled';
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginInlineTraceDisabled,
+  ApolloServerPluginUsageReportingDisabled,
+} from '@apollo/server/plugin/disabled';
 import type { GatewayInterface } from '@apollo/server-gateway-interface';
 import type { GraphQLFormattedError } from 'graphql';
 import type { Logger } from '@aws-lambda-powertools/logger';
@@ -11,6 +15,7 @@ import { buildSubgraphSchemas } from '../subgraphs/schemas.js';
 import { queryLimitsPlugin } from './limits.js';
 import { CachedLocalDataSource } from './localDataSource.js';
 import { PlanGateway } from './queryPlan/planGateway.js';
+import { BoundedCache, noStorePlugin } from './serverCaches.js';
 
 /**
  * The federated gateway with the three subgraphs in the same process: Apollo Server for HTTP, parsing, validation
@@ -41,7 +46,11 @@ export async function startGateway(
       queryLimitsPlugin, errorMaskingPlugin(options.logger ?? createLogger()), forbiddenStatusPlugin,
       // Nothing is reported to Apollo: installed disabled, their code (and protobuf) is left out of the bundle.
       ApolloServerPluginInlineTraceDisabled(), ApolloServerPluginUsageReportingDisabled(),
+      ApolloServerPluginCacheControlDisabled(), noStorePlugin,
     ],
+    // Distinct operations (APQ texts, parsed and validated documents) kept per container.
+    cache: new BoundedCache<string>(1_000),
+    documentStore: new BoundedCache(1_000),
     introspection: options.exposeSchema ?? true,
     // Outside dev, validation errors do not suggest field names: they would spell out the schema piece by piece.
     hideSchemaDetailsFromClientErrors: !(options.exposeSchema ?? true),

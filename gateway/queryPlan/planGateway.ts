@@ -10,7 +10,7 @@ import {
   print,
   specifiedDirectives,
   specifiedScalarTypes,
-  visit,
+  type DefinitionNode,
   type DocumentNode,
   type GraphQLFormattedError,
   type GraphQLSchema,
@@ -108,15 +108,17 @@ function plan(planner: QueryPlanner, document: DocumentNode, operation: Operatio
  * So the schema, and its introspection, match @apollo/gateway's.
  */
 function apiSchemaOf(consumerSdl: string): GraphQLSchema {
-  const builtIn = (node: { name: { value: string } }) => (node.name.value.startsWith('__') || STANDARD.has(node.name.value) ? null : undefined);
-  const document = visit(parse(consumerSdl), {
-    [Kind.FIELD_DEFINITION]: builtIn,
-    [Kind.OBJECT_TYPE_DEFINITION]: builtIn,
-    [Kind.ENUM_TYPE_DEFINITION]: builtIn,
-    [Kind.SCALAR_TYPE_DEFINITION]: builtIn,
-    [Kind.DIRECTIVE_DEFINITION]: (directive) => (STANDARD.has(`@${directive.name.value}`) ? null : undefined),
+  const builtIn = (name: string) => name.startsWith('__') || STANDARD.has(name);
+  const document = parse(consumerSdl, { noLocation: true });
+  const definitions = document.definitions.flatMap((d): DefinitionNode[] => {
+    if (d.kind === Kind.DIRECTIVE_DEFINITION) return STANDARD.has(`@${d.name.value}`) ? [] : [d];
+    if (!('name' in d) || !d.name || !builtIn(d.name.value)) {
+      return d.kind === Kind.OBJECT_TYPE_DEFINITION ? [{ ...d, fields: d.fields?.filter((f) => !f.name.value.startsWith('__')) }] : [d];
+    }
+    return [];
   });
-  return buildASTSchema(document);
+  // The planner validated the supergraph it derived this from.
+  return buildASTSchema({ ...document, definitions }, { assumeValidSDL: true });
 }
 
 /**

@@ -75,15 +75,19 @@ export class PlanGateway implements GatewayInterface {
     ]);
     if (introspection?.data) Object.assign(run.data, introspection.data);
     if (introspection?.errors) run.errors.push(...introspection.errors.map((e) => e.toJSON()));
-    const data = projectResult(schema, operation, fragmentsOf(document.definitions), variables, run.data, run.errors);
+    const data = projectResult(schema, operation, planned.fragments, variables, run.data, run.errors);
     return run.errors.length ? { data, errors: run.errors.map(asGatewayError) } : { data };
   }
 }
 
-/** An operation's plan, and its introspection fields (`__schema`, `__type`), which the gateway answers itself. */
+/**
+ * What an operation needs each time it runs, worked out once: its plan, its introspection fields (`__schema`,
+ * `__type`, which the gateway answers itself) and its fragments by name (for shaping the answer).
+ */
 interface Planned {
   plan?: QueryPlan;
   introspection?: DocumentNode;
+  fragments: ReturnType<typeof fragmentsOf>;
 }
 
 const INTROSPECTION_FIELDS = new Set(['__schema', '__type']);
@@ -92,13 +96,14 @@ const STANDARD = new Set([...specifiedScalarTypes.map((t) => t.name), ...specifi
 function plan(planner: QueryPlanner, document: DocumentNode, operation: OperationDefinitionNode, source: string, operationName: string | null): Planned {
   const isIntrospection = (s: OperationDefinitionNode['selectionSet']['selections'][number]) => s.kind === Kind.FIELD && INTROSPECTION_FIELDS.has(s.name.value);
   const selections = operation.selectionSet.selections;
-  if (!selections.some(isIntrospection)) return { plan: planner.plan(source, operationName, new Set(), 0) };
+  const fragments = fragmentsOf(document.definitions);
+  if (!selections.some(isIntrospection)) return { plan: planner.plan(source, operationName, new Set(), 0), fragments };
   const only = (keep: boolean): DocumentNode => {
     const kept: OperationDefinitionNode = { ...operation, selectionSet: { ...operation.selectionSet, selections: selections.filter((s) => isIntrospection(s) === keep) } };
     return { ...document, definitions: [kept, ...document.definitions.filter((d) => d.kind === Kind.FRAGMENT_DEFINITION)] };
   };
   const rest = selections.some((s) => !isIntrospection(s)) ? planner.plan(print(only(false)), operationName, new Set(), 0) : undefined;
-  return { plan: rest, introspection: only(true) };
+  return { plan: rest, introspection: only(true), fragments };
 }
 
 /**
@@ -122,9 +127,9 @@ function apiSchemaOf(consumerSdl: string): GraphQLSchema {
 }
 
 /**
- * A subgraph's error as the gateway reports it: its message, the response path, its typed code (or
- * DOWNSTREAM_SERVICE_ERROR, which the masking plugin hides) and the service; the subgraph's own locations point into
- * the plan's fetch text, not the client's query, so they are dropped.
+ * A subgraph's error as the gateway reports it: its message, the response path and its typed code (or
+ * DOWNSTREAM_SERVICE_ERROR, which the masking plugin hides); the subgraph's own locations point into the plan's
+ * fetch text, not the client's query, so they are dropped.
  */
 function asGatewayError(error: GraphQLFormattedError): GraphQLError {
   const extensions = { ...error.extensions, code: error.extensions?.code ?? 'DOWNSTREAM_SERVICE_ERROR' };

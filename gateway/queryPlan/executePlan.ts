@@ -22,16 +22,28 @@ export interface PlanResult {
  * the entity they belong to. Defer and subscriptions are not planned by the product (no such operations), and are
  * refused rather than half-run. `projectResult` then shapes the tree as the operation asked.
  */
-export async function executePlan(plan: QueryPlan, variables: Json, fetcher: SubgraphFetcher): Promise<PlanResult> {
+export async function executePlan(plan: QueryPlan, variables: Json, fetcher: SubgraphFetcher, types: Types): Promise<PlanResult> {
   const result: PlanResult = { data: {}, errors: [] };
-  if (plan.node) await runNode(plan.node, { variables, fetcher, result });
+  if (plan.node) await runNode(plan.node, { variables, fetcher, result, types });
   return result;
+}
+
+/** What the executor asks of the API schema about the typenames in the data. */
+export interface Types {
+  /**
+   * Whether an object of type `typename` matches a plan's type condition: the type itself, or an interface or union
+   * it belongs to (an interface object's entity fetch names the interface, the data holds the implementing type).
+   */
+  isA(typename: string, condition: string): boolean;
+  /** Whether `typename` names an interface or union: what an interface object's subgraph answers for `__typename`. */
+  isAbstract(typename: string): boolean;
 }
 
 interface Run {
   variables: Json;
   fetcher: SubgraphFetcher;
   result: PlanResult;
+  types: Types;
 }
 
 /** An object of the data tree an entity fetch fills in, with where it sits in the response. */
@@ -50,7 +62,7 @@ async function runNode(node: PlanNode, run: Run, targets?: Target[]): Promise<vo
       return;
     case 'Flatten':
       // Flatten paths start at the root of the response.
-      return runNode(node.node, run, collect([{ object: run.result.data, path: [] }], node.path));
+      return runNode(node.node, run, collect([{ object: run.result.data, path: [] }], node.path, run.types));
     case 'Condition': {
       const branch = run.variables[node.condition] === true ? node.ifClause : node.elseClause;
       if (branch) await runNode(branch, run, targets);
@@ -62,7 +74,7 @@ async function runNode(node: PlanNode, run: Run, targets?: Target[]): Promise<vo
     case 'BatchFetch': {
       const root = [{ object: run.result.data, path: [] }];
       return fetchEntities(node, run, node.entityBatch.aliases.map((a) => ({
-        field: a.alias, variable: a.representationsVariableName, targets: a.paths.flatMap((path) => collect(root, path)),
+        field: a.alias, variable: a.representationsVariableName, targets: a.paths.flatMap((path) => collect(root, path, run.types)),
         requires: a.requires, inputRewrites: a.inputRewrites, outputRewrites: a.outputRewrites,
       })));
     }
@@ -80,7 +92,7 @@ function fetchVariables(node: { variableUsages?: string[] }, variables: Json): J
 async function fetchRoot(node: FetchNode, run: Run): Promise<void> {
   const answer = await run.fetcher(node.serviceName, { query: node.operation, variables: fetchVariables(node, run.variables), operationName: node.operationName });
   if (answer.errors) run.result.errors.push(...answer.errors);
-  if (answer.data) mergeInto(run.result.data, rewrite(answer.data, node.outputRewrites));
+  if (answer.data) mergeInto(run.result.data, rewrite(answer.data, node.outputRewrites, run.types), run.types);
 }
 
 /** The entities one `_entities` field of a fetch resolves: where they sit, and how their representations are made. */
@@ -106,7 +118,10 @@ async function fetchEntities(node: { serviceName: string; operation: string; ope
     const indexOf = new Map<string, number>();
     const representations: Json[] = [];
     const slot = group.targets.map((target) => {
-      const representation = rewrite(project(target.object, group.requires) as Json, group.inputRewrites);
+      const projected = project(target.object, group.requires, run.types) as Json | undefined;
+      // Not this fetch's entity: the requires' type conditions do not match it, or a key field is missing.
+      if (projected?.__typename === undefined) return -1;
+      const representation = rewrite(projected, group.inputRewrites, run.types);
       const key = JSON.stringify(representation);
       let index = indexOf.get(key);
       if (index === undefined) {
@@ -118,13 +133,13 @@ async function fetchEntities(node: { serviceName: string; operation: string; ope
     variables[group.variable] = representations;
     return slot;
   });
-  if (groups.every((g) => g.targets.length === 0)) return;
+  if (groups.every((_, g) => slots[g].every((index) => index < 0))) return;
   const answer = await run.fetcher(node.serviceName, { query: node.operation, variables, operationName: node.operationName });
   groups.forEach((group, g) => {
     const entities = (answer.data?.[group.field] ?? []) as Array<Json | null>;
     group.targets.forEach((target, i) => {
-      const entity = entities[slots[g][i]];
-      if (entity) mergeInto(target.object, rewrite(entity, group.outputRewrites));
+      const entity = slots[g][i] < 0 ? undefined : entities[slots[g][i]];
+      if (entity) mergeInto(target.object, rewrite(entity, group.outputRewrites, run.types), run.types);
     });
   });
   for (const error of answer.errors ?? []) {
@@ -144,7 +159,7 @@ async function fetchEntities(node: { serviceName: string; operation: string; ope
 }
 
 /** The objects at a Flatten path: `@` walks into list items, a type condition keeps only those typenames. */
-function collect(from: Target[], path: FlattenNodePathSegment[]): Target[] {
+function collect(from: Target[], path: FlattenNodePathSegment[], types: Types): Target[] {
   let level: Array<{ value: unknown; path: Path }> = from.map((t) => ({ value: t.object, path: t.path }));
   for (const segment of path) {
     const next: Array<{ value: unknown; path: Path }> = [];
@@ -156,7 +171,7 @@ function collect(from: Target[], path: FlattenNodePathSegment[]): Target[] {
           const child = (value as Json)[segment.Field];
           if (child !== undefined && child !== null) next.push({ value: child, path: [...at, segment.Field] });
         }
-      } else if (value && typeof value === 'object' && segment.TypeCondition.includes(String((value as Json).__typename))) {
+      } else if (isObject(value) && segment.TypeCondition.some((condition) => types.isA(String(value.__typename), condition))) {
         next.push({ value, path: at });
       }
     }
@@ -174,21 +189,31 @@ function isObject(value: unknown): value is Json {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
-/** An entity's representation: the `requires` selection (its key fields, `__typename`) read off the data tree. */
-function project(value: unknown, selections: RequiresSelection[]): unknown {
-  if (Array.isArray(value)) return value.map((item) => project(item, selections));
+/**
+ * An entity's representation: the `requires` selection (its key fields, `__typename`) read off the data tree, or
+ * undefined when a field it needs is missing (an earlier fetch could not resolve it): no representation is sent then.
+ */
+function project(value: unknown, selections: RequiresSelection[], types: Types): unknown {
+  if (Array.isArray(value)) {
+    const items = value.map((item) => project(item, selections, types));
+    return items.includes(undefined) ? undefined : items;
+  }
   if (!isObject(value)) return value;
   const out: Json = {};
   for (const selection of selections) {
     if (selection.kind === 'Field') {
-      const key = selection.alias ?? selection.name;
-      const field = value[key];
-      if (field === undefined) continue;
-      out[selection.name] = selection.selections?.length ? project(field, selection.selections) : field;
+      // The planner's `alias` is the representation's key; the data holds the field under `name` (the fetch's own
+      // alias for it when two arguments of one field are required) or, failing that, under `alias`.
+      const field = value[selection.name] ?? value[selection.alias ?? selection.name];
+      const projected = selection.selections?.length ? project(field, selection.selections, types) : field;
+      if (projected === undefined) return undefined;
+      out[selection.alias ?? selection.name] = projected;
     } else if (selection.kind === 'InlineFragment') {
       const typename = value.__typename;
-      if (typename === undefined || typename === selection.typeCondition || selection.typeCondition === undefined) {
-        Object.assign(out, project(value, selection.selections));
+      if (typename === undefined || selection.typeCondition === undefined || types.isA(String(typename), selection.typeCondition)) {
+        const projected = project(value, selection.selections, types);
+        if (projected === undefined) return undefined;
+        Object.assign(out, projected);
       }
     } else {
       throw new Error('fragment spreads in a query plan\'s requires are not supported by this gateway');
@@ -198,10 +223,10 @@ function project(value: unknown, selections: RequiresSelection[]): unknown {
 }
 
 /** Input and output rewrites: set a value (an interface object's `__typename`) or rename a key along a path. */
-function rewrite<T extends Json>(value: T, rewrites: FetchRewrite[] | undefined): T {
+function rewrite<T extends Json>(value: T, rewrites: FetchRewrite[] | undefined, types: Types): T {
   if (!rewrites?.length) return value;
   for (const r of rewrites) {
-    if ('KeyRenamer' in r) applyAt(value, r.KeyRenamer.path, (obj, key) => {
+    if ('KeyRenamer' in r) applyAt(value, r.KeyRenamer.path, types, (obj, key) => {
       if (key in obj) {
         obj[r.KeyRenamer.renameKeyTo] = obj[key];
         delete obj[key];
@@ -209,37 +234,41 @@ function rewrite<T extends Json>(value: T, rewrites: FetchRewrite[] | undefined)
     });
     else {
       const setter = 'ValueSetter' in r ? r.ValueSetter : r;
-      applyAt(value, setter.path, (obj, key) => (obj[key] = setter.setValueTo));
+      applyAt(value, setter.path, types, (obj, key) => (obj[key] = setter.setValueTo));
     }
   }
   return value;
 }
 
-function applyAt(value: unknown, path: Array<{ TypenameEquals: string[] } | { Key: string }>, apply: (obj: Json, key: string) => void): void {
-  if (Array.isArray(value)) return value.forEach((item) => applyAt(item, path, apply));
+function applyAt(value: unknown, path: Array<{ TypenameEquals: string[] } | { Key: string }>, types: Types, apply: (obj: Json, key: string) => void): void {
+  if (Array.isArray(value)) return value.forEach((item) => applyAt(item, path, types, apply));
   if (!isObject(value) || path.length === 0) return;
   const [segment, ...rest] = path;
   if ('TypenameEquals' in segment) {
-    if (segment.TypenameEquals.includes(String(value.__typename))) applyAt(value, rest, apply);
+    if (segment.TypenameEquals.some((condition) => types.isA(String(value.__typename), condition))) applyAt(value, rest, types, apply);
   } else if (rest.length === 0) apply(value, segment.Key);
-  else applyAt(value[segment.Key], rest, apply);
+  else applyAt(value[segment.Key], rest, types, apply);
 }
 
-/** Deep merge of a fetch's answer into the tree: objects field by field, lists item by item. */
-function mergeInto(target: Json, source: Json): void {
+/**
+ * Deep merge of a fetch's answer into the tree: objects field by field, lists item by item. A `__typename` naming an
+ * interface (an interface object's subgraph knows no implementations) never replaces the concrete type already there.
+ */
+function mergeInto(target: Json, source: Json, types: Types): void {
   for (const [key, value] of Object.entries(source)) {
     const existing = target[key];
-    if (isObject(existing) && isObject(value)) mergeInto(existing, value);
-    else if (Array.isArray(existing) && Array.isArray(value) && existing.length === value.length) mergeLists(existing, value);
+    if (key === '__typename' && existing !== undefined && types.isAbstract(String(value))) continue;
+    if (isObject(existing) && isObject(value)) mergeInto(existing, value, types);
+    else if (Array.isArray(existing) && Array.isArray(value) && existing.length === value.length) mergeLists(existing, value, types);
     else target[key] = value;
   }
 }
 
-function mergeLists(target: unknown[], source: unknown[]): void {
+function mergeLists(target: unknown[], source: unknown[], types: Types): void {
   source.forEach((value, i) => {
     const existing = target[i];
-    if (isObject(existing) && isObject(value)) mergeInto(existing, value);
-    else if (Array.isArray(existing) && Array.isArray(value) && existing.length === value.length) mergeLists(existing, value);
+    if (isObject(existing) && isObject(value)) mergeInto(existing, value, types);
+    else if (Array.isArray(existing) && Array.isArray(value) && existing.length === value.length) mergeLists(existing, value, types);
     else target[i] = value;
   });
 }

@@ -5,6 +5,8 @@ import {
   execute,
   getVariableValues,
   GraphQLError,
+  isAbstractType,
+  isObjectType,
   Kind,
   parse,
   print,
@@ -16,7 +18,7 @@ import {
   type GraphQLSchema,
   type OperationDefinitionNode,
 } from 'graphql';
-import { executePlan, type SubgraphFetcher } from './executePlan.js';
+import { executePlan, type Types, type SubgraphFetcher } from './executePlan.js';
 import { fragmentsOf, projectResult } from './projectResult.js';
 
 /** Distinct operations whose plans are kept; past it the cache starts over (clients send a bounded set). */
@@ -70,7 +72,7 @@ export class PlanGateway implements GatewayInterface {
     }
     const fetcher: SubgraphFetcher = (service, request) => this.fetcher(service, request, requestContext.context);
     const [run, introspection] = await Promise.all([
-      planned.plan ? executePlan(planned.plan, variables, fetcher) : { data: {}, errors: [] as GraphQLFormattedError[] },
+      planned.plan ? executePlan(planned.plan, variables, fetcher, typesOf(schema)) : { data: {}, errors: [] as GraphQLFormattedError[] },
       planned.introspection ? execute({ schema, document: planned.introspection, variableValues: variables }) : undefined,
     ]);
     if (introspection?.data) Object.assign(run.data, introspection.data);
@@ -78,6 +80,26 @@ export class PlanGateway implements GatewayInterface {
     const data = projectResult(schema, operation, planned.fragments, variables, run.data, run.errors);
     return run.errors.length ? { data, errors: run.errors.map(asGatewayError) } : { data };
   }
+}
+
+const TYPES = new WeakMap<GraphQLSchema, Types>();
+
+/** The plan executor's questions about typenames, answered over the API schema (memoised per schema). */
+function typesOf(schema: GraphQLSchema): Types {
+  let types = TYPES.get(schema);
+  if (!types) {
+    types = {
+      isA(typename, condition) {
+        if (typename === condition) return true;
+        const abstract = schema.getType(condition);
+        const object = schema.getType(typename);
+        return isAbstractType(abstract) && isObjectType(object) && schema.isSubType(abstract, object);
+      },
+      isAbstract: (typename) => isAbstractType(schema.getType(typename)),
+    };
+    TYPES.set(schema, types);
+  }
+  return types;
 }
 
 /**

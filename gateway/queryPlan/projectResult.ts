@@ -2,16 +2,20 @@ import {
   GraphQLError,
   isAbstractType,
   isCompositeType,
+  isEnumType,
   isListType,
   isNonNullType,
   isObjectType,
+  isUnionType,
   Kind,
   type FieldNode,
   type FragmentDefinitionNode,
   type GraphQLFormattedError,
+  type GraphQLInterfaceType,
   type GraphQLObjectType,
   type GraphQLOutputType,
   type GraphQLSchema,
+  type GraphQLUnionType,
   type OperationDefinitionNode,
   type SelectionSetNode,
 } from 'graphql';
@@ -49,7 +53,10 @@ export function projectResult(
   return projected === INVALID ? null : projected;
 }
 
-function selectionSet(p: Projection, value: Json, type: GraphQLObjectType, set: SelectionSetNode, path: Path): Json | typeof INVALID {
+/** An object type, or an abstract one when the subgraph's answer carries no `__typename` (none was needed). */
+type Parent = GraphQLObjectType | GraphQLInterfaceType | GraphQLUnionType;
+
+function selectionSet(p: Projection, value: Json, type: Parent, set: SelectionSetNode, path: Path): Json | typeof INVALID {
   const out: Json = {};
   for (const [key, nodes] of collectFields(p, type, set, new Map())) {
     const name = nodes[0].name.value;
@@ -61,7 +68,7 @@ function selectionSet(p: Projection, value: Json, type: GraphQLObjectType, set: 
       out[key] = value[key]; // answered by graphql-js itself over the API schema (see PlanGateway)
       continue;
     }
-    const field = type.getFields()[name];
+    const field = isUnionType(type) ? undefined : type.getFields()[name];
     if (!field) continue;
     const completed = complete(p, field.type, nodes, value[key], [...path, key], `${type.name}.${name}`);
     if (completed === INVALID) return INVALID;
@@ -92,18 +99,23 @@ function complete(p: Projection, type: GraphQLOutputType, nodes: FieldNode[], va
     }
     return items;
   }
+  if (isEnumType(type) && type.getValue(String(value)) === undefined) {
+    // A value this API does not have (inaccessible here, or one subgraph's own): as graphql-js serialising it would.
+    p.errors.push(new GraphQLError(`Enum "${type.name}" cannot represent value: ${JSON.stringify(value)}`, { path }).toJSON());
+    return null;
+  }
   if (!isCompositeType(type)) return value; // a leaf, already serialised by its subgraph
   if (typeof value !== 'object') return null;
   const object = value as Json;
-  const runtime = isAbstractType(type) ? p.schema.getType(String(object.__typename)) : type;
-  if (!isObjectType(runtime)) return null;
+  const runtime = isAbstractType(type) && typeof object.__typename === 'string' ? p.schema.getType(object.__typename) : type;
+  if (!isObjectType(runtime) && !isAbstractType(runtime)) return null;
   const merged: SelectionSetNode = { kind: Kind.SELECTION_SET, selections: nodes.flatMap((n) => n.selectionSet?.selections ?? []) };
   const projected = selectionSet(p, object, runtime, merged, path);
   return projected === INVALID ? null : projected;
 }
 
 /** graphql-js's CollectFields: response key → the field nodes that share it, in first-seen order. */
-function collectFields(p: Projection, type: GraphQLObjectType, set: SelectionSetNode, into: Map<string, FieldNode[]>, seen = new Set<string>()): Map<string, FieldNode[]> {
+function collectFields(p: Projection, type: Parent, set: SelectionSetNode, into: Map<string, FieldNode[]>, seen = new Set<string>()): Map<string, FieldNode[]> {
   for (const selection of set.selections) {
     if (!included(p, selection)) continue;
     if (selection.kind === Kind.FIELD) {
@@ -124,10 +136,10 @@ function collectFields(p: Projection, type: GraphQLObjectType, set: SelectionSet
   return into;
 }
 
-function applies(p: Projection, condition: string, type: GraphQLObjectType): boolean {
+function applies(p: Projection, condition: string, type: Parent): boolean {
   if (condition === type.name) return true;
   const named = p.schema.getType(condition);
-  return named !== undefined && isAbstractType(named) && p.schema.isSubType(named, type);
+  return isObjectType(type) && named !== undefined && isAbstractType(named) && p.schema.isSubType(named, type);
 }
 
 function included(p: Projection, node: { directives?: readonly { name: { value: string }; arguments?: readonly { name: { value: string }; value: unknown }[] }[] }): boolean {

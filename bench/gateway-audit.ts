@@ -1,5 +1,5 @@
 /**
- * `npx tsx bench/gateway-audit.ts --audit DIR [--engine hive|apollo|both]`: runs the federation gateway audit
+ * `npx tsx bench/gateway-audit.ts --audit DIR [--engine plan|hive|apollo|all]`: runs the federation gateway audit
  * (graphql-hive/federation-gateway-audit, a checkout with its dependencies installed at DIR; not vendored here)
  * against `npm run gateway`'s engines. For each test suite the audit starts its subgraphs and our gateway
  * (`gateway/cli.ts`, with the suite's supergraph), then runs the suite's queries; the pass counts are printed
@@ -23,11 +23,11 @@ const flag = (name: string, fallback?: string) => {
 
 const auditDir = flag('audit');
 if (!auditDir) {
-  console.error('usage: npx tsx bench/gateway-audit.ts --audit DIR [--engine hive|apollo|both]');
+  console.error('usage: npx tsx bench/gateway-audit.ts --audit DIR [--engine plan|hive|apollo|all]');
   process.exit(2);
 }
 const audit = resolve(auditDir);
-const engines = (flag('engine', 'both') === 'both' ? ['hive', 'apollo'] : [flag('engine')!]) as string[];
+const engines = (flag('engine', 'all') === 'all' ? ['plan', 'hive', 'apollo'] : flag('engine')!.split(',')) as string[];
 const subgraphPort = Number(flag('subgraph-port', '4917'));
 const gatewayPort = Number(flag('gateway-port', '4918'));
 
@@ -70,7 +70,7 @@ for (const engine of engines) {
     const failedSuites: string[] = [];
     for (let i = 0; i + 1 < lines.length; i += 2) if (lines[i + 1]!.includes('X')) failedSuites.push(`${lines[i]} ${lines[i + 1]}`);
     report({
-      bench: 'gateway.audit', engine: engine === 'hive' ? 'hive-router-runtime' : '@apollo/gateway', exit: code,
+      bench: 'gateway.audit', engine: { plan: 'plan (opsgraph executor)', hive: 'hive-router-runtime', apollo: '@apollo/gateway' }[engine] ?? engine, exit: code,
       total: num('Total'), passed: num('Passed'), failed: num('Failed'), failedSuites, seconds: Math.round((Date.now() - started) / 1000),
     });
   } finally {

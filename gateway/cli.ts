@@ -1,8 +1,9 @@
 /**
- * `npm run gateway -- --supergraph FILE --port N [--host H] [--engine hive|apollo] [--dedupe]`: serves any
- * supergraph over HTTP (`POST /graphql`, no auth, remote subgraphs) with the engine the product uses (Hive Gateway
- * runtime + Hive Router's query planner). `--engine apollo` serves the same file with `@apollo/gateway`, for
- * side-by-side comparisons. `--dedupe` turns on merging of identical in-flight subgraph requests.
+ * `npm run gateway -- --supergraph FILE --port N [--host H] [--engine plan|hive|apollo] [--dedupe]`: serves any
+ * supergraph over HTTP (`POST /graphql`, no auth, remote subgraphs) with the engine the product uses (`plan`:
+ * Hive Router's query planner and opsgraph's plan executor behind Apollo Server). `--engine hive` serves it with
+ * Hive Gateway's runtime (the same planner), `--engine apollo` with `@apollo/gateway`, for side-by-side
+ * comparisons. `--dedupe` turns on merging of identical in-flight subgraph requests.
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -16,11 +17,11 @@ function flag(name: string): string | undefined {
 export async function main(): Promise<void> {
   const file = flag('supergraph');
   if (!file) {
-    console.error('usage: npm run gateway -- --supergraph FILE --port N [--host 127.0.0.1] [--engine hive|apollo] [--dedupe]');
+    console.error('usage: npm run gateway -- --supergraph FILE --port N [--host 127.0.0.1] [--engine plan|hive|apollo] [--dedupe]');
     process.exit(2);
   }
-  const engine = (flag('engine') ?? 'hive') as EngineName;
-  if (engine !== 'hive' && engine !== 'apollo') throw new Error(`unknown engine ${engine}`);
+  const engine = (flag('engine') ?? 'plan') as EngineName;
+  if (!['plan', 'hive', 'apollo'].includes(engine)) throw new Error(`unknown engine ${engine}`);
   const served = await startGatewayServer({
     engine,
     supergraphSdl: readFileSync(file, 'utf8'),

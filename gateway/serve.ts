@@ -2,16 +2,20 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer, HeaderMap } from '@apollo/server';
+import type { GatewayInterface } from '@apollo/server-gateway-interface';
 import { createRemoteGateway } from './engine.js';
+import { PlanGateway } from './queryPlan/planGateway.js';
+import { remoteSubgraphs } from './queryPlan/remoteSubgraphs.js';
 
-export type EngineName = 'hive' | 'apollo';
+/** `plan`: the product's engine (PlanGateway); `hive`: Hive Gateway's runtime; `apollo`: @apollo/gateway. */
+export type EngineName = 'plan' | 'hive' | 'apollo';
 
 export interface GatewayServerOptions {
   engine: EngineName;
   supergraphSdl: string;
   port: number;
   host?: string;
-  /** Merge identical in-flight subgraph requests (Hive engine only; @apollo/gateway has no such option). */
+  /** Merge identical in-flight subgraph requests (plan and hive engines; @apollo/gateway has no such option). */
   dedupe?: boolean;
 }
 
@@ -37,10 +41,10 @@ async function listen(server: Server, port: number, host: string): Promise<numbe
   return (server.address() as AddressInfo).port;
 }
 
-/** @apollo/gateway over remote subgraphs behind a plain node:http adapter (the baseline for comparisons). */
-async function apolloHandler(supergraphSdl: string) {
+/** Apollo Server over a gateway engine (the plan engine, or @apollo/gateway), behind a plain node:http adapter. */
+async function apolloHandler(gateway: GatewayInterface) {
   const apollo = new ApolloServer({
-    gateway: new ApolloGateway({ supergraphSdl }),
+    gateway,
     csrfPrevention: false,
     stopOnTerminationSignals: false,
     introspection: true,
@@ -89,7 +93,10 @@ export async function startGatewayServer(options: GatewayServerOptions): Promise
       await runtime.dispose();
     };
   } else {
-    const apollo = await apolloHandler(options.supergraphSdl);
+    const gateway = options.engine === 'plan'
+      ? new PlanGateway(options.supergraphSdl, remoteSubgraphs(options.supergraphSdl, { dedupe: options.dedupe }))
+      : new ApolloGateway({ supergraphSdl: options.supergraphSdl });
+    const apollo = await apolloHandler(gateway);
     server = createServer((req, res) => {
       apollo.handle(req, res).catch((err) => {
         console.error('[gateway] request failed:', err);

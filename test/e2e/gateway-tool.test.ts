@@ -3,8 +3,8 @@ import { after, before, describe, it } from 'node:test';
 import { startFixture, type Fixture } from '../../bench/gateway-fixture.js';
 import { startGatewayServer, type ServedGateway } from '../../gateway/serve.js';
 
-// `npm run gateway`'s engine (Hive runtime + Hive Router planner) against @apollo/gateway on the public
-// benchmark fixture, its subgraphs on a free loopback port.
+// `npm run gateway`'s engines (the product's plan engine, and the Hive runtime, both on Hive Router's planner)
+// against @apollo/gateway on the public benchmark fixture, its subgraphs on a free loopback port.
 let fixture: Fixture;
 const gateways: ServedGateway[] = [];
 
@@ -28,14 +28,16 @@ after(async () => {
 describe('npm run gateway engine on the federation fixture', () => {
   it('serves the fixture query with the same response as @apollo/gateway, merging off and on', async () => {
     const apollo = await startGatewayServer({ engine: 'apollo', supergraphSdl: fixture.supergraph, port: 0 });
+    const plan = await startGatewayServer({ engine: 'plan', supergraphSdl: fixture.supergraph, port: 0 });
     const hive = await startGatewayServer({ engine: 'hive', supergraphSdl: fixture.supergraph, port: 0 });
-    const merged = await startGatewayServer({ engine: 'hive', supergraphSdl: fixture.supergraph, port: 0, dedupe: true });
-    gateways.push(apollo, hive, merged);
+    const merged = await startGatewayServer({ engine: 'plan', supergraphSdl: fixture.supergraph, port: 0, dedupe: true });
+    const hiveMerged = await startGatewayServer({ engine: 'hive', supergraphSdl: fixture.supergraph, port: 0, dedupe: true });
+    gateways.push(apollo, plan, hive, merged, hiveMerged);
     const expected = await post(apollo, { query: fixture.query });
     assert.equal(expected.status, 200);
     assert.equal(expected.json.errors, undefined);
     assert.ok(expected.json.data?.users?.length && expected.json.data?.topProducts?.length);
-    for (const g of [hive, merged]) {
+    for (const g of [plan, hive, merged, hiveMerged]) {
       const [a, b] = await Promise.all([post(g, { query: fixture.query }), post(g, { query: fixture.query })]);
       assert.equal(a.status, 200);
       assert.equal(JSON.stringify(a.json), JSON.stringify(expected.json));
@@ -44,10 +46,11 @@ describe('npm run gateway engine on the federation fixture', () => {
   });
 
   it('answers a query with variables and an unknown field like a GraphQL server', async () => {
-    const hive = gateways[1]!;
-    const ok = await post(hive, { query: 'query($n: Int) { topProducts(first: $n) { upc name inStock } }', variables: { n: 2 } });
-    assert.deepEqual(ok.json, { data: { topProducts: [{ upc: '1', name: 'Table', inStock: true }, { upc: '2', name: 'Couch', inStock: false }] } });
-    const bad = await post(hive, { query: '{ nope }' });
-    assert.ok(bad.json.errors?.length);
+    for (const g of gateways.slice(1, 3)) {
+      const ok = await post(g, { query: 'query($n: Int) { topProducts(first: $n) { upc name inStock } }', variables: { n: 2 } });
+      assert.deepEqual(ok.json, { data: { topProducts: [{ upc: '1', name: 'Table', inStock: true }, { upc: '2', name: 'Couch', inStock: false }] } });
+      const bad = await post(g, { query: '{ nope }' });
+      assert.ok(bad.json.errors?.length);
+    }
   });
 });

@@ -1,0 +1,50 @@
+import { Kind, parse, type ConstValueNode } from 'graphql';
+import type { SubgraphFetcher } from './executePlan.js';
+
+/** Each subgraph's URL by the name the planner uses, from the supergraph's `join__Graph` enum. */
+export function subgraphUrls(supergraphSdl: string): Map<string, string> {
+  const urls = new Map<string, string>();
+  for (const definition of parse(supergraphSdl, { noLocation: true }).definitions) {
+    if (definition.kind !== Kind.ENUM_TYPE_DEFINITION || definition.name.value !== 'join__Graph') continue;
+    for (const value of definition.values ?? []) {
+      const graph = value.directives?.find((d) => d.name.value === 'join__graph');
+      const arg = (name: string) => (graph?.arguments?.find((a) => a.name.value === name)?.value as ConstValueNode & { value?: string })?.value;
+      const name = arg('name');
+      const url = arg('url');
+      if (name && url) urls.set(name, url);
+    }
+  }
+  return urls;
+}
+
+/**
+ * Subgraph calls over HTTP (`POST` a GraphQL JSON body to the subgraph's URL), for `npm run gateway`. With `dedupe`,
+ * identical requests in flight at once (same subgraph, same body) share one call: only correct when no caller
+ * context reaches the subgraphs, as in the tool, which forwards no headers.
+ */
+export function remoteSubgraphs(supergraphSdl: string, options: { dedupe?: boolean } = {}): SubgraphFetcher {
+  const urls = subgraphUrls(supergraphSdl);
+  const inFlight = new Map<string, ReturnType<SubgraphFetcher>>();
+  const call = async (url: string, body: string): ReturnType<SubgraphFetcher> => {
+    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' }, body });
+    const text = await res.text();
+    try {
+      return JSON.parse(text);
+    } catch {
+      return { errors: [{ message: `subgraph answered HTTP ${res.status} without a GraphQL body` }] };
+    }
+  };
+  return (service, request) => {
+    const url = urls.get(service);
+    if (!url) return Promise.resolve({ errors: [{ message: `no URL for subgraph ${service} in the supergraph` }] });
+    const body = JSON.stringify(request);
+    if (!options.dedupe) return call(url, body);
+    const key = `${url}\n${body}`;
+    let pending = inFlight.get(key);
+    if (!pending) {
+      pending = call(url, body).finally(() => inFlight.delete(key));
+      inFlight.set(key, pending);
+    }
+    return pending;
+  };
+}

@@ -65,14 +65,22 @@ async function run(engine: Engine, ctx: () => RequestContext, q: (typeof PRODUCT
   );
 }
 
-async function load(server: Engine, ctx: () => RequestContext, seconds: number, concurrency = 50): Promise<number> {
+type Mix = typeof PRODUCT_MIX;
+
+/**
+ * The engines' own work, with the storage out of the picture: fields the profiles subgraph answers from the
+ * request's key alone (no DynamoDB call), three root fields a request.
+ */
+const ENGINE_ONLY_MIX: Mix = [{ name: 'viewer ×3', query: '{ viewer { keyId name scopes } a: viewer { keyId } b: viewer { scopes } }', variables: () => ({}) }];
+
+async function load(server: Engine, ctx: () => RequestContext, seconds: number, concurrency = 50, mix: Mix = PRODUCT_MIX): Promise<number> {
   const end = Date.now() + seconds * 1000;
   let done = 0;
   let next = 0;
   const worker = async () => {
     while (Date.now() < end) {
       const i = next++;
-      const r = await run(server, ctx, PRODUCT_MIX[i % PRODUCT_MIX.length]!, i);
+      const r = await run(server, ctx, mix[i % mix.length]!, i);
       if (r.status !== 200 || r.body.includes('"errors"')) throw new Error(`product mix failed: ${r.status} ${r.body.slice(0, 300)}`);
       done++;
     }
@@ -163,7 +171,7 @@ export async function productBench(rounds: number, duration: number): Promise<vo
       await sleep(200);
     }
     await sleep(1500);
-    for (const [i, q] of PRODUCT_MIX.entries()) {
+    for (const [i, q] of [...PRODUCT_MIX, ...ENGINE_ONLY_MIX].entries()) {
       const a = await run(engines.today, ctx, q, i);
       const b = await run(engines.cached, ctx, q, i);
       const h = await run(engines.product, ctx, q, i);
@@ -190,6 +198,16 @@ export async function productBench(rounds: number, duration: number): Promise<vo
       today_rps: rps.today.map(Math.round), product_rps: rps.product.map(Math.round), cached_rps: rps.cached.map(Math.round),
       floor_rps: rps.floor.map(Math.round), subgraph_fetches_per_request: Math.round((recorded.flat().length / recorded.length) * 100) / 100,
       ratio_product: ratio('product'), ratio_product_target: 2, ratio_cached: ratio('cached'), ratio_floor: ratio('floor'),
+    });
+    const engineOnly: Record<'today' | 'cached' | 'product', number[]> = { today: [], cached: [], product: [] };
+    for (let r = 0; r < rounds; r++) {
+      for (const name of ['today', 'product', 'cached'] as const) engineOnly[name].push(await load(engines[name], ctx, Math.min(duration, 5), 50, ENGINE_ONLY_MIX));
+    }
+    report({
+      bench: 'gateway.product', mix: ENGINE_ONLY_MIX.map((q) => q.name), note: 'no storage calls: the engines alone', rounds,
+      today_rps: engineOnly.today.map(Math.round), product_rps: engineOnly.product.map(Math.round), cached_rps: engineOnly.cached.map(Math.round),
+      ratio_product: Math.round((median(engineOnly.product) / median(engineOnly.today)) * 100) / 100,
+      ratio_cached: Math.round((median(engineOnly.cached) / median(engineOnly.today)) * 100) / 100,
     });
     for (const s of servers) await s.stop();
   } finally {

@@ -2,10 +2,11 @@
  * `npm run bench:gateway [-- --rounds 3 --duration 10 --only federation,product,lambda]`
  *
  * federation: the public gateway benchmark fixture (../shared/bench/federation). Its subgraphs run in one child
- *   process; each gateway runs in its own child process started with `npm run gateway`'s entry (gateway/cli.ts),
- *   the product's engine (Hive runtime + Hive Router planner) and `@apollo/gateway`. Whole responses are compared
- *   once before timing (they must be identical), then rounds alternate A B A B … with autocannon at 50 connections.
- *   Run twice: with in-flight merging of identical subgraph requests off, then on (Hive engine; Apollo has none).
+ *   process; each gateway runs in its own child process started with `npm run gateway`'s entry (gateway/cli.ts):
+ *   the product's engine (`plan`: Hive Router's planner, opsgraph's plan executor, Apollo Server), Hive Gateway's
+ *   runtime on the same planner (`hive`), and `@apollo/gateway`. Whole responses are compared once before timing
+ *   (they must be identical), then rounds alternate A B C A B C … with autocannon at 50 connections. Run twice:
+ *   with in-flight merging of identical subgraph requests off, then on (plan and hive; Apollo has none).
  * product: see bench/gateway-product.ts (the product's own supergraph in process).
  * lambda: see bench/gateway-lambda.ts (bundle size and init time of the graphql function).
  *
@@ -107,7 +108,10 @@ async function federation(rounds: number, duration: number): Promise<void> {
       children.push(g.child);
       return g.match;
     };
-    const urls = { apollo: await start('apollo'), hive: await start('hive'), 'hive+merging': await start('hive', ['--dedupe']) };
+    const urls = {
+      apollo: await start('apollo'), plan: await start('plan'), 'plan+merging': await start('plan', ['--dedupe']),
+      hive: await start('hive'), 'hive+merging': await start('hive', ['--dedupe']),
+    };
     const body = JSON.stringify({ query });
     const reference = await answer(urls.apollo, body);
     const parsed = JSON.parse(reference) as { data?: { users?: unknown[]; topProducts?: unknown[] }; errors?: unknown };
@@ -119,21 +123,23 @@ async function federation(rounds: number, duration: number): Promise<void> {
     }
     // Warm both (JIT, plan caches) before timing.
     for (const url of Object.values(urls)) await round(url, body, 3);
-    for (const [merging, b] of [['off', 'hive'], ['on', 'hive+merging']] as const) {
-      const rps: Record<'apollo' | 'hive', number[]> = { apollo: [], hive: [] };
+    const label = { apollo: '@apollo/gateway', plan: 'plan (opsgraph executor)', hive: 'hive-router-runtime' } as const;
+    for (const merging of ['off', 'on'] as const) {
+      const url = (engine: keyof typeof label) => (engine === 'apollo' || merging === 'off' ? urls[engine] : urls[`${engine}+merging`]);
+      const rps: Record<keyof typeof label, number[]> = { apollo: [], plan: [], hive: [] };
       for (let i = 0; i < rounds; i++) {
-        for (const engine of ['apollo', 'hive'] as const) {
-          const v = await round(engine === 'apollo' ? urls.apollo : urls[b], body, duration);
+        for (const engine of ['apollo', 'plan', 'hive'] as const) {
+          const v = await round(url(engine), body, duration);
           rps[engine].push(v);
-          report({ bench: 'gateway.federation', merging, round: i + 1, engine: engine === 'apollo' ? '@apollo/gateway' : 'hive-router-runtime', rps: Math.round(v * 10) / 10 });
+          report({ bench: 'gateway.federation', merging, round: i + 1, engine: label[engine], rps: Math.round(v * 10) / 10 });
         }
       }
       const a = median(rps.apollo);
-      const h = median(rps.hive);
       report({
         bench: 'gateway.federation', merging, connections: 50, duration_s: duration, rounds,
-        apollo_rps: rps.apollo.map(Math.round), hive_rps: rps.hive.map(Math.round),
-        apollo_median_rps: Math.round(a), hive_median_rps: Math.round(h), ratio: Math.round((h / a) * 100) / 100,
+        apollo_rps: rps.apollo.map(Math.round), plan_rps: rps.plan.map(Math.round), hive_rps: rps.hive.map(Math.round),
+        apollo_median_rps: Math.round(a), plan_median_rps: Math.round(median(rps.plan)), hive_median_rps: Math.round(median(rps.hive)),
+        ratio: Math.round((median(rps.plan) / a) * 100) / 100, ratio_target: 2, ratio_hive: Math.round((median(rps.hive) / a) * 100) / 100,
       });
     }
   } finally {

@@ -4,7 +4,7 @@
  * Each stage is synthesized once (with esbuild bundling, as `cdk synth` does) and its template reused.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -229,6 +229,16 @@ for (const stageName of STAGE_NAMES) {
         const role = resources[props.Role['Fn::GetAtt'][0]]!;
         assert.equal(role.Properties!.ManagedPolicyArns, undefined, `${def.name}: no AWS managed policies`);
       }
+    });
+
+    test('the graphql function ships the arm64 query planner beside its bundle, and only it does', () => {
+      const { app, resources } = get(stageName);
+      const asset = (fn: string) => {
+        const id = logicalIdWhere(resources, 'AWS::Lambda::Function', 'FunctionName', physicalName(stageName, fn));
+        return path.join(app.outdir, `asset.${(resources[id]!.Properties!.Code.S3Key as string).replace(/\.zip$/, '')}`);
+      };
+      assert.deepEqual(readdirSync(asset('graphql')).filter((f) => f.endsWith('.node')), ['hive_router_query_planner.linux-arm64-gnu.node']);
+      assert.deepEqual(readdirSync(asset('ingest')).filter((f) => f.endsWith('.node')), []);
     });
 
     test('least privilege: each role reaches exactly its own tables and streams', () => {

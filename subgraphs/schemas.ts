@@ -11,6 +11,7 @@ const RESOLVERS = { profiles, campaigns, analytics } as const;
 /** Executable schemas of the three subgraphs, built from their committed SDL and their resolvers. */
 export function buildSubgraphSchemas(): Record<SubgraphName, GraphQLSchema> {
   const build = (name: SubgraphName) =>
-    buildSubgraphSchema(parse(SUBGRAPH_SDL[name]), RESOLVERS[name] as Record<string, unknown>);
+    // No locations: nothing reports positions in the committed SDL, and parsing is part of every cold start.
+    buildSubgraphSchema(parse(SUBGRAPH_SDL[name], { noLocation: true }), RESOLVERS[name] as Record<string, unknown>);
   return { profiles: build('profiles'), campaigns: build('campaigns'), analytics: build('analytics') };
 }

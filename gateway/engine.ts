@@ -13,9 +13,10 @@ export interface RemoteGatewayOptions {
 }
 
 /**
- * The gateway engine over remote subgraphs: Hive Gateway's runtime with Hive Router's query planner (Rust, N-API,
- * shipped prebuilt in `@graphql-hive/router-query-planner`). Subgraphs are called over HTTP at the URLs in the
- * supergraph. No auth, no limits: this is the engine as a tool (`npm run gateway`), for public fixtures.
+ * Hive Gateway's runtime with Hive Router's query planner (Rust, N-API, shipped prebuilt in
+ * `@graphql-hive/router-query-planner`) over remote subgraphs, at the URLs in the supergraph: `npm run gateway
+ * --engine hive`, kept to compare the product's engine (the same planner, opsgraph's executor) with Hive's own.
+ * No auth, no limits: a tool for public fixtures.
  */
 export function createRemoteGateway(options: RemoteGatewayOptions): GatewayRuntime {
   return createGatewayRuntime({

@@ -25,9 +25,17 @@ export function subgraphUrls(supergraphSdl: string): Map<string, string> {
 export function remoteSubgraphs(supergraphSdl: string, options: { dedupe?: boolean } = {}): SubgraphFetcher {
   const urls = subgraphUrls(supergraphSdl);
   const inFlight = new Map<string, ReturnType<SubgraphFetcher>>();
+  // A subgraph that cannot be reached, or answers without a GraphQL body, is an error in the answer (its fields are
+  // null), as with @apollo/gateway, never a failed request.
   const call = async (url: string, body: string): ReturnType<SubgraphFetcher> => {
-    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' }, body });
-    const text = await res.text();
+    let res: Response;
+    let text: string;
+    try {
+      res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' }, body });
+      text = await res.text();
+    } catch (err) {
+      return { errors: [{ message: `subgraph at ${url} could not be reached: ${(err as Error).message}` }] };
+    }
     try {
       return JSON.parse(text);
     } catch {

@@ -53,4 +53,18 @@ describe('npm run gateway engine on the federation fixture', () => {
       assert.ok(bad.json.errors?.length);
     }
   });
+
+  it('answers with an error, not a failed request, when a subgraph cannot be reached', async () => {
+    // The products subgraph moved to a port nothing listens on (loopback, port 1).
+    const supergraphSdl = fixture.supergraph.replace(/url: "http:\/\/127\.0\.0\.1:\d+\/products"/, 'url: "http://127.0.0.1:1/products"');
+    assert.notEqual(supergraphSdl, fixture.supergraph);
+    const g = await startGatewayServer({ engine: 'plan', supergraphSdl, port: 0 });
+    gateways.push(g);
+    const res = await post(g, { query: '{ topProducts(first: 1) { upc } }' });
+    assert.equal(res.status, 200);
+    assert.equal(res.json.data?.topProducts ?? null, null);
+    const [error] = (res.json.errors ?? []) as Array<{ message?: string; extensions?: { code?: string } }>;
+    assert.match(String(error?.message), /could not be reached/);
+    assert.equal(error?.extensions?.code, 'DOWNSTREAM_SERVICE_ERROR');
+  });
 });

@@ -33,6 +33,10 @@ let watch: PageWatch;
 let readerKey: string;
 
 async function seed() {
+  // The KPIs count the current UTC day, week and month: a run that straddles midnight would seed one day and read
+  // the next (the activity seeded below a minute ago would be yesterday's), so a run close to it waits until after.
+  const toMidnight = DAY - (Date.now() % DAY);
+  if (toMidnight < 300_000) await new Promise((r) => setTimeout(r, toMidnight + 1_000));
   // The campaign first, so the orders below enroll their buyers (journeys act on events after activation).
   const campaign = await gql(stack, 'mutation { createCampaignFromTemplate(template: "post_purchase_review", name: "Review ask") { id } }');
   const id = campaign.json.data.createCampaignFromTemplate.id as string;
@@ -49,7 +53,7 @@ async function seed() {
     events.push(track(userId, 'experiment_viewed', at(3), { experimentId: 'console-cta', variationId: i % 2 }, ctx));
     if (i % 3 === 0) events.push(track(userId, 'signed_up', at(3, 12), {}, ctx));
     // Active today, so today's, this week's and this month's active users are every seeded user whatever the date.
-    events.push(track(userId, 'page_viewed', new Date(Date.now() - 60_000).toISOString(), { path: '/' }, ctx));
+    events.push(track(userId, 'page_viewed', new Date(Math.max(Date.now() - 60_000, Date.now() - (Date.now() % DAY))).toISOString(), { path: '/' }, ctx));
   }
   const r = await postJson(stack.ingestUrl, { events }, stack.apiKey);
   assert.equal(r.status, 200, JSON.stringify(r.json));

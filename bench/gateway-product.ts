@@ -133,6 +133,8 @@ function subgraphsOnly(recorded: readonly RecordedFetch[][]): Engine {
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+/** `a`'s median over `b`'s, to two decimals. */
+const ratioOfMedians = (a: number[], b: number[]) => Math.round((median(a) / median(b)) * 100) / 100;
 
 export async function productBench(rounds: number, duration: number): Promise<void> {
   const dataDir = await mkdtemp(join(tmpdir(), 'opsgraph-bench-gw-'));
@@ -192,7 +194,7 @@ export async function productBench(rounds: number, duration: number): Promise<vo
         report({ bench: 'gateway.product', round: r + 1, engine: label[name], rps: Math.round(v) });
       }
     }
-    const ratio = (k: keyof typeof allEngines) => Math.round((median(rps[k]) / median(rps.today)) * 100) / 100;
+    const ratio = (k: keyof typeof allEngines) => ratioOfMedians(rps[k], rps.today);
     report({
       bench: 'gateway.product', mix: PRODUCT_MIX.map((q) => q.name), concurrency: 50, duration_s: duration, rounds, baseline: label.today,
       today_rps: rps.today.map(Math.round), product_rps: rps.product.map(Math.round), cached_rps: rps.cached.map(Math.round),
@@ -206,8 +208,7 @@ export async function productBench(rounds: number, duration: number): Promise<vo
     report({
       bench: 'gateway.product', mix: ENGINE_ONLY_MIX.map((q) => q.name), note: 'no storage calls: the engines alone', rounds,
       today_rps: engineOnly.today.map(Math.round), product_rps: engineOnly.product.map(Math.round), cached_rps: engineOnly.cached.map(Math.round),
-      ratio_product: Math.round((median(engineOnly.product) / median(engineOnly.today)) * 100) / 100,
-      ratio_cached: Math.round((median(engineOnly.cached) / median(engineOnly.today)) * 100) / 100,
+      ratio_product: ratioOfMedians(engineOnly.product, engineOnly.today), ratio_cached: ratioOfMedians(engineOnly.cached, engineOnly.today),
     });
     for (const s of servers) await s.stop();
   } finally {

@@ -135,11 +135,12 @@ async function federation(rounds: number, duration: number): Promise<void> {
         }
       }
       const a = median(rps.apollo);
+      const over = (xs: number[]) => Math.round((median(xs) / a) * 100) / 100;
       report({
         bench: 'gateway.federation', merging, connections: 50, duration_s: duration, rounds,
         apollo_rps: rps.apollo.map(Math.round), plan_rps: rps.plan.map(Math.round), hive_rps: rps.hive.map(Math.round),
         apollo_median_rps: Math.round(a), plan_median_rps: Math.round(median(rps.plan)), hive_median_rps: Math.round(median(rps.hive)),
-        ratio: Math.round((median(rps.plan) / a) * 100) / 100, ratio_target: 2, ratio_hive: Math.round((median(rps.hive) / a) * 100) / 100,
+        ratio: over(rps.plan), ratio_target: 2, ratio_hive: over(rps.hive),
       });
     }
   } finally {

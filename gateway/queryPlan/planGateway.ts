@@ -50,14 +50,15 @@ export class PlanGateway implements GatewayInterface {
     const planner = new QueryPlanner(this.supergraphSdl);
     const apiSchema = apiSchemaOf(planner.consumerSchema);
     for (const listener of this.listeners) listener({ apiSchema, coreSupergraphSdl: this.supergraphSdl });
-    return { executor: (requestContext) => this.execute(planner, apiSchema, requestContext) };
+    const types = typesOf(apiSchema);
+    return { executor: (requestContext) => this.execute(planner, apiSchema, types, requestContext) };
   }
 
   async stop(): Promise<void> {
     this.listeners.clear();
   }
 
-  private async execute(planner: QueryPlanner, schema: GraphQLSchema, requestContext: Parameters<GatewayExecutor>[0]) {
+  private async execute(planner: QueryPlanner, schema: GraphQLSchema, types: Types, requestContext: Parameters<GatewayExecutor>[0]) {
     const { operation, document, source, operationName } = requestContext;
     // Variables are coerced as graphql-js execution would, with the same errors (Apollo Server types them).
     const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], requestContext.request.variables ?? {});
@@ -72,7 +73,7 @@ export class PlanGateway implements GatewayInterface {
     }
     const fetcher: SubgraphFetcher = (service, request) => this.fetcher(service, request, requestContext.context);
     const [run, introspection] = await Promise.all([
-      planned.plan ? executePlan(planned.plan, variables, fetcher, typesOf(schema)) : { data: {}, errors: [] as GraphQLFormattedError[] },
+      planned.plan ? executePlan(planned.plan, variables, fetcher, types) : { data: {}, errors: [] as GraphQLFormattedError[] },
       planned.introspection ? execute({ schema, document: planned.introspection, variableValues: variables }) : undefined,
     ]);
     if (introspection?.data) Object.assign(run.data, introspection.data);
@@ -82,24 +83,17 @@ export class PlanGateway implements GatewayInterface {
   }
 }
 
-const TYPES = new WeakMap<GraphQLSchema, Types>();
-
-/** The plan executor's questions about typenames, answered over the API schema (memoised per schema). */
+/** The plan executor's questions about typenames, answered over the API schema. */
 function typesOf(schema: GraphQLSchema): Types {
-  let types = TYPES.get(schema);
-  if (!types) {
-    types = {
-      isA(typename, condition) {
-        if (typename === condition) return true;
-        const abstract = schema.getType(condition);
-        const object = schema.getType(typename);
-        return isAbstractType(abstract) && isObjectType(object) && schema.isSubType(abstract, object);
-      },
-      isAbstract: (typename) => isAbstractType(schema.getType(typename)),
-    };
-    TYPES.set(schema, types);
-  }
-  return types;
+  return {
+    isA(typename, condition) {
+      if (typename === condition) return true;
+      const abstract = schema.getType(condition);
+      const object = schema.getType(typename);
+      return isAbstractType(abstract) && isObjectType(object) && schema.isSubType(abstract, object);
+    },
+    isAbstract: (typename) => isAbstractType(schema.getType(typename)),
+  };
 }
 
 /**

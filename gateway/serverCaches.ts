@@ -2,10 +2,8 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import { LruCache } from '../core/auth/lru.js';
 
 /**
- * Apollo Server's key-value cache (automatic persisted queries, parsed and validated documents) over opsgraph's
- * own bounded LRU, given to the server so it never builds its default InMemoryLRUCache: that pulled lru-cache
- * (38 KB minified) into the graphql function's bundle, which has to stay under 1.5 MB (docs/architecture.md,
- * "Lambda bundles").
+ * Apollo Server's key-value cache for automatic persisted queries over opsgraph's own bounded LRU, bounded by
+ * entries. (Its document store is Apollo's default: docs/architecture.md, "Lambda bundles".)
  */
 export class BoundedCache<V> {
   private readonly lru: LruCache<string, V>;
@@ -31,7 +29,7 @@ export class BoundedCache<V> {
 /**
  * `cache-control: no-store` on every answer, as Apollo's cache-control plugin sets it when no field carries a cache
  * hint (none in this schema does: answers are per key and change with every event). The plugin itself is
- * installed disabled, since it too would bundle lru-cache.
+ * installed disabled: nothing here uses its hints.
  */
 export const noStorePlugin: ApolloServerPlugin = {
   async requestDidStart() {

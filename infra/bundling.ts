@@ -35,7 +35,6 @@ export const LEFT_OUT_OF_BUNDLES: Readonly<Record<string, string>> = {
   '@aws-sdk/credential-provider-http': 'the same chain: container credentials',
   '@smithy/credential-provider-imds': 'the same chain: EC2 and ECS metadata',
   semver: "aws-xray-sdk-core's check of an AWS SDK v2 version (captureAWS): the functions use v3",
-  'lru-cache': "Apollo Server's default caches and its cache-control plugin: it is given its caches, and the plugin is installed disabled (gateway/serverCaches.ts)",
   '@graphql-tools/schema': "Apollo Server's makeExecutableSchema, for a server given typeDefs: the product's is given a gateway",
 };
 

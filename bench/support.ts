@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { copyFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname } from 'node:path';
+import type { HandlerBundle } from '../infra/bundling.js';
 
 /** Shared helpers for benchmarks: percentiles, one-JSON-line output, the storage process CPU. */
 
@@ -21,38 +21,16 @@ export function arg(name: string, fallback: number): number {
 }
 
 /**
- * Bundles `entry` the way the handlers are bundled for Lambda (esbuild, minified ESM, the same banner and loaders
- * as `infra/bundling.ts`, the same modules left out), so a benchmark measures the code as deployed, not as tsx
- * runs it. Returns the source files bundled (esbuild's metafile inputs).
+ * Bundles `entry` the way the handlers are bundled for Lambda (`bundleHandler` of `infra/bundling.ts`: the same
+ * esbuild settings, modules left out and chunks), as `outfile` (a `.mjs` path; chunks beside it) for this
+ * machine, so a benchmark measures the code as deployed, not as tsx runs it.
  *
  * @example
  * await bundleAsDeployed(join(import.meta.dirname, 'engine-compute.ts'), '/tmp/engine.mjs');
  */
-export async function bundleAsDeployed(entry: string, outfile: string, target = `node${process.versions.node.split('.')[0]}`): Promise<string[]> {
-  const { build } = await import('esbuild');
-  const { BUNDLE_LOADERS, ESM_REQUIRE_BANNER, BUNDLE_ALIASES, nativePlannerBinary } = await import('../infra/bundling.js');
-  const { metafile } = await build({
-    entryPoints: [entry],
-    outfile,
-    bundle: true,
-    minify: true,
-    platform: 'node',
-    format: 'esm',
-    target,
-    mainFields: ['module', 'main'],
-    banner: { js: ESM_REQUIRE_BANNER },
-    loader: BUNDLE_LOADERS,
-    alias: { ...BUNDLE_ALIASES },
-    metafile: true,
-    logLevel: 'error',
-  });
-  const inputs = Object.keys(metafile.inputs);
-  // As the graphql function's asset holds it: the planner's binary beside the bundle, here for this machine.
-  if (inputs.some((i) => i.includes('@graphql-hive/router-query-planner'))) {
-    const binary = nativePlannerBinary(process.platform, process.arch);
-    await copyFile(binary, join(dirname(outfile), basename(binary)));
-  }
-  return inputs;
+export async function bundleAsDeployed(entry: string, outfile: string, target = `node${process.versions.node.split('.')[0]}`): Promise<HandlerBundle> {
+  const { bundleHandler } = await import('../infra/bundling.js');
+  return bundleHandler(entry, dirname(outfile), { name: basename(outfile, '.mjs'), target, os: process.platform, arch: process.arch });
 }
 
 /**

@@ -1,11 +1,13 @@
 /**
  * How handlers are bundled, shared by the CDK construct (which deploys the bundle), the contract test (which
- * inspects it) and the engine benchmark (which measures the code as deployed). No aws-cdk-lib import here, so
- * the benchmark stays light.
+ * inspects it) and the benchmarks (which measure the code as deployed). No aws-cdk-lib import here, so the
+ * benchmarks stay light.
  */
+import { copyFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildSync, type Metafile } from 'esbuild';
 
 /**
  * ESM bundles run on Lambda as `.mjs`; CommonJS dependencies bundled into them still call `require` for Node
@@ -14,6 +16,9 @@ import { fileURLToPath } from 'node:url';
 export const ESM_REQUIRE_BANNER =
   "import { createRequire as __opsgraphCreateRequire } from 'node:module';" +
   'const require = __opsgraphCreateRequire(import.meta.url);';
+
+/** Every function's NODE_OPTIONS: stack traces in its logs through the source maps its bundle carries. */
+export const FUNCTION_NODE_OPTIONS = '--enable-source-maps';
 
 /** esbuild loaders for non-code files that handlers import. */
 export const BUNDLE_LOADERS: Record<string, 'text'> = { '.graphql': 'text', '.gql': 'text' };
@@ -34,6 +39,7 @@ export const LEFT_OUT_OF_BUNDLES: Readonly<Record<string, string>> = {
   '@aws-sdk/credential-provider-web-identity': 'the same chain: web identity token files',
   '@aws-sdk/credential-provider-http': 'the same chain: container credentials',
   '@smithy/credential-provider-imds': 'the same chain: EC2 and ECS metadata',
+  bowser: "the SDK's browser user-agent parser (util-user-agent-browser), which its Node clients never call",
   semver: "aws-xray-sdk-core's check of an AWS SDK v2 version (captureAWS): the functions use v3",
   '@graphql-tools/schema': "Apollo Server's makeExecutableSchema, for a server given typeDefs: the product's is given a gateway",
 };
@@ -74,4 +80,76 @@ export const BUNDLE_ALIASES: Readonly<Record<string, string>> = {
 export function nativePlannerBinary(platform: string = 'linux', arch: string = 'arm64'): string {
   const dist = dirname(createRequire(import.meta.url).resolve('@graphql-hive/router-query-planner'));
   return join(dist, `hive_router_query_planner.${platform}-${arch}${platform === 'linux' ? '-gnu' : ''}.node`);
+}
+
+/** What {@link bundleHandler} wrote. */
+export interface HandlerBundle {
+  /** The entry module: `<outdir>/<name>.mjs`. */
+  file: string;
+  /** The source files bundled (esbuild's metafile inputs). */
+  inputs: string[];
+  /** Minified JavaScript written, the entry and every chunk (source maps not counted). */
+  bytes: number;
+  /** Of which the entry and the chunks it imports statically: what a cold start loads and compiles. */
+  initBytes: number;
+}
+
+/**
+ * Bundles one handler as it is deployed: minified ESM for Node (`target`), with the banner, loaders and aliases
+ * above and linked source maps. Modules reached only through `import()` go to chunks of their own
+ * (`<outdir>/chunks/`), which load on first use: a cold start compiles only the code its first request can run
+ * (docs/architecture.md, "Lambda bundles"). The output holding the query planner's loader gets the planner's
+ * binary for `os` and `arch` beside it. Synchronous, as CDK's local bundling is.
+ *
+ * @example
+ * bundleHandler('lambdas/graphql/handler.ts', '/tmp/graphql', { target: 'node20', os: process.platform, arch: process.arch });
+ */
+export function bundleHandler(
+  entry: string,
+  outdir: string,
+  { name = 'index', target = 'node24', os = 'linux', arch = 'arm64' }: { name?: string; target?: string; os?: string; arch?: string } = {},
+): HandlerBundle {
+  const { metafile } = buildSync({
+    entryPoints: { [name]: entry },
+    outdir,
+    outExtension: { '.js': '.mjs' },
+    splitting: true,
+    chunkNames: 'chunks/[name]-[hash]',
+    bundle: true,
+    minify: true,
+    sourcemap: true,
+    sourcesContent: false,
+    platform: 'node',
+    format: 'esm',
+    target,
+    mainFields: ['module', 'main'],
+    banner: { js: ESM_REQUIRE_BANNER },
+    loader: BUNDLE_LOADERS,
+    alias: { ...BUNDLE_ALIASES },
+    metafile: true,
+    logLevel: 'error',
+  });
+  const inputs = Object.keys(metafile.inputs);
+  // The planner's loader requires its binary relative to the output (entry or chunk) that holds it.
+  for (const [path, output] of Object.entries(metafile.outputs)) {
+    if (!Object.keys(output.inputs).some((i) => i.includes('@graphql-hive/router-query-planner'))) continue;
+    const binary = nativePlannerBinary(os, arch);
+    copyFileSync(binary, join(dirname(resolve(path)), basename(binary)));
+  }
+  const file = resolve(outdir, `${name}.mjs`);
+  const code = Object.entries(metafile.outputs).filter(([path]) => path.endsWith('.mjs'));
+  return { file, inputs, bytes: code.reduce((sum, [, o]) => sum + o.bytes, 0), initBytes: loadedAtInit(metafile, file) };
+}
+
+/** Bytes of the entry output and of every output it imports statically, transitively. */
+function loadedAtInit(metafile: Metafile, file: string): number {
+  const outputs = new Map(Object.entries(metafile.outputs).map(([path, o]) => [resolve(path), o]));
+  const seen = new Set<string>();
+  const visit = (path: string): number => {
+    const output = outputs.get(path);
+    if (!output || seen.has(path)) return 0;
+    seen.add(path);
+    return output.bytes + output.imports.filter((i) => i.kind === 'import-statement').reduce((sum, i) => sum + visit(resolve(i.path)), 0);
+  };
+  return visit(file);
 }

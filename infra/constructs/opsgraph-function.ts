@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import { AssetHashType, Duration, Stack, Validations, type ILocalBundling } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as eventsTargets from 'aws-cdk-lib/aws-events-targets';
@@ -8,7 +8,6 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as eventSources from 'aws-cdk-lib/aws-lambda-event-sources';
-import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { ENV, environmentFor, physicalName, TABLES, type FunctionDefinition, type TableDefinition } from '../../core/platform/definitions.js';
@@ -16,7 +15,7 @@ import { maxRecordAgeSeconds, type StageSettings } from '../stages.js';
 import { logRetention, removalPolicy, type DataStores } from './data-stores.js';
 import type { DeadLetters } from './dead-letters.js';
 import type { EventArchive } from './event-archive.js';
-import { BUNDLE_LOADERS, ESM_REQUIRE_BANNER, BUNDLE_ALIASES, nativePlannerBinary } from '../bundling.js';
+import { bundleHandler, FUNCTION_NODE_OPTIONS } from '../bundling.js';
 
 /** The repository root: entries in `FUNCTIONS` are relative to it. */
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -33,6 +32,29 @@ const TABLE_ACTIONS = {
   readWrite: [...TABLE_READ_ACTIONS, 'dynamodb:PutItem', 'dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamodb:UpdateItem'],
 };
 
+
+/**
+ * A function's code: its handler bundled by `bundleHandler` (infra/bundling.ts, as the benchmarks and the bundle
+ * test build it) for Node 24 on arm64, with the chunks that load on first use, and the query planner's arm64
+ * binary where the handler holds the planner. Built here, without Docker; the asset is keyed by its output.
+ * (`NodejsFunction` writes one file only, so it cannot split a bundle into chunks.)
+ */
+function handlerCode(def: FunctionDefinition): lambda.Code {
+  return lambda.Code.fromAsset(REPO_ROOT, {
+    assetHashType: AssetHashType.OUTPUT,
+    bundling: { image: NODE_RUNTIME.bundlingImage, local: new LocalHandlerBundling(def.entry) },
+  });
+}
+
+/** CDK's local bundling of one handler. `entry` is a field so that CDK, which reuses a bundle for equal bundling settings, tells the functions apart. */
+class LocalHandlerBundling implements ILocalBundling {
+  constructor(readonly entry: string) {}
+
+  tryBundle(outputDir: string): boolean {
+    bundleHandler(path.join(REPO_ROOT, this.entry), outputDir, { target: 'node24', os: 'linux', arch: 'arm64' });
+    return true;
+  }
+}
 
 /** Properties of {@link OpsgraphFunction}. */
 export interface OpsgraphFunctionProps {
@@ -52,7 +74,8 @@ export interface OpsgraphFunctionProps {
 /**
  * One Lambda function from a `FUNCTIONS` entry, with everything the definition implies:
  *
- * - its handler bundled by esbuild (minified, source maps, ESM) on the newest Node.js runtime;
+ * - its handler bundled by esbuild (minified, source maps, ESM, chunks loaded on first use) on the newest
+ *   Node.js runtime;
  * - the environment of `environmentFor(definition, stage)`, with table and stream names taken from the CDK
  *   resources themselves;
  * - its own role: read/write on its `tables`, write on its `writesStreams`, read on its `source` stream, logs to its
@@ -70,7 +93,7 @@ export interface OpsgraphFunctionProps {
  */
 export class OpsgraphFunction extends Construct {
   public readonly definition: FunctionDefinition;
-  public readonly function: nodejs.NodejsFunction;
+  public readonly function: lambda.Function;
   public readonly role: iam.Role;
   public readonly logGroup: logs.LogGroup;
 
@@ -95,13 +118,11 @@ export class OpsgraphFunction extends Construct {
     });
     this.logGroup.grantWrite(this.role);
 
-    this.function = new nodejs.NodejsFunction(this, 'Function', {
+    this.function = new lambda.Function(this, 'Function', {
       functionName,
       description: `opsgraph ${stage.name}: ${def.name} (${def.entry})`,
-      entry: path.join(REPO_ROOT, def.entry),
-      handler: 'handler',
-      projectRoot: REPO_ROOT,
-      depsLockFilePath: path.join(REPO_ROOT, 'package-lock.json'),
+      code: handlerCode(def),
+      handler: 'index.handler',
       runtime: NODE_RUNTIME,
       architecture: lambda.Architecture.ARM_64,
       memorySize: def.memoryMb,
@@ -112,28 +133,6 @@ export class OpsgraphFunction extends Construct {
       loggingFormat: lambda.LoggingFormat.JSON,
       tracing: lambda.Tracing.ACTIVE,
       environment: this.environment(def, stage, stores, props.jwtSettings, props.deadLetters, props.archive),
-      bundling: {
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
-        target: 'node24',
-        format: nodejs.OutputFormat.ESM,
-        mainFields: ['module', 'main'],
-        banner: ESM_REQUIRE_BANNER,
-        // SDL files imported as text (the gateway loads the composed supergraph statically).
-        loader: BUNDLE_LOADERS,
-        // Dependencies' imports that opsgraph never calls, and one copy of graphql (infra/bundling.ts).
-        esbuildArgs: { '--alias': Object.entries(BUNDLE_ALIASES).map(([name, to]) => `${name}=${to}`) },
-        // The lockfile pins the SDK that the tests ran against; ship that one, not the runtime's.
-        bundleAwsSDK: true,
-        logLevel: nodejs.LogLevel.ERROR,
-        // The gateway's native query planner, for the function's architecture, beside the bundle that loads it.
-        commandHooks: {
-          beforeBundling: () => [],
-          beforeInstall: () => [],
-          afterBundling: (_input, output) => (def.name === 'graphql' ? [`cp "${nativePlannerBinary('linux', 'arm64')}" "${output}/"`] : []),
-        },
-      },
     });
 
     // X-Ray's PutTraceSegments and PutTelemetryRecords have no resource-level permissions, so `tracing: ACTIVE`
@@ -205,7 +204,7 @@ export class OpsgraphFunction extends Construct {
     if (ENV.archiveStore in env && archive) env[ENV.archiveStore] = archive.storeUrl;
     if (ENV.archiveEngine in env && archive) env[ENV.archiveEngine] = archive.engineSpec;
     // The Powertools settings (service name, metrics namespace, tracing) come with the definition's environment.
-    return { ...env, NODE_OPTIONS: '--enable-source-maps' };
+    return { ...env, NODE_OPTIONS: FUNCTION_NODE_OPTIONS };
   }
 
   /**

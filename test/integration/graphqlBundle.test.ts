@@ -26,7 +26,7 @@ const stack = useTestStack({
   async afterStart(started) {
     dir = await mkdtemp(join(tmpdir(), 'opsgraph-bundle-'));
     bundle = join(dir, 'handler.mjs');
-    inputs = await bundleAsDeployed(join(root, 'lambdas', 'graphql', 'handler.ts'), bundle);
+    ({ inputs } = await bundleAsDeployed(join(root, 'lambdas', 'graphql', 'handler.ts'), bundle));
     const events = [
       { type: 'identify', userId: 'bundle-1', timestamp: '2026-11-20T10:00:00Z', traits: { country: 'GB' } },
       track('bundle-1', 'order_completed', '2026-11-20T10:05:00Z', { orderId: 'o-1', revenue: 1200, currency: 'GBP' }),

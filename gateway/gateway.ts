@@ -6,12 +6,13 @@ import {
   ApolloServerPluginUsageReportingDisabled,
 } from '@apollo/server/plugin/disabled';
 import type { GatewayInterface } from '@apollo/server-gateway-interface';
-import type { GraphQLFormattedError } from 'graphql';
+import type { GraphQLFormattedError, GraphQLSchema } from 'graphql';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { createLogger } from '../core/platform/logger.js';
 import { SUPERGRAPH_SDL } from '../schema/sdl.generated.js';
 import type { RequestContext } from '../subgraphs/context.js';
-import { buildSubgraphSchemas } from '../subgraphs/schemas.js';
+import type { SubgraphName } from '../schema/compose.js';
+import { buildSubgraphSchemas, isSubgraphName, loadSubgraphSchema } from '../subgraphs/schemas.js';
 import { queryLimitsPlugin } from './limits.js';
 import { CachedLocalDataSource } from './localDataSource.js';
 import { PlanGateway } from './queryPlan/planGateway.js';
@@ -38,8 +39,7 @@ export async function startGateway(
     exposeSchema?: boolean;
   } = {},
 ): Promise<ApolloServer<RequestContext>> {
-  const schemas = buildSubgraphSchemas();
-  const gateway = options.engine?.(schemas) ?? inProcessPlanGateway(schemas);
+  const gateway = options.engine ? options.engine(await buildSubgraphSchemas()) : inProcessPlanGateway();
   const server = new ApolloServer<RequestContext>({
     gateway,
     plugins: [
@@ -68,15 +68,20 @@ export async function startGateway(
 }
 
 /** The three subgraphs' executable schemas, by subgraph name. */
-export type SubgraphSchemas = ReturnType<typeof buildSubgraphSchemas>;
+export type SubgraphSchemas = Awaited<ReturnType<typeof buildSubgraphSchemas>>;
 
-/** The product's engine over in-process subgraphs (the default of `startGateway`). */
-export function inProcessPlanGateway(schemas: SubgraphSchemas): PlanGateway {
-  const sources = new Map(Object.entries(schemas).map(([name, schema]) => [name, new CachedLocalDataSource(schema)]));
-  return new PlanGateway(SUPERGRAPH_SDL, (service, request, context) => {
-    const source = sources.get(service);
-    if (!source) throw new Error(`no in-process subgraph ${service}`);
-    return source.execute(request, context);
+/**
+ * The product's engine over in-process subgraphs (the default of `startGateway`). Each subgraph's schema is loaded
+ * on its first fetch (`loadSubgraphSchema`, or `schemaOf` when given), so a cold start builds only those its first
+ * request reaches.
+ */
+export function inProcessPlanGateway(schemaOf: (name: SubgraphName) => Promise<GraphQLSchema> = loadSubgraphSchema): PlanGateway {
+  const sources = new Map<SubgraphName, Promise<CachedLocalDataSource>>();
+  return new PlanGateway(SUPERGRAPH_SDL, async (service, request, context) => {
+    if (!isSubgraphName(service)) throw new Error(`no in-process subgraph ${service}`);
+    let source = sources.get(service);
+    if (!source) sources.set(service, (source = schemaOf(service).then((schema) => new CachedLocalDataSource(schema))));
+    return (await source).execute(request, context);
   });
 }
 

@@ -41,7 +41,12 @@ useTestStack({
     const apollo = (schemas: SubgraphSchemas) =>
       new ApolloGateway({ supergraphSdl: SUPERGRAPH_SDL, buildService: ({ name }) => new CachedLocalDataSource(schemas[name as keyof typeof schemas]) as unknown as GraphQLDataSource });
     engines = {
-      plan: await startGateway({ engine: (schemas) => inProcessPlanGateway(failingEnrollments(schemas)) }),
+      plan: await startGateway({
+        engine: (schemas) => {
+          const failing = failingEnrollments(schemas);
+          return inProcessPlanGateway(async (name) => failing[name]);
+        },
+      }),
       apollo: await startGateway({ engine: (schemas) => apollo(failingEnrollments(schemas)) }),
     };
   },

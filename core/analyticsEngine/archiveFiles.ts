@@ -1,7 +1,6 @@
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { ARCHIVE_FILE_SUFFIX, ARCHIVE_PREFIX, type ArchiveFiles } from '../analytics/archive/files.js';
 import { walkFiles } from '../platform/walkFiles.js';
 
@@ -39,39 +38,6 @@ export class FolderArchiveFiles implements ArchiveFiles {
   }
 }
 
-/** The archive in the stage's S3 bucket: keys as in the folder (Parquet compresses its own pages). */
-export class S3ArchiveFiles implements ArchiveFiles {
-  constructor(
-    private readonly s3: S3Client,
-    readonly bucket: string,
-  ) {}
-
-  async list(): Promise<string[]> {
-    const keys: string[] = [];
-    let token: string | undefined;
-    do {
-      const page = await this.s3.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: ARCHIVE_PREFIX, ContinuationToken: token }));
-      for (const o of page.Contents ?? []) if (o.Key?.endsWith(ARCHIVE_FILE_SUFFIX)) keys.push(o.Key);
-      token = page.IsTruncated ? page.NextContinuationToken : undefined;
-    } while (token);
-    return keys.sort();
-  }
-
-  async read(key: string): Promise<Uint8Array> {
-    const res = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
-    if (!res.Body) throw new Error(`s3://${this.bucket}/${key}: empty object`);
-    return res.Body.transformToByteArray();
-  }
-
-  async write(key: string, bytes: Uint8Array): Promise<void> {
-    await this.s3.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: bytes, ContentType: 'application/vnd.apache.parquet' }));
-  }
-
-  async remove(key: string): Promise<void> {
-    await this.s3.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
-  }
-}
-
 /**
  * The archive named by `ARCHIVE_STORE`: `s3://<bucket>` on AWS (the stage's archive bucket), `file://<folder>`
  * locally (the data dir's `archive` folder).
@@ -80,7 +46,22 @@ export class S3ArchiveFiles implements ArchiveFiles {
  * const files = archiveFilesOf(requireEnv('ARCHIVE_STORE'));
  */
 export function archiveFilesOf(url: string): ArchiveFiles {
-  if (url.startsWith('s3://')) return new S3ArchiveFiles(new S3Client({}), url.slice('s3://'.length).replace(/\/$/, ''));
+  if (url.startsWith('s3://')) return s3ArchiveFilesOnFirstUse(url.slice('s3://'.length).replace(/\/$/, ''));
   if (url.startsWith('file://')) return new FolderArchiveFiles(fileURLToPath(url));
   throw new Error(`ARCHIVE_STORE must be s3://<bucket> or file://<folder>, not ${JSON.stringify(url)}`);
+}
+
+/**
+ * The S3 archive, with the S3 client loaded on the first call: the client is a large module, and most of the graphql
+ * function's cold starts never reach the archive.
+ */
+function s3ArchiveFilesOnFirstUse(bucket: string): ArchiveFiles {
+  let files: Promise<ArchiveFiles> | undefined;
+  const load = () => (files ??= import('./s3ArchiveFiles.js').then(({ S3ArchiveFiles }) => S3ArchiveFiles.of(bucket)));
+  return {
+    list: async () => (await load()).list(),
+    read: async (key) => (await load()).read(key),
+    write: async (key, bytes) => (await load()).write(key, bytes),
+    remove: async (key) => (await load()).remove(key),
+  };
 }

@@ -1,4 +1,4 @@
-import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
+import type { createRemoteJWKSet, JWTPayload } from 'jose';
 import * as z from 'zod';
 import type { ApiKey } from './apiKeys.js';
 import { hashKey } from './apiKeys.js';
@@ -61,6 +61,8 @@ export const looksLikeJwt = (token: string) => /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\
  */
 export async function verifyJwt(token: string, settings: JwtSettings): Promise<ApiKey | null> {
   const url = settings.jwksUrl ?? `${settings.issuer.replace(/\/$/, '')}/.well-known/jwks.json`;
+  // Loaded with the first token: most callers present API keys, and a cold start need not compile jose.
+  const { createRemoteJWKSet, jwtVerify } = await import('./jose.js');
   let keys = keySets.get(url);
   if (!keys) keySets.set(url, (keys = createRemoteJWKSet(new URL(url), { cooldownDuration: 30_000, cacheMaxAge: 600_000 })));
   let payload: JWTPayload;

@@ -13,7 +13,8 @@ import { eraseFromArchive } from '../../core/analytics/archive/erase.js';
 import { archivedEventsOf, archiveFileKey, readArchiveFile, type ArchiveFiles } from '../../core/analytics/archive/files.js';
 import { encodeArchiveFile } from '../../core/analytics/archive/parquet.js';
 import { toArchiveRecord } from '../../core/analytics/archive/record.js';
-import { FolderArchiveFiles, S3ArchiveFiles } from '../../core/analyticsEngine/archiveFiles.js';
+import { FolderArchiveFiles } from '../../core/analyticsEngine/archiveFiles.js';
+import { S3ArchiveFiles } from '../../core/analyticsEngine/s3ArchiveFiles.js';
 import type { StoredEvent } from '../../core/events/schema.js';
 import { convertNdjsonArchive } from '../../local/archive/legacyNdjson.js';
 

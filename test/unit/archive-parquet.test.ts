@@ -9,7 +9,8 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { StoredEvent } from '../../core/events/schema.js';
-import { decodeArchiveFile, encodeArchiveFile } from '../../core/analytics/archive/parquet.js';
+import { encodeArchiveFile } from '../../core/analytics/archive/parquet.js';
+import { decodeArchiveFile } from '../../core/analytics/archive/parquetRead.js';
 import { ARCHIVE_COLUMNS, toArchiveRecord, type ArchiveRecord } from '../../core/analytics/archive/record.js';
 import { DuckDbArchiveEngine } from '../../local/archive/duckdbEngine.js';
 

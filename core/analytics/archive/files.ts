@@ -7,7 +7,6 @@
  * Why whole files per batch, named after the batch's first record: a retried batch rewrites its own file instead
  * of adding a second copy, and the queries keep one row per event id for the copies that bisection can still make.
  */
-import { decodeArchiveFile } from './parquet.js';
 import type { ArchiveRecord } from './record.js';
 
 /** Where the archive's files are: an S3 bucket on AWS, a folder of the data dir locally. Keys use `/`. */
@@ -61,6 +60,8 @@ function ownedBy(row: Partial<ArchiveRecord>, ids: ReadonlySet<string>): boolean
  * const rows = await archiveRowsOf(key, await files.read(key));
  */
 export async function archiveRowsOf(key: string, bytes: Uint8Array, columns?: ReadonlyArray<keyof ArchiveRecord>): Promise<Partial<ArchiveRecord>[]> {
+  // The Parquet reader is loaded with the first file read (exports, erasure, replays), not by every cold start.
+  const { decodeArchiveFile } = await import('./parquetRead.js');
   try {
     return await decodeArchiveFile(bytes, columns);
   } catch (e) {

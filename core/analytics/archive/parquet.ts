@@ -2,12 +2,11 @@
  * The archive's file format: Apache Parquet, one file per archived batch and event date, columns as
  * `ARCHIVE_COLUMNS` (docs/architecture.md, "Event archive"). Written and read in JavaScript (hyparquet-writer and
  * hyparquet, no native code), so the archiver, erasure and export Lambdas handle the same files that DuckDB reads
- * locally and Athena reads on AWS.
+ * locally and Athena reads on AWS. Reading is `parquetRead.ts`, which only hyparquet's reader needs.
  *
  * Why Parquet and not the JSON lines it replaced: Athena bills the bytes a query scans, and a funnel reads four
  * or five of the nineteen columns; Parquet lets both engines read only those (and skip row groups by statistics).
  */
-import { parquetReadObjects } from 'hyparquet';
 import { parquetWriteBuffer, type ColumnSource } from 'hyparquet-writer';
 import { ARCHIVE_COLUMNS, type ArchiveRecord, type ParquetColumnType } from './record.js';
 
@@ -56,20 +55,4 @@ function cell(value: unknown, type: ParquetColumnType): unknown {
 export function encodeArchiveFile(rows: readonly Partial<ArchiveRecord>[]): Uint8Array {
   const columnData = ARCHIVE_COLUMNS.map((c) => ({ name: c.name, data: rows.map((r) => cell(r[c.name], c.parquet)) })) as ColumnSource[];
   return new Uint8Array(parquetWriteBuffer({ columnData, schema: SCHEMA }));
-}
-
-/**
- * A file's rows, as the writer was given them (BIGINT and DECIMAL back to numbers), with only `columns` when named.
- * Columns a file lacks are left out of its rows, so a reader sees them as missing, not as a value.
- *
- * @example
- * const rows = await decodeArchiveFile(await files.read(key));
- */
-export async function decodeArchiveFile(bytes: Uint8Array, columns?: ReadonlyArray<keyof ArchiveRecord>): Promise<Partial<ArchiveRecord>[]> {
-  const file = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-  const rows = (await parquetReadObjects({ file, ...(columns ? { columns: [...columns] } : {}) })) as Array<Record<string, unknown>>;
-  return rows.map((row) => {
-    for (const [k, v] of Object.entries(row)) if (typeof v === 'bigint') row[k] = Number(v);
-    return row as Partial<ArchiveRecord>;
-  });
 }

@@ -37,11 +37,14 @@ async function seed() {
   // the next (the activity seeded below a minute ago would be yesterday's), so a run close to it waits until after.
   const toMidnight = DAY - (Date.now() % DAY);
   if (toMidnight < 300_000) await new Promise((r) => setTimeout(r, toMidnight + 1_000));
-  // The campaign first, so the orders below enroll their buyers (journeys act on events after activation).
+  // The campaign and the segment first, so the orders below enroll their buyers (journeys act on events after
+  // activation) and put them in the segment (the fold evaluates the segments that exist when it runs).
+  const segment = await gql(stack, 'mutation { createSegment(input: { id: "buyers", name: "Buyers", expression: "stats.orders > 0" }) { id } }');
+  assert.ok(segment.json.data, JSON.stringify(segment.json.errors));
   const campaign = await gql(stack, 'mutation { createCampaignFromTemplate(template: "post_purchase_review", name: "Review ask") { id } }');
   const id = campaign.json.data.createCampaignFromTemplate.id as string;
   assert.ok((await gql(stack, `mutation { setCampaignStatus(id: "${id}", status: ACTIVE) { status } }`)).json.data);
-  await new Promise((r) => setTimeout(r, 1100)); // the journey functions' campaign cache (1 s in tests)
+  await new Promise((r) => setTimeout(r, 1100)); // the journey functions' campaign cache and the tagger's rules (1 s in tests)
   const events: unknown[] = [];
   for (let i = 0; i < USERS; i++) {
     const userId = `cu-${i}`;
@@ -60,7 +63,6 @@ async function seed() {
   const setup = await gql(
     stack,
     `mutation {
-      createSegment(input: { id: "buyers", name: "Buyers", expression: "stats.orders > 0" }) { id }
       createExperiment(input: { key: "console-cta", name: "Console CTA", variants: [{ key: "control" }, { key: "bold" }],
         metrics: [{ name: "signup", kind: CONVERSION, event: "signed_up", windowHours: 48 }], startAt: "${at(7)}" }) { id }
     }`,

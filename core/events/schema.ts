@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { isPlaceholderId } from './placeholderIds.js';
 import { isCalendarTimestamp } from './calendar.js';
+import { MIN_EVENT_TIME, type WELL_KNOWN_EVENTS } from './contract.js';
 
 /**
  * The ingest contract (README.md "Ingest contract"): a Segment-spec envelope, with typed properties
@@ -8,16 +9,7 @@ import { isCalendarTimestamp } from './calendar.js';
  * (`userid`, `timeStamp`) fail loudly instead of silently losing data.
  */
 
-/** Largest serialized event accepted, in bytes. */
-export const MAX_EVENT_BYTES = 32 * 1024;
-/** Most events in one request. */
-export const MAX_EVENTS_PER_REQUEST = 500;
-/** Largest request body accepted, in bytes (Kinesis PutRecords takes at most 5 MiB). */
-export const MAX_REQUEST_BYTES = 4 * 1024 * 1024;
-/** How far past the time the server received it an event's timestamp may lie (clock skew allowance). */
-export const MAX_FUTURE_SKEW_MS = 24 * 3600 * 1000;
-/** Event times before this are taken as bad clocks (epoch-zero defaults and the like). */
-export const MIN_EVENT_TIME = Date.UTC(2000, 0, 1);
+export { MAX_EVENT_BYTES, MAX_EVENTS_PER_REQUEST, MAX_REQUEST_BYTES, MAX_FUTURE_SKEW_MS, MIN_EVENT_TIME } from './contract.js';
 
 const id = z.string().trim().min(1).max(256);
 /** A user, anonymous or previous id. Placeholders ('unknown', '0', 'null', …) are dropped: they identify nobody. */
@@ -87,7 +79,8 @@ export const WELL_KNOWN_PROPERTIES = {
     experimentId: z.string().min(1).max(64),
     variationId: z.union([z.number().int().min(0).max(99), z.string().min(1).max(64)]),
   }),
-} as const;
+  // One schema for each of the contract's names, and no other.
+} as const satisfies Record<(typeof WELL_KNOWN_EVENTS)[number], z.ZodType>;
 
 export type WellKnownEvent = keyof typeof WELL_KNOWN_PROPERTIES;
 

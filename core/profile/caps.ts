@@ -1,4 +1,4 @@
-import { WELL_KNOWN_PROPERTIES } from '../events/schema.js';
+import { WELL_KNOWN_EVENTS } from '../events/contract.js';
 import {
   MAX_CUSTOM_EVENT_NAMES,
   MAX_DAYS_BYTES,
@@ -15,7 +15,7 @@ import type { Interest, Profile } from './types.js';
  * loaded profile (cached by map object, so a batch pays once) and then updated by the fold as it goes.
  */
 
-const ALWAYS_COUNTED = new Set<string>([...Object.keys(WELL_KNOWN_PROPERTIES), 'identify', 'alias']);
+const ALWAYS_COUNTED = new Set<string>([...WELL_KNOWN_EVENTS, 'identify', 'alias']);
 
 /** Whether `name` is counted per profile (a new custom name past {@link MAX_CUSTOM_EVENT_NAMES} is not). */
 export function mayCount(profile: Profile, name: string): boolean {

@@ -1,4 +1,4 @@
-import { MIN_EVENT_TIME } from '../../events/schema.js';
+import { MIN_EVENT_TIME } from '../../events/contract.js';
 import type { ArchiveQueryEngine, QueryOptions, SqlParam } from './engine.js';
 import { jsonObject } from './record.js';
 import { baseCte } from './sql.js';

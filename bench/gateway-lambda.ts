@@ -3,7 +3,7 @@
  * the same esbuild settings the CDK construct uses (infra/constructs/opsgraph-function.ts, infra/bundling.ts), and
  * its init time: a fresh `node` process importing the bundle and answering its first request (API Gateway
  * payload 2.0 event, the admin key, a user query) against a local stack on loopback, in Lambda's environment
- * (the functions' NODE_OPTIONS, no NODE_ENV). Median of eleven processes, alternated with the same measure of
+ * (no NODE_ENV, no NODE_OPTIONS). Median of eleven processes, alternated with the same measure of
  * `bench/lambdaFloor.ts` (the function's first storage call alone).
  */
 import { spawn } from 'node:child_process';
@@ -12,7 +12,6 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startLocalStack } from '../local/localStack.js';
-import { FUNCTION_NODE_OPTIONS } from '../infra/bundling.js';
 import { bundleAsDeployed, report } from './support.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -82,9 +81,10 @@ export async function lambdaBench(): Promise<void> {
     const names = Object.keys(runners) as Array<keyof typeof runners>;
     // Alternated, A B C A B C, so the machine's noise falls on every side.
     const runs = Object.fromEntries(names.map((n) => [n, [] as InitRun[]])) as Record<keyof typeof runners, InitRun[]>;
-    // The environment as Lambda's: the functions' NODE_OPTIONS, and no NODE_ENV (Lambda sets none).
-    const env: NodeJS.ProcessEnv = { ...process.env, NODE_OPTIONS: FUNCTION_NODE_OPTIONS };
+    // The environment as Lambda's: no NODE_ENV (Lambda sets none) and no NODE_OPTIONS (the functions set none).
+    const env: NodeJS.ProcessEnv = { ...process.env };
     delete env.NODE_ENV;
+    delete env.NODE_OPTIONS;
     for (let i = 0; i < RUNS; i++) {
       for (const name of names) runs[name].push(await firstAnswer(runners[name], env));
     }

@@ -15,7 +15,7 @@ import { maxRecordAgeSeconds, type StageSettings } from '../stages.js';
 import { logRetention, removalPolicy, type DataStores } from './data-stores.js';
 import type { DeadLetters } from './dead-letters.js';
 import type { EventArchive } from './event-archive.js';
-import { bundleHandler, FUNCTION_NODE_OPTIONS } from '../bundling.js';
+import { bundleHandler } from '../bundling.js';
 
 /** The repository root: entries in `FUNCTIONS` are relative to it. */
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -204,7 +204,8 @@ export class OpsgraphFunction extends Construct {
     if (ENV.archiveStore in env && archive) env[ENV.archiveStore] = archive.storeUrl;
     if (ENV.archiveEngine in env && archive) env[ENV.archiveEngine] = archive.engineSpec;
     // The Powertools settings (service name, metrics namespace, tracing) come with the definition's environment.
-    return { ...env, NODE_OPTIONS: FUNCTION_NODE_OPTIONS };
+    // No NODE_OPTIONS: `--enable-source-maps` cost every cold start the parse of its source maps (infra/bundling.ts).
+    return env;
   }
 
   /**

@@ -291,7 +291,7 @@ async function main(): Promise<void> {
   const { startLocalStack } = await import('../local/localStack.js');
   const { countOutbox, listOutbox } = await import('../core/journeyEngine/store/outbox.js');
   const { dueTimers, minuteOf } = await import('../core/journeyEngine/store/timers.js');
-  const { dynamo, kinesis } = await import('../core/aws/clients.js');
+  const [{ dynamo }, { kinesis }] = await Promise.all([import('../core/aws/clients.js'), import('../core/aws/kinesis.js')]);
 
   const dataDir = await mkdtemp(join(tmpdir(), 'opsgraph-bench-journeys-'));
   let stack: LocalStack | undefined;

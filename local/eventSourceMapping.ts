@@ -2,7 +2,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand, type _Record } from '@aws-sdk/client-kinesis';
 import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
-import { kinesis } from '../core/aws/clients.js';
+import { kinesis } from '../core/aws/kinesis.js';
 import type { StreamSourceSettings } from '../core/platform/definitions.js';
 import type { DeadLetterStore } from './deadLetters.js';
 import { toKinesisEvent } from './kinesisEvent.js';

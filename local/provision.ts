@@ -10,7 +10,8 @@ import {
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import { CreateStreamCommand, DescribeStreamSummaryCommand, ResourceInUseException as StreamInUse } from '@aws-sdk/client-kinesis';
-import { dynamo, kinesis } from '../core/aws/clients.js';
+import { dynamo } from '../core/aws/clients.js';
+import { kinesis } from '../core/aws/kinesis.js';
 import { physicalName, STREAMS, TABLES, type KeyAttribute, type TableDefinition } from '../core/platform/definitions.js';
 import { sleep } from '../core/platform/sleep.js';
 

@@ -1,7 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { KinesisClient } from '@aws-sdk/client-kinesis';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { captureAWSv3Client } from '../platform/tracer.js';
 
 /*
@@ -9,12 +7,14 @@ import { captureAWSv3Client } from '../platform/tracer.js';
  * AWS_ENDPOINT_URL_DYNAMODB / AWS_ENDPOINT_URL_KINESIS variables, which the local runtime sets to dynalite and
  * kinesalite; on Lambda they are unset and the SDK uses the regional endpoints.
  *
- * Both clients are captured by the Powertools Tracer: on Lambda each call is an X-Ray subsegment; elsewhere
+ * Both clients (the Kinesis one in `kinesis.ts`, a module of its own: the graphql function never loads it) are
+ * captured by the Powertools Tracer: on Lambda each call is an X-Ray subsegment; elsewhere
  * tracing is off, the X-Ray SDK is not even loaded, and the client is returned untouched (core/platform/tracer.ts).
  */
 
 let documentClient: DynamoDBDocumentClient | undefined;
-let kinesisClient: KinesisClient | undefined;
+/** What forgets the other cached clients (`kinesis.ts`), each registered when its client is first made. */
+const resets = new Set<() => void>();
 
 /** The shared DynamoDB document client (undefined values removed, numbers as JS numbers). */
 export function dynamo(): DynamoDBDocumentClient {
@@ -24,24 +24,15 @@ export function dynamo(): DynamoDBDocumentClient {
   return documentClient;
 }
 
-/**
- * The shared Kinesis client. It speaks HTTP/1.1: PutRecords and GetRecords need nothing more, and kinesalite
- * does not speak the SDK's default HTTP/2.
- */
-export function kinesis(): KinesisClient {
-  kinesisClient ??= captureAWSv3Client(
-    new KinesisClient({
-      maxAttempts: 5,
-      requestHandler: new NodeHttpHandler({ connectionTimeout: 2_000, requestTimeout: 10_000 }),
-    }),
-  );
-  return kinesisClient;
-}
-
 /** Forget the cached clients (the local runtime calls this when it restarts its servers on new ports). */
 export function resetClients(): void {
   documentClient?.destroy();
-  kinesisClient?.destroy();
   documentClient = undefined;
-  kinesisClient = undefined;
+  for (const reset of resets) reset();
+  resets.clear();
+}
+
+/** Has {@link resetClients} call `reset` too (the Kinesis client's module, which loads only where it is used). */
+export function onResetClients(reset: () => void): void {
+  resets.add(reset);
 }

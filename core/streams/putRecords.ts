@@ -1,5 +1,5 @@
 import { PutRecordsCommand, type PutRecordsCommandOutput, type PutRecordsRequestEntry } from '@aws-sdk/client-kinesis';
-import { kinesis } from '../aws/clients.js';
+import { kinesis } from '../aws/kinesis.js';
 import { sleep } from '../platform/sleep.js';
 
 /** Kinesis takes at most 500 records per PutRecords call. */

@@ -8,7 +8,8 @@ import { GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand } from '@
 import { decodeChangeRecord } from '../../core/changes/record.js';
 import { PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { KinesisStreamRecord } from 'aws-lambda';
-import { dynamo, kinesis } from '../../core/aws/clients.js';
+import { dynamo } from '../../core/aws/clients.js';
+import { kinesis } from '../../core/aws/kinesis.js';
 import { score } from '../../core/churn/model.js';
 import {
   CHURN_TAG,

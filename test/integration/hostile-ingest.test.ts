@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createServer, type AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
 import type { PutRecordsCommandOutput } from '@aws-sdk/client-kinesis';
-import { kinesis } from '../../core/aws/clients.js';
+import { kinesis } from '../../core/aws/kinesis.js';
 import { FUNCTIONS } from '../../core/platform/definitions.js';
 import { gql, useTestStack, track, waitFor } from '../support/stack.js';
 

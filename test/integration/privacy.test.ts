@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand } from '@aws-sdk/client-kinesis';
 import { generateKey, putApiKey } from '../../core/auth/apiKeys.js';
-import { kinesis } from '../../core/aws/clients.js';
+import { kinesis } from '../../core/aws/kinesis.js';
 import { listAudit } from '../../core/store/audit.js';
 import { gql, postJson, track, useTestStack, waitFor } from '../support/stack.js';
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { CreateStreamCommand, DescribeStreamSummaryCommand, PutRecordCommand } from '@aws-sdk/client-kinesis';
-import { kinesis } from '../../core/aws/clients.js';
+import { kinesis } from '../../core/aws/kinesis.js';
 import { FUNCTIONS, type FunctionDefinition, type StreamSourceSettings } from '../../core/platform/definitions.js';
 import { sleep } from '../../core/platform/sleep.js';
 import { DeadLetterStore } from '../../local/deadLetters.js';

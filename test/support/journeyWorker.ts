@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { dynamo, kinesis } from '../../core/aws/clients.js';
+import { dynamo } from '../../core/aws/clients.js';
+import { kinesis } from '../../core/aws/kinesis.js';
 import type { StoredEvent } from '../../core/events/schema.js';
 import { processBatch } from '../../core/tagging/processBatch.js';
 import { RuleCache } from '../../core/tagging/ruleCache.js';

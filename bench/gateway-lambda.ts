@@ -22,7 +22,6 @@ const USER_QUERY = '{ user(id: "u1") { id stats { orders revenue } tags { name }
 /** A first request that reaches all three subgraphs. */
 const ALL_SUBGRAPHS_QUERY = '{ user(id: "u1") { id stats { orders } enrollments { id } } campaigns { id } churnBands { band users } }';
 
-
 interface InitRun {
   wall_ms: number;
   /** From the process's start to the handler's first answer. */

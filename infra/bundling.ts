@@ -13,7 +13,7 @@ import { buildSync, type Metafile } from 'esbuild';
  * ESM bundles run on Lambda as `.mjs`; CommonJS dependencies bundled into them still call `require` for Node
  * built-ins, which ESM scope lacks. The banner provides it.
  */
-export const ESM_REQUIRE_BANNER =
+const ESM_REQUIRE_BANNER =
   "import { createRequire as __opsgraphCreateRequire } from 'node:module';" +
   'const require = __opsgraphCreateRequire(import.meta.url);';
 
@@ -42,7 +42,7 @@ export const LEFT_OUT_OF_BUNDLES: Readonly<Record<string, string>> = {
 };
 
 /** The stand-in for each left-out module, as an absolute path (esbuild resolves aliases from its working directory). */
-export const LEFT_OUT_MODULE = join(dirname(fileURLToPath(import.meta.url)), 'leftOut.cjs');
+const LEFT_OUT_MODULE = join(dirname(fileURLToPath(import.meta.url)), 'leftOut.cjs');
 
 /**
  * graphql ships its ESM (`.mjs`) and CommonJS (`.js`) builds side by side. Apollo's CommonJS deep imports of these
@@ -63,7 +63,7 @@ const REPLACED_IN_BUNDLES: Readonly<Record<string, string>> = {
 };
 
 /** esbuild's `alias` option for every bundle: the left-out and replaced modules, and one graphql. */
-export const BUNDLE_ALIASES: Readonly<Record<string, string>> = {
+const BUNDLE_ALIASES: Readonly<Record<string, string>> = {
   ...Object.fromEntries(Object.keys(LEFT_OUT_OF_BUNDLES).map((name) => [name, LEFT_OUT_MODULE])),
   ...REPLACED_IN_BUNDLES,
   ...ONE_GRAPHQL,
@@ -74,7 +74,7 @@ export const BUNDLE_ALIASES: Readonly<Record<string, string>> = {
  * binary from beside the bundle file, so the graphql function ships it there as part of its asset (arm64 on
  * Lambda), outside the minified bundle.
  */
-export function nativePlannerBinary(platform: string = 'linux', arch: string = 'arm64'): string {
+function nativePlannerBinary(platform: string = 'linux', arch: string = 'arm64'): string {
   const dist = dirname(createRequire(import.meta.url).resolve('@graphql-hive/router-query-planner'));
   return join(dist, `hive_router_query_planner.${platform}-${arch}${platform === 'linux' ? '-gnu' : ''}.node`);
 }

@@ -13,8 +13,8 @@ import { captureAWSv3Client } from '../platform/tracer.js';
  */
 
 let documentClient: DynamoDBDocumentClient | undefined;
-/** What forgets the other cached clients (`kinesis.ts`), each registered when its client is first made. */
-const resets = new Set<() => void>();
+/** What forgets the other cached clients (`kinesis.ts`), registered by their modules as they load. */
+const resets: Array<() => void> = [];
 
 /** The shared DynamoDB document client (undefined values removed, numbers as JS numbers). */
 export function dynamo(): DynamoDBDocumentClient {
@@ -29,10 +29,9 @@ export function resetClients(): void {
   documentClient?.destroy();
   documentClient = undefined;
   for (const reset of resets) reset();
-  resets.clear();
 }
 
 /** Has {@link resetClients} call `reset` too (the Kinesis client's module, which loads only where it is used). */
 export function onResetClients(reset: () => void): void {
-  resets.add(reset);
+  resets.push(reset);
 }

@@ -10,17 +10,16 @@ import { onResetClients } from './clients.js';
 
 let kinesisClient: KinesisClient | undefined;
 
-const forget = () => {
+onResetClients(() => {
   kinesisClient?.destroy();
   kinesisClient = undefined;
-};
+});
 
 /**
  * The shared Kinesis client. It speaks HTTP/1.1: PutRecords and GetRecords need nothing more, and kinesalite
  * does not speak the SDK's default HTTP/2.
  */
 export function kinesis(): KinesisClient {
-  if (!kinesisClient) onResetClients(forget);
   kinesisClient ??= captureAWSv3Client(
     new KinesisClient({
       maxAttempts: 5,

@@ -3,8 +3,9 @@
  * the same esbuild settings the CDK construct uses (infra/constructs/opsgraph-function.ts, infra/bundling.ts), and
  * its init time: a fresh `node` process importing the bundle and answering its first request (API Gateway
  * payload 2.0 event, the admin key, a user query) against a local stack on loopback, in Lambda's environment
- * (no NODE_ENV, no NODE_OPTIONS). Median of eleven processes, alternated with the same measure of
- * `bench/lambdaFloor.ts` (the function's first storage call alone).
+ * (no NODE_ENV, no NODE_OPTIONS, no NODE_EXTRA_CA_CERTS). Median of eleven processes, alternated with the same
+ * measure of `bench/lambdaFloor.ts` (the function's first storage call alone), and, when this host sets
+ * NODE_EXTRA_CA_CERTS, with the function started with it too.
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -31,7 +32,7 @@ interface InitRun {
   status: number;
 }
 
-function firstAnswer(runner: string, env: NodeJS.ProcessEnv): Promise<InitRun> {
+function firstAnswer({ file: runner, env }: { file: string; env: NodeJS.ProcessEnv }): Promise<InitRun> {
   const t0 = performance.now();
   const child = spawn(process.execPath, [runner], { env, stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
@@ -64,7 +65,16 @@ export async function lambdaBench(): Promise<void> {
       requestContext: { http: { method: 'POST', path: '/graphql', protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'bench' }, requestId: 'init', routeKey: 'POST /graphql', stage: '$default', timeEpoch: Date.now() },
     });
     const floor = (await bundleAsDeployed(join(root, 'bench', 'lambdaFloor.ts'), join(dir, 'floor', 'index.mjs'))).file;
-    const runner = async (name: string, bundled: string, query = USER_QUERY) => {
+    // The environment as Lambda's: no NODE_ENV (Lambda sets none) and no NODE_OPTIONS (the functions set none). Nor
+    // NODE_EXTRA_CA_CERTS: Lambda's Node 20 and later runtimes load no extra CA certificates unless a function sets
+    // it, which these do not (infra/constructs/opsgraph-function.ts). A host that sets it (for a TLS proxy) makes
+    // every Node process parse that bundle as it starts: about 50 ms on this one, where the local stack's
+    // endpoints are plain HTTP on loopback anyway.
+    const lambdaEnv: NodeJS.ProcessEnv = { ...process.env };
+    delete lambdaEnv.NODE_ENV;
+    delete lambdaEnv.NODE_OPTIONS;
+    delete lambdaEnv.NODE_EXTRA_CA_CERTS;
+    const runner = async (name: string, bundled: string, query = USER_QUERY, env = lambdaEnv) => {
       const file = join(dir, `init-${name}.mjs`);
       await writeFile(file, [
         `const { handler } = await import(${JSON.stringify(bundled)});`,
@@ -74,29 +84,32 @@ export async function lambdaBench(): Promise<void> {
         `process.stdout.write(JSON.stringify({ status: r.statusCode, ms: performance.now(), importMs: imported }) + '\\n');`,
         'process.exit(0);',
       ].join('\n'));
-      return file;
+      return { file, env };
     };
-    const runners = { graphql: await runner('graphql', local), floor: await runner('floor', floor), allSubgraphs: await runner('all', local, ALL_SUBGRAPHS_QUERY) };
+    const hostCaCerts = process.env.NODE_EXTRA_CA_CERTS;
+    const runners = {
+      graphql: await runner('graphql', local),
+      floor: await runner('floor', floor),
+      allSubgraphs: await runner('all', local, ALL_SUBGRAPHS_QUERY),
+      ...(hostCaCerts ? { withHostCaCerts: await runner('ca', local, USER_QUERY, { ...lambdaEnv, NODE_EXTRA_CA_CERTS: hostCaCerts }) } : {}),
+    };
     const names = Object.keys(runners) as Array<keyof typeof runners>;
     // Alternated, A B C A B C, so the machine's noise falls on every side.
-    const runs = Object.fromEntries(names.map((n) => [n, [] as InitRun[]])) as Record<keyof typeof runners, InitRun[]>;
-    // The environment as Lambda's: no NODE_ENV (Lambda sets none) and no NODE_OPTIONS (the functions set none).
-    const env: NodeJS.ProcessEnv = { ...process.env };
-    delete env.NODE_ENV;
-    delete env.NODE_OPTIONS;
+    const runs = Object.fromEntries(names.map((n) => [n, [] as InitRun[]])) as Record<string, InitRun[]>;
     for (let i = 0; i < RUNS; i++) {
-      for (const name of names) runs[name].push(await firstAnswer(runners[name], env));
+      for (const name of names) runs[name]!.push(await firstAnswer(runners[name]!));
     }
-    const med = (name: keyof typeof runners, k: 'wall_ms' | 'process_ms' | 'import_ms') => runs[name].map((r) => r[k]).sort((a, b) => a - b)[RUNS >> 1]!;
+    const med = (name: string, k: 'wall_ms' | 'process_ms' | 'import_ms') => runs[name]!.map((r) => r[k]).sort((a, b) => a - b)[RUNS >> 1]!;
     report({
       bench: 'gateway.lambda', function: 'graphql', bundle_bytes: deployed.bytes, bundle_mb: Math.round((deployed.bytes / 1024 / 1024) * 100) / 100,
       bundle_target_mb: 1.5, bundle_init_bytes: deployed.initBytes, init_wall_ms: med('graphql', 'wall_ms'), init_process_ms: med('graphql', 'process_ms'), init_import_ms: med('graphql', 'import_ms'),
-      init_target_ms: 300, init_runs_wall_ms: runs.graphql.map((r) => r.wall_ms),
+      init_target_ms: 300, init_runs_wall_ms: runs.graphql!.map((r) => r.wall_ms),
       floor: 'a handler doing only the API key GetItem, bundled alike (bench/lambdaFloor.ts)',
       floor_wall_ms: med('floor', 'wall_ms'), floor_process_ms: med('floor', 'process_ms'), floor_import_ms: med('floor', 'import_ms'),
       graphql_over_floor_ms: med('graphql', 'process_ms') - med('floor', 'process_ms'),
       // Each subgraph loads on its first fetch: a first request that reaches all three loads them all.
       all_subgraphs_query: ALL_SUBGRAPHS_QUERY, all_subgraphs_init_process_ms: med('allSubgraphs', 'process_ms'),
+      ...(hostCaCerts ? { with_host_node_extra_ca_certs_init_process_ms: med('withHostCaCerts', 'process_ms') } : {}),
     });
   } finally {
     await stack.close();

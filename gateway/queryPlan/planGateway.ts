@@ -83,16 +83,33 @@ export class PlanGateway implements GatewayInterface {
   }
 }
 
-/** The plan executor's questions about typenames, answered over the API schema. */
+/**
+ * The plan executor's questions about typenames, answered over the API schema, once each per pair of its types:
+ * they are asked for every entity of every answer, and graphql-js's type checks are slow outside
+ * NODE_ENV=production (projectResult.ts). A typename the schema lacks (a subgraph's own) is answered, not kept.
+ */
 function typesOf(schema: GraphQLSchema): Types {
+  const subtypes = new Map<string, boolean>();
+  const abstract = new Map<string, boolean>();
   return {
     isA(typename, condition) {
       if (typename === condition) return true;
-      const abstract = schema.getType(condition);
+      const key = `${typename} ${condition}`;
+      const known = subtypes.get(key);
+      if (known !== undefined) return known;
+      const parent = schema.getType(condition);
       const object = schema.getType(typename);
-      return isAbstractType(abstract) && isObjectType(object) && schema.isSubType(abstract, object);
+      const is = isAbstractType(parent) && isObjectType(object) && schema.isSubType(parent, object);
+      if (parent && object) subtypes.set(key, is);
+      return is;
     },
-    isAbstract: (typename) => isAbstractType(schema.getType(typename)),
+    isAbstract(typename) {
+      const known = abstract.get(typename);
+      if (known !== undefined) return known;
+      const type = schema.getType(typename);
+      if (type) abstract.set(typename, isAbstractType(type));
+      return isAbstractType(type);
+    },
   };
 }
 

@@ -107,8 +107,9 @@ function typesOf(schema: GraphQLSchema): Types {
       const known = abstract.get(typename);
       if (known !== undefined) return known;
       const type = schema.getType(typename);
-      if (type) abstract.set(typename, isAbstractType(type));
-      return isAbstractType(type);
+      const is = isAbstractType(type);
+      if (type) abstract.set(typename, is);
+      return is;
     },
   };
 }

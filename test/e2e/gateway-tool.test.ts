@@ -54,9 +54,8 @@ describe('npm run gateway engine on the federation fixture', () => {
     }
   });
 
-  it('answers with an error, not a failed request, when a subgraph cannot be reached', async () => {
-    // The products subgraph moved to a port nothing listens on (loopback, port 1).
-    const supergraphSdl = fixture.supergraph.replace(/url: "http:\/\/127\.0\.0\.1:\d+\/products"/, 'url: "http://127.0.0.1:1/products"');
+  /** The plan engine over `supergraphSdl` asked for a product: its answer's one error, after checking the rest. */
+  async function productsError(supergraphSdl: string) {
     assert.notEqual(supergraphSdl, fixture.supergraph);
     const g = await startGatewayServer({ engine: 'plan', supergraphSdl, port: 0 });
     gateways.push(g);
@@ -64,7 +63,19 @@ describe('npm run gateway engine on the federation fixture', () => {
     assert.equal(res.status, 200);
     assert.equal(res.json.data?.topProducts ?? null, null);
     const [error] = (res.json.errors ?? []) as Array<{ message?: string; extensions?: { code?: string } }>;
-    assert.match(String(error?.message), /could not be reached/);
     assert.equal(error?.extensions?.code, 'DOWNSTREAM_SERVICE_ERROR');
+    return String(error?.message);
+  }
+
+  it('answers with an error, not a failed request, when a subgraph cannot be reached', async () => {
+    // The products subgraph moved to a port nothing listens on (loopback, port 1).
+    const moved = fixture.supergraph.replace(/url: "http:\/\/127\.0\.0\.1:\d+\/products"/, 'url: "http://127.0.0.1:1/products"');
+    assert.match(await productsError(moved), /could not be reached/);
+  });
+
+  it('answers with an error when a subgraph answers without a GraphQL body', async () => {
+    // The products subgraph moved to a path the fixture answers with an empty 404.
+    const moved = fixture.supergraph.replace(/(url: "http:\/\/127\.0\.0\.1:\d+\/)products"/, '$1missing"');
+    assert.match(await productsError(moved), /answered HTTP 404 without a GraphQL body/);
   });
 });

@@ -74,7 +74,7 @@ const BUNDLE_ALIASES: Readonly<Record<string, string>> = {
  * binary from beside the bundle file, so the graphql function ships it there as part of its asset (arm64 on
  * Lambda), outside the minified bundle.
  */
-function nativePlannerBinary(platform: string = 'linux', arch: string = 'arm64'): string {
+function nativePlannerBinary(platform: string, arch: string): string {
   const dist = dirname(createRequire(import.meta.url).resolve('@graphql-hive/router-query-planner'));
   return join(dist, `hive_router_query_planner.${platform}-${arch}${platform === 'linux' ? '-gnu' : ''}.node`);
 }
